@@ -1,0 +1,82 @@
+"""The command line: `m2m-reader COMMAND ...`, or `m2m-reader [BOOK]` for the window.
+
+Each command lives in `m2m_reader/commands/<name>.py` and exposes
+`register(subparsers)`, which adds its parser and sets `func(args) -> int`.
+Errors a person can act on (`M2MError`) print one line and exit 1; no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from pathlib import Path
+
+from . import __version__
+from .engine.errors import M2MError
+
+# Command modules, in the order `--help` lists them. A module that fails to import
+# (an optional dependency missing) leaves its command out with a note, not a crash.
+COMMANDS = (
+    "info",
+    "analyze",
+    "export",
+    "play",
+    "cache",
+    "library",
+    "models",
+    "train",
+    "eval",
+    "gui",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="m2m-reader",
+        description="A manga reader with a live, generated soundtrack.",
+    )
+    parser.add_argument("--version", action="version", version=f"m2m-reader {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what the engine does")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"m2m_reader.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name and exc.name.startswith("m2m_reader.commands"):
+                continue  # not written yet
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    # `m2m-reader` alone opens the library; `m2m-reader BOOK` opens the reader.
+    known = set(COMMANDS) | {"-h", "--help", "--version"}
+    flags = [a for a in argv if a.startswith("-")]
+    positional = [a for a in argv if not a.startswith("-")]
+    if not positional or (positional[0] not in known and Path(positional[0]).exists()):
+        argv = ["gui", *flags, *positional]
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except M2MError as exc:
+        print(f"m2m-reader: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("m2m-reader: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,172 @@
+"""The book model every loader produces and every stage reads.
+
+Coordinates are pixels of the page image as stored (for Manga109, of the two-page
+spread). Pages are listed in reading order; `Page.index` is the 0-based position in
+that order, which is the page number used everywhere else (analysis, cues, UI).
+Images decode lazily through `Book.image()`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from PIL import Image
+
+Direction = Literal["rtl", "ltr"]
+
+
+@dataclass(frozen=True)
+class Box:
+    xmin: int
+    ymin: int
+    xmax: int
+    ymax: int
+
+    @property
+    def width(self) -> int:
+        return self.xmax - self.xmin
+
+    @property
+    def height(self) -> int:
+        return self.ymax - self.ymin
+
+    @property
+    def center(self) -> tuple[float, float]:
+        return ((self.xmin + self.xmax) / 2, (self.ymin + self.ymax) / 2)
+
+
+@dataclass(frozen=True)
+class Character:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class TextBox:
+    id: str
+    box: Box
+    text: str
+    speaker: str | None = None  # a Character.id, when known
+
+
+@dataclass(frozen=True)
+class Face:
+    id: str
+    box: Box
+    character: str | None = None  # a Character.id, when known
+
+
+@dataclass(frozen=True)
+class Body:
+    id: str
+    box: Box
+    character: str | None = None
+
+
+@dataclass(frozen=True)
+class Frame:
+    id: str
+    box: Box
+
+
+@dataclass
+class Page:
+    index: int  # position in reading order, 0-based
+    name: str  # member or file name in the source, for messages
+    width: int | None = None
+    height: int | None = None
+    double: bool = False  # a two-page spread (shown alone, or split by the reader)
+    kind: str = "Story"  # ComicInfo page type, when given
+    texts: list[TextBox] = field(default_factory=list)
+    faces: list[Face] = field(default_factory=list)
+    bodies: list[Body] = field(default_factory=list)
+    frames: list[Frame] = field(default_factory=list)
+
+    @property
+    def aspect(self) -> float | None:
+        if self.width and self.height:
+            return self.width / self.height
+        return None
+
+
+ImageOpener = Callable[[Page], Image.Image]
+
+
+class Book:
+    """A book: metadata, pages in reading order, and lazy page images.
+
+    Args:
+        path: the file or folder the book came from.
+        title: a display title.
+        kind: the loader that made it ("folder", "cbz", "cbr", "pdf", "manga109").
+        direction: reading direction, "rtl" or "ltr".
+        pages: pages in reading order.
+        open_image: decodes one page; raises `PageError` for a damaged page.
+        characters: named characters by id (Manga109, or recovered).
+        fingerprint: a stable hash of the book's content, used in cache keys.
+        direction_known: True when the direction came from the book itself.
+        close: releases open files.
+    """
+
+    def __init__(
+        self,
+        *,
+        path: Path,
+        title: str,
+        kind: str,
+        direction: Direction,
+        pages: list[Page],
+        open_image: ImageOpener,
+        fingerprint: str,
+        characters: dict[str, Character] | None = None,
+        direction_known: bool = False,
+        close: Callable[[], None] | None = None,
+    ) -> None:
+        self.path = path
+        self.title = title
+        self.kind = kind
+        self.direction: Direction = direction
+        self.direction_known = direction_known
+        self.pages = pages
+        self.characters = characters or {}
+        self.fingerprint = fingerprint
+        self._open_image = open_image
+        self._close = close
+        self._lock = threading.Lock()  # archive handles are not thread-safe
+
+    def __len__(self) -> int:
+        return len(self.pages)
+
+    def image(self, index: int) -> Image.Image:
+        """Decode page `index` (RGB or L). Raises `PageError` if it is damaged."""
+        page = self.pages[index]
+        with self._lock:
+            return self._open_image(page)
+
+    def speaker_name(self, character_id: str | None) -> str:
+        if character_id is None:
+            return "unknown"
+        ch = self.characters.get(character_id)
+        return ch.name if ch else character_id
+
+    @property
+    def has_annotations(self) -> bool:
+        return any(p.texts or p.faces for p in self.pages)
+
+    def close(self) -> None:
+        if self._close is not None:
+            self._close()
+            self._close = None
+
+    def __enter__(self) -> Book:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Book({self.title!r}, {self.kind}, {len(self.pages)} pages, {self.direction})"
