@@ -1,0 +1,103 @@
+"""Books: one call opens any supported book.
+
+    from m2m_reader.engine.books import open_book
+    with open_book("One Piece 01.cbz") as book:
+        first = book.image(0)
+
+Supported: a folder of images, CBZ/ZIP, CBR/RAR, PDF, and Manga109 (its
+`ROOT/annotations/TITLE.xml` or `ROOT/images/TITLE`). The format is recognised from
+the file's first bytes, not its extension, since CBR files are often ZIPs and the
+other way round.
+
+Reading direction: from the book when it says (ComicInfo `Manga`, Manga109 is always
+right to left), else the caller's `direction`, else `DEFAULT_DIRECTION`.
+`Book.direction_known` tells whether the book said.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from ..errors import BookError
+from .archive import open_archive
+from .folder import open_folder
+from .manga109 import find_manga109, open_manga109
+from .model import Body, Book, Box, Character, Direction, Face, Frame, Page, TextBox
+from .pdf import open_pdf
+
+__all__ = [
+    "DEFAULT_DIRECTION",
+    "Body",
+    "Book",
+    "Box",
+    "Character",
+    "Direction",
+    "Face",
+    "Frame",
+    "Page",
+    "TextBox",
+    "open_book",
+]
+
+# Books that do not say are read left to right unless the caller's setting says otherwise.
+DEFAULT_DIRECTION: Direction = "ltr"
+
+_RAR_MAGIC = b"Rar!\x1a\x07"
+
+
+def _sniff(path: Path) -> str | None:
+    try:
+        with open(path, "rb") as f:
+            head = f.read(1024)
+    except OSError as exc:
+        raise BookError(f"{path} cannot be read ({exc.strerror or exc}).") from None
+    if head.startswith(_RAR_MAGIC):
+        return "cbr"
+    if b"%PDF-" in head:
+        return "pdf"
+    if head.startswith(b"PK") or zipfile.is_zipfile(path):
+        return "cbz"
+    return None
+
+
+def open_book(path: str | Path, *, direction: Direction | None = None) -> Book:
+    """Open a book without decoding its pages.
+
+    Args:
+        path: a folder of images, a CBZ/ZIP, CBR/RAR or PDF file, or a Manga109 book's
+            annotation file or image folder.
+        direction: reading direction to use when the book does not say.
+
+    Returns:
+        The book; close it (or use `with`) to release the file.
+
+    Raises:
+        BookError: one sentence naming the file and why it cannot be opened.
+        UnsafeInputError: the book was refused as unsafe (a `BookError`).
+    """
+    path = Path(path).expanduser()
+    fallback: Direction = direction or DEFAULT_DIRECTION
+    if direction not in (None, "rtl", "ltr"):
+        raise BookError(f"Reading direction must be 'rtl' or 'ltr', not {direction!r}.")
+    if not path.exists():
+        raise BookError(f"{path} does not exist.")
+    found = find_manga109(path)
+    if found is not None:
+        return open_manga109(found)
+    if path.is_dir():
+        return open_folder(path, fallback)
+    if not path.is_file():
+        raise BookError(f"{path} is neither a file nor a folder.")
+    kind = _sniff(path)
+    if kind == "pdf":
+        return open_pdf(path, fallback)
+    if kind in ("cbz", "cbr"):
+        return open_archive(path, kind, fallback)
+    if path.suffix.lower() == ".xml":
+        raise BookError(
+            f"{path} is not a Manga109 annotation file (expected ROOT/annotations/TITLE.xml)."
+        )
+    raise BookError(
+        f"{path} is not a book m2m-reader can open (a folder of images, CBZ, CBR, PDF or Manga109)."
+    )
