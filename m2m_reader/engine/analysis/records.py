@@ -98,6 +98,9 @@ class SceneInput:
     lines: list[Line]
     emotions: Profile
     title: str = ""
+    seed: str = ""  # stable per book and scene, for deterministic choices
+    brightness: float | None = None  # mean page tone, 0 black .. 1 white
+    previous_emotions: Profile | None = None  # the scene before, if any
 
 
 @dataclass
