@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from math import ceil
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -73,7 +74,8 @@ def open_pdf(path: Path, fallback: Direction) -> Book:
                 except pdfium.PdfiumError:
                     w_pt, h_pt = 0.0, 0.0
                 s = _scale(w_pt, h_pt)
-                w, h = (round(w_pt * s), round(h_pt * s)) if w_pt > 0 and h_pt > 0 else (None, None)
+                # pypdfium2 sizes the bitmap with ceil(); match it so the size holds after render.
+                w, h = (ceil(w_pt * s), ceil(h_pt * s)) if w_pt > 0 and h_pt > 0 else (None, None)
                 scales.append(s)
                 pages.append(
                     Page(index=i, name=f"page {i + 1}", width=w, height=h, double=is_double(w, h))
