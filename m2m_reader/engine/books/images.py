@@ -87,7 +87,10 @@ def decode(data: bytes, what: str) -> Image.Image:
     except PageError:
         raise
     except Image.DecompressionBombError:
-        raise PageError(f"{what} is a decompression bomb; refused.") from None
+        raise PageError(
+            f"{what} is a decompression bomb, over the {MAX_PIXELS // 1_000_000} megapixel "
+            "limit; refused."
+        ) from None
     except UnidentifiedImageError:
         raise PageError(f"{what} is not an image Pillow can read.") from None
     except Exception as exc:  # noqa: BLE001 - decoders raise many types on damaged data
