@@ -73,6 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     except M2MError as exc:
         print(f"m2m-reader: error: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # the output was piped into `head` or similar
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("m2m-reader: interrupted", file=sys.stderr)
         return 130

@@ -133,6 +133,9 @@ class BuiltinText:
 
     def directive(self, scene: SceneInput, cancel: CancelToken) -> str:
         cancel.check()
+        return self._write_directive(scene)
+
+    def _write_directive(self, scene: SceneInput) -> str:
         pages = scene.last_page - scene.first_page + 1
         return writer.directive(
             self._music(scene), scene.emotions, self._cast(scene.lines), len(scene.lines), pages,
@@ -142,7 +145,7 @@ class BuiltinText:
     def caption(self, page: PageInput, cancel: CancelToken) -> str:
         cancel.check()
         scene = page.scene
-        own = self.directive(scene, cancel)
+        own = self._write_directive(scene)
         if page.directive.strip() and page.directive.strip() != own:
             return _caption_from_text(page)
         return writer.caption(
@@ -158,7 +161,7 @@ class BuiltinText:
             emotions=page.emotions, title=page.scene.title,
             seed=f"{page.scene.seed}:page:{page.index}", brightness=page.scene.brightness,
         )
-        return self.directive(alone, cancel)
+        return self._write_directive(alone)
 
     def section(self, book: Book, section: SceneInput, cancel: CancelToken) -> tuple[str, str]:
         cancel.check()

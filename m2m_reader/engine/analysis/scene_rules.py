@@ -30,7 +30,7 @@ WINDOW = 2
 MIN_SCENE = 2
 THRESHOLD = 0.42
 WEIGHTS = {"cast": 0.35, "tone": 0.3, "cue": 0.25, "mood": 0.2}
-TONE_SCALE = 0.25  # a tone distance this large counts as full evidence
+TONE_SCALE = 0.15  # tone distance giving evidence 0.63 (1 - 1/e)
 
 _MARKERS = re.compile(
     r"\b(?:that (?:morning|afternoon|evening|night)|the next (?:day|morning|week)|"
@@ -107,7 +107,9 @@ def gap_evidence(
                 set().union(*(casts[j] for j in before)), set().union(*(casts[j] for j in after))
             )
         pairs = [tone_distance(stats[a], stats[b]) for a in before for b in after]
-        tone = min(1.0, float(np.mean(pairs)) / TONE_SCALE) if pairs else None
+        # The change between the two facing pages counts most; the windows confirm it.
+        d = 0.6 * tone_distance(stats[i - 1], stats[i]) + 0.4 * float(np.mean(pairs))
+        tone = float(1.0 - np.exp(-d / TONE_SCALE))
         cue = (1.0 if has_marker(transcripts[i]) else 0.0) if annotated else None
         mood = None
         if profiles is not None and annotated:

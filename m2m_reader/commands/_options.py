@@ -1,0 +1,71 @@
+"""Options shared by the commands that read a book: backends, offline, direction."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..engine import backends
+from ..engine import settings as settings_mod
+from ..engine.books import open_book
+from ..engine.books.model import Book
+from ..engine.settings import Settings
+
+
+def add_book(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("book", help="a folder of images, CBZ/ZIP, CBR/RAR, PDF or Manga109 book")
+    parser.add_argument("--direction", choices=("rtl", "ltr"),
+                        help="reading direction when the book does not say")
+
+
+def add_backends(parser: argparse.ArgumentParser, music: bool = False) -> None:
+    g = parser.add_argument_group("backends")
+    g.add_argument("--llm", choices=backends.TEXT, help="text stages: built-in rules or an "
+                   "OpenAI-compatible endpoint (OPENAI_API_KEY, OPENAI_BASE_URL)")
+    g.add_argument("--llm-model", metavar="NAME", help="the chat model, e.g. gpt-4o-mini, llama3.1")
+    g.add_argument("--llm-base-url", metavar="URL", help="an OpenAI-compatible endpoint")
+    g.add_argument("--emotions", choices=backends.EMOTIONS, help="emotion reader")
+    if music:
+        g.add_argument("--music", choices=backends.MUSIC, help="music backend")
+        g.add_argument("--musicgen-model", metavar="NAME_OR_FOLDER",
+                       help="small, medium, large, melody, a checkpoint name or a local folder")
+        g.add_argument("--soundfont", metavar="SF2", help="a General MIDI SoundFont for the composer")
+    g.add_argument("--offline", action="store_true",
+                   help="open no network connection: cache and local backends only")
+    g.add_argument("--no-cache", action="store_true", help="compute everything afresh, store nothing")
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """The saved settings with this run's command-line choices on top (not saved)."""
+    s = settings_mod.load()
+    overrides = {
+        "text": getattr(args, "llm", None),
+        "llm_model": getattr(args, "llm_model", None),
+        "llm_base_url": getattr(args, "llm_base_url", None),
+        "emotions": getattr(args, "emotions", None),
+        "music": getattr(args, "music", None),
+        "musicgen_model": getattr(args, "musicgen_model", None),
+        "soundfont": getattr(args, "soundfont", None),
+    }
+    s.update({k: v for k, v in overrides.items() if v is not None})
+    if getattr(args, "offline", False):
+        s.offline = True
+    return s
+
+
+def store_from(args: argparse.Namespace, s: Settings):  # type: ignore[no-untyped-def]
+    from ..engine.store import MemoryStore
+
+    if getattr(args, "no_cache", False):
+        return MemoryStore()
+    from ..engine.cache import DiskCache
+
+    return DiskCache(limit_mb=s.cache_limit_mb)
+
+
+def book_from(args: argparse.Namespace, s: Settings) -> Book:
+    return open_book(args.book, direction=args.direction or None)
+
+
+def warn(message: str) -> None:
+    print(f"m2m-reader: {message}", file=sys.stderr)

@@ -1,0 +1,130 @@
+"""`m2m-reader analyze BOOK`: M2M-Gen's analysis, printed readably and written as JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import textwrap
+from pathlib import Path
+
+from ..engine.analysis.edits import EditStore
+from ..engine.analysis.pipeline import Analyzer
+from ..engine.analysis.records import MODES, Analysis
+from ..engine.atomic import write_text
+from ..engine.emotions import top
+from ..engine.errors import M2MError
+from . import _options
+from ._progress import TerminalProgress
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("analyze", help="find scenes, emotions, directives and captions",
+                       description="Analyse a book as M2M-Gen does and print a summary.")
+    _options.add_book(p)
+    p.add_argument("--mode", choices=MODES, default="scene",
+                   help="scene: M2M-Gen; page: the baseline, each page alone; "
+                        "section: manga2music's two-stage prompt over groups of pages")
+    p.add_argument("-o", "--output", type=Path, help="write the analysis JSON here")
+    p.add_argument("--records", type=Path, metavar="DIR",
+                   help="also write one JSON record file per stage into DIR")
+    p.add_argument("--captions", action="store_true", help="print every page's caption too")
+    _options.add_backends(p)
+    p.set_defaults(func=run)
+
+
+def summary(analysis: Analysis, captions: bool = False) -> str:
+    out = [f"{analysis.title}: {analysis.n_pages} pages, {len(analysis.scenes)} "
+           f"{'scenes' if analysis.mode == 'scene' else analysis.mode + 's'} "
+           f"(mode {analysis.mode}; text {analysis.backends.get('text')}, "
+           f"emotions {analysis.backends.get('emotions')})"]
+    for s in analysis.scenes:
+        moods = ", ".join(f"{e} {round(100 * v)}%" for e, v in top(s.emotions, 3) if v >= 0.05)
+        made = ", ".join(sorted(set(s.backends.values())))
+        head = f"\nScene {s.index + 1}  pages {s.first_page + 1}-{s.last_page + 1}  {moods}  [{made}]"
+        out.append(head)
+        if s.reason:
+            out.append(f"  why: {s.reason}")
+        out.append(textwrap.fill(s.directive, 96, initial_indent="  ", subsequent_indent="  "))
+        if captions:
+            for p in s.pages:
+                out.append(textwrap.fill(f"p{p.index + 1}: {p.caption}", 96,
+                                         initial_indent="    ", subsequent_indent="        "))
+    return "\n".join(out)
+
+
+def write_records(analyzer: Analyzer, analysis: Analysis, folder: Path) -> None:
+    """One readable file per stage: transcript, emotions, scenes, directives, captions."""
+    folder.mkdir(parents=True, exist_ok=True)
+    n = len(analyzer.book)
+    records = {
+        "transcript": [analyzer.transcript(i).to_dict() for i in range(n)],
+        "emotions": [{"page": i, **_emo(analyzer, i)} for i in range(n)],
+        "scenes": [{"first_page": s.first_page, "last_page": s.last_page, "reason": s.reason,
+                    "backend": s.backends.get("scenes", s.backends.get("section", ""))}
+                   for s in analysis.scenes],
+        "directives": [{"first_page": s.first_page, "last_page": s.last_page,
+                        "directive": s.directive, "backends": s.backends, "edited": s.edited}
+                       for s in analysis.scenes],
+        "captions": [{"page": p.index, "caption": p.caption, "backend": p.backends.get("caption"),
+                      "edited": "caption" in p.edited} for s in analysis.scenes for p in s.pages],
+    }
+    for stage, items in records.items():
+        blob = {"stage": stage, "version": 1, "book": analysis.title, "mode": analysis.mode,
+                "items": items}
+        write_text(folder / f"{stage}.json", json.dumps(blob, ensure_ascii=False, indent=1))
+
+
+def _emo(analyzer: Analyzer, page: int) -> dict:
+    e, by, edited = analyzer.page_emotions(page)
+    return {"profile": e.profile, "faces": e.faces, "evidence": e.evidence, "backend": by,
+            "edited": edited}
+
+
+def check_output(path: Path) -> None:
+    """Fail before any work when the output cannot be written."""
+    parent = path.resolve().parent
+    if not parent.is_dir():
+        raise M2MError(f"{path}: the folder {parent} does not exist")
+    if path.is_dir():
+        raise M2MError(f"{path}: is a folder, not a file")
+    import os
+
+    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise M2MError(f"{path}: cannot write there (permission denied)")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.output:
+        check_output(args.output)
+    settings = _options.settings_from(args)
+    from ..engine import backends
+
+    text, f1 = backends.make_text(settings)
+    emotions, f2 = backends.make_emotions(settings)
+    for f in (f1, f2):
+        if f:
+            _options.warn(str(f))
+    book = _options.book_from(args, settings)
+    with book:
+        analyzer = Analyzer(
+            book, text=text, emotions=emotions, store=_options.store_from(args, settings),
+            edits=EditStore(book.fingerprint),
+            on_fallback=lambda stage, b, msg: _options.warn(f"{stage}: {b} failed ({msg}); "
+                                                            "the built-in stage made that record"),
+        )
+        bar = TerminalProgress("analysing")
+        try:
+            analysis = analyzer.run(args.mode, progress=bar)
+        finally:
+            bar.close()
+        print(summary(analysis, args.captions))
+        usage = getattr(text, "usage", None)
+        if usage is not None and hasattr(usage, "summary"):
+            print(f"\nLLM tokens: {usage.summary()}")
+        if args.output:
+            write_text(args.output, json.dumps(analysis.to_dict(), ensure_ascii=False, indent=1))
+            print(f"\nwrote {args.output}")
+        if args.records:
+            write_records(analyzer, analysis, args.records)
+            print(f"wrote records to {args.records}/")
+    return 0
