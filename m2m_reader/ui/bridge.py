@@ -1,0 +1,190 @@
+"""The one place where the headless engine meets Qt.
+
+The engine calls `on_event` from its worker threads; `EngineBridge` re-emits each
+event as a Qt signal, which Qt queues to the UI thread. Every call *into* the engine
+(open, cursor moves, edits, the analysis snapshot, player controls) runs on a
+one-thread pool, in order, so the UI thread never waits on disk, network, a model or
+an engine lock. Results and errors come back as callbacks on the UI thread; no
+exception crosses a thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from ..engine import events as ev
+from ..engine import settings as settings_io
+from ..engine.settings import Settings
+from .tasks import Done, Failed, Runner
+
+log = logging.getLogger(__name__)
+
+
+class EngineBridge(QObject):
+    """Engine events as signals, engine calls off the UI thread.
+
+    Args:
+        engine: an object with the engine's interface, or None to read without music.
+            Pass `bridge.on_event` as the engine's `on_event` callback (or call
+            `attach()` after constructing it).
+    """
+
+    stageDone = Signal(object)  # events.StageDone
+    cueReady = Signal(int, str, bool)  # page, backend, cached
+    progress = Signal(int, int, str)  # done, total, what
+    fallback = Signal(str, str)  # stage, message
+    error = Signal(str)  # a message for the person
+    pageError = Signal(int, str)  # page, message
+    playing = Signal(int, int)  # page, scene
+    analysisChanged = Signal(object)  # an Analysis snapshot (or None)
+    settingChanged = Signal(str, object)  # name, value (from whichever thread changed it)
+
+    def __init__(
+        self, engine: Any = None, settings: Settings | None = None, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.engine = engine
+        self.settings = settings
+        self.save_settings = True  # tests turn this off
+        self.ready_pages: set[int] = set()
+        self._runner = Runner(threads=1, parent=self)  # calls run in the order made
+        self._refresh = QTimer(self, singleShot=True, interval=120)
+        self._refresh.timeout.connect(self.refresh_analysis)
+        self._fetching = False
+        self._fetch_again = False
+        self._save = QTimer(self, singleShot=True, interval=400)
+        self._save.timeout.connect(self._save_settings)
+        self.stageDone.connect(lambda _e: self._refresh.start())
+        self.cueReady.connect(lambda page, _b, _c: self.ready_pages.add(page))
+        self._unsubscribe = settings.subscribe(self.settingChanged.emit) if settings else None
+
+    # Events from the engine (any thread) --------------------------------------------
+    def on_event(self, event: object) -> None:
+        """The engine's callback: safe to call from any thread."""
+        if isinstance(event, ev.StageDone):
+            self.stageDone.emit(event)
+        elif isinstance(event, ev.CueReady):
+            self.cueReady.emit(event.page, event.backend, event.cached)
+        elif isinstance(event, ev.Progress):
+            self.progress.emit(event.done, event.total, event.what)
+        elif isinstance(event, ev.BackendFallback):
+            self.fallback.emit(event.stage, event.message)
+        elif isinstance(event, ev.EngineError):
+            if event.page is not None:
+                self.pageError.emit(event.page, event.message)
+            else:
+                self.error.emit(event.message)
+        elif isinstance(event, ev.Playing):
+            self.playing.emit(event.page, event.scene)
+
+    # Calls into the engine (off the UI thread) -------------------------------------
+    def call(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        on_done: Done | None = None,
+        on_error: Failed | None = None,
+    ) -> None:
+        """Run `fn(*args)` on the bridge's worker; callbacks run on the UI thread.
+
+        Errors without an `on_error` go to the `error` signal.
+        """
+        self._runner.run(fn, *args, on_done=on_done, on_error=on_error or self.error.emit)
+
+    def engine_call(self, name: str, *args: Any, on_done: Done | None = None) -> None:
+        """Call `engine.<name>(*args)` off the UI thread, if there is an engine."""
+        if self.engine is None:
+            return
+        self.call(getattr(self.engine, name), *args, on_done=on_done)
+
+    def open(self, book: Any, on_done: Done | None = None) -> None:
+        self.ready_pages.clear()
+        self.engine_call("open", book, on_done=on_done)
+
+    def set_cursor(self, page: int, kind: str = "turn") -> None:
+        self.engine_call("set_cursor", page, kind)
+
+    def edit_directive(self, first: int, last: int, text: str) -> None:
+        self.engine_call(
+            "edit_directive", first, last, text, on_done=lambda _r: self._refresh.start()
+        )
+
+    def edit_caption(self, page: int, text: str) -> None:
+        self.engine_call("edit_caption", page, text, on_done=lambda _r: self._refresh.start())
+
+    def prepare_all(self) -> None:
+        self.engine_call("prepare_all")
+
+    def player(self, name: str, *args: Any) -> None:
+        """A player control (play, pause, set_volume, set_muted, set_crossfade)."""
+        if self.engine is None:
+            return
+        target = getattr(self.engine, "player", None) or self.engine
+        fn = getattr(target, name, None)
+        if fn is None:
+            log.info("the player has no %s()", name)
+            return
+        self.call(fn, *args)
+
+    def set_setting(self, name: str, value: Any) -> None:
+        """Change a setting on the worker (engine subscribers react there), then save."""
+        if self.settings is None:
+            return
+        self.call(setattr, self.settings, name, value, on_done=lambda _r: self._save.start())
+
+    def update_settings(self, values: dict[str, Any], on_done: Done | None = None) -> None:
+        if self.settings is None:
+            return
+
+        def done(result: Any) -> None:
+            self._save.start()
+            if on_done is not None:
+                on_done(result)
+
+        self.call(self.settings.update, values, on_done=done)
+
+    def _save_settings(self) -> None:
+        if self.settings is not None and self.save_settings:
+            self.call(settings_io.save, self.settings)
+
+    def refresh_analysis(self) -> None:
+        """Fetch a fresh analysis snapshot; at most one fetch runs at a time."""
+        if self.engine is None:
+            return
+        if self._fetching:
+            self._fetch_again = True
+            return
+        self._fetching = True
+        self.call(self.engine.analysis, on_done=self._got_analysis, on_error=self._fetch_failed)
+
+    def _got_analysis(self, analysis: Any) -> None:
+        self._fetching = False
+        self.analysisChanged.emit(analysis)
+        if self._fetch_again:
+            self._fetch_again = False
+            self.refresh_analysis()
+
+    def _fetch_failed(self, message: str) -> None:
+        self._fetching = False
+        self.error.emit(message)
+
+    def close(self, wait_ms: int = 3000) -> None:
+        """Close the engine (on the worker) and wait a bounded time for it."""
+        self._refresh.stop()
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        if self._save.isActive():
+            self._save.stop()
+            self._save_settings()
+        if self.engine is not None:
+            self.call(self.engine.close)
+        self._runner.wait(wait_ms)
+
+    def wait_idle(self, msecs: int = 5000) -> bool:
+        """Block until queued calls ran (tests and benchmarks only)."""
+        return self._runner.wait(msecs)

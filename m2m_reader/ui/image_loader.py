@@ -1,0 +1,151 @@
+"""Page images decoded off the UI thread, with the neighbours kept ready.
+
+`PageImages.request(i)` answers at once from a small LRU of decoded pages, or starts
+a decode in a QThreadPool and answers later through the `ready` / `failed` signals.
+`preload()` decodes the pages around the cursor so that a page turn paints at once.
+Workers produce `QImage`s (safe off the GUI thread); only the UI thread makes pixmaps.
+A damaged page comes back as `failed(index, reason)`: the reader shows it as damaged
+and the rest of the book reads on.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable
+
+from PIL import Image
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtGui import QImage
+
+from ..engine.books.model import Book
+from ..engine.errors import M2MError
+
+
+def to_qimage(im: Image.Image) -> QImage:
+    """A deep-copied QImage of a Pillow image (RGB or L; anything else is converted)."""
+    if im.mode == "L":
+        fmt = QImage.Format.Format_Grayscale8
+        stride = im.width
+    else:
+        if im.mode != "RGB":
+            im = im.convert("RGB")
+        fmt = QImage.Format.Format_RGB888
+        stride = im.width * 3
+    data = im.tobytes()
+    return QImage(data, im.width, im.height, stride, fmt).copy()
+
+
+class _Relay(QObject):
+    """Lives on the UI thread; workers emit through it, so slots run on the UI thread."""
+
+    done = Signal(int, int, QImage)  # generation, index, image
+    fail = Signal(int, int, str)  # generation, index, reason
+
+
+class _Decode(QRunnable):
+    def __init__(self, relay: _Relay, book: Book, index: int, generation: int) -> None:
+        super().__init__()
+        self.setAutoDelete(True)
+        self._relay, self._book, self._index, self._gen = relay, book, index, generation
+
+    def run(self) -> None:
+        try:
+            image = to_qimage(self._book.image(self._index))
+        except M2MError as exc:
+            self._relay.fail.emit(self._gen, self._index, str(exc))
+        except Exception as exc:  # noqa: BLE001 - a worker must hand back every failure
+            name = self._book.pages[self._index].name
+            self._relay.fail.emit(self._gen, self._index, f"page {name} failed to load ({exc}).")
+        else:
+            self._relay.done.emit(self._gen, self._index, image)
+
+
+class PageImages(QObject):
+    """Decoded pages of one book: a bounded LRU plus asynchronous decoding.
+
+    Args:
+        capacity: pages kept decoded (the cursor's spread and its neighbours).
+        pool: the thread pool to decode in; a private two-thread pool by default.
+    """
+
+    ready = Signal(int, QImage)
+    failed = Signal(int, str)
+
+    def __init__(
+        self, capacity: int = 10, pool: QThreadPool | None = None, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.capacity = capacity
+        self._pool = pool or QThreadPool(self)
+        if pool is None:
+            self._pool.setMaxThreadCount(2)
+        self._relay = _Relay(self)
+        self._relay.done.connect(self._on_done)
+        self._relay.fail.connect(self._on_fail)
+        self._book: Book | None = None
+        self._gen = 0
+        self._cache: OrderedDict[int, QImage] = OrderedDict()
+        self._errors: dict[int, str] = {}
+        self._pending: set[int] = set()
+
+    def set_book(self, book: Book | None) -> None:
+        """Switch books; decodes still running for the old one are ignored when they land."""
+        self._gen += 1
+        self._book = book
+        self._cache.clear()
+        self._errors.clear()
+        self._pending.clear()
+
+    def cached(self, index: int) -> QImage | None:
+        image = self._cache.get(index)
+        if image is not None:
+            self._cache.move_to_end(index)
+        return image
+
+    def error(self, index: int) -> str | None:
+        return self._errors.get(index)
+
+    def request(self, index: int, *, urgent: bool = True) -> QImage | None:
+        """The page if decoded; otherwise start decoding it and return None."""
+        image = self.cached(index)
+        if image is not None or index in self._errors:
+            return image
+        self._start(index, priority=1 if urgent else 0)
+        return None
+
+    def preload(self, indices: Iterable[int]) -> None:
+        """Decode these pages in the background (in order) unless already done."""
+        for index in indices:
+            if index not in self._cache and index not in self._errors:
+                self._start(index, priority=0)
+
+    def is_loading(self, index: int) -> bool:
+        return index in self._pending
+
+    def wait_idle(self, msecs: int = 5000) -> bool:
+        """Block until no decode runs (tests and benchmarks only)."""
+        return self._pool.waitForDone(msecs)
+
+    def _start(self, index: int, priority: int) -> None:
+        book = self._book
+        if book is None or not 0 <= index < len(book) or index in self._pending:
+            return
+        self._pending.add(index)
+        self._pool.start(_Decode(self._relay, book, index, self._gen), priority)
+
+    def _on_done(self, generation: int, index: int, image: QImage) -> None:
+        if generation != self._gen:
+            return
+        self._pending.discard(index)
+        self._cache[index] = image
+        self._cache.move_to_end(index)
+        while len(self._cache) > self.capacity:
+            self._cache.popitem(last=False)
+        self.ready.emit(index, image)
+
+    def _on_fail(self, generation: int, index: int, reason: str) -> None:
+        if generation != self._gen:
+            return
+        self._pending.discard(index)
+        self._errors[index] = reason
+        self.failed.emit(index, reason)

@@ -1,0 +1,144 @@
+"""The mood timeline: the whole book in one strip.
+
+Scenes are blocks coloured by their dominant emotion, an energy curve (the arousal of
+each page's emotions) runs over them, a thin band underneath marks the pages whose
+music is ready, and a line marks the cursor. For a right-to-left book the strip runs
+right to left too, like the pages. A click jumps to the page under the pointer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+
+from ..engine.emotions import arousal, dominant
+from . import theme
+
+
+class MoodTimeline(QWidget):
+    pageClicked = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMinimumHeight(46)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setMouseTracking(True)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.n_pages = 0
+        self.direction = "ltr"
+        self.cursor_pages: tuple[int, ...] = ()
+        self.scenes: list[tuple[int, int, str]] = []  # first, last, dominant emotion
+        self.energy: list[float | None] = []
+        self.ready: set[int] = set()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(600, 46)
+
+    def set_book(self, n_pages: int, direction: str) -> None:
+        self.n_pages = n_pages
+        self.direction = direction
+        self.scenes, self.energy, self.ready = [], [None] * n_pages, set()
+        self.update()
+
+    def set_direction(self, direction: str) -> None:
+        self.direction = direction
+        self.update()
+
+    def set_analysis(self, analysis: object | None) -> None:
+        """Take scenes and page emotions from an `Analysis` (None clears them)."""
+        self.scenes = []
+        self.energy = [None] * self.n_pages
+        for scene in getattr(analysis, "scenes", None) or []:
+            self.scenes.append((scene.first_page, scene.last_page, dominant(scene.emotions)))
+            for page in scene.pages:
+                if 0 <= page.index < self.n_pages:
+                    self.energy[page.index] = arousal(page.emotions)
+        self.update()
+
+    def set_ready(self, pages: Iterable[int]) -> None:
+        self.ready = set(pages)
+        self.update()
+
+    def set_cursor(self, pages: tuple[int, ...]) -> None:
+        self.cursor_pages = pages
+        self.update()
+
+    # Geometry: page <-> x, mirrored for right-to-left books.
+    def _x(self, page: float) -> float:
+        w = self.width() - 2
+        frac = page / max(1, self.n_pages)
+        return 1 + (w * (1 - frac) if self.direction == "rtl" else w * frac)
+
+    def page_at(self, x: float) -> int:
+        frac = (x - 1) / max(1, self.width() - 2)
+        if self.direction == "rtl":
+            frac = 1 - frac
+        return min(max(0, self.n_pages - 1), max(0, int(frac * self.n_pages)))
+
+    def _span(self, first: int, last: int, top: float, height: float) -> QRectF:
+        a, b = self._x(first), self._x(last + 1)
+        return QRectF(min(a, b), top, abs(b - a), height)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.fillRect(self.rect(), QColor(theme.PANEL_BG))
+        if self.n_pages <= 0:
+            p.end()
+            return
+        band_top, band_h = 6.0, self.height() - 18.0
+        p.fillRect(QRectF(1, band_top, self.width() - 2, band_h), QColor(theme.SURFACE))
+        for first, last, emotion in self.scenes:
+            colour = QColor(theme.emotion_colour(emotion))
+            colour.setAlpha(150)
+            p.fillRect(self._span(first, last, band_top, band_h).adjusted(0.5, 0, -0.5, 0), colour)
+        self._paint_energy(p, band_top, band_h)
+        ready_y = self.height() - 8.0
+        p.fillRect(QRectF(1, ready_y, self.width() - 2, 3), QColor(theme.BORDER))
+        for page in self.ready:
+            if 0 <= page < self.n_pages:
+                p.fillRect(self._span(page, page, ready_y, 3), theme.READY)
+        if self.cursor_pages:
+            span = self._span(min(self.cursor_pages), max(self.cursor_pages), 2, self.height() - 4)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(QColor(255, 255, 255, 60))
+            p.drawRect(span)
+            p.setPen(QPen(QColor("#ffffff"), 2))
+            x = span.left() if self.direction == "ltr" else span.right()
+            p.drawLine(QPointF(x, 2), QPointF(x, self.height() - 2))
+        p.end()
+
+    def _paint_energy(self, p: QPainter, top: float, height: float) -> None:
+        path = QPainterPath()
+        started = False
+        for page, value in enumerate(self.energy):
+            if value is None:
+                started = False
+                continue
+            pt = QPointF(self._x(page + 0.5), top + height * (1 - 0.1 - 0.8 * value))
+            if started:
+                path.lineTo(pt)
+            else:
+                path.moveTo(pt)
+                started = True
+        p.setPen(QPen(QColor(255, 255, 255, 210), 1.6))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawPath(path)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if event.button() == Qt.MouseButton.LeftButton and self.n_pages:
+            self.pageClicked.emit(self.page_at(event.position().x()))
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if not self.n_pages:
+            return
+        page = self.page_at(event.position().x())
+        text = f"Page {page + 1}"
+        for first, last, emotion in self.scenes:
+            if first <= page <= last:
+                text += f" · scene pages {first + 1}–{last + 1} · {emotion}"
+        text += " · music ready" if page in self.ready else ""
+        QToolTip.showText(event.globalPosition().toPoint(), text, self)

@@ -1,0 +1,503 @@
+"""The reader: pages, the soundtrack panel, the mood timeline and the music controls.
+
+The window owns the reading position (the first page of the spread on screen) and
+the layout choices; `PageView` paints, `PageImages` decodes off the UI thread and keeps
+the neighbours ready, and the engine hears about every move through the bridge.
+Keys follow the book's direction: in a right-to-left book, Left is the next page.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QImage,
+    QKeySequence,
+    QResizeEvent,
+)
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QScrollArea,
+    QSizePolicy,
+    QToolBar,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..engine.books.images import is_double
+from ..engine.books.model import Book
+from ..engine.settings import Settings
+from .banner import Banner
+from .bridge import EngineBridge
+from .controls import PlayerControls
+from .image_loader import PageImages
+from .layouts import (
+    FIT_NAMES,
+    FITS,
+    Fit,
+    Layout,
+    effective_layout,
+    screen_order,
+    spread_of,
+    spreads,
+)
+from .mood_timeline import MoodTimeline
+from .page_view import PageView, Slot
+from .prefs import Prefs
+from .soundtrack_panel import SoundtrackPanel
+from .tasks import Runner
+
+log = logging.getLogger(__name__)
+
+PRELOAD_AHEAD = 2  # spreads decoded ahead of the cursor
+PRELOAD_BEHIND = 1
+
+
+class ReaderWindow(QMainWindow):
+    libraryRequested = Signal()
+    pageChanged = Signal(int)  # first page of the spread now on screen
+    progressChanged = Signal(object, int)  # book, page (for the library)
+
+    def __init__(
+        self,
+        settings: Settings,
+        bridge: EngineBridge,
+        prefs: Prefs,
+        runner: Runner | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.settings, self.bridge, self.prefs = settings, bridge, prefs
+        self.runner = runner or Runner(threads=2, parent=self)
+        self.book: Book | None = None
+        self.page = 0
+        self.direction = "ltr"
+        self.layout_mode: Layout = prefs.get("layout", "auto")
+        self.cover_offset: bool = bool(prefs.get("cover_offset", True))
+        self._wide: list[bool] = []
+        self._groups: list[tuple[int, ...]] = []
+        self._cue_backend: dict[int, str] = {}
+        self.setWindowTitle("m2m-reader")
+        self.setAcceptDrops(True)
+        self.resize(1280, 860)
+
+        self.images = PageImages(capacity=12, parent=self)
+        self.view = PageView()
+        self.view.set_fit(settings.reader_fit if settings.reader_fit in FITS else "page")  # type: ignore[arg-type]
+        self.view.set_zoom(settings.reader_zoom)
+        self.banner = Banner()
+        self.timeline = MoodTimeline()
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.banner)
+        column.addWidget(self.view, 1)
+        column.addWidget(self.timeline)
+        self.setCentralWidget(central)
+
+        self.controls = PlayerControls(settings, bridge)
+        self.panel = SoundtrackPanel(self.controls)
+        scroll = QScrollArea()
+        scroll.setWidget(self.panel)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.dock = QDockWidget("SOUNDTRACK", self)
+        self.dock.setObjectName("soundtrack")
+        self.dock.setWidget(scroll)
+        self.dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
+        self.dock.setMinimumWidth(320)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+        self.resizeDocks([self.dock], [360], Qt.Orientation.Horizontal)
+
+        self.page_label = QLabel("")
+        self.status_progress = QLabel("")
+        self.statusBar().addPermanentWidget(self.status_progress)
+        self.statusBar().addPermanentWidget(self.page_label)
+        self._build_actions()
+        self._build_toolbar()
+
+        self._save_timer = QTimer(self, singleShot=True, interval=800)
+        self._save_timer.timeout.connect(self._save_prefs)
+
+        self.images.ready.connect(self._image_ready)
+        self.images.failed.connect(self._image_failed)
+        self.view.zoneClicked.connect(self._zone)
+        self.view.wheelTurn.connect(
+            lambda step: self.next_spread() if step > 0 else self.prev_spread()
+        )
+        self.view.zoomChanged.connect(self._zoom_changed)
+        self.timeline.pageClicked.connect(lambda p: self.go_to_page(p))
+        self.panel.directiveEdited.connect(self._edit_directive)
+        self.panel.captionEdited.connect(self._edit_caption)
+        self.panel.prepareRequested.connect(self._prepare)
+        bridge.analysisChanged.connect(self._analysis)
+        bridge.cueReady.connect(self._cue_ready)
+        bridge.playing.connect(self._playing)
+        bridge.progress.connect(self._progress)
+        bridge.fallback.connect(lambda stage, msg: self.banner.show_message(msg))
+        bridge.error.connect(lambda msg: self.banner.show_message(msg, "error"))
+        bridge.pageError.connect(lambda page, msg: self.banner.show_message(msg, "error"))
+        if bridge.engine is None:
+            self.panel.set_playing("No music engine: reading without a soundtrack.")
+
+    # Building ---------------------------------------------------------------------------
+    def _action(
+        self, text: str, keys: list[str] | str, slot: Any, checkable: bool = False
+    ) -> QAction:
+        action = QAction(text, self)
+        seqs = [keys] if isinstance(keys, str) else keys
+        action.setShortcuts([QKeySequence(k) for k in seqs])
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.setCheckable(checkable)
+        (action.toggled if checkable else action.triggered).connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        self._action("Left", "Left", lambda: self._arrow("left"))
+        self._action("Right", "Right", lambda: self._arrow("right"))
+        self._action("Next", ["PgDown", "Space"], lambda: self.next_spread())
+        self._action("Previous", ["PgUp", "Shift+Space", "Backspace"], lambda: self.prev_spread())
+        self._action("First page", "Home", lambda: self.go_to_page(0))
+        self._action("Last page", "End", lambda: self.go_to_page(len(self._wide) - 1))
+        self._action("Go to page…", "Ctrl+G", self.ask_page)
+        self.act_fullscreen = self._action("Fullscreen", ["F", "F11"], self.toggle_fullscreen)
+        self._action("Leave fullscreen", "Esc", self.leave_fullscreen)
+        self.act_double = self._action("Double pages", "D", self.toggle_double)
+        self.act_direction = self._action(
+            "Manga direction (right to left)", "M", self.toggle_direction
+        )
+        self._action(
+            "Zoom in", ["Ctrl++", "Ctrl+=", "+"], lambda: self.view.set_zoom(self.view.zoom * 1.15)
+        )
+        self._action("Zoom out", ["Ctrl+-", "-"], lambda: self.view.set_zoom(self.view.zoom / 1.15))
+        self._action("Actual zoom", "Ctrl+0", lambda: self.view.set_zoom(1.0))
+        self._action("Play/pause", "P", lambda: self.controls.play.toggle())
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Reader")
+        bar.setObjectName("readerbar")
+        bar.setMovable(False)
+        self.addToolBar(bar)
+        library = QToolButton(text="☰  Library")
+        library.clicked.connect(self.libraryRequested.emit)
+        bar.addWidget(library)
+        bar.addSeparator()
+        self.layout_group = QActionGroup(self)
+        for mode, label in (("single", "Single"), ("double", "Double"), ("auto", "Auto")):
+            act = QAction(label, self, checkable=True)
+            act.setData(mode)
+            act.setChecked(mode == self.layout_mode)
+            act.triggered.connect(lambda _c=False, m=mode: self.set_layout(m))  # type: ignore[misc]
+            self.layout_group.addAction(act)
+            bar.addAction(act)
+        self.act_cover = QAction("Cover alone", self, checkable=True, checked=self.cover_offset)
+        self.act_cover.setToolTip("In double layout, show the first page alone")
+        self.act_cover.toggled.connect(self.set_cover_offset)
+        bar.addAction(self.act_cover)
+        bar.addSeparator()
+        self.dir_button = QToolButton(toolTip="Reading direction (M)")
+        self.dir_button.clicked.connect(self.toggle_direction)
+        bar.addWidget(self.dir_button)
+        self.fit_group = QActionGroup(self)
+        fit_menu = QMenu(self)
+        for fit in FITS:
+            act = QAction(FIT_NAMES[fit], self, checkable=True)
+            act.setChecked(fit == self.view.fit)
+            act.triggered.connect(lambda _c=False, f=fit: self.set_fit(f))  # type: ignore[misc]
+            self.fit_group.addAction(act)
+            fit_menu.addAction(act)
+        self.fit_button = QToolButton(text=FIT_NAMES[self.view.fit] + "  ▾", toolTip="Fit")
+        self.fit_button.setMenu(fit_menu)
+        self.fit_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        bar.addWidget(self.fit_button)
+        bar.addAction(self.act_fullscreen)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        bar.addWidget(spacer)
+        gear = QToolButton(text="⚙  Settings")
+        gear.clicked.connect(self.open_settings)
+        bar.addWidget(gear)
+        self.toolbar = bar
+
+    # Opening ----------------------------------------------------------------------------
+    def open_path(self, path: str | Path) -> None:
+        """Open a book file or folder in the background; errors show in the banner."""
+        from ..engine.books import open_book
+
+        self.statusBar().showMessage(f"Opening {Path(path).name}…")
+        self.runner.run(
+            open_book,
+            Path(path),
+            on_done=self.set_book,
+            on_error=lambda msg: self.banner.show_message(msg, "error", 20),
+        )
+
+    def set_book(self, book: Book, start_page: int | None = None) -> None:
+        if self.book is not None and self.book is not book:
+            old = self.book
+            self.runner.run(old.close)
+        self.book = book
+        entry = self.prefs.book(book.fingerprint)
+        self.direction = entry.get("direction", book.direction)
+        self._wide = [p.double or is_double(p.width, p.height) for p in book.pages]
+        self.images.set_book(book)
+        self.timeline.set_book(len(book), self.direction)
+        self.timeline.set_ready(self.bridge.ready_pages)
+        self._cue_backend.clear()
+        self.setWindowTitle(f"{book.title} — m2m-reader")
+        self.statusBar().showMessage(f"Opened {book.title} ({len(book)} pages)", 4000)
+        self.bridge.open(book, on_done=lambda _r: self.bridge.refresh_analysis())
+        page = start_page if start_page is not None else int(entry.get("page", 0))
+        self.page = min(max(0, page), max(0, len(book) - 1))
+        self._relayout()
+        self._show(kind="jump")
+
+    # Navigation -------------------------------------------------------------------------
+    @property
+    def spread_index(self) -> int:
+        return spread_of(self._groups, self.page)
+
+    def current_pages(self) -> tuple[int, ...]:
+        return self._groups[self.spread_index] if self._groups else ()
+
+    def next_spread(self) -> None:
+        k = self.spread_index
+        if k + 1 < len(self._groups):
+            self.page = self._groups[k + 1][0]
+            self._show(kind="turn")
+
+    def prev_spread(self) -> None:
+        k = self.spread_index
+        if k > 0:
+            self.page = self._groups[k - 1][0]
+            self._show(kind="turn")
+
+    def go_to_page(self, page: int, kind: str = "jump") -> None:
+        if not self._groups:
+            return
+        page = min(max(0, page), len(self._wide) - 1)
+        self.page = self._groups[spread_of(self._groups, page)][0]
+        self._show(kind=kind)
+
+    def _arrow(self, side: str) -> None:
+        forward = (side == "left") == (self.direction == "rtl")
+        self.next_spread() if forward else self.prev_spread()
+
+    def _zone(self, zone: str) -> None:
+        if zone in ("left", "right"):
+            self._arrow(zone)
+
+    def ask_page(self) -> None:
+        if not self._wide:
+            return
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle("Go to page")
+        dialog.setLabelText(f"Page (1–{len(self._wide)}):")
+        dialog.setInputMode(QInputDialog.InputMode.IntInput)
+        dialog.setIntRange(1, len(self._wide))
+        dialog.setIntValue(self.page + 1)
+        dialog.intValueSelected.connect(lambda v: self.go_to_page(v - 1))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.goto_dialog = dialog
+
+    # Layout -----------------------------------------------------------------------------
+    def _relayout(self) -> None:
+        mode = effective_layout(self.layout_mode, self.view.width(), self.view.height())
+        self._groups = spreads(self._wide, mode, self.cover_offset)
+        self.act_double.blockSignals(True)
+        self.act_double.setChecked(mode == "double")
+        self.act_double.blockSignals(False)
+        self.act_direction.blockSignals(True)
+        self.act_direction.setChecked(self.direction == "rtl")
+        self.act_direction.blockSignals(False)
+        self.dir_button.setText(
+            "⇠  Right to left" if self.direction == "rtl" else "⇢  Left to right"
+        )
+
+    def set_layout(self, mode: Layout) -> None:
+        self.layout_mode = mode
+        for act in self.layout_group.actions():
+            act.setChecked(act.data() == mode)
+        self.prefs.set("layout", mode)
+        self._save_timer.start()
+        self._relayout()
+        self._show(kind="none")
+
+    def toggle_double(self) -> None:
+        mode = effective_layout(self.layout_mode, self.view.width(), self.view.height())
+        self.set_layout("single" if mode == "double" else "double")
+
+    def set_cover_offset(self, on: bool) -> None:
+        self.cover_offset = on
+        self.prefs.set("cover_offset", on)
+        self._save_timer.start()
+        self._relayout()
+        self._show(kind="none")
+
+    def set_direction(self, direction: str) -> None:
+        self.direction = direction
+        if self.book is not None:
+            self.prefs.book(self.book.fingerprint)["direction"] = direction
+            self._save_timer.start()
+        self.timeline.set_direction(direction)
+        self._relayout()
+        self._show(kind="none")
+
+    def toggle_direction(self) -> None:
+        self.set_direction("ltr" if self.direction == "rtl" else "rtl")
+
+    def set_fit(self, fit: Fit) -> None:
+        self.view.set_fit(fit)
+        for act in self.fit_group.actions():
+            act.setChecked(act.text() == FIT_NAMES[fit])
+        self.fit_button.setText(FIT_NAMES[fit] + "  ▾")
+        self.bridge.set_setting("reader_fit", fit)
+
+    def _zoom_changed(self, zoom: float) -> None:
+        self.bridge.set_setting("reader_zoom", round(zoom, 4))
+
+    def toggle_fullscreen(self) -> None:
+        if self.isFullScreen():
+            self.leave_fullscreen()
+        else:
+            for w in (self.toolbar, self.dock, self.timeline, self.statusBar()):
+                w.hide()
+            self.showFullScreen()
+
+    def leave_fullscreen(self) -> None:
+        if self.isFullScreen():
+            self.showNormal()
+            for w in (self.toolbar, self.dock, self.timeline, self.statusBar()):
+                w.show()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        if self.book is not None and self.layout_mode == "auto":
+            before = self._groups
+            self._relayout()
+            if before != self._groups:
+                self._show(kind="none")
+
+    # Showing ----------------------------------------------------------------------------
+    def _slot(self, index: int) -> Slot:
+        page = self.book.pages[index] if self.book else None
+        aspect = page.aspect if page else None
+        return Slot(index, self.images.request(index), self.images.error(index), aspect)
+
+    def _show(self, kind: str) -> None:
+        if self.book is None or not self._groups:
+            return
+        group = self.current_pages()
+        slots = [self._slot(i) for i in screen_order(group, self.direction)]
+        self.view.set_slots(slots)
+        k = self.spread_index
+        ahead = [i for g in self._groups[k + 1 : k + 1 + PRELOAD_AHEAD] for i in g]
+        behind = [i for g in self._groups[max(0, k - PRELOAD_BEHIND) : k] for i in g]
+        self.images.preload(ahead + behind)
+        n = len(self._wide)
+        pages = "–".join(str(i + 1) for i in group)
+        self.page_label.setText(f"  {pages} / {n}  ")
+        self.timeline.set_cursor(group)
+        self.panel.set_page(group[0])
+        if kind != "none":
+            self.bridge.set_cursor(group[0], kind)
+        self.pageChanged.emit(group[0])
+        if self.book is not None:
+            self.prefs.book(self.book.fingerprint)["page"] = group[0]
+            self.progressChanged.emit(self.book, group[0])
+            self._save_timer.start()
+
+    def _image_ready(self, index: int, image: QImage) -> None:
+        if self.book is None:
+            return
+        wide = image.width() / max(1, image.height()) > 1.2
+        if (
+            index < len(self._wide)
+            and wide != self._wide[index]
+            and self.book.pages[index].width is None
+        ):
+            self._wide[index] = wide
+            self._relayout()
+        if index in self.current_pages():
+            self._show(kind="none")
+
+    def _image_failed(self, index: int, reason: str) -> None:
+        if index in self.current_pages():
+            self._show(kind="none")
+            self.banner.show_message(reason, "error")
+
+    # Soundtrack -------------------------------------------------------------------------
+    def _analysis(self, analysis: object | None) -> None:
+        self.panel.set_analysis(analysis)
+        self.timeline.set_analysis(analysis)
+
+    def _cue_ready(self, page: int, backend: str, cached: bool) -> None:
+        self._cue_backend[page] = backend
+        self.timeline.set_ready(self.bridge.ready_pages)
+
+    def _playing(self, page: int, scene: int) -> None:
+        backend = self._cue_backend.get(page, "")
+        by = f" · {backend}" if backend else ""
+        self.panel.set_playing(f"♪  Page {page + 1} · scene {scene + 1}{by}")
+
+    def _progress(self, done: int, total: int, what: str) -> None:
+        self.panel.set_progress(done, total, what)
+        self.status_progress.setText("" if done >= total else f"{what} {done}/{total}   ")
+
+    def _edit_directive(self, first: int, last: int, text: str) -> None:
+        self.bridge.edit_directive(first, last, text)
+        self.statusBar().showMessage(f"Regenerating scene (pages {first + 1}–{last + 1})…", 4000)
+
+    def _edit_caption(self, page: int, text: str) -> None:
+        self.bridge.edit_caption(page, text)
+        self.statusBar().showMessage(f"Regenerating page {page + 1}…", 4000)
+
+    def _prepare(self) -> None:
+        self.bridge.prepare_all()
+        self.statusBar().showMessage("Preparing the whole soundtrack in the background…", 4000)
+
+    def open_settings(self) -> None:
+        from .settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.settings, self.bridge, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.settings_dialog = dialog
+
+    # Files ------------------------------------------------------------------------------
+    def _save_prefs(self) -> None:
+        self.runner.run(self.prefs.write, self.prefs.snapshot())
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        urls = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if urls:
+            self.open_path(urls[0])
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if self._save_timer.isActive():
+            self._save_timer.stop()
+            self._save_prefs()
+        super().closeEvent(event)

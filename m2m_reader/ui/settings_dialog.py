@@ -1,0 +1,159 @@
+"""The settings dialog: backends and their settings, kept in the settings file.
+
+Changes apply through the bridge (off the UI thread, where the engine's subscribers
+react) and are saved there. The API key field is masked; when `OPENAI_API_KEY` is set
+in the environment the field says so and the environment wins.
+"""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..engine.settings import CHOICES, Settings
+from .bridge import EngineBridge
+
+LABELS = {
+    "builtin": "Built-in (offline)",
+    "openai": "OpenAI-compatible endpoint",
+    "clip": "CLIP on faces",
+    "composer": "Built-in composer",
+    "musicgen": "MusicGen",
+    "rtl": "Right to left",
+    "ltr": "Left to right",
+}
+
+
+def _combo(name: str, value: str) -> QComboBox:
+    box = QComboBox()
+    for choice in CHOICES[name]:
+        box.addItem(LABELS.get(choice, choice), choice)
+    box.setCurrentIndex(max(0, box.findData(value)))
+    return box
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, settings: Settings, bridge: EngineBridge, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.setMinimumWidth(520)
+        self.settings, self.bridge = settings, bridge
+        s = settings
+
+        self.text = _combo("text", s.text)
+        self.llm_base_url = QLineEdit(s.llm_base_url, placeholderText="https://api.openai.com/v1")
+        self.llm_model = QLineEdit(s.llm_model)
+        self.llm_api_key = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
+        if os.environ.get("OPENAI_API_KEY"):
+            self.llm_api_key.setPlaceholderText("Using OPENAI_API_KEY from the environment")
+            self.llm_api_key.setEnabled(False)
+        else:
+            self.llm_api_key.setText(s.llm_api_key)
+            self.llm_api_key.setPlaceholderText("Not needed for a local server")
+        self.emotions = _combo("emotions", s.emotions)
+        self.music = _combo("music", s.music)
+        self.musicgen_model = _combo("musicgen_model", s.musicgen_model)
+        self.device = QComboBox(editable=True)
+        self.device.addItems(["auto", "cpu", "cuda"])
+        self.device.setCurrentText(s.device)
+        self.soundfont = QLineEdit(s.soundfont, placeholderText="Find an installed one")
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse_soundfont)
+        sf_row = QHBoxLayout()
+        sf_row.addWidget(self.soundfont, 1)
+        sf_row.addWidget(browse)
+        self.cache_limit = QSpinBox(suffix=" MB")
+        self.cache_limit.setRange(0, 1_000_000)
+        self.cache_limit.setSingleStep(256)
+        self.cache_limit.setValue(s.cache_limit_mb)
+        self.offline = QCheckBox("Offline: open no network connection at all")
+        self.offline.setChecked(s.offline)
+        self.direction = _combo("default_direction", s.default_direction)
+
+        tabs = QTabWidget()
+        tabs.addTab(
+            self._form(
+                ("Text stages", self.text),
+                ("Endpoint", self.llm_base_url),
+                ("Model", self.llm_model),
+                ("API key", self.llm_api_key),
+                ("Emotions", self.emotions),
+            ),
+            "Analysis",
+        )
+        music = self._form(
+            ("Music", self.music), ("MusicGen model", self.musicgen_model), ("Device", self.device)
+        )
+        music.layout().addRow("SoundFont", sf_row)  # type: ignore[union-attr]
+        tabs.addTab(music, "Music")
+        tabs.addTab(
+            self._form(
+                ("Cache size", self.cache_limit),
+                ("", self.offline),
+                ("Books that do not say", self.direction),
+            ),
+            "General",
+        )
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        box = QVBoxLayout(self)
+        box.addWidget(tabs)
+        box.addWidget(buttons)
+
+    @staticmethod
+    def _form(*rows: tuple[str, QWidget]) -> QWidget:
+        page = QWidget()
+        form = QFormLayout(page)
+        form.setContentsMargins(14, 14, 14, 14)
+        form.setVerticalSpacing(10)
+        for label, widget in rows:
+            form.addRow(label, widget)
+        return page
+
+    def _browse_soundfont(self) -> None:
+        dialog = QFileDialog(self, "Choose a SoundFont", filter="SoundFonts (*.sf2 *.sf3)")
+        dialog.fileSelected.connect(self.soundfont.setText)
+        dialog.open()
+
+    def values(self) -> dict[str, object]:
+        """The settings as the dialog shows them (the key only when typed here)."""
+        out: dict[str, object] = {
+            "text": self.text.currentData(),
+            "llm_base_url": self.llm_base_url.text().strip(),
+            "llm_model": self.llm_model.text().strip() or "gpt-4o-mini",
+            "emotions": self.emotions.currentData(),
+            "music": self.music.currentData(),
+            "musicgen_model": self.musicgen_model.currentData(),
+            "device": self.device.currentText().strip() or "auto",
+            "soundfont": self.soundfont.text().strip(),
+            "cache_limit_mb": self.cache_limit.value(),
+            "offline": self.offline.isChecked(),
+            "default_direction": self.direction.currentData(),
+        }
+        if self.llm_api_key.isEnabled():
+            out["llm_api_key"] = self.llm_api_key.text().strip()
+        return out
+
+    def accept(self) -> None:
+        changed = {k: v for k, v in self.values().items() if getattr(self.settings, k) != v}
+        if changed:
+            self.bridge.update_settings(changed)
+        super().accept()

@@ -1,0 +1,270 @@
+"""The soundtrack panel: what the music is doing on this page, and why.
+
+It shows the current scene (its page range), the scene's emotion profile as a bar
+chart, the scene's music directive and the page's caption with the backend that wrote
+each, what is playing now and the engine's progress. The directive and the caption are
+editable; "Regenerate" hands the edit to the engine, which redoes only what depends on
+it. A refresh from the engine never overwrites text the person is still editing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..engine.emotions import EMOTIONS
+from . import theme
+
+
+class EmotionBars(QWidget):
+    """Seven horizontal bars, one per KangaiSet class, with their shares."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.profile: dict[str, float] = {}
+        self.setMinimumHeight(7 * 17 + 4)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(260, 7 * 17 + 4)
+
+    def set_profile(self, profile: Mapping[str, float] | None) -> None:
+        self.profile = dict(profile or {})
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        label_w, pct_w, row = 78.0, 40.0, 17.0
+        bar_w = max(10.0, self.width() - label_w - pct_w - 8)
+        for i, name in enumerate(EMOTIONS):
+            y = 2 + i * row
+            share = float(self.profile.get(name, 0.0))
+            p.setPen(QColor(theme.MUTED if share < 0.005 else theme.TEXT))
+            p.drawText(QRectF(0, y, label_w, row), Qt.AlignmentFlag.AlignVCenter, name)
+            track = QRectF(label_w, y + 5, bar_w, row - 10)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(QColor(theme.SURFACE))
+            p.drawRoundedRect(track, 3, 3)
+            if share > 0:
+                p.setBrush(theme.emotion_colour(name))
+                p.drawRoundedRect(
+                    QRectF(track.left(), track.top(), bar_w * share, track.height()), 3, 3
+                )
+            p.setPen(QColor(theme.MUTED))
+            pct = QRectF(label_w + bar_w + 4, y, pct_w, row)
+            p.drawText(
+                pct,
+                Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
+                f"{round(100 * share)}%",
+            )
+        p.end()
+
+
+def _section(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("section")
+    return label
+
+
+def _badge() -> QLabel:
+    badge = QLabel("")
+    badge.setObjectName("badge")
+    return badge
+
+
+class _EditBox(QWidget):
+    """A heading with a backend badge, an editable text and Regenerate / Revert."""
+
+    submitted = Signal(str)
+
+    def __init__(self, title: str, action: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = _section(title)
+        self.badge = _badge()
+        self.edit = QPlainTextEdit()
+        self.edit.setPlaceholderText("Waiting for the analysis…")
+        self.edit.setFixedHeight(92)
+        self.regenerate = QPushButton(action)
+        self.regenerate.setObjectName("primary")
+        self.revert = QPushButton("Revert")
+        self._original = ""
+        head = QHBoxLayout()
+        head.addWidget(self.title)
+        head.addStretch(1)
+        head.addWidget(self.badge)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.revert)
+        buttons.addWidget(self.regenerate)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(6)
+        box.addLayout(head)
+        box.addWidget(self.edit)
+        box.addLayout(buttons)
+        self.edit.textChanged.connect(self._changed)
+        self.regenerate.clicked.connect(lambda: self.submitted.emit(self.text()))
+        self.revert.clicked.connect(lambda: self.edit.setPlainText(self._original))
+        self._changed()
+
+    def text(self) -> str:
+        return self.edit.toPlainText().strip()
+
+    @property
+    def dirty(self) -> bool:
+        return self.text() != self._original.strip()
+
+    def show_record(self, text: str, backend: str, edited: bool, *, force: bool = False) -> None:
+        """Show the engine's text unless the person is editing (or `force`)."""
+        if force or not self.dirty:
+            self._original = text
+            self.edit.setPlainText(text)
+        else:
+            self._original = text
+        label = "edited by you" if edited else (backend or "")
+        self.badge.setText(label)
+        self.badge.setVisible(bool(label))
+        self.badge.setProperty("edited", "true" if edited else "false")
+        self.badge.style().unpolish(self.badge)
+        self.badge.style().polish(self.badge)
+        self._changed()
+
+    def _changed(self) -> None:
+        dirty = self.dirty and bool(self.text())
+        self.regenerate.setEnabled(dirty)
+        self.revert.setEnabled(self.dirty)
+
+
+class SoundtrackPanel(QWidget):
+    """The dock's content. Feed it pages, analyses and player state; it emits edits."""
+
+    directiveEdited = Signal(int, int, str)  # first page, last page, text
+    captionEdited = Signal(int, str)  # page, text
+    prepareRequested = Signal()
+
+    def __init__(self, controls: QWidget | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.page = 0
+        self.analysis: object | None = None
+        self._scene_range: tuple[int, int] | None = None
+        self.scene_title = QLabel("No scene yet")
+        self.scene_title.setObjectName("heading")
+        self.scene_reason = QLabel("")
+        self.scene_reason.setProperty("role", "muted")
+        self.scene_reason.setWordWrap(True)
+        self.bars = EmotionBars()
+        self.directive = _EditBox("Scene directive", "Regenerate scene")
+        self.caption = _EditBox("Page caption", "Regenerate page")
+        self.now_playing = QLabel("Nothing playing")
+        self.now_playing.setWordWrap(True)
+        self.progress_label = QLabel("Engine idle")
+        self.progress_label.setProperty("role", "muted")
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(False)
+        self.progress.setFixedHeight(6)
+        self.prepare = QPushButton("Prepare whole book for offline")
+
+        playing_card = QFrame()
+        playing_card.setObjectName("card")
+        card = QVBoxLayout(playing_card)
+        card.setContentsMargins(12, 10, 12, 10)
+        card.addWidget(_section("Now playing"))
+        card.addWidget(self.now_playing)
+        if controls is not None:
+            card.addWidget(controls)
+
+        box = QVBoxLayout(self)
+        box.setContentsMargins(14, 8, 14, 12)
+        box.setSpacing(10)
+        box.addWidget(self.scene_title)
+        box.addWidget(self.scene_reason)
+        box.addWidget(_section("Emotions in this scene"))
+        box.addWidget(self.bars)
+        box.addWidget(self.directive)
+        box.addWidget(self.caption)
+        box.addWidget(playing_card)
+        box.addStretch(1)
+        box.addWidget(self.progress_label)
+        box.addWidget(self.progress)
+        box.addWidget(self.prepare)
+
+        self.directive.submitted.connect(self._submit_directive)
+        self.caption.submitted.connect(lambda text: self.captionEdited.emit(self.page, text))
+        self.prepare.clicked.connect(self.prepareRequested.emit)
+
+    def set_page(self, page: int) -> None:
+        changed = page != self.page
+        self.page = page
+        self._refresh(force=changed)
+
+    def set_analysis(self, analysis: object | None) -> None:
+        self.analysis = analysis
+        self._refresh(force=False)
+
+    def _refresh(self, *, force: bool) -> None:
+        scene = page = None
+        if self.analysis is not None:
+            try:
+                scene = self.analysis.scene_of(self.page)  # type: ignore[attr-defined]
+                page = self.analysis.page(self.page)  # type: ignore[attr-defined]
+            except (IndexError, AttributeError):
+                scene = page = None
+        self.caption.title.setText(f"Caption · page {self.page + 1}")
+        if scene is None:
+            self._scene_range = None
+            self.scene_title.setText("Analysing…")
+            self.scene_reason.setText("")
+            self.bars.set_profile(None)
+            self.directive.show_record("", "", False, force=force)
+            self.caption.show_record("", "", False, force=force)
+            return
+        new_range = (scene.first_page, scene.last_page)
+        force_scene = force and new_range != self._scene_range
+        self._scene_range = new_range
+        provisional = " (provisional)" if getattr(self.analysis, "provisional", False) else ""
+        self.scene_title.setText(
+            f"Scene {scene.index + 1} · pages {scene.first_page + 1}–{scene.last_page + 1}{provisional}"
+        )
+        self.scene_reason.setText(scene.reason)
+        self.scene_reason.setVisible(bool(scene.reason))
+        self.bars.set_profile(scene.emotions)
+        self.directive.show_record(
+            scene.directive,
+            scene.backends.get("directive", ""),
+            "directive" in scene.edited,
+            force=force_scene,
+        )
+        if page is not None:
+            self.caption.show_record(
+                page.caption,
+                page.backends.get("caption", ""),
+                "caption" in page.edited,
+                force=force,
+            )
+
+    def _submit_directive(self, text: str) -> None:
+        if self._scene_range is not None:
+            self.directiveEdited.emit(self._scene_range[0], self._scene_range[1], text)
+
+    def set_playing(self, text: str) -> None:
+        self.now_playing.setText(text)
+
+    def set_progress(self, done: int, total: int, what: str) -> None:
+        self.progress.setRange(0, max(1, total))
+        self.progress.setValue(min(done, total))
+        if total and done >= total:
+            self.progress_label.setText(f"{what.capitalize()}: done ({total})")
+        else:
+            self.progress_label.setText(f"{what.capitalize()}: {done} of {total}")

@@ -1,0 +1,81 @@
+"""Work off the UI thread, with the result (or the error) handed back on it.
+
+`Runner.run(fn, *args, on_done=..., on_error=...)` runs `fn` in a thread pool; the
+callbacks run later on the UI thread. No exception crosses a thread: an `M2MError`
+arrives as its sentence, anything else as a short description (and a log line).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from ..engine.errors import M2MError
+
+log = logging.getLogger(__name__)
+
+Done = Callable[[Any], None]
+Failed = Callable[[str], None]
+
+
+class _Relay(QObject):
+    finished = Signal(object, object)  # callback, value
+
+
+class _Job(QRunnable):
+    def __init__(self, relay: _Relay, fn: Callable[..., Any], args: tuple, on_done, on_error):
+        super().__init__()
+        self.setAutoDelete(True)
+        self._relay, self._fn, self._args = relay, fn, args
+        self._on_done, self._on_error = on_done, on_error
+
+    def run(self) -> None:
+        try:
+            result = self._fn(*self._args)
+        except M2MError as exc:
+            self._relay.finished.emit(self._on_error, str(exc))
+        except Exception as exc:  # noqa: BLE001 - report, never let it cross the thread
+            log.exception("background call %s failed", getattr(self._fn, "__name__", self._fn))
+            self._relay.finished.emit(self._on_error, f"{type(exc).__name__}: {exc}")
+        else:
+            self._relay.finished.emit(self._on_done, result)
+
+
+class Runner(QObject):
+    """A thread pool whose results come back to the UI thread.
+
+    Args:
+        threads: worker count; 1 makes calls run one at a time, in order.
+        on_error: where errors go when a call gives no `on_error`.
+    """
+
+    def __init__(
+        self, threads: int = 1, on_error: Failed | None = None, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(threads)
+        self._default_error = on_error
+        self._relay = _Relay(self)
+        self._relay.finished.connect(self._deliver)
+
+    def run(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        on_done: Done | None = None,
+        on_error: Failed | None = None,
+    ) -> None:
+        self.pool.start(_Job(self._relay, fn, args, on_done, on_error or self._default_error))
+
+    @staticmethod
+    def _deliver(callback: Callable[[Any], None] | None, value: Any) -> None:
+        if callback is not None:
+            callback(value)
+
+    def wait(self, msecs: int = 5000) -> bool:
+        """Block until every call ran (shutdown, tests and benchmarks only)."""
+        return self.pool.waitForDone(msecs)
