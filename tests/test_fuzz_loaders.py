@@ -107,8 +107,16 @@ def _rar() -> bytes:
     return bytes(out + block(0x7B, 0x4000, b""))
 
 
+def _pdf() -> bytes:
+    buf = io.BytesIO()
+    first = Image.new("RGB", (40, 60), (200, 0, 0))
+    first.save(buf, "PDF", save_all=True, append_images=[Image.new("L", (80, 30))])
+    return buf.getvalue()
+
+
 CBZ = _cbz()
 RAR = _rar()
+PDF = _pdf()
 
 
 @st.composite
@@ -170,6 +178,12 @@ def test_mutated_cbz(data: bytes) -> None:
 @given(mutated(RAR))
 def test_mutated_cbr(data: bytes) -> None:
     _write_and_read("fuzz.cbr", data)
+
+
+@FUZZ
+@given(mutated(PDF))
+def test_mutated_pdf(data: bytes) -> None:
+    _write_and_read("fuzz.pdf", data)
 
 
 @FUZZ

@@ -77,9 +77,9 @@ def parse_comicinfo(data: bytes, source: str) -> ComicInfo:
         if tag == "Title" and text:
             info.title = text[:300]
         elif tag == "Manga":
-            if text == "YesAndRightToLeft":
+            if text.lower() == "yesandrighttoleft":
                 info.direction = "rtl"
-            elif text == "No":
+            elif text.lower() == "no":
                 info.direction = "ltr"
         elif tag == "Pages":
             for el in child:
