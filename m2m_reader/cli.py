@@ -21,6 +21,7 @@ from .engine.errors import M2MError
 COMMANDS = (
     "info",
     "analyze",
+    "edit",
     "export",
     "play",
     "cache",

@@ -173,3 +173,23 @@ def test_cli_analyze_writes_json_and_fails_cleanly(tmp_path, capsys) -> None:
     err = capsys.readouterr().err
     assert "missing.cbz" in err and "Traceback" not in err
     assert main(["analyze", str(folder), "-o", str(tmp_path / "no" / "a.json")]) == 1
+
+
+def test_cli_edit_then_analyze_uses_the_edit(tmp_path, capsys) -> None:
+    from PIL import Image
+
+    folder = tmp_path / "book"
+    folder.mkdir()
+    for i in range(6):
+        Image.new("L", (300, 400), 230 if i < 3 else 30).save(folder / f"{i + 1}.png")
+    assert main(["edit", str(folder), "caption", "2", "Solo harp, very soft, in E minor."]) == 0
+    assert main(["edit", str(folder), "directive", "2", "Thunderous taiko at 150 BPM in D minor."]) == 0
+    out = tmp_path / "a.json"
+    assert main(["analyze", str(folder), "-o", str(out)]) == 0
+    blob = json.loads(out.read_text())
+    assert blob["scenes"][0]["pages"][1]["caption"] == "Solo harp, very soft, in E minor."
+    assert blob["scenes"][1]["directive"].startswith("Thunderous taiko")
+    assert "taiko" in blob["scenes"][1]["pages"][0]["caption"]
+    assert main(["edit", str(folder), "caption", "99", "x"]) == 1
+    assert main(["edit", str(folder), "clear"]) == 0
+    capsys.readouterr()

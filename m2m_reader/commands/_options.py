@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..engine import backends
 from ..engine import settings as settings_mod
 from ..engine.books import open_book
 from ..engine.books.model import Book
@@ -20,13 +19,13 @@ def add_book(parser: argparse.ArgumentParser) -> None:
 
 def add_backends(parser: argparse.ArgumentParser, music: bool = False) -> None:
     g = parser.add_argument_group("backends")
-    g.add_argument("--llm", choices=backends.TEXT, help="text stages: built-in rules or an "
+    g.add_argument("--llm", choices=settings_mod.CHOICES["text"], help="text stages: built-in rules or an "
                    "OpenAI-compatible endpoint (OPENAI_API_KEY, OPENAI_BASE_URL)")
     g.add_argument("--llm-model", metavar="NAME", help="the chat model, e.g. gpt-4o-mini, llama3.1")
     g.add_argument("--llm-base-url", metavar="URL", help="an OpenAI-compatible endpoint")
-    g.add_argument("--emotions", choices=backends.EMOTIONS, help="emotion reader")
+    g.add_argument("--emotions", choices=settings_mod.CHOICES["emotions"], help="emotion reader")
     if music:
-        g.add_argument("--music", choices=backends.MUSIC, help="music backend")
+        g.add_argument("--music", choices=settings_mod.CHOICES["music"], help="music backend")
         g.add_argument("--musicgen-model", metavar="NAME_OR_FOLDER",
                        help="small, medium, large, melody, a checkpoint name or a local folder")
         g.add_argument("--soundfont", metavar="SF2", help="a General MIDI SoundFont for the composer")
@@ -69,3 +68,8 @@ def book_from(args: argparse.Namespace, s: Settings) -> Book:
 
 def warn(message: str) -> None:
     print(f"m2m-reader: {message}", file=sys.stderr)
+
+
+def on_fallback(stage: str, backend: str, fallback: str, message: str) -> None:
+    """Print a backend's failure to start in one line (for backend_choice)."""
+    warn(f"{stage}: the {backend} backend cannot start: {message.rstrip('.')}; using {fallback}")

@@ -97,13 +97,10 @@ def run(args: argparse.Namespace) -> int:
     if args.output:
         check_output(args.output)
     settings = _options.settings_from(args)
-    from ..engine import backends
+    from ..engine.backend_choice import make_emotions, make_text
 
-    text, f1 = backends.make_text(settings)
-    emotions, f2 = backends.make_emotions(settings)
-    for f in (f1, f2):
-        if f:
-            _options.warn(str(f))
+    text = make_text(settings, _options.on_fallback)
+    emotions = make_emotions(settings, _options.on_fallback)
     book = _options.book_from(args, settings)
     with book:
         analyzer = Analyzer(
