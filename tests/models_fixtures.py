@@ -118,9 +118,14 @@ TINY_CLIP = "m2m-tiny-clip"
 
 def register_tiny_clip() -> str:
     """Register a tiny ViT + text-transformer CLIP config with open_clip; returns its name."""
-    from open_clip import factory
+    import json
+    import tempfile
 
-    factory._MODEL_CONFIGS[TINY_CLIP] = {
+    import open_clip
+
+    if TINY_CLIP in open_clip.list_models():
+        return TINY_CLIP
+    cfg = {
         "embed_dim": 32,
         "vision_cfg": {
             "image_size": 32,
@@ -137,6 +142,9 @@ def register_tiny_clip() -> str:
             "layers": 1,
         },
     }
+    path = Path(tempfile.mkdtemp(prefix="m2m-clip-cfg-")) / f"{TINY_CLIP}.json"
+    path.write_text(json.dumps(cfg))
+    open_clip.add_model_config(path)
     return TINY_CLIP
 
 
@@ -144,6 +152,7 @@ def save_tiny_clip_checkpoint(path: Path, seed: int = 0) -> Path:
     """Save a tiny open_clip model's state dict as a fine-tuned-style checkpoint file."""
     import open_clip
     import torch
+
     from m2m_reader.engine.models.clip_emotions import save_checkpoint
 
     name = register_tiny_clip()
