@@ -99,7 +99,12 @@ def good_answer(body: dict[str, Any], scene_every: int = 6) -> dict[str, Any]:
     if stage == "page_description":
         return {"description": words(30, "Described:")}
     if stage == "section_analysis":
-        return {"genre": "drama", "atmosphere": "quiet tension", "focus": "dialogue", "plot": "Two friends argue."}
+        return {
+            "genre": "drama",
+            "atmosphere": "quiet tension",
+            "focus": "dialogue",
+            "plot": "Two friends argue.",
+        }
     return {"music": words(30, "Section:")}
 
 
@@ -126,7 +131,9 @@ class FakeOpenAI:
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True
+        )
         self._thread.start()
 
     @property
@@ -206,7 +213,11 @@ class FakeOpenAI:
                 body = json.loads(self.rfile.read(length))
                 with fake._lock:
                     fake.requests.append(
-                        {"path": self.path, "body": body, "headers": {k.lower(): v for k, v in self.headers.items()}}
+                        {
+                            "path": self.path,
+                            "body": body,
+                            "headers": {k.lower(): v for k, v in self.headers.items()},
+                        }
                     )
                     fake.in_flight += 1
                     fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)

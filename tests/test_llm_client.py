@@ -31,12 +31,20 @@ def make_backend(base_url: str, **kw) -> OpenAIText:
 
 def scene(first: int = 0, last: int = 2) -> SceneInput:
     lines = [Line(p, "Hana", f"line on page {p}") for p in range(first, last + 1)]
-    return SceneInput(index=0, first_page=first, last_page=last, lines=lines, emotions=neutral_profile())
+    return SceneInput(
+        index=0, first_page=first, last_page=last, lines=lines, emotions=neutral_profile()
+    )
 
 
 def page_input(index: int = 1) -> PageInput:
     s = scene()
-    return PageInput(index=index, scene=s, lines=s.lines[index : index + 1], emotions=neutral_profile(), directive="soft piano")
+    return PageInput(
+        index=index,
+        scene=s,
+        lines=s.lines[index : index + 1],
+        emotions=neutral_profile(),
+        directive="soft piano",
+    )
 
 
 def test_directive_request_carries_model_schema_and_key(fake):
@@ -77,7 +85,11 @@ def test_bad_answer_is_retried_once_with_the_error_shown(fake, bad):
     retry = fake.requests[1]["body"]["messages"]
     assert retry[-2]["role"] == "assistant"
     assert retry[-1]["role"] == "user" and "That answer is invalid" in retry[-1]["content"]
-    expected = {"malformed": "not valid JSON", "invalid": "unexpected field", "short": "20 to 60 words"}
+    expected = {
+        "malformed": "not valid JSON",
+        "invalid": "unexpected field",
+        "short": "20 to 60 words",
+    }
     assert expected[bad] in retry[-1]["content"]
     assert backend.cost["by_stage"]["caption"]["invalid"] == 1
 

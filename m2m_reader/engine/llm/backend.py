@@ -90,7 +90,9 @@ class OpenAIText:
     def transcript(self, book: Book, page: int, cancel: CancelToken) -> PageTranscript:
         cancel.check()
         image = book.image(page)
-        width, height = image.size
+        # Face boxes are in the book's page coordinates (those of its annotations).
+        width = book.pages[page].width or image.width
+        height = book.pages[page].height or image.height
         direction = (
             "right to left, top to bottom (Japanese order)"
             if book.direction == "rtl"

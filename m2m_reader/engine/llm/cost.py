@@ -153,12 +153,19 @@ _CHARS_PER_LINE = 40
 
 
 def estimate_tokens(
-    book: Book, mode: str = "scene", config: LLMConfig | None = None, scene_pages: int = 6
+    book: Book,
+    mode: str = "scene",
+    config: LLMConfig | None = None,
+    scene_pages: int = 6,
+    section_pages: int = 8,
 ) -> dict[str, Any]:
     """Calls and tokens a run over `book` in `mode` ("scene", "page", "section") would
-    spend, assuming scenes of `scene_pages` pages. Opens no connection."""
+    spend, assuming scenes of `scene_pages` pages (sections of `section_pages` in the
+    section mode). Opens no connection."""
     cfg = config or LLMConfig()
     n = len(book)
+    if mode == "section":
+        scene_pages = section_pages
     n_scenes = max(1, math.ceil(n / scene_pages))
     fixed = {name: _template_tokens(name) for name in STAGES}
     per_page = [_page_dialogue_tokens(book, i) for i in range(n)]
