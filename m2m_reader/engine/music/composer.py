@@ -1,0 +1,106 @@
+"""The built-in music backend: plan, compose, render, loop.
+
+`Composer` is what a reader hears with no GPU, no key and no network. It reads the page
+caption and scene directive into a plan, composes whole bars for the page's reading time
+(rounded up to bars, at least two, at most about a minute — a reader who lingers hears the
+loop), renders them through a General MIDI SoundFont when one is installed, else through the
+built-in synthesiser, and folds the ringing tail back onto the loop start.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+
+import numpy as np
+
+from ..cancel import CancelToken
+from ..errors import BackendUnavailable
+from .base import Clip, Cue, CueRequest
+from .compose import Score, compose
+from .fx import TAIL_SECONDS, fold_loop, level, loop_reverb
+from .plan import plan_for, stable_hash
+from .soundfont import SoundFontRenderer, find_soundfont
+from .synth import SynthRenderer
+
+log = logging.getLogger(__name__)
+
+MAX_SECONDS = 64.0
+MIN_BARS = 2
+
+
+class Composer:
+    """Procedural composer; `renderer` says which sound source plays ("soundfont:<path>" or "synth")."""
+
+    name = "composer"
+
+    def __init__(self, sample_rate: int = 44100, soundfont: str | Path | None = "auto") -> None:
+        self.sample_rate = sample_rate
+        self._notice: list[str] = []
+        self._soundfont: SoundFontRenderer | None = None
+        self._synth = SynthRenderer(sample_rate)
+        if soundfont is None:
+            self.renderer = "synth"
+            return
+        path = find_soundfont() if soundfont == "auto" else Path(soundfont).expanduser()
+        if path is None:
+            message = (
+                "No General MIDI SoundFont is installed; the built-in synthesiser plays instead."
+            )
+            log.info(message)
+            self.renderer = "synth"
+            self._notice.append(message)
+            return
+        if not path.is_file():
+            message = (
+                f"The SoundFont {path} does not exist; the built-in synthesiser plays instead."
+            )
+        else:
+            try:
+                self._soundfont = SoundFontRenderer(path, sample_rate)
+                self.renderer = f"soundfont:{path}"
+                return
+            except BackendUnavailable as e:
+                message = f"{str(e).rstrip('.')}; the built-in synthesiser plays instead."
+        log.warning(message)
+        self._notice.append(message)
+        self.renderer = "synth"
+
+    def make_cue(self, request: CueRequest, cancel: CancelToken) -> Cue:
+        """Compose and render one page's music. Raises `Cancelled` when `cancel` fires."""
+        cancel.check()
+        plan, warnings = plan_for(request.caption, request.directive, request.seed)
+        sr = self.sample_rate
+        bar_seconds = plan.meter * 60.0 / plan.tempo
+        bar_samples = int(round(bar_seconds * sr))
+        max_bars = max(MIN_BARS, int(MAX_SECONDS // bar_seconds))
+        wanted = math.ceil(max(0.0, request.seconds) / bar_seconds - 1e-6)
+        bars = min(max_bars, max(MIN_BARS, wanted))
+        # Harmony is shared by every page of a scene; melody and small variations are the page's.
+        scene_text = request.directive.strip() or request.caption.strip()
+        harmony_seed = stable_hash("harmony", scene_text, request.seed)
+        melody_seed = stable_hash("melody", request.caption, request.page, request.seed)
+        score = compose(plan, bars, melody_seed, harmony_seed)
+        cancel.check()
+        loop_len = bars * bar_samples
+        audio = self._render(score, loop_len + int(TAIL_SECONDS * sr), cancel)
+        cancel.check()
+        audio = loop_reverb(fold_loop(audio, loop_len), sr, plan.style)
+        audio = level(audio, plan.energy)
+        cancel.check()
+        clip = Clip(audio, sr, loop_start=0, loop_end=loop_len, bar_samples=bar_samples)
+        return Cue(
+            page=request.page,
+            scene=request.scene,
+            clip=clip,
+            plan=plan,
+            joins=request.joins,
+            backend=self.name,
+            warnings=warnings + self._notice,
+        )
+
+    def _render(self, score: Score, n_samples: int, cancel: CancelToken) -> np.ndarray:
+        if self._soundfont is not None:
+            return self._soundfont.render(score, n_samples, cancel)
+        return self._synth.render(score, n_samples, cancel)

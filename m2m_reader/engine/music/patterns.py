@@ -1,0 +1,176 @@
+"""Per-bar patterns: chord voicings, accompaniment figures, bass lines and drum grooves.
+
+Each function returns events for one bar as (beat, beats, pitch, accent) — or for drums
+(beat, drum note, velocity scale). Which figure plays depends on style, feel and energy.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from .arrange import Track
+from .base import MusicPlan
+from .theory import Chord
+
+Event = tuple[float, float, int, int]
+
+KICK, KICK2, STICK, SNARE, CLAP = 36, 35, 37, 38, 39
+CLOSED_HAT, PEDAL_HAT, OPEN_HAT, CRASH, RIDE = 42, 44, 46, 49, 51
+LOW_TOM, SHAKER = 41, 70
+
+
+def _pitch_near(pc: int, target: float, low: int, high: int) -> int:
+    options = [p for p in range(low, high + 1) if p % 12 == pc] or [pc + 12 * int(target // 12)]
+    return min(options, key=lambda p: (abs(p - target), p))
+
+
+def voicing(chord: Chord, track: Track, prev: list[int]) -> list[int]:
+    """Close-position chord in the track's register, moving as little as possible from `prev`."""
+    if track.instrument == "distorted guitar":
+        root = _pitch_near(chord.root, 45, 40, 52)
+        return [root, root + 7, root + 12]
+    tones = list(chord.tones)
+    candidates: list[list[int]] = []
+    for inversion in range(len(tones)):
+        order = tones[inversion:] + tones[:inversion]
+        for base in range(track.low, track.high - 6):
+            if base % 12 != order[0]:
+                continue
+            stack = [base]
+            for pc in order[1:]:
+                stack.append(stack[-1] + (pc - stack[-1]) % 12)
+            if stack[-1] <= track.high:
+                candidates.append(stack)
+    if not candidates:
+        return [
+            _pitch_near(pc, (track.low + track.high) / 2, track.low, track.high) for pc in tones
+        ]
+    if not prev:
+        centre = (track.low + track.high) / 2
+        return min(
+            candidates, key=lambda c: (abs(float(np.mean(c)) - centre), c[0] % 12 != chord.root)
+        )
+    return min(
+        candidates,
+        key=lambda c: (sum(abs(a - b) for a, b in zip(sorted(c), sorted(prev), strict=False)), c),
+    )
+
+
+def accompaniment(
+    plan: MusicPlan,
+    voiced: list[int],
+    chord: Chord,
+    track: Track,
+    bar: int,
+    rng: np.random.Generator,
+) -> list[Event]:
+    meter, e = plan.meter, plan.energy
+    chord_at = lambda beats_lens: [(b, ln, p, int(b == 0)) for b, ln in beats_lens for p in voiced]  # noqa: E731
+    if meter == 3:
+        return chord_at([(1.0, 0.9), (2.0, 0.9)])
+    if plan.style == "jazz":
+        options = [[1.5, 3.0], [0.0, 2.5], [1.0, 2.5], [0.5, 2.0, 3.5]]
+        hits = options[int(rng.integers(len(options)))]
+        return chord_at([(b, 0.7) for b in hits])
+    if track.instrument == "distorted guitar":
+        if e > 0.6:
+            return chord_at([(i / 2, 0.45) for i in range(meter * 2)])
+        return chord_at([(0.0, 1.4), (1.5, 0.5), (2.0, 1.0), (3.0, 1.0)])
+    if track.instrument in ("acoustic guitar", "electric guitar") or plan.style == "folk":
+        hits = [0.0, 1.0, 1.5, 2.5, 3.0, 3.5] if e >= 0.4 else [0.0, 2.0]
+        out: list[Event] = []
+        for i, b in enumerate(hits):
+            length = (hits[i + 1] if i + 1 < len(hits) else meter) - b
+            strum = voiced if i % 2 == 0 or e < 0.4 else voiced[::-1]  # down and up strokes
+            out += [(b + 0.03 * j, length, p, int(b == 0)) for j, p in enumerate(strum)]
+        return out
+    if plan.style == "lofi" or track.instrument == "electric piano":
+        return chord_at([(0.0, 4.0)] if e < 0.3 else [(0.0, 1.5), (2.5, 1.5)])
+    level = 0 if e < 0.3 or plan.texture == "sparse" else 1
+    if level == 0:
+        return chord_at([(0.0, 2.0), (2.0, 2.0)] if e >= 0.2 else [(0.0, 4.0)])
+    arp = sorted(voiced) + [sorted(voiced)[0] + 12]
+    figure = arp + arp[-2:0:-1]
+    steps = meter * (4 if e > 0.8 and plan.tempo < 110 else 2)
+    length = meter / steps
+    return [
+        (i * length, length * 2, p, int(i == 0))
+        for i, p in zip(range(steps), itertools.cycle(figure), strict=False)
+    ]
+
+
+def bass_line(
+    plan: MusicPlan, chord: Chord, next_root: int, track: Track, rng: np.random.Generator
+) -> list[Event]:
+    meter, e = plan.meter, plan.energy
+    root = _pitch_near(chord.root, track.low + 7, track.low, track.low + 11)
+    fifth = _pitch_near(chord.fifth, root + 7, track.low, track.high)
+    if plan.style == "jazz" and meter == 4:
+        target = _pitch_near(next_root, root, track.low, track.high)
+        approach = target + (1 if rng.random() < 0.5 else -1)
+        third = _pitch_near(chord.tones[1], root + 4, track.low, track.high)
+        return [
+            (0.0, 0.95, root, 1),
+            (1.0, 0.95, third, 0),
+            (2.0, 0.95, fifth, 0),
+            (3.0, 0.95, approach, 0),
+        ]
+    if meter == 3:
+        return [(0.0, 1.0, root, 1)] + ([(2.0, 0.9, fifth, 0)] if e > 0.6 else [])
+    if plan.style in ("rock",) or plan.feel == "driving":
+        return [
+            (i / 2, 0.45, root + (12 if e > 0.8 and i % 4 == 3 else 0), int(i % 2 == 0))
+            for i in range(meter * 2)
+        ]
+    if plan.style == "electronic":
+        return [(0.0, 0.45, root, 1)] + [(i + 0.5, 0.45, root, 0) for i in range(meter)]
+    if plan.style == "lofi":
+        return [(0.0, 1.5, root, 1), (2.5, 1.0, fifth, 0), (3.5, 0.5, root, 0)]
+    if e < 0.35:
+        return [(0.0, float(meter), root, 1)]
+    if e < 0.7:
+        return [(0.0, 2.0, root, 1), (2.0, 2.0, fifth, 0)]
+    return [(0.0, 1.0, root, 1), (1.0, 1.0, root, 0), (2.0, 1.0, fifth, 0), (3.0, 1.0, root, 0)]
+
+
+def drum_pattern(
+    plan: MusicPlan, instrument: str, bar: int, rng: np.random.Generator
+) -> list[tuple[float, int, float]]:
+    meter, e = plan.meter, plan.energy
+    eighths = [i / 2 for i in range(meter * 2)]
+    if instrument == "percussion":
+        out = [(0.0, KICK2, 0.9), (float(meter - 1) + 0.5, LOW_TOM, 0.6)]
+        out += [(2.0, KICK2, 0.7)] if e > 0.5 and meter == 4 else []
+        out += [(b, SHAKER, 0.35 if b % 1 else 0.45) for b in eighths] if e > 0.4 else []
+        return out + ([(0.0, CRASH, 0.6)] if e > 0.7 and bar % 4 == 0 else [])
+    if meter == 3:
+        return [(0.0, KICK, 0.8), (1.0, STICK, 0.4), (2.0, STICK, 0.4)] + [
+            (b, CLOSED_HAT, 0.3) for b in eighths
+        ]
+    if plan.style == "jazz":
+        ride = [0.0, 1.0, 2.0, 3.0] if e < 0.3 else [0.0, 1.0, 1.5, 2.0, 3.0, 3.5]
+        out = [(b, RIDE, 0.7 if b % 1 == 0 else 0.45) for b in ride]
+        out += [(1.0, PEDAL_HAT, 0.5), (3.0, PEDAL_HAT, 0.5), (0.0, KICK, 0.45)]
+        return out + ([(2.5, SNARE, 0.3)] if rng.random() < 0.35 else [])
+    if plan.style == "lofi":
+        out = [(0.0, KICK, 0.85), (2.5, KICK, 0.7), (1.0, SNARE, 0.7), (3.0, SNARE, 0.7)]
+        return out + [(b, CLOSED_HAT, 0.4 if b % 1 == 0 else 0.28) for b in eighths]
+    if plan.style == "electronic":
+        out = [(float(b), KICK, 0.9) for b in range(meter)] + [(1.0, CLAP, 0.7), (3.0, CLAP, 0.7)]
+        out += [(b + 0.5, OPEN_HAT, 0.4) for b in range(meter)]
+        return out + ([(i / 4, CLOSED_HAT, 0.22) for i in range(meter * 4)] if e > 0.7 else [])
+    kicks = [0.0, 2.0] + ([2.5] if e > 0.6 else []) + ([1.5] if e > 0.85 else [])
+    out = [(b, KICK, 0.9) for b in kicks] + [(1.0, SNARE, 0.85), (3.0, SNARE, 0.85)]
+    hats = eighths if e >= 0.35 else [0.0, 1.0, 2.0, 3.0]
+    out += [
+        (b, CLOSED_HAT, 0.5 if b % 1 == 0 else 0.35)
+        for b in hats
+        if not (b == 3.5 and e > 0.7 and bar % 2)
+    ]
+    if e > 0.7 and bar % 2:
+        out.append((3.5, OPEN_HAT, 0.5))
+    if e > 0.55 and bar % 4 == 0:
+        out.append((0.0, CRASH, 0.7))
+    return out

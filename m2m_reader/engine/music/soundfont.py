@@ -1,0 +1,139 @@
+"""Find a General MIDI SoundFont and render scores through it with tinysoundfont.
+
+Rendering is offline: notes are turned into a sorted list of MIDI events and the synth is
+asked for exactly the samples between one event and the next. No audio device is opened.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ..cancel import NEVER, CancelToken
+from ..errors import BackendUnavailable
+from .compose import Score
+
+log = logging.getLogger(__name__)
+
+ENV_VAR = "M2M_READER_SOUNDFONT"
+SEARCH_DIRS = (
+    "/usr/share/sounds/sf2",
+    "/usr/share/sounds/sf3",
+    "/usr/share/soundfonts",
+    "/usr/local/share/soundfonts",
+    "/usr/share/sounds/sf2/fluid",
+    "~/.local/share/soundfonts",
+    "~/.local/share/sounds/sf2",
+    "~/.soundfonts",
+    "~/Library/Audio/Sounds/Banks",
+    "C:/soundfonts",
+)
+# The system's own choice first (Debian's alternatives link), then well-known General MIDI fonts.
+PREFERRED = (
+    "default-GM.sf2",
+    "default-GM.sf3",
+    "FluidR3_GM.sf2",
+    "MuseScore_General.sf3",
+    "MuseScore_General.sf2",
+    "GeneralUser GS v1.471.sf2",
+    "TimGM6mb.sf2",
+)
+EXTENSIONS = (".sf2", ".sf3")
+
+
+def _usable(p: Path) -> bool:
+    try:
+        return p.is_file() and p.suffix.lower() in (*EXTENSIONS, ".sfo") and p.stat().st_size > 1024
+    except OSError:
+        return False
+
+
+def find_soundfont(setting: str | Path | None = None) -> Path | None:
+    """The SoundFont to use: the setting, then $M2M_READER_SOUNDFONT, then the usual places.
+
+    A setting or variable naming a folder is searched like the usual places.
+    """
+    explicit = [s for s in (setting, os.environ.get(ENV_VAR)) if s]
+    for entry in explicit:
+        p = Path(entry).expanduser()
+        if _usable(p):
+            return p.resolve()
+    dirs = [Path(e).expanduser() for e in explicit] + [Path(d).expanduser() for d in SEARCH_DIRS]
+    for d in dirs:
+        if not d.is_dir():
+            continue
+        for name in PREFERRED:
+            if _usable(d / name):
+                return (d / name).resolve()
+        try:
+            found = sorted(p for p in d.iterdir() if p.suffix.lower() in EXTENSIONS and _usable(p))
+        except OSError:
+            continue
+        if found:
+            return found[0].resolve()
+    return None
+
+
+class SoundFontRenderer:
+    """Renders a `Score` through one SoundFont. Raises BackendUnavailable if it cannot load."""
+
+    def __init__(self, path: str | Path, sample_rate: int = 44100) -> None:
+        self.path = Path(path)
+        self.sample_rate = sample_rate
+        try:
+            import tinysoundfont
+        except ImportError as e:
+            raise BackendUnavailable(
+                "The SoundFont renderer needs the tinysoundfont package (pip install tinysoundfont)."
+            ) from e
+        self._tsf = tinysoundfont
+        try:
+            self._data = self.path.read_bytes()
+            synth = tinysoundfont.Synth(samplerate=sample_rate)
+            sfid = synth.sfload(self._data)
+            synth.program_select(0, sfid, 0, 0)
+        except Exception as e:  # tinysoundfont raises several types for damaged files
+            raise BackendUnavailable(f"The SoundFont {self.path} cannot be loaded ({e}).") from e
+
+    def render(self, score: Score, n_samples: int, cancel: CancelToken = NEVER) -> np.ndarray:
+        """Stereo float32 audio of `n_samples` frames: the score and its ringing tails."""
+        sr = self.sample_rate
+        synth = self._tsf.Synth(samplerate=sr, gain=-6.0)
+        sfid = synth.sfload(self._data, max_voices=128)
+        for tr in score.tracks:
+            try:
+                synth.program_select(tr.channel, sfid, 0, tr.program, is_drums=tr.is_drums)
+            except RuntimeError:  # a font without this program: fall back to the piano
+                synth.program_select(tr.channel, sfid, 0, 0, is_drums=tr.is_drums)
+            synth.control_change(tr.channel, 7, int(round(tr.gain * 127)))
+            synth.control_change(tr.channel, 10, int(round(64 + tr.pan * 63)))
+        events: list[tuple[int, int, int, int, int]] = []  # (sample, on?, channel, key, velocity)
+        for n in score.notes:
+            ch = score.tracks[n.track].channel
+            on = int(n.start * sr)
+            events.append((on, 1, ch, n.pitch, n.vel))
+            events.append((max(on + 1, int((n.start + n.dur) * sr)), 0, ch, n.pitch, 0))
+        events.sort()  # note-offs sort before note-ons at the same sample
+        out = np.zeros((n_samples, 2), dtype=np.float32)
+        raw = memoryview(out).cast("B")
+        pos = 0
+        next_check = sr
+        for when, on, ch, key, vel in events:
+            when = min(when, n_samples)
+            if when > pos:
+                synth.generate_simple(when - pos, raw[pos * 8 : when * 8])
+                pos = when
+                if pos >= next_check:
+                    cancel.check()
+                    next_check = pos + sr
+            if on:
+                synth.noteon(ch, key, vel)
+            else:
+                synth.noteoff(ch, key)
+        if pos < n_samples:
+            synth.notes_off()
+            synth.generate_simple(n_samples - pos, raw[pos * 8 :])
+        return out
