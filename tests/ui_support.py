@@ -110,8 +110,8 @@ class FakeEngine:
         with self.lock:
             return [c[0] for c in self.calls]
 
-    def open(self, book: Book) -> None:
-        self._record("open", book.title)
+    def open(self, book: Book, page: int = 0) -> None:
+        self._record("open", book.title, page)
         self.book = book
         self._analysis = make_analysis(len(book))
         self.on_event(ev.StageDone(stage="scenes", key="k", backend="builtin"))

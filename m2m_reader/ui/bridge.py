@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..engine import events as ev
 from ..engine import settings as settings_io
+from ..engine.cancel import CancelToken
 from ..engine.settings import Settings
 from .tasks import Done, Failed, Runner
 
@@ -42,6 +43,7 @@ class EngineBridge(QObject):
     playing = Signal(int, int)  # page, scene
     analysisChanged = Signal(object)  # an Analysis snapshot (or None)
     settingChanged = Signal(str, object)  # name, value (from whichever thread changed it)
+    attached = Signal()  # an engine is now behind the bridge
 
     def __init__(
         self, engine: Any = None, settings: Settings | None = None, parent: QObject | None = None
@@ -52,6 +54,10 @@ class EngineBridge(QObject):
         self.save_settings = True  # tests turn this off
         self.ready_pages: set[int] = set()
         self._runner = Runner(threads=1, parent=self)  # calls run in the order made
+        self._long = Runner(threads=1, parent=self)  # prepare_all blocks until done
+        self._prepare_cancel: CancelToken | None = None
+        self._book: Any = None
+        self._cursor = 0
         self._refresh = QTimer(self, singleShot=True, interval=120)
         self._refresh.timeout.connect(self.refresh_analysis)
         self._fetching = False
@@ -101,11 +107,33 @@ class EngineBridge(QObject):
             return
         self.call(getattr(self.engine, name), *args, on_done=on_done)
 
-    def open(self, book: Any, on_done: Done | None = None) -> None:
+    def attach(self, engine: Any) -> None:
+        """Put an engine behind the bridge (built off the UI thread) and catch it up."""
+        self.engine = engine
+        self.attached.emit()
+        if self._book is not None:
+            self.engine_call("open", self._book, self._cursor, on_done=self._opened)
+
+    def open(self, book: Any, page: int = 0) -> None:
+        """Start the engine on `book` with the cursor on `page`."""
+        self._cancel_prepare()
+        self._book, self._cursor = book, page
         self.ready_pages.clear()
-        self.engine_call("open", book, on_done=on_done)
+        self.engine_call("open", book, page, on_done=self._opened)
+
+    def _opened(self, _result: Any) -> None:
+        self.refresh_analysis()
+        ready = getattr(self.engine, "ready_pages", None)
+        if callable(ready):
+            self.call(ready, on_done=self._got_ready)
+
+    def _got_ready(self, pages: Any) -> None:
+        for page in pages or ():
+            if page not in self.ready_pages:
+                self.cueReady.emit(page, "", True)
 
     def set_cursor(self, page: int, kind: str = "turn") -> None:
+        self._cursor = page
         self.engine_call("set_cursor", page, kind)
 
     def edit_directive(self, first: int, last: int, text: str) -> None:
@@ -117,7 +145,21 @@ class EngineBridge(QObject):
         self.engine_call("edit_caption", page, text, on_done=lambda _r: self._refresh.start())
 
     def prepare_all(self) -> None:
-        self.engine_call("prepare_all")
+        """Compute the whole soundtrack in the background, reporting progress."""
+        if self.engine is None:
+            return
+        self._cancel_prepare()
+        token = self._prepare_cancel = CancelToken()
+
+        def progress(done: int, total: int) -> None:
+            self.progress.emit(done, total, "soundtrack")
+
+        self._long.run(self.engine.prepare_all, progress, token, on_error=self.error.emit)
+
+    def _cancel_prepare(self) -> None:
+        if self._prepare_cancel is not None:
+            self._prepare_cancel.cancel("stopped")
+            self._prepare_cancel = None
 
     def player(self, name: str, *args: Any) -> None:
         """A player control (play, pause, set_volume, set_muted, set_crossfade)."""
@@ -175,6 +217,7 @@ class EngineBridge(QObject):
     def close(self, wait_ms: int = 3000) -> None:
         """Close the engine (on the worker) and wait a bounded time for it."""
         self._refresh.stop()
+        self._cancel_prepare()
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
@@ -184,6 +227,7 @@ class EngineBridge(QObject):
         if self.engine is not None:
             self.call(self.engine.close)
         self._runner.wait(wait_ms)
+        self._long.wait(wait_ms)
 
     def wait_idle(self, msecs: int = 5000) -> bool:
         """Block until queued calls ran (tests and benchmarks only)."""

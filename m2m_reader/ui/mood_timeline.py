@@ -52,9 +52,11 @@ class MoodTimeline(QWidget):
         self.scenes = []
         self.energy = [None] * self.n_pages
         for scene in getattr(analysis, "scenes", None) or []:
-            self.scenes.append((scene.first_page, scene.last_page, dominant(scene.emotions)))
+            mood = dominant(scene.emotions) if sum(scene.emotions.values()) > 0 else ""
+            self.scenes.append((scene.first_page, scene.last_page, mood))
             for page in scene.pages:
-                if 0 <= page.index < self.n_pages:
+                # Pages the engine has not analysed yet carry no backends: no energy yet.
+                if page.backends and 0 <= page.index < self.n_pages:
                     self.energy[page.index] = arousal(page.emotions)
         self.update()
 
@@ -92,7 +94,7 @@ class MoodTimeline(QWidget):
         band_top, band_h = 6.0, self.height() - 18.0
         p.fillRect(QRectF(1, band_top, self.width() - 2, band_h), QColor(theme.SURFACE))
         for first, last, emotion in self.scenes:
-            colour = QColor(theme.emotion_colour(emotion))
+            colour = QColor(theme.emotion_colour(emotion) if emotion else QColor(theme.BORDER))
             colour.setAlpha(150)
             p.fillRect(self._span(first, last, band_top, band_h).adjusted(0.5, 0, -0.5, 0), colour)
         self._paint_energy(p, band_top, band_h)
@@ -139,6 +141,6 @@ class MoodTimeline(QWidget):
         text = f"Page {page + 1}"
         for first, last, emotion in self.scenes:
             if first <= page <= last:
-                text += f" · scene pages {first + 1}–{last + 1} · {emotion}"
+                text += f" · scene pages {first + 1}–{last + 1} · {emotion or 'reading…'}"
         text += " · music ready" if page in self.ready else ""
         QToolTip.showText(event.globalPosition().toPoint(), text, self)

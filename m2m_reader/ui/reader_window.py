@@ -155,7 +155,8 @@ class ReaderWindow(QMainWindow):
         bridge.error.connect(lambda msg: self.banner.show_message(msg, "error"))
         bridge.pageError.connect(lambda page, msg: self.banner.show_message(msg, "error"))
         if bridge.engine is None:
-            self.panel.set_playing("No music engine: reading without a soundtrack.")
+            self.panel.set_playing("Starting the music engine…")
+        bridge.attached.connect(lambda: self.panel.set_playing("Music engine ready."))
 
     # Building ---------------------------------------------------------------------------
     def _action(
@@ -264,11 +265,11 @@ class ReaderWindow(QMainWindow):
         self._cue_backend.clear()
         self.setWindowTitle(f"{book.title} — m2m-reader")
         self.statusBar().showMessage(f"Opened {book.title} ({len(book)} pages)", 4000)
-        self.bridge.open(book, on_done=lambda _r: self.bridge.refresh_analysis())
         page = start_page if start_page is not None else int(entry.get("page", 0))
         self.page = min(max(0, page), max(0, len(book) - 1))
+        self.bridge.open(book, self.page)
         self._relayout()
-        self._show(kind="jump")
+        self._show(kind="open")
 
     # Navigation -------------------------------------------------------------------------
     @property
@@ -418,7 +419,7 @@ class ReaderWindow(QMainWindow):
         self.page_label.setText(f"  {pages} / {n}  ")
         self.timeline.set_cursor(group)
         self.panel.set_page(group[0])
-        if kind != "none":
+        if kind not in ("none", "open"):
             self.bridge.set_cursor(group[0], kind)
         self.pageChanged.emit(group[0])
         if self.book is not None:
@@ -457,7 +458,8 @@ class ReaderWindow(QMainWindow):
     def _playing(self, page: int, scene: int) -> None:
         backend = self._cue_backend.get(page, "")
         by = f" · {backend}" if backend else ""
-        self.panel.set_playing(f"♪  Page {page + 1} · scene {scene + 1}{by}")
+        where = f"Page {page + 1}" + (f" · scene {scene + 1}" if scene >= 0 else "")
+        self.panel.set_playing(f"♪  {where}{by}")
 
     def _progress(self, done: int, total: int, what: str) -> None:
         self.panel.set_progress(done, total, what)

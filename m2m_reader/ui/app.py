@@ -1,0 +1,104 @@
+"""The application: one library window, one reader window, one engine behind a bridge.
+
+`run(book)` starts Qt, shows the library (or the reader on `book`) at once and builds
+the engine on a worker thread, so the first window never waits for backends, caches or
+models. The engine joins through the bridge when it is ready.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QApplication
+
+from ..engine.settings import Settings
+from . import theme
+from .bridge import EngineBridge
+from .library_source import LibrarySource, open_source
+from .library_window import LibraryWindow
+from .prefs import Prefs
+from .reader_window import ReaderWindow
+from .tasks import Runner
+
+log = logging.getLogger(__name__)
+
+
+def build_engine(settings: Settings, bridge: EngineBridge) -> Any:
+    """Make the real engine (runs on a worker: it opens the cache and the backends)."""
+    from ..engine.engine import Engine
+
+    return Engine(settings, on_event=bridge.on_event)
+
+
+class App(QObject):
+    """Wires the windows, the library and the engine together."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        prefs: Prefs | None = None,
+        source: LibrarySource | None = None,
+        engine: Any = None,
+        start_engine: bool = True,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.prefs = prefs or Prefs()
+        self.runner = Runner(threads=2, parent=self)
+        self.bridge = EngineBridge(engine, settings, parent=self)
+        self.bridge.error.connect(lambda m: log.warning("%s", m))
+        self.source = source or open_source()
+        self.library = LibraryWindow(self.source, self.runner)
+        self.reader = ReaderWindow(settings, self.bridge, self.prefs, self.runner)
+        self.library.openRequested.connect(self.open_book)
+        self.library.settingsRequested.connect(self.reader.open_settings)
+        self.reader.libraryRequested.connect(self.show_library)
+        self.reader.progressChanged.connect(
+            lambda book, page: self.library.record_progress(str(book.path), page)
+        )
+        if engine is None and start_engine:
+            self.runner.run(
+                build_engine, settings, self.bridge,
+                on_done=self.bridge.attach,
+                on_error=lambda m: self.reader.banner.show_message(
+                    f"The music engine could not start ({m}); reading without a soundtrack.", "error", 30
+                ),
+            )  # fmt: skip
+
+    def show_library(self) -> None:
+        self.library.reload()
+        self.library.show()
+        self.library.raise_()
+        self.library.activateWindow()
+
+    def open_book(self, path: str, page: int = -1) -> None:
+        """Open `path` in the reader (resuming where the person left off) and add it."""
+        self.reader.open_path(path)
+        self.reader.show()
+        self.reader.raise_()
+        self.reader.activateWindow()
+        self.library.hide()
+        if not any(e.path == str(Path(path).resolve()) for e in self.library.entries()):
+            self.library.add_paths([path])
+
+    def shutdown(self) -> None:
+        self.bridge.close()
+        self.runner.wait(3000)
+
+
+def run(book: str | None, settings: Settings) -> int:
+    """Start the GUI: the reader on `book`, or the library. Returns the exit code."""
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("m2m-reader")
+    theme.apply(app)  # type: ignore[arg-type]
+    main = App(settings)
+    if book:
+        main.open_book(book)
+    else:
+        main.show_library()
+    app.aboutToQuit.connect(main.shutdown)  # type: ignore[attr-defined]
+    return int(app.exec())  # type: ignore[attr-defined]
