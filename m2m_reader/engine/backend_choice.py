@@ -1,0 +1,88 @@
+"""Backends chosen by name in the settings, with the built-in one as the fallback.
+
+`make_text`, `make_emotions` and `make_music` build the backend a setting names. One
+that cannot start (package or weights missing, no key, offline mode) is reported to
+`on_fallback(stage, backend, fallback, message)` in one sentence, and the built-in
+backend is returned instead. Model packages are imported only when chosen.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from .errors import BackendUnavailable, M2MError
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+OnFallback = Callable[[str, str, str, str], None]
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, M2MError):
+        return str(exc)
+    if isinstance(exc, ImportError):
+        return f"a package it needs is not installed ({exc.name or exc})."
+    return f"it failed to start ({type(exc).__name__})."
+
+
+def make_text(settings: Settings, on_fallback: OnFallback) -> Any:
+    from .analysis.builtin import BuiltinText
+
+    if settings.text == "openai":
+        try:
+            from .llm import LLMConfig, OpenAIText
+
+            config = LLMConfig.from_env(
+                model=settings.llm_model,
+                base_url=settings.llm_base_url or None,
+                api_key=settings.api_key() or None,
+            )
+            return OpenAIText(config, offline=settings.offline)
+        except (ImportError, BackendUnavailable, M2MError, ValueError) as exc:
+            on_fallback("text", "openai", "builtin", _why(exc))
+    return BuiltinText()
+
+
+def make_emotions(settings: Settings, on_fallback: OnFallback) -> Any:
+    from .analysis.builtin import BuiltinEmotions
+
+    if settings.emotions == "clip":
+        try:
+            from .models import clip_backend  # type: ignore[attr-defined]
+
+            return clip_backend.ClipEmotions(device=settings.device)
+        except Exception as exc:  # noqa: BLE001 - any failure to start means the fallback
+            on_fallback("emotions", "clip", "builtin", _why(exc))
+    return BuiltinEmotions()
+
+
+def make_composer(settings: Settings) -> Any:
+    from .music.composer import Composer
+
+    try:
+        return Composer(sample_rate=48000, soundfont=settings.soundfont or "auto")
+    except TypeError:  # a composer that takes no SoundFont setting
+        return Composer()
+
+
+def make_music(settings: Settings, on_fallback: OnFallback) -> Any:
+    if settings.music == "musicgen":
+        try:
+            if settings.offline:
+                import os
+
+                # Loading from the local Hugging Face cache only: no download attempt.
+                os.environ["HF_HUB_OFFLINE"] = "1"
+                os.environ["TRANSFORMERS_OFFLINE"] = "1"
+            from .models.musicgen import MusicgenSettings
+            from .models.musicgen_backend import MusicgenBackend
+
+            return MusicgenBackend(
+                MusicgenSettings(model=settings.musicgen_model, device=settings.device)
+            )
+        except Exception as exc:  # noqa: BLE001 - any failure to start means the fallback
+            on_fallback("music", "musicgen", "composer", _why(exc))
+    return make_composer(settings)
