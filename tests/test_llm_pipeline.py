@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import socket
 import time
 
@@ -216,3 +217,37 @@ def test_estimate_matches_the_calls_of_a_run(fake):
     annotated = estimate_tokens(three_scene_book(), "section")
     assert "transcript" not in annotated["by_stage"]
     assert annotated["by_stage"]["section_analysis"]["calls"] == 2
+
+
+def test_usage_is_counted_per_stage_and_per_book(fake):
+    backend = OpenAIText(config(fake.base_url))
+    analyze(three_scene_book(), text=backend, store=MemoryStore())
+    mark = backend.usage.snapshot()
+    analyze(plain_book(6), text=backend, store=MemoryStore())
+    second = backend.usage.since(mark)
+    total = backend.cost
+    assert total["calls"] == len(fake.requests)
+    assert second["calls"] == 6 + 1 + 1 + 6  # transcripts, scenes, one scene, captions
+    assert second["by_stage"]["transcript"]["calls"] == 6
+    assert total["by_stage"]["caption"]["calls"] == 12 + 6
+    assert total["prompt_tokens"] == sum(
+        len(json.dumps(r["body"]["messages"])) // 4 for r in fake.requests
+    )
+
+
+def test_settings_key_follows_model_and_prompt_files(fake, tmp_path):
+    import shutil
+
+    from m2m_reader.engine.llm.prompts import prompts_dir
+
+    shutil.copytree(prompts_dir(), tmp_path / "p")
+    base = OpenAIText(config(fake.base_url), prompts_folder=tmp_path / "p").settings_key()
+    other_model = OpenAIText(
+        config(fake.base_url).with_(model="other"), prompts_folder=tmp_path / "p"
+    )
+    assert other_model.settings_key() != base
+    caption = tmp_path / "p" / "caption.md"
+    caption.write_text(caption.read_text() + "\nPlease be brief.\n")
+    edited = OpenAIText(config(fake.base_url), prompts_folder=tmp_path / "p").settings_key()
+    assert edited != base
+    assert KEY not in base and "SECRET" not in edited
