@@ -115,6 +115,7 @@ class FakeEngine:
         self.book = book
         self._analysis = make_analysis(len(book))
         self.on_event(ev.StageDone(stage="scenes", key="k", backend="builtin"))
+        self.on_event(ev.CueReady(page=page, backend="composer"))
 
     def set_cursor(self, page: int, kind: str = "turn") -> None:
         self._record("set_cursor", page, kind)

@@ -1,0 +1,173 @@
+"""The soundtrack side of the reader: the panel, edits that regenerate, the mood
+timeline, the music controls, the offline switch, the settings dialog and messages."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from ui_support import FakeEngine, make_book, ui_dirs  # noqa: F401
+
+from m2m_reader.engine import events as ev
+from m2m_reader.engine import settings as settings_io
+from m2m_reader.engine.settings import Settings
+from m2m_reader.ui.bridge import EngineBridge
+from m2m_reader.ui.prefs import Prefs
+from m2m_reader.ui.reader_window import ReaderWindow
+from m2m_reader.ui.settings_dialog import SettingsDialog
+
+
+@pytest.fixture
+def reader(qtbot, tmp_path, ui_dirs):  # noqa: F811
+    settings = Settings()
+    bridge = EngineBridge(None, settings)
+    bridge.save_settings = False
+    bridge.engine = FakeEngine(settings, bridge.on_event)
+    win = ReaderWindow(settings, bridge, Prefs(tmp_path / "ui.json"))
+    qtbot.addWidget(win)
+    win.resize(1200, 800)
+    win.show()
+    qtbot.waitExposed(win)
+    win.set_layout("single")
+    win.set_book(make_book(12, "ltr"))
+    qtbot.waitUntil(lambda: win.panel.analysis is not None)
+    return win
+
+
+def test_panel_shows_scene_emotions_directive_and_caption_with_backends(qtbot, reader):
+    reader.go_to_page(5)
+    panel = reader.panel
+    assert "pages 5–8" in panel.scene_title.text()
+    assert panel.directive.edit.toPlainText() == "directive 1"
+    assert panel.directive.badge.text() == "builtin"
+    assert panel.caption.edit.toPlainText() == "caption 5"
+    assert "page 6" in panel.caption.title.text()
+    assert panel.bars.profile["fear"] == pytest.approx(0.6)
+    qtbot.waitUntil(lambda: "Page 6" in panel.now_playing.text())
+    assert "composer" in panel.now_playing.text()
+
+
+def test_editing_the_directive_regenerates_the_scene(qtbot, reader):
+    box = reader.panel.directive
+    assert not box.regenerate.isEnabled()
+    box.edit.setPlainText("a slow cello lament")
+    assert box.regenerate.isEnabled()
+    qtbot.mouseClick(box.regenerate, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: box.badge.text() == "edited by you")
+    assert ("edit_directive", 0, 3, "a slow cello lament") in reader.bridge.engine.calls
+    assert box.edit.toPlainText() == "a slow cello lament"
+
+
+def test_editing_a_caption_regenerates_the_page(qtbot, reader):
+    reader.go_to_page(2)
+    box = reader.panel.caption
+    box.edit.setPlainText("quiet piano, rain")
+    qtbot.mouseClick(box.regenerate, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: box.badge.text() == "edited by you")
+    assert ("edit_caption", 2, "quiet piano, rain") in reader.bridge.engine.calls
+
+
+def test_a_refresh_does_not_overwrite_text_being_edited(qtbot, reader):
+    box = reader.panel.directive
+    box.edit.setPlainText("half-typed")
+    reader.bridge.on_event(ev.StageDone(stage="caption", key="k", backend="builtin", page=1))
+    reader.bridge.refresh_analysis()
+    reader.bridge.wait_idle()
+    qtbot.wait(50)
+    assert box.edit.toPlainText() == "half-typed"
+
+
+def test_offline_switch_takes_effect_in_the_engine(qtbot, reader):
+    engine = reader.bridge.engine
+    qtbot.mouseClick(reader.controls.offline, Qt.MouseButton.LeftButton)
+    reader.bridge.wait_idle()
+    assert reader.settings.offline is True
+    assert engine.offline_seen == [True]
+
+
+def test_play_pause_volume_mute_crossfade(qtbot, reader):
+    controls = reader.controls
+    qtbot.mouseClick(controls.play, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(controls.play, Qt.MouseButton.LeftButton)
+    controls.volume.setValue(30)
+    qtbot.mouseClick(controls.mute, Qt.MouseButton.LeftButton)
+    controls.crossfade.setValue(3.0)
+    reader.bridge.wait_idle()
+    assert [c for c in reader.bridge.engine.names() if c in ("play", "pause")] == ["play", "pause"]
+    assert reader.settings.volume == pytest.approx(0.3)
+    assert reader.settings.muted is True
+    assert reader.settings.crossfade_s == pytest.approx(3.0)
+
+
+def test_mood_timeline_shows_scenes_ready_pages_and_jumps_on_click(qtbot, reader):
+    timeline = reader.timeline
+    qtbot.waitUntil(lambda: len(timeline.scenes) == 3)
+    assert [s[2] for s in timeline.scenes] == ["happiness", "fear", "sadness"]
+    assert 0 in timeline.ready  # the fake engine readies the page under the cursor
+    x = int(timeline.width() * (9.5 / 12))
+    qtbot.mouseClick(timeline, Qt.MouseButton.LeftButton, pos=QPoint(x, 20))
+    assert reader.current_pages() == (9,)
+    assert timeline.cursor_pages == (9,)
+
+
+def test_mood_timeline_runs_right_to_left_for_manga(qtbot, reader):
+    reader.set_direction("rtl")
+    x = int(reader.timeline.width() * 0.05)  # the far left is the end of the book
+    qtbot.mouseClick(reader.timeline, Qt.MouseButton.LeftButton, pos=QPoint(x, 20))
+    assert reader.current_pages() == (11,)
+
+
+def test_fallbacks_and_errors_show_without_blocking_reading(qtbot, reader):
+    message = "The OpenAI endpoint is unreachable; the built-in writer took over."
+    worker = threading.Thread(
+        target=reader.bridge.on_event,
+        args=(ev.BackendFallback("directive", "openai", "builtin", message),),
+    )
+    worker.start()
+    worker.join()
+    qtbot.waitUntil(lambda: reader.banner.isVisible())
+    assert message in reader.banner.text()
+    qtbot.keyClick(reader, Qt.Key.Key_Right)
+    assert reader.current_pages() == (1,)
+    reader.bridge.on_event(ev.EngineError("No audio device; playing silently."))
+    qtbot.waitUntil(lambda: "No audio device" in reader.banner.text())
+
+
+def test_progress_events_show_in_the_panel(qtbot, reader):
+    reader.bridge.on_event(ev.Progress(3, 12, "soundtrack"))
+    qtbot.waitUntil(lambda: reader.panel.progress.value() == 3)
+    assert "3 of 12" in reader.panel.progress_label.text()
+
+
+def test_settings_dialog_saves_backends_and_masks_the_key(qtbot, ui_dirs):  # noqa: F811
+    settings = Settings()
+    bridge = EngineBridge(None, settings)
+    dialog = SettingsDialog(settings, bridge)
+    qtbot.addWidget(dialog)
+    assert dialog.llm_api_key.echoMode() == dialog.llm_api_key.EchoMode.Password
+    dialog.text.setCurrentIndex(dialog.text.findData("openai"))
+    dialog.llm_base_url.setText("http://localhost:11434/v1")
+    dialog.llm_model.setText("llama3.1")
+    dialog.llm_api_key.setText("sk-test-123")
+    dialog.music.setCurrentIndex(dialog.music.findData("musicgen"))
+    dialog.soundfont.setText("/usr/share/sounds/sf2/FluidR3_GM.sf2")
+    dialog.cache_limit.setValue(512)
+    dialog.accept()
+    bridge.wait_idle()
+    qtbot.waitUntil(lambda: settings_io.settings_path().exists(), timeout=3000)
+    bridge.wait_idle()
+    saved = settings_io.load()
+    assert (saved.text, saved.llm_model, saved.music) == ("openai", "llama3.1", "musicgen")
+    assert saved.llm_base_url == "http://localhost:11434/v1"
+    assert saved.cache_limit_mb == 512
+    assert saved.llm_api_key == "sk-test-123"
+
+
+def test_settings_dialog_uses_the_environment_key(qtbot, ui_dirs, monkeypatch):  # noqa: F811
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-from-env")
+    dialog = SettingsDialog(Settings(), EngineBridge(None, Settings()))
+    qtbot.addWidget(dialog)
+    assert not dialog.llm_api_key.isEnabled()
+    assert "environment" in dialog.llm_api_key.placeholderText()
+    assert "llm_api_key" not in dialog.values()
