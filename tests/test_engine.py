@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from bookfactory import PageSpec, make_book, three_scene_book
 from test_engine_doubles import FakeMusic, RecordingMixer, wait_for
@@ -53,9 +51,11 @@ def test_the_page_under_the_cursor_gets_music_first_then_the_pages_ahead(events)
         # Two analysis threads may finish page 18 a moment before page 17.
         assert 17 in music.calls[:2]
         assert sorted(music.calls[:4]) == [17, 18, 19, 20]
-        assert sorted(music.calls) == list(range(40))
+        # A page may be redone when the final scene boundaries differ from the
+        # provisional ones; every page has music.
+        assert set(music.calls) == set(range(40))
         ready = [e.page for e in events if isinstance(e, ev.CueReady)]
-        assert 17 in ready[:2] and sorted(ready) == list(range(40))
+        assert 17 in ready[:2] and set(ready) == set(range(40))
         assert any(isinstance(e, ev.Progress) and e.done == e.total == 40 for e in events)
     finally:
         engine.close()
@@ -114,20 +114,20 @@ def test_pages_of_one_scene_continue_and_a_new_scene_changes():
     assert len({r.seed for r in music.requests if r.scene == 1}) == 1
 
 
-def test_a_jump_interrupts_far_work_and_serves_the_new_page_quickly():
-    music = FakeMusic(delay=0.15)
-    engine = make_engine(music)
+def test_a_jump_interrupts_far_work_and_serves_the_new_page_next(events):
+    music = FakeMusic(delay=1.0)
+    engine = make_engine(music, events=events)
     try:
         engine.open(long_book(60))
         assert wait_for(lambda: engine.cue(0) is not None)
+        mark = len(events)
         engine.set_cursor(45, kind="jump")
-        t0 = time.monotonic()
-        assert wait_for(lambda: engine.cue(45) is not None, timeout=5)
-        # One cue in progress at most is finished or interrupted before page 45's.
-        assert time.monotonic() - t0 < 0.15 * 3
-        assert wait_for(lambda: 47 in music.calls, timeout=5)
-        later = music.calls[music.calls.index(45) :]
-        assert later[:3] == [45, 46, 47]
+        assert wait_for(lambda: engine.cue(45) is not None, timeout=10)
+        made = [e.page for e in events[mark:] if isinstance(e, ev.CueReady) and not e.cached]
+        # Nothing far from the new cursor was finished first: it was interrupted.
+        assert made == [45]
+        assert wait_for(lambda: 46 in music.calls, timeout=5)
+        assert music.calls[music.calls.index(45) + 1] == 46
     finally:
         engine.close()
 

@@ -256,6 +256,12 @@ class Engine:
             if scenes is not None and (upto is None or page < upto):
                 return scenes
             assert self.analyzer is not None and self.book is not None
+            if self._rank(page)[0] == IDLE:
+                # Far from the reader there is no hurry: wait for the final answer
+                # rather than make music twice.
+                result = self._final_scenes(cancel)
+                self._final_scenes_done(result)
+                return result
             want = max(PROVISIONAL_PAGES, page + len(self._window()) + 2)
             want = min(-(-want // PROVISIONAL_PAGES) * PROVISIONAL_PAGES, len(self.book))
             result, by, _ = self.analyzer.scenes(upto=want, cancel=cancel)
