@@ -1,0 +1,312 @@
+"""Export a book's soundtrack: the same mixer a reader hears, pulled into a file.
+
+Two passes, so a long book never sits in memory:
+
+1. Compose and mix. Each page's cue is made (scene, caption, directive, reading
+   time, how it joins, a seed from the book and page), handed to the `Mixer`, and
+   the page is turned at its start time on the timeline; every block is pulled into
+   a raw float32 file beside the target and measured (BS.1770).
+2. Normalise and encode. The raw mix is read back with the gain that brings it to
+   the target loudness, limited so the true peak stays under the ceiling, measured
+   again, and written in blocks to a temporary file renamed at the end.
+
+The chapters sidecars (`NAME.chapters.json`, `NAME.cue`) and optional per-page stems
+(`NAME_stems/page_0001.wav`, each normalised on its own) follow. Cancel or Ctrl-C
+leaves nothing under the final names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from .analysis.records import Analysis
+from .atomic import write_text
+from .audio.loudness import LoudnessMeter, limit, limiter_margin, normalize
+from .audio.mixer import Mixer
+from .audio.timeline import PageChapter, Timeline, chapters_dict, cue_sheet
+from .audio.writer import AudioWriter, OutputError, check_output
+from .books.model import Book
+from .cancel import NEVER, CancelToken
+from .errors import M2MError
+from .music.base import Cue, CueRequest, MusicBackend, MusicPlan
+from .reading_time import seconds_per_page
+
+Progress = Callable[[int, int, str], None]  # (done, total, what is happening)
+MIX_BLOCK = 8192
+ENCODE_BLOCK = 65536
+LOUDNESS_TOLERANCE_LU = 0.5  # re-run pass 2 with a corrected gain beyond this
+
+
+@dataclass
+class ExportResult:
+    path: Path
+    chapters_path: Path
+    cue_path: Path
+    stems_dir: Path | None
+    sample_rate: int
+    duration_s: float
+    page_starts_s: list[float]
+    page_seconds: list[float]
+    plans: list[MusicPlan]
+    integrated_lufs: float
+    true_peak_dbtp: float
+    gain_db: float
+    encoder: str
+    events: list[tuple[float, str, int]] = field(default_factory=list)  # crossfades, loop seams
+    warnings: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def page_seed(fingerprint: str, page: int) -> int:
+    digest = hashlib.sha256(f"{fingerprint}:{page}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
+
+
+def _check_settings(seconds: str | float, target_lufs: float, true_peak: float) -> None:
+    if seconds != "auto":
+        try:
+            value = float(seconds)
+        except (TypeError, ValueError):
+            raise M2MError(
+                f"seconds per page must be 'auto' or a number, not {seconds!r}"
+            ) from None
+        if not 1.0 <= value <= 600.0:
+            raise M2MError(f"seconds per page must be between 1 and 600, not {value:g}")
+    if not -70.0 <= target_lufs <= -5.0:
+        raise M2MError(f"target loudness must be between -70 and -5 LUFS, not {target_lufs:g}")
+    if not -20.0 <= true_peak <= 0.0:
+        raise M2MError(f"true-peak ceiling must be between -20 and 0 dBTP, not {true_peak:g}")
+
+
+def export_soundtrack(
+    book: Book,
+    analysis: Analysis,
+    backend: MusicBackend,
+    out_path: Path | str,
+    *,
+    seconds_per_page: str | float = "auto",
+    target_lufs: float = -16.0,
+    true_peak_db: float = -1.0,
+    stems: bool = False,
+    sample_rate: int = 44100,
+    crossfade_scene_s: float = 3.0,
+    crossfade_page_s: float = 0.8,
+    fade_out_s: float = 3.0,
+    progress: Progress | None = None,
+    cancel: CancelToken = NEVER,
+) -> ExportResult:
+    """Write the soundtrack of `book` to `out_path` (.wav, .flac, .ogg or .mp3).
+
+    Raises `OutputError` before any work when the path cannot be written,
+    `M2MError` for bad settings or an analysis that does not fit the book, and
+    `Cancelled` when `cancel` fires (nothing is left under the final names).
+    """
+    path = check_output(out_path)
+    _check_settings(seconds_per_page, target_lufs, true_peak_db)
+    if analysis.provisional or analysis.n_pages != len(book.pages):
+        raise M2MError(
+            f"the analysis of {book.path} covers {analysis.n_pages} of {len(book.pages)} pages"
+            + (" (provisional)" if analysis.provisional else "")
+        )
+    if not book.pages:
+        raise M2MError(f"{book.path} has no pages to make music for")
+    report = progress or (lambda done, total, what: None)
+    seconds = _seconds(book, seconds_per_page)
+    timeline = Timeline.from_seconds(seconds, sample_rate, fade_out_s)
+    n_pages = len(book.pages)
+    encode_blocks = -(-timeline.total // ENCODE_BLOCK)
+    total_work = n_pages + encode_blocks
+    stems_dir = path.with_name(path.stem + "_stems") if stems else None
+    timings: dict[str, float] = {}
+    fd, raw_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".mix", dir=path.parent)
+    raw_path = Path(raw_name)
+    stems_tmp = (
+        Path(tempfile.mkdtemp(prefix=f".{path.stem}_stems.", dir=path.parent)) if stems else None
+    )
+    try:
+        t0 = time.perf_counter()
+        with os.fdopen(fd, "wb") as raw:
+            chapters, mixer, loud_raw = _compose_and_mix(
+                book, analysis, backend, timeline, seconds, raw, stems_tmp,
+                (target_lufs, true_peak_db), crossfade_scene_s, crossfade_page_s, report, total_work, cancel,
+            )  # fmt: skip
+        timings["compose_mix_s"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        gain_db = 0.0 if not math.isfinite(loud_raw) else target_lufs - loud_raw
+        for _attempt in range(3):
+            writer = AudioWriter(path, sample_rate)
+            with writer:
+                lufs, peak = _normalise_and_encode(
+                    raw_path, timeline.total, sample_rate, gain_db, true_peak_db, writer,
+                    lambda i: report(n_pages + i, total_work, "normalising and writing"), cancel,
+                )  # fmt: skip
+                off = target_lufs - lufs if math.isfinite(lufs) else 0.0
+                if abs(off) <= LOUDNESS_TOLERANCE_LU or _attempt == 2:
+                    writer.commit()
+                    break
+            gain_db += off
+        timings["normalise_encode_s"] = time.perf_counter() - t0
+        doc = chapters_dict(
+            timeline, analysis, chapters, path.name,
+            {"loudness": {"integrated_lufs": round(lufs, 2), "true_peak_dbtp": round(peak, 2),
+                          "target_lufs": target_lufs, "gain_db": round(gain_db, 2)}},
+        )  # fmt: skip
+        chapters_path = path.with_name(path.stem + ".chapters.json")
+        cue_path = path.with_suffix(".cue")
+        write_text(chapters_path, json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
+        write_text(cue_path, cue_sheet(doc, path))
+        if stems_dir is not None and stems_tmp is not None:
+            _replace_dir(stems_tmp, stems_dir)
+            stems_tmp = None
+        report(total_work, total_work, "done")
+    finally:
+        raw_path.unlink(missing_ok=True)
+        if stems_tmp is not None:
+            shutil.rmtree(stems_tmp, ignore_errors=True)
+    sr = sample_rate
+    return ExportResult(
+        path=path,
+        chapters_path=chapters_path,
+        cue_path=cue_path,
+        stems_dir=stems_dir,
+        sample_rate=sr,
+        duration_s=timeline.total / sr,
+        page_starts_s=[s / sr for s in timeline.starts],
+        page_seconds=seconds,
+        plans=[c.plan for c in chapters],
+        integrated_lufs=lufs,
+        true_peak_dbtp=peak,
+        gain_db=gain_db,
+        encoder=writer.encoder,
+        events=[(at / sr, kind, page) for at, kind, page in mixer.events],
+        warnings=[f"page {c.index + 1}: {w}" for c in chapters for w in c.warnings],
+        timings=timings,
+    )
+
+
+def _seconds(book: Book, setting: str | float) -> list[float]:
+    return seconds_per_page(book.pages, setting)
+
+
+def _compose_and_mix(
+    book: Book,
+    analysis: Analysis,
+    backend: MusicBackend,
+    timeline: Timeline,
+    seconds: list[float],
+    raw,
+    stems_tmp: Path | None,
+    loudness: tuple[float, float],
+    crossfade_scene_s: float,
+    crossfade_page_s: float,
+    report: Progress,
+    total_work: int,
+    cancel: CancelToken,
+) -> tuple[list[PageChapter], Mixer, float]:
+    """Pass 1: make every cue, drive the mixer along the timeline, write raw float32."""
+    sr = timeline.sample_rate
+    mixer = Mixer(sr, 2, crossfade_scene_s, crossfade_page_s, record_events=True)
+    meter = LoudnessMeter(sr, 2)
+    block = np.zeros((MIX_BLOCK, 2), np.float32)
+
+    def pull_until(stop: int) -> None:
+        while mixer.clock < stop:
+            cancel.check()
+            out = block[: min(MIX_BLOCK, stop - mixer.clock)]
+            mixer.pull(out)
+            out.tofile(raw)
+            meter.add(out)
+
+    chapters: list[PageChapter] = []
+    previous: Cue | None = None
+    for i in range(len(book.pages)):
+        cancel.check()
+        report(i, total_work, f"composing page {i + 1} of {len(book.pages)}")
+        scene = analysis.scene_of(i)
+        page = analysis.page(i)
+        request = CueRequest(
+            page=i,
+            scene=scene.index,
+            caption=page.caption,
+            directive=scene.directive,
+            seconds=seconds[i],
+            joins="change" if i == scene.first_page else "continue",
+            seed=page_seed(book.fingerprint, i),
+            previous=previous if previous is not None and previous.scene == scene.index else None,
+        )
+        cue = backend.make_cue(request, cancel)
+        cancel.check()
+        chapters.append(
+            PageChapter(i, scene.index, seconds[i], page.caption, cue.plan, cue.backend, request.joins, list(cue.warnings))
+        )  # fmt: skip
+        if stems_tmp is not None:
+            stem, _ = normalize(cue.clip.audio, cue.clip.sample_rate, *loudness)
+            sf.write(
+                stems_tmp / f"page_{i + 1:04d}.wav", stem, cue.clip.sample_rate, subtype="PCM_16"
+            )
+        mixer.set_cue(i, cue)
+        mixer.turn(i, "turn", at=timeline.starts[i])
+        if i:
+            mixer.forget(i - 1)
+        previous = cue
+        pull_until(timeline.page_end(i))
+    mixer.fade_out(timeline.tail / sr, at=timeline.end)
+    pull_until(timeline.total)
+    return chapters, mixer, meter.integrated()
+
+
+def _normalise_and_encode(
+    raw_path: Path,
+    frames: int,
+    sample_rate: int,
+    gain_db: float,
+    true_peak_db: float,
+    writer: AudioWriter,
+    step: Callable[[int], None],
+    cancel: CancelToken,
+) -> tuple[float, float]:
+    """Pass 2: gain, true-peak limit, measure and write. Returns (LUFS, dBTP)."""
+    mix = np.memmap(raw_path, dtype=np.float32, mode="r", shape=(frames, 2))
+    gain = 10 ** (gain_db / 20)
+    margin = limiter_margin(sample_rate)
+    meter, peak = LoudnessMeter(sample_rate, 2), 0.0
+    for n, a in enumerate(range(0, frames, ENCODE_BLOCK)):
+        cancel.check()
+        b = min(frames, a + ENCODE_BLOCK)
+        lo, hi = max(0, a - margin), min(frames, b + margin)
+        ext = np.zeros((b - a + 2 * margin, 2), np.float32)
+        ext[lo - (a - margin) : hi - (a - margin)] = mix[lo:hi]
+        ext *= gain
+        out, block_peak = limit(ext, sample_rate, true_peak_db - 0.1)
+        writer.write(out)
+        meter.add(out)
+        peak = max(peak, block_peak)
+        step(n)
+    del mix
+    return meter.integrated(), 20 * math.log10(peak) if peak > 0 else -math.inf
+
+
+def _replace_dir(new: Path, final: Path) -> None:
+    """Put folder `new` at `final`, replacing an older one."""
+    old = None
+    if final.exists():
+        old = final.with_name(f".{final.name}.old-{os.getpid()}")
+        os.replace(final, old)
+    os.replace(new, final)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+__all__ = ["ExportResult", "OutputError", "export_soundtrack", "page_seed"]
