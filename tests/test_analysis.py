@@ -193,3 +193,22 @@ def test_cli_edit_then_analyze_uses_the_edit(tmp_path, capsys) -> None:
     assert main(["edit", str(folder), "caption", "99", "x"]) == 1
     assert main(["edit", str(folder), "clear"]) == 0
     capsys.readouterr()
+
+
+def test_sample_book_scenes_and_emotions_match_its_ground_truth(sample_book_path) -> None:
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from analysis import boundary_scores  # the bench's scorer: +-1 page, one-to-one
+
+    from m2m_reader.engine.books import open_book
+
+    book = open_book(sample_book_path)
+    truth = json.loads((sample_book_path.parents[1] / "groundtruth" / f"{book.title}.json").read_text())
+    a = analyze(book)
+    scores = boundary_scores([s.first_page for s in a.scenes], [s["first_page"] for s in truth["scenes"]])
+    assert scores["f1"] >= 0.8
+    moods = {s["first_page"]: s["mood"] for s in truth["scenes"]}
+    sad = next(s for s in a.scenes if "part" in moods.get(s.first_page, ""))
+    assert dominant(sad.emotions) in ("sadness", "neutral") and sad.emotions["sadness"] > 0.2

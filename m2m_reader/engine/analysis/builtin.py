@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 
-from ..books.model import Book, Page, TextBox
+from ..books.model import Book, Face, Page, TextBox
 from ..cancel import CancelToken
 from ..emotions import Profile, mix, neutral_profile, normalise
 from . import scene_rules, writer
@@ -193,6 +193,13 @@ def _caption_from_text(page: PageInput) -> str:
 
 
 class BuiltinEmotions:
+    """Faces read the emotion of the words nearest to them.
+
+    A face wears the emotion of its own character's nearest line on the page (in
+    its panel when the book has frames); a face with no line of its own reacts to
+    the lines in its panel, damped toward neutral; failing that, the page's mood.
+    """
+
     name = "builtin"
 
     def settings_key(self) -> str:
@@ -202,27 +209,50 @@ class BuiltinEmotions:
         self, book: Book, transcript: PageTranscript, cancel: CancelToken
     ) -> PageEmotions:
         cancel.check()
-        by_speaker: dict[str, list[Profile]] = {}
-        all_lines: list[Profile] = []
-        notes: list[str] = []
-        for ln in transcript.lines:
-            prof = line_profile(ln.text)
-            by_speaker.setdefault(ln.speaker, []).append(prof)
-            all_lines.append(prof)
-            note = evidence(ln.text)
-            if note and len(notes) < 4:
-                notes.append(note)
-        page_mood = mix(all_lines) if all_lines else neutral_profile()
-        faces: list[Profile] = []
+        page = book.pages[transcript.index]
+        lines = [(ln, line_profile(ln.text, prior=0.6)) for ln in transcript.lines]
+        notes = [n for n in (evidence(ln.text) for ln, _ in lines) if n][:4]
+        page_mood = mix([p for _, p in lines]) if lines else neutral_profile()
+        annotated = {f.id: f for f in page.faces}
+        faces = []
         for f in transcript.faces:
             if f.emotions:  # read by a vision model already
                 faces.append(normalise(f.emotions))
-            elif f.character and f.character in by_speaker:
-                faces.append(mix(by_speaker[f.character]))
-            else:  # a listener: half the page's mood
-                faces.append(mix([page_mood, neutral_profile()]))
+                continue
+            faces.append(_face_emotions(f.character, annotated.get(f.id or ""), page, lines, page_mood))
         profile = mix(faces) if faces else page_mood
         return PageEmotions(profile=profile, faces=faces, evidence=notes)
+
+
+
+def _face_emotions(name: str | None, face: Face | None, page: Page,
+                   lines: list[tuple[Line, Profile]], page_mood: Profile) -> Profile:
+    own = [p for ln, p in lines if name and ln.speaker == name]
+    if face is None or not page.texts:  # no boxes to go by: the character's words, or the mood
+        return mix(own) if own else mix([page_mood, neutral_profile()])
+    fx, fy = face.box.center
+    frame = _frame_of(page, fx, fy)
+
+    def distance(t: TextBox) -> float:
+        tx, ty = t.box.center
+        same = frame is not None and _frame_of(page, tx, ty) == frame
+        return ((tx - fx) ** 2 + (ty - fy) ** 2) ** 0.5 * (1.0 if same else 3.0)
+
+    mine = [t for t in page.texts if face.character and t.speaker == face.character]
+    if mine:
+        return line_profile(min(mine, key=distance).text, prior=0.6)
+    near = [t for t in page.texts if frame is not None and _frame_of(page, *t.box.center) == frame]
+    if near:  # a listener reacts to what is said in its panel, more calmly
+        heard = mix([line_profile(t.text, prior=0.6) for t in near])
+        return mix([heard, neutral_profile()], [2.0, 1.0])
+    return mix(own) if own else mix([page_mood, neutral_profile()])
+
+
+def _frame_of(page: Page, x: float, y: float) -> str | None:
+    for f in page.frames:
+        if f.box.xmin <= x <= f.box.xmax and f.box.ymin <= y <= f.box.ymax:
+            return f.id
+    return None
 
 
 def seed_for(book: Book, *parts: object) -> str:

@@ -19,7 +19,9 @@ _EN: dict[str, tuple[str, ...]] = {
     "anger": (
         "damn", "angry", "furious", "how dare", "shut up", "idiot", "stupid", "hate",
         "get lost", "you jerk", "unforgivable", "enough", "stop it", "tch", "grr",
-        "jerk", "moron", "liar", "you'll pay", "mad at",
+        "jerk", "moron", "liar", "you'll pay", "mad at", "thief", "out of my way",
+        "give it back", "give me that", "won't get away", "come back here", "get away from",
+        "how could you", "i'll get you", "police",
     ),
     "disgust": (
         "gross", "ew", "eww", "yuck", "disgusting", "nasty", "creep", "ugh", "filthy",
@@ -29,7 +31,7 @@ _EN: dict[str, tuple[str, ...]] = {
         "help", "run", "scared", "afraid", "hide", "watch out", "look out", "no no",
         "they're coming", "it's coming", "behind you", "danger", "terrified", "hurry",
         "faster", "can't escape", "don't let", "monster", "please don't", "we're dead",
-        "trapped", "lost",
+        "trapped", "lost", "dangerous", "nowhere to run", "stay back", "i can't", "please no",
     ),
     "happiness": (
         "haha", "hehe", "ahaha", "lol", "yay", "great", "wonderful", "love", "happy",
