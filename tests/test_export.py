@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 
 import numpy as np
 import pytest
@@ -58,7 +59,14 @@ def test_wav_export_hits_loudness_and_peak_targets_without_gaps(tmp_path):
 
 
 def test_chapters_json_and_cue_sheet(tmp_path):
-    result, _ = export(tmp_path, seconds_per_page=5)
+    seen = []
+    result, _ = export(tmp_path, seconds_per_page=5, progress=lambda d, t, w: seen.append((d, t)))
+    done = [d for d, _ in seen]
+    assert done == sorted(done) and seen[-1][0] == seen[-1][1]  # a bar that only moves on
+    umask = os.umask(0o022)
+    os.umask(umask)
+    for path in (result.path, result.chapters_path, result.cue_path):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask  # not mkstemp's 0600
     doc = json.loads(result.chapters_path.read_text())
     assert result.chapters_path.name == "soundtrack.chapters.json"
     assert doc["audio"] == "soundtrack.wav"

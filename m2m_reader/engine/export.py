@@ -36,7 +36,7 @@ from .atomic import write_text
 from .audio.loudness import LoudnessMeter, limit, limiter_margin, normalize
 from .audio.mixer import Mixer
 from .audio.timeline import PageChapter, Timeline, chapters_dict, cue_sheet
-from .audio.writer import AudioWriter, OutputError, check_output
+from .audio.writer import AudioWriter, OutputError, check_output, publish_mode
 from .books.model import Book
 from .cancel import NEVER, CancelToken
 from .errors import M2MError
@@ -46,7 +46,9 @@ from .reading_time import seconds_per_page
 Progress = Callable[[int, int, str], None]  # (done, total, what is happening)
 MIX_BLOCK = 8192
 ENCODE_BLOCK = 65536
-LOUDNESS_TOLERANCE_LU = 0.5  # re-run pass 2 with a corrected gain beyond this
+LOUDNESS_TOLERANCE_LU = 0.5
+PROGRESS_UNITS = 1000
+MIX_SHARE = 0.8  # of the progress bar: pass 1 (compose and mix); the rest is pass 2  # re-run pass 2 with a corrected gain beyond this
 
 
 @dataclass
@@ -67,6 +69,12 @@ class ExportResult:
     events: list[tuple[float, str, int]] = field(default_factory=list)  # crossfades, loop seams
     warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+
+
+def _share(phase: int, done: int, total: int) -> int:
+    """Progress units for `done` of `total` steps of pass `phase` (0 or 1)."""
+    lo, hi = (0.0, MIX_SHARE) if phase == 0 else (MIX_SHARE, 1.0)
+    return round(PROGRESS_UNITS * (lo + (hi - lo) * done / max(total, 1)))
 
 
 def page_seed(fingerprint: str, page: int) -> int:
@@ -125,9 +133,9 @@ def export_soundtrack(
     report = progress or (lambda done, total, what: None)
     seconds = _seconds(book, seconds_per_page)
     timeline = Timeline.from_seconds(seconds, sample_rate, fade_out_s)
-    n_pages = len(book.pages)
     encode_blocks = -(-timeline.total // ENCODE_BLOCK)
-    total_work = n_pages + encode_blocks
+    # progress in permille: composing and mixing take most of the time
+    total_work = PROGRESS_UNITS
     stems_dir = path.with_name(path.stem + "_stems") if stems else None
     timings: dict[str, float] = {}
     fd, raw_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".mix", dir=path.parent)
@@ -150,7 +158,7 @@ def export_soundtrack(
             with writer:
                 lufs, peak = _normalise_and_encode(
                     raw_path, timeline.total, sample_rate, gain_db, true_peak_db, writer,
-                    lambda i: report(n_pages + i, total_work, "normalising and writing"), cancel,
+                    lambda i: report(_share(1, i + 1, encode_blocks), PROGRESS_UNITS, "normalising and writing"), cancel,
                 )  # fmt: skip
                 off = target_lufs - lufs if math.isfinite(lufs) else 0.0
                 if abs(off) <= LOUDNESS_TOLERANCE_LU or _attempt == 2:
@@ -167,7 +175,10 @@ def export_soundtrack(
         cue_path = path.with_suffix(".cue")
         write_text(chapters_path, json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
         write_text(cue_path, cue_sheet(doc, path))
+        publish_mode(chapters_path)
+        publish_mode(cue_path)
         if stems_dir is not None and stems_tmp is not None:
+            publish_mode(stems_tmp, folder=True)
             _replace_dir(stems_tmp, stems_dir)
             stems_tmp = None
         report(total_work, total_work, "done")
@@ -233,7 +244,11 @@ def _compose_and_mix(
     previous: Cue | None = None
     for i in range(len(book.pages)):
         cancel.check()
-        report(i, total_work, f"composing page {i + 1} of {len(book.pages)}")
+        report(
+            _share(0, i, len(book.pages)),
+            PROGRESS_UNITS,
+            f"composing page {i + 1} of {len(book.pages)}",
+        )
         scene = analysis.scene_of(i)
         page = analysis.page(i)
         request = CueRequest(

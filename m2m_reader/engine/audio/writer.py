@@ -34,6 +34,20 @@ MP3_BITRATE = "192k"  # for the ffmpeg route
 DITHER_TABLE = 65537  # frames of dither noise, reused cyclically
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+UMASK = _umask()  # read once: mkstemp makes 0600 files, exports should look like any other
+
+
+def publish_mode(path: Path, folder: bool = False) -> None:
+    """Give a file (or folder) made by mkstemp the usual permissions."""
+    os.chmod(path, (0o777 if folder else 0o666) & ~UMASK)
+
+
 class OutputError(M2MError):
     """The soundtrack cannot be written where or how it was asked."""
 
@@ -90,6 +104,7 @@ class AudioWriter:
         )
         os.close(fd)
         self._tmp = Path(tmp)
+        publish_mode(self._tmp)
         self._file: sf.SoundFile | None = sf.SoundFile(
             tmp, "w", samplerate=sample_rate, channels=channels, format=fmt, subtype=subtype
         )
@@ -129,6 +144,8 @@ class AudioWriter:
             run = subprocess.run(cmd, capture_output=True, text=True)
             self._tmp.unlink(missing_ok=True)
             self._tmp = done
+            if done.exists():
+                publish_mode(done)
             if run.returncode != 0:
                 self.abort()
                 line = (run.stderr.strip().splitlines() or ["unknown error"])[-1]
