@@ -27,7 +27,7 @@ from .records import (
 )
 from .text_cues import evidence, line_profile
 
-VERSION = "builtin-1"
+VERSION = "builtin-2"  # bump when the rules change: it is part of every cache key
 
 
 def _reading_order(page: Page, direction: str) -> list[TextBox]:

@@ -82,35 +82,46 @@ def _pick(seed: str, options: tuple) -> object:
     return options[h % len(options)]
 
 
+def _feeling_valence(profile: Profile) -> float:
+    """Valence of the non-neutral part of a profile (0 when there is none)."""
+    rest = {e: s for e, s in profile.items() if e != "neutral"}
+    total = sum(rest.values())
+    return valence({e: s / total for e, s in rest.items()}) if total > 0.1 else 0.0
+
+
 def choose_palette(profile: Profile, brightness: float, previous: Profile | None = None) -> Palette:
-    """The palette a scene's emotions and look call for."""
-    dom = dominant(profile)
-    a, v = arousal(profile), valence(profile)
+    """The palette a scene's emotions and look call for.
+
+    Neutral faces dominate most manga scenes, so the choice follows the strongest
+    other emotion when it has a real share; a dark scene leans toward tension.
+    """
     shares = dict(top(profile, 7))
-    if dom == "happiness" or (dom == "neutral" and shares["happiness"] >= 0.2):
-        if previous is not None and valence(previous) < -0.2 and a < 0.55:
+    feeling = {e: s for e, s in shares.items() if e != "neutral"}
+    lead = max(feeling, key=lambda e: feeling[e])
+    dark = brightness < 0.35
+    after_sorrow = previous is not None and _feeling_valence(previous) < -0.25
+    tension = feeling["fear"] + feeling["anger"]
+    if feeling[lead] < 0.12:
+        return PALETTES["hopeful" if after_sorrow else "calm"]
+    if lead == "happiness":
+        if after_sorrow and feeling["surprise"] < 0.15:
             return PALETTES["hopeful"]
-        if shares["surprise"] + shares["happiness"] > 0.55 and a >= 0.5:
+        if feeling["surprise"] >= 0.1 and feeling["happiness"] + feeling["surprise"] >= 0.35:
             return PALETTES["comedy"]
-        return PALETTES["bright"] if a >= 0.45 else PALETTES["calm"]
-    if dom == "surprise":
-        return PALETTES["quirky"] if v >= 0 else PALETTES["chase"]
-    if dom in ("fear", "anger"):
-        if a >= 0.6:
-            return PALETTES["fury" if dom == "anger" and shares["fear"] < 0.2 else "chase"]
-        return PALETTES["dread"]
-    if dom == "sadness":
+        return PALETTES["bright"] if arousal(profile) >= 0.45 else PALETTES["calm"]
+    if lead == "surprise":
+        if after_sorrow and not dark:
+            return PALETTES["hopeful"]
+        if dark or tension >= 0.08:
+            return PALETTES["chase"]
+        return PALETTES["comedy" if feeling["happiness"] >= 0.1 else "quirky"]
+    if lead in ("fear", "anger"):
+        if feeling["anger"] > 2 * feeling["fear"] and not dark:
+            return PALETTES["fury"]
+        return PALETTES["chase"] if dark or feeling["surprise"] >= 0.1 or tension >= 0.3 else PALETTES["dread"]
+    if lead == "sadness":
         return PALETTES["sad"]
-    if dom == "disgust":
-        return PALETTES["uneasy"]
-    # neutral
-    if shares["sadness"] >= 0.2:
-        return PALETTES["sad"]
-    if shares["fear"] + shares["anger"] >= 0.3:
-        return PALETTES["dread"] if brightness < 0.5 else PALETTES["chase"]
-    if previous is not None and valence(previous) < -0.2:
-        return PALETTES["hopeful"]
-    return PALETTES["calm"]
+    return PALETTES["uneasy"]
 
 
 @dataclass(frozen=True)
@@ -141,8 +152,8 @@ def _names(cast: list[str]) -> str:
 def directive(music: SceneMusic, profile: Profile, cast: list[str], lines: int, pages: int,
               brightness: float) -> str:
     p = music.palette
-    moods = [MOOD_WORDS[e] for e, s in top(profile, 2) if s >= 0.15]
-    mood = " and ".join(dict.fromkeys(moods)) or "calm"
+    moods = [MOOD_WORDS[e] for e, s in top(profile, 3) if e != "neutral" and s >= 0.1][:2]
+    mood = " and ".join(moods) or "calm"
     talk = "a lively exchange" if lines / max(1, pages) >= 4 else (
         "a few quiet words" if lines else "silent panels")
     light = "under a dark sky" if brightness < 0.45 else "in clear light"
