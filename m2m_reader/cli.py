@@ -44,12 +44,25 @@ def build_parser() -> argparse.ArgumentParser:
     for name in COMMANDS:
         try:
             module = importlib.import_module(f"m2m_reader.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name and exc.name.startswith("m2m_reader.commands"):
-                continue  # not written yet
-            raise
+        except ImportError as exc:
+            _unavailable(sub, name, exc)
+            continue
         module.register(sub)
     return parser
+
+
+def _unavailable(sub: argparse._SubParsersAction, name: str, exc: ImportError) -> None:
+    """A command whose module cannot load says why when it is used; the others still work."""
+    missing = exc.name or str(exc)
+    message = (f"the {name} command cannot start: {missing} is not installed "
+               "(run: bash installer/setup.sh)")
+    p = sub.add_parser(name, help=f"(unavailable: {missing} missing)", add_help=False)
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+
+    def fail(args: argparse.Namespace) -> int:
+        raise M2MError(message)
+
+    p.set_defaults(func=fail)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,7 +72,10 @@ def main(argv: list[str] | None = None) -> int:
     known = set(COMMANDS) | {"-h", "--help", "--version"}
     flags = [a for a in argv if a.startswith("-")]
     positional = [a for a in argv if not a.startswith("-")]
-    if not positional or (positional[0] not in known and Path(positional[0]).exists()):
+    asks_help = bool({"-h", "--help", "--version"} & set(flags))
+    if (not positional and not asks_help) or (
+        positional and positional[0] not in known and Path(positional[0]).exists()
+    ):
         argv = ["gui", *flags, *positional]
     args = parser.parse_args(argv)
     logging.basicConfig(
