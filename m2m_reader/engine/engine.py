@@ -433,15 +433,18 @@ class Engine:
     def _cue_done(self, cue: Cue, gen: int, cached: bool = False) -> None:
         if self._gen.get(cue.page, 0) != gen:
             return
+        near = abs(cue.page - self._cursor) <= len(self._window()) + 1
+        if near and self.mixer is not None:
+            # The mixer first: once `cue(page)` answers, the music is on its way to it.
+            self.mixer.set_cue(cue.page, cue)
         with self._lock:
+            if self._gen.get(cue.page, 0) != gen:
+                return
             self._ready.add(cue.page)
-            near = abs(cue.page - self._cursor) <= len(self._window()) + 1
             if near:
                 self._cues[cue.page] = cue
             if cached:
                 self.stats.cues_from_cache += 1
-        if near and self.mixer is not None:
-            self.mixer.set_cue(cue.page, cue)
         self._emit(ev.CueReady(cue.page, cue.backend, cached))
         self._emit(ev.Progress(len(self._ready), len(self.book or ()), "soundtrack"))
 

@@ -1,0 +1,155 @@
+"""Live playback: one sounddevice output stream whose callback pulls from the mixer.
+
+The callback does one thing: `mixer.pull(outdata)`, mixing straight into PortAudio's
+buffer. It allocates no sample buffers, takes no lock, logs nothing and never touches
+disk; it only counts underruns and keeps its own duration in a preallocated ring, so
+a benchmark can check it stays well inside the block period. Cues and page turns
+reach the mixer from other threads through its command queue (see `mixer`).
+
+`LivePlayer` wires the pieces: a `Mixer` built from the settings (crossfade length,
+volume, mute, followed as they change), attached to the engine, and the stream. With
+no audio device it says so in one line and the engine goes on silently.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import numpy as np
+
+from ..settings import Settings
+from .devices import AudioUnavailable, pick_output, sounddevice_module
+from .mixer import Mixer
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RATE = 48000
+BLOCK = 1024  # frames per callback: 21 ms at 48 kHz
+RING = 8192  # callback durations kept
+
+
+class LiveOutput:
+    """A sounddevice output stream fed by `mixer.pull`.
+
+    Args:
+        mixer: the mixer to pull from (its rate is the stream's rate).
+        device: output device index or name part; None for the default.
+        blocksize: frames per callback.
+    """
+
+    def __init__(
+        self, mixer: Mixer, device: int | str | None = None, blocksize: int = BLOCK
+    ) -> None:
+        self.mixer = mixer
+        self.device = device
+        self.blocksize = blocksize
+        self.stream: Any = None
+        self.device_name = ""
+        self.underruns = 0
+        self.callbacks = 0
+        self._durations = np.zeros(RING, np.float64)  # seconds, a ring
+        self._clock = time.perf_counter
+
+    def start(self) -> None:
+        """Open and start the stream; raises `AudioUnavailable` with a clear sentence."""
+        sd = sounddevice_module()
+        dev = pick_output(self.device)
+        try:
+            self.stream = sd.OutputStream(
+                samplerate=self.mixer.sample_rate,
+                blocksize=self.blocksize,
+                device=dev.index,
+                channels=self.mixer.channels,
+                dtype="float32",
+                callback=self._callback,
+            )
+            self.stream.start()
+        except Exception as exc:  # noqa: BLE001 - PortAudio raises several types
+            self.stream = None
+            raise AudioUnavailable(f"No sound: {dev.name} could not be opened ({exc}).") from None
+        self.device_name = dev.name
+
+    def _callback(self, outdata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
+        t0 = self._clock()
+        if status.output_underflow:
+            self.underruns += 1
+        self.mixer.pull(outdata)
+        self._durations[self.callbacks % RING] = self._clock() - t0
+        self.callbacks += 1
+
+    @property
+    def block_seconds(self) -> float:
+        return self.blocksize / self.mixer.sample_rate
+
+    def callback_durations(self) -> np.ndarray:
+        """The durations (seconds) of the last callbacks, up to `RING` of them."""
+        n = min(self.callbacks, RING)
+        return self._durations[:n].copy()
+
+    def stop(self) -> None:
+        if self.stream is not None:
+            try:
+                self.stream.stop()
+                self.stream.close()
+            except Exception as exc:  # noqa: BLE001 - closing must not fail the app
+                log.warning("closing the audio stream: %s", exc)
+            self.stream = None
+
+
+class LivePlayer:
+    """The engine's music, playing: mixer + stream + settings.
+
+    Args:
+        engine: the `Engine` to attach the mixer to (it feeds cues and turns).
+        settings: crossfade length, volume, mute and device.
+        device: overrides the settings' device.
+    """
+
+    def __init__(self, engine: Any, settings: Settings, device: int | str | None = None) -> None:
+        self.settings = settings
+        self.mixer = Mixer(
+            sample_rate=SAMPLE_RATE,
+            crossfade_scene_s=max(0.05, settings.crossfade_s),
+            crossfade_page_s=max(0.05, min(0.8, settings.crossfade_s)),
+        )
+        self.mixer.set_volume(settings.volume)
+        self.mixer.mute(settings.muted)
+        self.output = LiveOutput(
+            self.mixer, device if device is not None else settings.audio_device
+        )
+        self.message = ""  # why there is no sound, when there is none
+        self._unsubscribe = settings.subscribe(self._setting_changed)
+        engine.attach_mixer(self.mixer)
+
+    def start(self) -> bool:
+        """Start the sound; False (with `message` set, logged once) when there is none."""
+        try:
+            self.output.start()
+        except AudioUnavailable as exc:
+            self.message = str(exc)
+            log.warning("%s", exc)
+            return False
+        return True
+
+    @property
+    def playing(self) -> bool:
+        return self.output.stream is not None
+
+    def _setting_changed(self, name: str, value: Any) -> None:
+        if name == "volume":
+            self.mixer.set_volume(value)
+        elif name == "muted":
+            self.mixer.mute(value)
+        elif name == "crossfade_s":
+            # The mixer's fade lengths are fixed at construction; new ones take effect
+            # for the next player. Scene fades are the audible part: keep them in step.
+            self.mixer.crossfade_scene = max(1, round(value * self.mixer.sample_rate))
+
+    def close(self) -> None:
+        self._unsubscribe()
+        if self.playing:
+            self.mixer.fade_out(0.05)
+            time.sleep(0.08)
+        self.output.stop()

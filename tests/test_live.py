@@ -1,0 +1,194 @@
+"""Live playback: the stream callback pulls the mixer; no device means silence, not a crash."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import types
+
+import numpy as np
+import pytest
+from bookfactory import three_scene_book
+from test_engine_doubles import FakeMusic, wait_for
+
+from m2m_reader.engine.audio import live
+from m2m_reader.engine.audio.devices import AudioUnavailable, output_devices
+from m2m_reader.engine.audio.live import LiveOutput, LivePlayer
+from m2m_reader.engine.audio.mixer import Mixer
+from m2m_reader.engine.cache import DiskCache
+from m2m_reader.engine.engine import Engine
+from m2m_reader.engine.reading_speed import ReadingSpeed
+from m2m_reader.engine.settings import Settings
+
+
+class FakeStream:
+    """Calls the callback from its own thread, like PortAudio, with fixed-size blocks."""
+
+    def __init__(self, samplerate, blocksize, device, channels, dtype, callback):
+        self.callback, self.blocksize, self.channels = callback, blocksize, channels
+        self.blocks: list[np.ndarray] = []
+        self._stop = threading.Event()
+        self.underflow_every = 0
+        FakeStream.last = self
+
+    def start(self):
+        def run():
+            n = 0
+            while not self._stop.is_set() and n < 400:
+                out = np.full((self.blocksize, self.channels), np.nan, np.float32)
+                status = types.SimpleNamespace(
+                    output_underflow=bool(self.underflow_every and n % self.underflow_every == 0)
+                )
+                self.callback(out, self.blocksize, None, status)
+                self.blocks.append(out)
+                n += 1
+
+        self._thread = threading.Thread(target=run, daemon=True)
+        self._thread.start()
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join(5)
+
+    def close(self):
+        pass
+
+
+def fake_sounddevice():
+    mod = types.ModuleType("sounddevice")
+    mod.OutputStream = FakeStream
+    mod.query_devices = lambda: [
+        {"name": "Fake Out", "max_output_channels": 2, "hostapi": 0, "default_samplerate": 48000.0}
+    ]
+    mod.query_hostapis = lambda: [{"name": "Fake API"}]
+    mod.default = types.SimpleNamespace(device=(-1, 0))
+    return mod
+
+
+def make_engine():
+    return Engine(
+        Settings(),
+        store=DiskCache(limit_mb=0),
+        music=FakeMusic(),
+        speed=ReadingSpeed(persist=False),
+        edits_in_memory=True,
+    )
+
+
+def test_no_portaudio_means_one_clear_line_and_the_engine_goes_on(monkeypatch, caplog):
+    def broken():
+        raise AudioUnavailable(
+            "No sound: the PortAudio library is missing (install libportaudio2)."
+        )
+
+    monkeypatch.setattr(live, "sounddevice_module", broken)
+    engine = make_engine()
+    try:
+        player = LivePlayer(engine, Settings())
+        assert player.start() is False
+        assert player.message.startswith("No sound: the PortAudio library is missing")
+        assert [r.message for r in caplog.records if r.levelname == "WARNING"] == [player.message]
+        engine.open(three_scene_book())
+        assert wait_for(lambda: engine.cue(0) is not None)
+        engine.set_cursor(1)
+        player.close()
+    finally:
+        engine.close()
+
+
+def test_portaudio_import_error_becomes_audio_unavailable(monkeypatch):
+    monkeypatch.setitem(sys.modules, "sounddevice", None)  # import raises ImportError
+    with pytest.raises(AudioUnavailable, match="sounddevice package is not installed"):
+        output_devices()
+
+
+def test_unknown_device_is_named_in_the_error(monkeypatch):
+    monkeypatch.setitem(sys.modules, "sounddevice", fake_sounddevice())
+    with pytest.raises(AudioUnavailable, match="No audio output device 7; there are 0: Fake Out"):
+        LiveOutput(Mixer(), device=7).start()
+
+
+def test_the_callback_plays_the_engine_music_and_turns(monkeypatch):
+    monkeypatch.setitem(sys.modules, "sounddevice", fake_sounddevice())
+    engine = make_engine()
+    try:
+        settings = Settings(volume=1.0)
+        player = LivePlayer(engine, settings)
+        engine.open(three_scene_book())
+        assert wait_for(lambda: engine.cue(0) is not None and engine.cue(4) is not None)
+        assert player.start()
+        stream = FakeStream.last
+        assert wait_for(lambda: len(stream.blocks) > 20)
+        engine.set_cursor(4, "jump")
+        assert wait_for(lambda: len(stream.blocks) > 200)
+        player.close()
+        audio = np.concatenate(stream.blocks)
+        assert not np.isnan(audio).any()  # every sample was written by the mixer
+        assert np.abs(audio[150 * 1024 : 200 * 1024]).max() > 0.05  # music is playing
+        assert player.output.callbacks == len(stream.blocks)
+        assert len(player.output.callback_durations()) == len(stream.blocks)
+    finally:
+        engine.close()
+
+
+def test_volume_and_mute_settings_follow_live(monkeypatch):
+    monkeypatch.setitem(sys.modules, "sounddevice", fake_sounddevice())
+    engine = make_engine()
+    try:
+        settings = Settings(volume=1.0)
+        player = LivePlayer(engine, settings)
+        engine.open(three_scene_book())
+        assert wait_for(lambda: engine.cue(0) is not None)
+        out = np.zeros((4800, 2), np.float32)
+        for _ in range(5):
+            player.mixer.pull(out)
+        loud = np.abs(out).max()
+        settings.muted = True
+        for _ in range(3):
+            player.mixer.pull(out)
+        assert loud > 0.05 and np.abs(out).max() == 0.0
+        settings.muted = False
+        settings.volume = 0.25
+        for _ in range(3):
+            player.mixer.pull(out)
+        assert np.abs(out).max() == pytest.approx(loud * 0.25, rel=0.2)
+        player.close()
+    finally:
+        engine.close()
+
+
+def test_underruns_are_counted(monkeypatch):
+    monkeypatch.setitem(sys.modules, "sounddevice", fake_sounddevice())
+    out = LiveOutput(Mixer())
+    out.start()
+    FakeStream.last.underflow_every = 10
+    assert wait_for(lambda: out.callbacks >= 100)
+    out.stop()
+    assert out.underruns >= 5
+
+
+def _jack_device():
+    try:
+        return next((d for d in output_devices() if "JACK" in d.host_api), None)
+    except AudioUnavailable:
+        return None
+
+
+@pytest.mark.audio
+def test_real_stream_on_the_jack_dummy_device():
+    device = _jack_device()
+    if device is None:
+        pytest.skip("no JACK server (jackd --no-realtime -d dummy -r 48000 -p 1024)")
+    engine = make_engine()
+    try:
+        player = LivePlayer(engine, Settings(), device=device.index)
+        engine.open(three_scene_book())
+        assert player.start(), player.message
+        assert wait_for(lambda: player.output.callbacks > 30, timeout=10)
+        engine.set_cursor(1)
+        assert wait_for(lambda: player.output.callbacks > 60, timeout=10)
+        player.close()
+        assert player.mixer.clock > 30 * 1024
+        assert len(player.output.callback_durations()) == min(player.output.callbacks, live.RING)
+    finally:
+        engine.close()
