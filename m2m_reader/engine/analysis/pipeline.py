@@ -94,6 +94,7 @@ class Analyzer:
         self.computed: Counter[str] = Counter()  # records computed (cache misses) per stage
         self._lock = threading.Lock()
         self._memo: dict[tuple[str, Any], Any] = {}
+        self._told: set[tuple[str, str, str]] = set()
 
     # -- caching and fallback -------------------------------------------------------
 
@@ -119,9 +120,14 @@ class Analyzer:
             except M2MError as exc:
                 if i + 1 == len(backends):
                     raise
-                log.warning("%s: %s failed (%s); using the built-in stage", stage, b.name, exc)
-                if self.on_fallback:
-                    self.on_fallback(stage, b.name, str(exc))
+                told = (stage, b.name, str(exc))
+                with self._lock:  # say it once, not once per page
+                    first = told not in self._told
+                    self._told.add(told)
+                if first:
+                    log.warning("%s: %s failed (%s); using the built-in stage", stage, b.name, exc)
+                    if self.on_fallback:
+                        self.on_fallback(stage, b.name, str(exc))
                 continue
             with self._lock:
                 self.computed[stage] += 1
