@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from . import events as ev
+from . import offline
 from .analysis.edits import EditStore
 from .analysis.pipeline import Analyzer
 from .analysis.records import Analysis, PageResult, SceneResult, ScenesResult
@@ -99,6 +100,9 @@ class Engine:
         analysis_threads: int = 2,
     ) -> None:
         self.settings = settings or Settings()
+        self._offline = self.settings.offline
+        if self._offline:
+            offline.enable()
         if store is None:
             from .cache import DiskCache
 
@@ -574,6 +578,9 @@ class Engine:
             log.warning("could not save the reading speed: %s", exc)
         if self.book is not None:
             self.book.close()
+        if self._offline:
+            offline.disable()
+            self._offline = False
 
     def _cancel_all(self, reason: str) -> None:
         self._analysis_pool.cancel_where(lambda j: True, reason)

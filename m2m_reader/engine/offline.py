@@ -1,0 +1,78 @@
+"""Offline mode: while it is on, this process opens no network connection at all.
+
+Not a promise but a guard: a Python audit hook (installed once) refuses every
+`socket.connect` to an internet address (IPv4 or IPv6, loopback included) while
+offline mode is on, raising `OfflineViolation`. Local sockets (AF_UNIX: the audio
+server, D-Bus) stay allowed. The engine turns it on when the `offline` setting is set
+or `--offline` is given; model libraries are told to stay off the Hub as well.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from .errors import M2MError
+
+_INET = (socket.AF_INET, socket.AF_INET6)
+_lock = threading.Lock()
+_holders = 0  # offline mode is on while this is above zero
+_installed = False
+blocked: list[str] = []  # what was refused, for messages and tests
+
+
+class OfflineViolation(M2MError):
+    """Something tried to use the network in offline mode."""
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    if _holders <= 0 or event != "socket.connect":
+        return
+    sock, address = args[0], args[1]
+    if getattr(sock, "family", None) in _INET:
+        where = address[0] if isinstance(address, tuple) and address else str(address)
+        blocked.append(where)
+        raise OfflineViolation(f"Offline mode: a connection to {where} was refused.")
+
+
+def _install() -> None:
+    global _installed
+    if not _installed:
+        sys.addaudithook(_audit)  # cannot be removed; it does nothing while online
+        _installed = True
+
+
+def enable() -> None:
+    """Turn offline mode on (nested: each `enable` needs its `disable`)."""
+    global _holders
+    with _lock:
+        _install()
+        _holders += 1
+        # Hugging Face libraries: use the local cache only, never try the Hub.
+        os.environ["HF_HUB_OFFLINE"] = "1"
+        os.environ["TRANSFORMERS_OFFLINE"] = "1"
+
+
+def disable() -> None:
+    global _holders
+    with _lock:
+        _holders = max(0, _holders - 1)
+
+
+def is_offline() -> bool:
+    return _holders > 0
+
+
+@contextmanager
+def offline() -> Iterator[None]:
+    """`with offline(): ...` runs the block with the network refused."""
+    enable()
+    try:
+        yield
+    finally:
+        disable()
