@@ -90,8 +90,15 @@ class App(QObject):
         self.runner.wait(3000)
 
 
+# How often Python threads hand over the interpreter lock (default 5 ms). The UI thread
+# re-takes the lock after every call into Qt; with engine workers busy in Python, a
+# shorter interval keeps each of those waits short, so paints and key presses stay fast.
+SWITCH_INTERVAL_S = 0.001
+
+
 def run(book: str | None, settings: Settings) -> int:
     """Start the GUI: the reader on `book`, or the library. Returns the exit code."""
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("m2m-reader")
     theme.apply(app)  # type: ignore[arg-type]

@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 
 from PIL import Image
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
 from PySide6.QtGui import QImage
 
 from ..engine.books.model import Book
@@ -35,18 +35,32 @@ def to_qimage(im: Image.Image) -> QImage:
     return QImage(data, im.width, im.height, stride, fmt).copy()
 
 
+def prescale(image: QImage, size: QSize | None) -> QImage:
+    """The image smoothly scaled to `size`, in the format the screen paints fastest
+    (a null image when no size is known). Done on a worker so a page turn only blits."""
+    if size is None or size.isEmpty() or size == image.size():
+        return QImage()
+    scaled = image.scaled(
+        size, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation
+    )
+    return scaled.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
+
+
 class _Relay(QObject):
     """Lives on the UI thread; workers emit through it, so slots run on the UI thread."""
 
-    done = Signal(int, int, QImage)  # generation, index, image
+    done = Signal(int, int, QImage, QImage)  # generation, index, image, pre-scaled (or null)
     fail = Signal(int, int, str)  # generation, index, reason
 
 
 class _Decode(QRunnable):
-    def __init__(self, relay: _Relay, book: Book, index: int, generation: int) -> None:
+    def __init__(
+        self, relay: _Relay, book: Book, index: int, generation: int, size: QSize | None
+    ) -> None:
         super().__init__()
         self.setAutoDelete(True)
         self._relay, self._book, self._index, self._gen = relay, book, index, generation
+        self._size = size
 
     def run(self) -> None:
         try:
@@ -57,7 +71,24 @@ class _Decode(QRunnable):
             name = self._book.pages[self._index].name
             self._relay.fail.emit(self._gen, self._index, f"page {name} failed to load ({exc}).")
         else:
-            self._relay.done.emit(self._gen, self._index, image)
+            self._relay.done.emit(self._gen, self._index, image, prescale(image, self._size))
+
+
+class _Rescale(QRunnable):
+    def __init__(self, relay: _Relay, image: QImage, index: int, generation: int, size: QSize):
+        super().__init__()
+        self.setAutoDelete(True)
+        self._relay, self._image, self._index, self._gen, self._size = (
+            relay,
+            image,
+            index,
+            generation,
+            size,
+        )
+
+    def run(self) -> None:
+        scaled = prescale(self._image, self._size)
+        self._relay.done.emit(self._gen, self._index, self._image, scaled)
 
 
 class PageImages(QObject):
@@ -85,6 +116,8 @@ class PageImages(QObject):
         self._book: Book | None = None
         self._gen = 0
         self._cache: OrderedDict[int, QImage] = OrderedDict()
+        self._scaled: dict[int, QImage] = {}  # index -> the page pre-scaled for the view
+        self._sizes: dict[int, QSize] = {}  # index -> the size the view will paint it at
         self._errors: dict[int, str] = {}
         self._pending: set[int] = set()
 
@@ -93,6 +126,8 @@ class PageImages(QObject):
         self._gen += 1
         self._book = book
         self._cache.clear()
+        self._scaled.clear()
+        self._sizes.clear()
         self._errors.clear()
         self._pending.clear()
 
@@ -101,6 +136,21 @@ class PageImages(QObject):
         if image is not None:
             self._cache.move_to_end(index)
         return image
+
+    def scaled(self, index: int) -> QImage | None:
+        """The page pre-scaled for the view, if a worker made one."""
+        return self._scaled.get(index)
+
+    def set_sizes(self, sizes: dict[int, QSize]) -> None:
+        """Tell workers the size the view will paint these pages at (pre-scaling them).
+
+        Pages already decoded at another size are re-scaled in the background."""
+        for index, size in sizes.items():
+            old = self._sizes.get(index)
+            self._sizes[index] = size
+            have = self._scaled.get(index)
+            if index in self._cache and (have is None or have.size() != size) and old != size:
+                self._pool.start(_Rescale(self._relay, self._cache[index], index, self._gen, size))
 
     def error(self, index: int) -> str | None:
         return self._errors.get(index)
@@ -131,16 +181,24 @@ class PageImages(QObject):
         if book is None or not 0 <= index < len(book) or index in self._pending:
             return
         self._pending.add(index)
-        self._pool.start(_Decode(self._relay, book, index, self._gen), priority)
+        self._pool.start(
+            _Decode(self._relay, book, index, self._gen, self._sizes.get(index)), priority
+        )
 
-    def _on_done(self, generation: int, index: int, image: QImage) -> None:
+    def _on_done(self, generation: int, index: int, image: QImage, scaled: QImage) -> None:
         if generation != self._gen:
+            return
+        if not scaled.isNull() and scaled.size() == self._sizes.get(index):
+            self._scaled[index] = scaled
+        if index in self._cache and self._cache[index] is image:
+            self.ready.emit(index, image)  # a re-scale of a page already decoded
             return
         self._pending.discard(index)
         self._cache[index] = image
         self._cache.move_to_end(index)
         while len(self._cache) > self.capacity:
-            self._cache.popitem(last=False)
+            old, _ = self._cache.popitem(last=False)
+            self._scaled.pop(old, None)
         self.ready.emit(index, image)
 
     def _on_fail(self, generation: int, index: int, reason: str) -> None:

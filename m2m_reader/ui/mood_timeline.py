@@ -11,11 +11,34 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen
+from PySide6.QtGui import (
+    QColor,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPen,
+    QPixmap,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from ..engine.emotions import arousal, dominant
 from . import theme
+
+
+def mood_of(profile: dict[str, float]) -> str:
+    """The emotion a scene is coloured by: its strongest non-neutral one when that is
+    clearly present (most manga pages are mostly neutral), else neutral; "" if unknown."""
+    if not profile or sum(profile.values()) <= 0:
+        return ""
+    feeling = max((e for e in profile if e != "neutral"), key=lambda e: profile[e], default="")
+    if feeling and profile[feeling] >= MOOD_THRESHOLD:
+        return feeling
+    return dominant(profile)
+
+
+MOOD_THRESHOLD = 0.12
 
 
 class MoodTimeline(QWidget):
@@ -33,6 +56,7 @@ class MoodTimeline(QWidget):
         self.scenes: list[tuple[int, int, str]] = []  # first, last, dominant emotion
         self.energy: list[float | None] = []
         self.ready: set[int] = set()
+        self._strip: QPixmap | None = None
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         return QSize(600, 46)
@@ -52,7 +76,7 @@ class MoodTimeline(QWidget):
         self.scenes = []
         self.energy = [None] * self.n_pages
         for scene in getattr(analysis, "scenes", None) or []:
-            mood = dominant(scene.emotions) if sum(scene.emotions.values()) > 0 else ""
+            mood = mood_of(scene.emotions)
             self.scenes.append((scene.first_page, scene.last_page, mood))
             for page in scene.pages:
                 # Pages the engine has not analysed yet carry no backends: no energy yet.
@@ -84,12 +108,30 @@ class MoodTimeline(QWidget):
         a, b = self._x(first), self._x(last + 1)
         return QRectF(min(a, b), top, abs(b - a), height)
 
+    def update(self) -> None:  # type: ignore[override]
+        self._strip = None  # the data changed: redraw the strip on the next paint
+        super().update()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        self._strip = None
+        super().resizeEvent(event)
+
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        # The strip is drawn once per change into a pixmap; a paint is then one blit,
+        # which keeps the UI thread's Python time small while workers hold the GIL.
+        if self._strip is None or self._strip.size() != self.size():
+            self._strip = QPixmap(self.size())
+            strip = QPainter(self._strip)
+            self._paint_strip(strip)
+            strip.end()
         p = QPainter(self)
+        p.drawPixmap(0, 0, self._strip)
+        p.end()
+
+    def _paint_strip(self, p: QPainter) -> None:
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.fillRect(self.rect(), QColor(theme.PANEL_BG))
         if self.n_pages <= 0:
-            p.end()
             return
         band_top, band_h = 6.0, self.height() - 18.0
         p.fillRect(QRectF(1, band_top, self.width() - 2, band_h), QColor(theme.SURFACE))
@@ -111,7 +153,6 @@ class MoodTimeline(QWidget):
             p.setPen(QPen(QColor("#ffffff"), 2))
             x = span.left() if self.direction == "ltr" else span.right()
             p.drawLine(QPointF(x, 2), QPointF(x, self.height() - 2))
-        p.end()
 
     def _paint_energy(self, p: QPainter, top: float, height: float) -> None:
         path = QPainterPath()

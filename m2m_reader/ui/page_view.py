@@ -39,6 +39,7 @@ class Slot:
     image: QImage | None = None
     error: str | None = None  # set for a damaged page
     aspect: float | None = None  # known width / height, for placeholders
+    scaled: QImage | None = None  # the image pre-scaled by a worker, if any
 
     def natural_aspect(self) -> float:
         if self.image is not None and not self.image.isNull() and self.image.height():
@@ -106,12 +107,20 @@ class PageView(QWidget):
             self.zoomChanged.emit(zoom)
 
     # Geometry ---------------------------------------------------------------------------
-    def _content(self) -> tuple[list[tuple[float, float]], float]:
+    def _content(self, slots: list[Slot] | None = None) -> tuple[list[tuple[float, float]], float]:
         """Per slot its (width, height) at a common height, and the common height."""
-        if not self._slots:
+        slots = self._slots if slots is None else slots
+        if not slots:
             return [], 0.0
-        height = float(max((s.natural_height() for s in self._slots), default=0) or 1200)
-        return [(height * s.natural_aspect(), height) for s in self._slots], height
+        height = float(max((s.natural_height() for s in slots), default=0) or 1200)
+        return [(height * s.natural_aspect(), height) for s in slots], height
+
+    def target_sizes(self, slots: list[Slot]) -> list[QSize]:
+        """The pixel size each of these slots would be painted at (for pre-scaling)."""
+        sizes, height = self._content(slots)
+        total_w = sum(w for w, _ in sizes)
+        scale = fit_scale(total_w, height, self.width(), self.height(), self._fit) * self._zoom
+        return [QRectF(0, 0, w * scale, h * scale).size().toSize() for w, h in sizes]
 
     def _layout(self) -> list[QRectF]:
         sizes, height = self._content()
@@ -150,8 +159,11 @@ class PageView(QWidget):
         p.fillRect(self.rect(), theme.READING_BG)
         rects = self._layout()
         for slot, rect in zip(self._slots, rects, strict=False):
-            if slot.image is not None and not slot.image.isNull():
-                p.drawPixmap(rect.topLeft(), self._pixmap(slot.image, rect.size().toSize()))
+            size = rect.size().toSize()
+            if slot.scaled is not None and slot.scaled.size() == size:
+                p.drawImage(rect.topLeft(), slot.scaled)
+            elif slot.image is not None and not slot.image.isNull():
+                p.drawPixmap(rect.topLeft(), self._pixmap(slot.image, size))
             elif slot.error is not None:
                 self._paint_damaged(p, rect, slot)
             else:

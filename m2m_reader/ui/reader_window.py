@@ -12,7 +12,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -150,7 +150,10 @@ class ReaderWindow(QMainWindow):
         bridge.analysisChanged.connect(self._analysis)
         bridge.cueReady.connect(self._cue_ready)
         bridge.playing.connect(self._playing)
-        bridge.progress.connect(self._progress)
+        bridge.progress.connect(self._progress_later)
+        self._progress_value: tuple[int, int, str] | None = None
+        self._progress_timer = QTimer(self, singleShot=True, interval=250)
+        self._progress_timer.timeout.connect(self._progress_now)
         bridge.fallback.connect(lambda stage, msg: self.banner.show_message(msg))
         bridge.error.connect(lambda msg: self.banner.show_message(msg, "error"))
         bridge.pageError.connect(lambda page, msg: self.banner.show_message(msg, "error"))
@@ -402,7 +405,21 @@ class ReaderWindow(QMainWindow):
     def _slot(self, index: int) -> Slot:
         page = self.book.pages[index] if self.book else None
         aspect = page.aspect if page else None
-        return Slot(index, self.images.request(index), self.images.error(index), aspect)
+        image = self.images.request(index)
+        return Slot(index, image, self.images.error(index), aspect, self.images.scaled(index))
+
+    def _planned_sizes(self, groups: list[tuple[int, ...]]) -> dict[int, QSize]:
+        """Sizes these spreads will be painted at, from the page sizes the book knows."""
+        assert self.book is not None
+        out: dict[int, QSize] = {}
+        for group in groups:
+            order = screen_order(group, self.direction)
+            slots = [Slot(i, aspect=self.book.pages[i].aspect) for i in order]
+            if any(s.aspect is None for s in slots):
+                continue
+            for i, size in zip(order, self.view.target_sizes(slots), strict=True):
+                out[i] = size
+        return out
 
     def _show(self, kind: str) -> None:
         if self.book is None or not self._groups:
@@ -411,6 +428,8 @@ class ReaderWindow(QMainWindow):
         slots = [self._slot(i) for i in screen_order(group, self.direction)]
         self.view.set_slots(slots)
         k = self.spread_index
+        near = self._groups[max(0, k - PRELOAD_BEHIND) : k + 1 + PRELOAD_AHEAD]
+        self.images.set_sizes(self._planned_sizes(near))
         ahead = [i for g in self._groups[k + 1 : k + 1 + PRELOAD_AHEAD] for i in g]
         behind = [i for g in self._groups[max(0, k - PRELOAD_BEHIND) : k] for i in g]
         self.images.preload(ahead + behind)
@@ -453,6 +472,8 @@ class ReaderWindow(QMainWindow):
 
     def _cue_ready(self, page: int, backend: str, cached: bool) -> None:
         self._cue_backend[page] = backend
+        if page in self.current_pages() and not self.panel.now_playing.text().startswith("♪"):
+            self.panel.set_playing(f"Music for page {page + 1} is ready ({backend or 'cached'}).")
         self.timeline.set_ready(self.bridge.ready_pages)
 
     def _playing(self, page: int, scene: int) -> None:
@@ -460,6 +481,16 @@ class ReaderWindow(QMainWindow):
         by = f" · {backend}" if backend else ""
         where = f"Page {page + 1}" + (f" · scene {scene + 1}" if scene >= 0 else "")
         self.panel.set_playing(f"♪  {where}{by}")
+
+    def _progress_later(self, done: int, total: int, what: str) -> None:
+        """Progress comes in bursts; show it at most four times a second."""
+        self._progress_value = (done, total, what)
+        if not self._progress_timer.isActive():
+            self._progress_timer.start()
+
+    def _progress_now(self) -> None:
+        if self._progress_value is not None:
+            self._progress(*self._progress_value)
 
     def _progress(self, done: int, total: int, what: str) -> None:
         self.panel.set_progress(done, total, what)

@@ -95,7 +95,7 @@ class _EditBox(QWidget):
         self.badge = _badge()
         self.edit = QPlainTextEdit()
         self.edit.setPlaceholderText("Waiting for the analysis…")
-        self.edit.setFixedHeight(92)
+        self.edit.setFixedHeight(112)
         self.regenerate = QPushButton(action)
         self.regenerate.setObjectName("primary")
         self.revert = QPushButton("Revert")
@@ -240,9 +240,13 @@ class SoundtrackPanel(QWidget):
         self.scene_reason.setText(scene.reason)
         self.scene_reason.setVisible(bool(scene.reason))
         self.bars.set_profile(scene.emotions)
+        text_backend = getattr(self.analysis, "backends", {}).get("text", "")
+        directive_by = scene.backends.get("directive") or (
+            page.backends.get("directive") if page is not None else None
+        )
         self.directive.show_record(
             scene.directive,
-            scene.backends.get("directive", ""),
+            directive_by or (text_backend if scene.directive else ""),
             "directive" in scene.edited,
             force=force_scene,
         )

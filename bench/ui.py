@@ -1,0 +1,158 @@
+"""UI responsiveness: page paint after a key press, start-up, and event-loop blocking.
+
+    .venv/bin/python bench/ui.py [BOOK]      (default: the sample book; offscreen Qt)
+
+- page_paint_ms: key press → the preloaded next page painted (median and max of turns).
+- startup_s: a fresh process started → library window shown (engine built meanwhile).
+- max_ui_block_ms: the worst lateness of a 5 ms QTimer probe on the UI thread while the
+  real engine prepares the whole soundtrack flat out (cold cache) and pages turn.
+Prints one JSON object on its last line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "resources" / "sample" / "images" / "HaruNoMelody"
+
+STARTUP_CHILD = """
+import sys, time, json
+from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QTimer
+app = QApplication(sys.argv[:1])
+from m2m_reader.engine import settings as s
+from m2m_reader.ui import theme
+from m2m_reader.ui.app import App, SWITCH_INTERVAL_S
+sys.setswitchinterval(SWITCH_INTERVAL_S)
+theme.apply(app)
+main = App(s.load())
+main.show_library()
+def shown():
+    if main.library.isVisible() and main.library.grid.isVisible() or main.library.empty.isVisible():
+        print(json.dumps({"shown": time.time()}), flush=True)
+        main.shutdown()
+        app.quit()
+    else:
+        QTimer.singleShot(1, shown)
+QTimer.singleShot(0, shown)
+app.exec()
+"""
+
+
+def startup_s(env: dict[str, str]) -> float:
+    runs = []
+    for _ in range(3):
+        t0 = time.time()
+        out = subprocess.run([sys.executable, "-c", STARTUP_CHILD], env=env, capture_output=True,
+                             text=True, timeout=120, check=True).stdout  # fmt: skip
+        runs.append(json.loads(out.strip().splitlines()[-1])["shown"] - t0)
+    return statistics.median(runs)
+
+
+def main() -> None:
+    book_path = Path(sys.argv[1]) if len(sys.argv) > 1 else SAMPLE
+    tmp = Path(tempfile.mkdtemp(prefix="m2m-bench-ui-"))
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    for name in ("CONFIG", "DATA", "CACHE"):
+        (tmp / name).mkdir()
+        env[f"M2M_READER_{name}_DIR"] = str(tmp / name)
+    os.environ.update(env)
+
+    from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from m2m_reader.engine.books import open_book
+    from m2m_reader.engine.engine import Engine
+    from m2m_reader.engine.settings import Settings
+    from m2m_reader.ui import theme
+    from m2m_reader.ui.app import SWITCH_INTERVAL_S
+    from m2m_reader.ui.bridge import EngineBridge
+    from m2m_reader.ui.prefs import Prefs
+    from m2m_reader.ui.reader_window import ReaderWindow
+
+    sys.setswitchinterval(SWITCH_INTERVAL_S)  # as the app does
+    app = QApplication(sys.argv[:1])
+    theme.apply(app)
+    settings = Settings()
+    bridge = EngineBridge(None, settings)
+    bridge.save_settings = False
+    win = ReaderWindow(settings, bridge, Prefs(tmp / "ui.json"))
+    win.resize(1280, 860)
+    win.show()
+    win.set_layout("single")
+    book = open_book(book_path)
+    win.set_book(book)
+
+    def pump_until(cond, timeout_s: float = 10.0) -> None:
+        end = time.monotonic() + timeout_s
+        while not cond() and time.monotonic() < end:
+            app.processEvents()
+            time.sleep(0.001)
+
+    # 1. Paint after a key press, with the neighbours preloaded.
+    painted = []
+    win.view.painted.connect(lambda: painted.append(time.perf_counter()))
+    paints = []
+    for _ in range(min(12, len(book) - 1)):
+        nxt = win.current_pages()[-1] + 1
+        pump_until(lambda n=nxt: win.images.cached(n) is not None)
+        pump_until(lambda: False, 0.05)
+        painted.clear()
+        t0 = time.perf_counter()
+        QTest.keyClick(win, Qt.Key.Key_Space)
+        pump_until(lambda: bool(painted), 2.0)
+        if painted:
+            paints.append((painted[0] - t0) * 1000)
+
+    # 2. Event-loop latency while the engine works flat out.
+    engine = Engine(settings, on_event=bridge.on_event)
+    bridge.attach(engine)
+    win.go_to_page(0)
+    worst = 0.0
+    clock = QElapsedTimer()
+    clock.start()
+    last = [clock.elapsed()]
+
+    def probe() -> None:
+        nonlocal worst
+        now = clock.elapsed()
+        worst = max(worst, now - last[0] - 5)
+        last[0] = now
+
+    timer = QTimer(interval=5, timerType=Qt.TimerType.PreciseTimer)
+    timer.timeout.connect(probe)
+    turner = QTimer(interval=400)
+    turner.timeout.connect(win.next_spread)
+    pump_until(lambda: False, 0.5)  # let the first open settle before probing
+    last[0] = clock.elapsed()
+    timer.start()
+    turner.start()
+    bridge.prepare_all()
+    pump_until(lambda: len(bridge.ready_pages) >= len(book), 20.0)
+    timer.stop()
+    turner.stop()
+    ready = len(bridge.ready_pages)
+    bridge.close()
+    win.close()
+
+    print(json.dumps({
+        "page_paint_ms": round(statistics.median(paints), 2),
+        "page_paint_max_ms": round(max(paints), 2),
+        "startup_s": round(startup_s(env), 3),
+        "max_ui_block_ms": round(worst, 2),
+        "pages_ready_during_probe": ready,
+        "pages": len(book),
+    }))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
