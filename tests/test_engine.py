@@ -28,6 +28,7 @@ def long_book(n: int = 40):
 def make_engine(music=None, store=None, events=None, **kw):
     return Engine(
         Settings(),
+        audio=False,
         store=store or DiskCache(limit_mb=0),
         music=music or FakeMusic(),
         on_event=(events.append if events is not None else None),
@@ -214,6 +215,7 @@ def test_openai_text_in_offline_mode_falls_back_with_a_message(events):
     settings = Settings(text="openai", offline=True)
     engine = Engine(
         settings,
+        audio=False,
         store=DiskCache(limit_mb=0),
         music=FakeMusic(),
         on_event=events.append,

@@ -24,11 +24,12 @@ from m2m_reader.engine.settings import Settings
 class FakeStream:
     """Calls the callback from its own thread, like PortAudio, with fixed-size blocks."""
 
+    underflow_every = 0  # report an underflow every n blocks (0: never)
+
     def __init__(self, samplerate, blocksize, device, channels, dtype, callback):
         self.callback, self.blocksize, self.channels = callback, blocksize, channels
         self.blocks: list[np.ndarray] = []
         self._stop = threading.Event()
-        self.underflow_every = 0
         FakeStream.last = self
 
     def start(self):
@@ -68,6 +69,7 @@ def fake_sounddevice():
 def make_engine():
     return Engine(
         Settings(),
+        audio=False,
         store=DiskCache(limit_mb=0),
         music=FakeMusic(),
         speed=ReadingSpeed(persist=False),
@@ -159,9 +161,9 @@ def test_volume_and_mute_settings_follow_live(monkeypatch):
 
 def test_underruns_are_counted(monkeypatch):
     monkeypatch.setitem(sys.modules, "sounddevice", fake_sounddevice())
+    monkeypatch.setattr(FakeStream, "underflow_every", 10)
     out = LiveOutput(Mixer())
     out.start()
-    FakeStream.last.underflow_every = 10
     assert wait_for(lambda: out.callbacks >= 100)
     out.stop()
     assert out.underruns >= 5

@@ -35,6 +35,7 @@ def test_a_book_read_offline_with_an_llm_configured_makes_no_connection(no_conne
     events = []
     engine = Engine(
         settings,
+        audio=False,
         store=DiskCache(limit_mb=0),
         music=FakeMusic(),
         on_event=events.append,
@@ -73,6 +74,7 @@ def test_the_guard_refuses_internet_connections_only_while_offline():
 def test_an_offline_engine_turns_the_guard_on_until_it_closes():
     engine = Engine(
         Settings(offline=True),
+        audio=False,
         store=DiskCache(limit_mb=0),
         music=FakeMusic(),
         speed=ReadingSpeed(persist=False),

@@ -85,6 +85,8 @@ class Engine:
         text, emotions, music: backends to use instead of those the settings name.
         speed: the reader's speed (default: learned and kept in the data folder).
         edits_in_memory: keep a person's edits in memory only (tests, benchmarks).
+        audio: play the music live (sounddevice) from the first `open()`; with no
+            audio device this is one `EngineError` line and the engine goes on silently.
     """
 
     def __init__(
@@ -98,6 +100,7 @@ class Engine:
         speed: ReadingSpeed | None = None,
         edits_in_memory: bool = False,
         analysis_threads: int = 2,
+        audio: bool = True,
     ) -> None:
         self.settings = settings or Settings()
         self._offline = self.settings.offline
@@ -118,6 +121,8 @@ class Engine:
         )
         self.music = music if music is not None else make_music(self.settings, self._fallback)
         self.mixer: Any = None
+        self.player: Any = None  # the LivePlayer, once started
+        self._audio = audio
         self._analysis_pool = Pool("analysis", analysis_threads)
         self._music_pool = Pool("music", 1)
         self._lock = threading.RLock()
@@ -141,10 +146,27 @@ class Engine:
         self._cues: OrderedDict[int, Cue] = OrderedDict()
         self._gen: dict[int, int] = {}  # bumped when a page's inputs change
 
+    def start_audio(self, device: int | str | None = None) -> bool:
+        """Play live through sounddevice; False (and one EngineError) with no sound."""
+        from .audio.live import LivePlayer
+
+        if self.player is None:
+            self.player = LivePlayer(self, self.settings, device=device)
+            if not self.player.start():
+                self._emit(ev.EngineError(self.player.message))
+        return self.player.playing
+
     def open(self, book: Book, page: int = 0) -> None:
         """Start work on `book` with the cursor on `page`."""
+        if self._audio and self.player is None:
+            self.start_audio()
         self._cancel_all("another book")
         with self._lock:
+            if self.book is not None and self.book is not book:
+                self.book.close()
+            if self.mixer is not None:
+                for old in self._cues:
+                    self.mixer.forget(old)
             self._reset()
             self.stats = EngineStats()
             self.book = book
@@ -156,6 +178,8 @@ class Engine:
                 edits=self.edits, on_fallback=lambda s, b, m: self._fallback(s, b, "builtin", m),
             )  # fmt: skip
             self._cursor = max(0, min(page, len(book) - 1))
+        if self.mixer is not None:
+            self.mixer.turn(self._cursor, "jump")
         self._analysis_pool.submit("scenes:final", self._final_scenes, (AHEAD, 10_000),
                                    on_done=self._final_scenes_done, on_error=self._error)  # fmt: skip
         self._schedule()
@@ -562,6 +586,8 @@ class Engine:
         return False
 
     def close(self) -> None:
+        if self.player is not None:
+            self.player.close()
         self._cancel_all("closing")
         self._analysis_pool.close()
         self._music_pool.close()

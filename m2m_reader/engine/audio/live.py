@@ -135,7 +135,28 @@ class LivePlayer:
 
     @property
     def playing(self) -> bool:
-        return self.output.stream is not None
+        return self.output.stream is not None and not self.paused
+
+    paused = False
+
+    def pause(self) -> None:
+        if self.output.stream is not None and not self.paused:
+            self.output.stream.stop()
+            self.paused = True
+
+    def play(self) -> None:
+        if self.output.stream is not None and self.paused:
+            self.output.stream.start()
+            self.paused = False
+
+    def set_volume(self, volume: float) -> None:
+        self.settings.volume = volume  # the subscription passes it on
+
+    def set_muted(self, muted: bool) -> None:
+        self.settings.muted = muted
+
+    def set_crossfade(self, seconds: float) -> None:
+        self.settings.crossfade_s = seconds
 
     def _setting_changed(self, name: str, value: Any) -> None:
         if name == "volume":
