@@ -131,6 +131,9 @@ def _melody(
                 pitch = nearest(goal or tones or scale, cur)
             elif strong and tones:
                 pitch = nearest(tones, target)
+                homes = [p for p in tones if p % 12 == tonic and abs(p - target) <= 3]
+                if homes:  # lean on the tonic when the chord allows it
+                    pitch = nearest(homes, target)
             else:
                 pitch = target
             out.append((bar, float(beat), float(length), pitch, strong))
@@ -166,7 +169,7 @@ def compose(plan: MusicPlan, bars: int, seed: int, harmony_seed: int) -> Score:
             next_roots = [c.root for c in chords[1:]] + [chords[0].root]
             for bar, chord in enumerate(chords):
                 for beat, beats, pitch, accent in bass_line(
-                    plan, chord, next_roots[bar], track, rng
+                    plan, chord, next_roots[bar], tonic, track, rng
                 ):
                     add(ti, bar, beat, beats, pitch, base_vel + 10 + 8 * accent)
         elif track.role == "drums":

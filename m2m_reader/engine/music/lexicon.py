@@ -60,6 +60,7 @@ STYLE_PATTERNS: list[tuple[str, str]] = [
         "electronic",
     ),
     (r"orchestra|symphon|cinematic|film score|epic|classical|string quartet|score\b", "orchestral"),
+    (r"pop\b|catchy|anthem|sing-?along", "pop"),
     (r"folk|celtic|country|campfire|pastoral", "folk"),
     (r"ambient|ethereal|atmospheric|drone|meditative|new age|soundscape", "ambient"),
 ]
@@ -83,6 +84,7 @@ STYLE_TEMPLATES: dict[str, dict[str, str]] = {
     },
     "folk": {"harmony": "acoustic guitar", "melody": "flute", "bass": "bass"},
     "ambient": {"sustained": "synth pad", "harmony": "piano"},
+    "pop": {"harmony": "piano", "bass": "bass", "drums": "drums"},
 }
 
 # mood word stem -> (energy 0..1, valence -1..1: below zero leans minor)
@@ -141,4 +143,5 @@ STYLE_TEMPO: dict[str, tuple[int, int]] = {
     "orchestral": (66, 140),
     "folk": (80, 124),
     "ambient": (60, 96),
+    "pop": (90, 130),
 }

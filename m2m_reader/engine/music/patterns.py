@@ -30,7 +30,10 @@ def voicing(chord: Chord, track: Track, prev: list[int]) -> list[int]:
     """Close-position chord in the track's register, moving as little as possible from `prev`."""
     if track.instrument == "distorted guitar":
         root = _pitch_near(chord.root, 45, 40, 52)
-        return [root, root + 7, root + 12]
+        third = (
+            chord.tones[1] - chord.root
+        ) % 12  # a power chord plus its third: mode stays audible
+        return [root, root + 7, root + 12, root + 12 + third]
     tones = list(chord.tones)
     candidates: list[list[int]] = []
     for inversion in range(len(tones)):
@@ -102,10 +105,18 @@ def accompaniment(
 
 
 def bass_line(
-    plan: MusicPlan, chord: Chord, next_root: int, track: Track, rng: np.random.Generator
+    plan: MusicPlan,
+    chord: Chord,
+    next_root: int,
+    tonic: int,
+    track: Track,
+    rng: np.random.Generator,
 ) -> list[Event]:
     meter, e = plan.meter, plan.energy
-    root = _pitch_near(chord.root, track.low + 7, track.low, track.low + 11)
+    bottom = chord.root
+    if tonic in chord.tones and plan.style != "jazz":
+        bottom = tonic  # a tonic pedal under chords that contain it: the key stays audible
+    root = _pitch_near(bottom, track.low + 7, track.low, track.low + 11)
     fifth = _pitch_near(chord.fifth, root + 7, track.low, track.high)
     if plan.style == "jazz" and meter == 4:
         target = _pitch_near(next_root, root, track.low, track.high)

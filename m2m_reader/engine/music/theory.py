@@ -98,8 +98,8 @@ PROGRESSIONS: dict[tuple[str, str], list[str]] = {
     ("lofi", "minor"): ["i7 iv7 bVIImaj7 bIIImaj7", "i7 bVImaj7 iv7 v7", "i7 iv7 i7 V7"],
     ("orchestral", "major"): ["I IV I V", "I vi IV V", "I V vi iii", "I ii IV V"],
     ("orchestral", "minor"): ["i iv V i", "i bVI bIII bVII", "i bVI iv V", "i v bVI V"],
-    ("rock", "major"): ["I bVII IV I", "I IV V IV", "I V IV V"],
-    ("rock", "minor"): ["i bVII bVI bVII", "i bVI bVII i", "i iv bVII i"],
+    ("rock", "major"): ["I IV I V", "I bVII IV I", "I I IV V"],
+    ("rock", "minor"): ["i i bVI bVII", "i bVI bVII i", "i iv i bVII"],
 }
 
 STYLE_FAMILY = {
@@ -108,7 +108,6 @@ STYLE_FAMILY = {
     "orchestral": "orchestral",
     "cinematic": "orchestral",
     "rock": "rock",
-    "electronic": "rock",
 }
 
 
