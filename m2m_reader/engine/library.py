@@ -1,0 +1,257 @@
+"""The library: the books a person added, in sqlite in the user data folder.
+
+Each book has its path, title, page count, a small cover thumbnail (PNG bytes), where
+the person left off, when they last opened it, and how much of its soundtrack is
+cached. `prepare()` computes a whole book's soundtrack (for reading offline) with
+progress, in the caller's thread or, through `prepare_in_background()`, on its own.
+
+The database lives in the data folder, never in the cache: it is never evicted. Every
+call opens its own short connection, so the library may be used from any thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import paths
+from .books import open_book
+from .books.model import Book
+from .cancel import CancelToken
+from .errors import M2MError
+
+SCHEMA_VERSION = 1
+COVER_PX = 256  # the thumbnail's longer side
+FILE_NAME = "library.sqlite3"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS books (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    title TEXT NOT NULL,
+    kind TEXT NOT NULL DEFAULT '',
+    fingerprint TEXT NOT NULL DEFAULT '',
+    pages INTEGER NOT NULL,
+    cover BLOB,
+    page INTEGER NOT NULL DEFAULT 0,
+    added REAL NOT NULL,
+    last_opened REAL NOT NULL DEFAULT 0,
+    music_pages INTEGER NOT NULL DEFAULT 0
+);
+"""
+
+
+class LibraryError(M2MError):
+    """A library operation on a book that is not there, or a damaged database."""
+
+
+@dataclass(frozen=True)
+class LibraryBook:
+    id: int
+    path: str
+    title: str
+    kind: str
+    fingerprint: str
+    pages: int
+    cover: bytes | None  # PNG
+    page: int  # where the person left off
+    added: float
+    last_opened: float
+    music_pages: int  # pages whose music is cached
+
+    @property
+    def progress(self) -> float:
+        return 0.0 if self.pages <= 1 else min(1.0, self.page / (self.pages - 1))
+
+    @property
+    def cached_fraction(self) -> float:
+        return 0.0 if self.pages == 0 else min(1.0, self.music_pages / self.pages)
+
+    @property
+    def offline_ready(self) -> bool:
+        return self.pages > 0 and self.music_pages >= self.pages
+
+
+def cover_png(book: Book) -> bytes | None:
+    """A small PNG of the first page (its right half for a right-to-left spread)."""
+    if not len(book):
+        return None
+    try:
+        im = book.image(0)
+    except M2MError:
+        return None  # a damaged cover; the book still reads
+    if im.width > im.height * 1.2:
+        half = (
+            (im.width // 2, 0, im.width, im.height)
+            if book.direction == "rtl"
+            else (0, 0, im.width // 2, im.height)
+        )
+        im = im.crop(half)
+    im = im.convert("RGB")
+    im.thumbnail((COVER_PX, COVER_PX))
+    buf = io.BytesIO()
+    im.save(buf, "PNG", optimize=True)
+    return buf.getvalue()
+
+
+class Library:
+    """The library database. `path` defaults to `DATA/library.sqlite3`."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = Path(path) if path is not None else paths.data_dir() / FILE_NAME
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._write_lock = threading.Lock()
+        try:
+            with self._db() as db:
+                db.executescript(_SCHEMA)
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except sqlite3.DatabaseError as exc:
+            raise LibraryError(f"{self.path}: the library database is damaged ({exc}).") from None
+
+    @contextlib.contextmanager
+    def _db(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=10)
+        db.row_factory = sqlite3.Row
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            with db:  # one transaction
+                yield db
+        finally:
+            db.close()
+
+    # -- books --------------------------------------------------------------------
+
+    def add(self, path: str | Path) -> LibraryBook:
+        """Add the book at `path` (or refresh it if it is there); opens it to read its
+        title, pages and cover. Raises `BookError` for a book that cannot be opened."""
+        resolved = str(Path(path).expanduser().resolve())
+        with open_book(resolved) as book:
+            cover = cover_png(book)
+            values = (book.title, book.kind, book.fingerprint, len(book), cover)
+        with self._write_lock, self._db() as db:
+            db.execute(
+                "INSERT INTO books (path, title, kind, fingerprint, pages, cover, added)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(path) DO UPDATE SET title=excluded.title, kind=excluded.kind,"
+                " fingerprint=excluded.fingerprint, pages=excluded.pages, cover=excluded.cover",
+                (resolved, *values, time.time()),
+            )
+        found = self.find(resolved)
+        assert found is not None
+        return found
+
+    def books(self) -> list[LibraryBook]:
+        """Every book, the most recently opened first, then the most recently added."""
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT * FROM books ORDER BY last_opened DESC, added DESC, id DESC"
+            ).fetchall()
+        return [_book(r) for r in rows]
+
+    def get(self, book_id: int) -> LibraryBook:
+        with self._db() as db:
+            row = db.execute("SELECT * FROM books WHERE id = ?", (book_id,)).fetchone()
+        if row is None:
+            raise LibraryError(
+                f"there is no book {book_id} in the library (see `m2m-reader library ls`)."
+            )
+        return _book(row)
+
+    def find(self, path: str | Path) -> LibraryBook | None:
+        resolved = str(Path(path).expanduser().resolve())
+        with self._db() as db:
+            row = db.execute("SELECT * FROM books WHERE path = ?", (resolved,)).fetchone()
+        return _book(row) if row is not None else None
+
+    def remove(self, book_id: int) -> None:
+        """Forget a book (its file, cache and edits are left alone)."""
+        self._update(book_id, "DELETE FROM books WHERE id = ?", ())
+
+    def set_progress(self, book_id: int, page: int) -> None:
+        """Where the person is; also marks the book as just opened."""
+        self._update(
+            book_id,
+            "UPDATE books SET page = ?, last_opened = ? WHERE id = ?",
+            (max(0, page), time.time()),
+        )
+
+    def set_music_pages(self, book_id: int, pages: int) -> None:
+        self._update(book_id, "UPDATE books SET music_pages = ? WHERE id = ?", (max(0, pages),))
+
+    def _update(self, book_id: int, sql: str, values: tuple[Any, ...]) -> None:
+        with self._write_lock, self._db() as db:
+            if db.execute(sql, (*values, book_id)).rowcount == 0:
+                raise LibraryError(f"there is no book {book_id} in the library.")
+
+    # -- prepare for offline ------------------------------------------------------
+
+    def prepare(
+        self,
+        book_id: int,
+        engine: Any,
+        progress: Callable[[int, int], None] | None = None,
+        cancel: CancelToken | None = None,
+    ) -> int:
+        """Compute the whole soundtrack of a book with `engine` (an `Engine`), keeping the
+        cached count up to date. Returns how many pages have music."""
+        entry = self.get(book_id)
+        book = open_book(entry.path)
+        engine.open(book, entry.page)
+
+        def report(done: int, total: int) -> None:
+            if done and (done == total or done % 4 == 0):
+                self.set_music_pages(book_id, done)
+            if progress is not None:
+                progress(done, total)
+
+        done = engine.prepare_all(report, cancel)
+        self.set_music_pages(book_id, done)
+        return done
+
+    def prepare_in_background(
+        self,
+        book_id: int,
+        make_engine: Callable[[], Any],
+        progress: Callable[[int, int], None] | None = None,
+        on_done: Callable[[int | BaseException], None] | None = None,
+    ) -> CancelToken:
+        """`prepare()` on a thread of its own; returns the token that stops it."""
+        token = CancelToken()
+
+        def run() -> None:
+            result: int | BaseException
+            engine = make_engine()
+            try:
+                result = self.prepare(book_id, engine, progress, token)
+            except Exception as exc:  # noqa: BLE001 - handed to on_done, never raised
+                result = exc
+            finally:
+                engine.close()
+            if on_done is not None:
+                on_done(result)
+
+        threading.Thread(target=run, name=f"prepare-{book_id}", daemon=True).start()
+        return token
+
+
+def _book(row: sqlite3.Row) -> LibraryBook:
+    return LibraryBook(
+        id=row["id"],
+        path=row["path"],
+        title=row["title"],
+        kind=row["kind"],
+        fingerprint=row["fingerprint"],
+        pages=row["pages"],
+        cover=row["cover"],
+        page=row["page"],
+        added=row["added"],
+        last_opened=row["last_opened"],
+        music_pages=row["music_pages"],
+    )
