@@ -77,8 +77,14 @@ def _share(phase: int, done: int, total: int) -> int:
     return round(PROGRESS_UNITS * (lo + (hi - lo) * done / max(total, 1)))
 
 
-def page_seed(fingerprint: str, page: int) -> int:
-    digest = hashlib.sha256(f"{fingerprint}:{page}".encode()).digest()
+def scene_seed(fingerprint: str, first_page: int) -> int:
+    """The seed of a scene's cues: from the book and the scene's first page.
+
+    One seed for all the pages of a scene, so what a backend draws from it (the
+    composer: key, tempo and harmony when the caption does not name them) holds
+    across the scene; the request's page number varies the rest.
+    """
+    digest = hashlib.sha256(f"{fingerprint}:{first_page}".encode()).digest()
     return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
 
 
@@ -258,7 +264,7 @@ def _compose_and_mix(
             directive=scene.directive,
             seconds=seconds[i],
             joins="change" if i == scene.first_page else "continue",
-            seed=page_seed(book.fingerprint, i),
+            seed=scene_seed(book.fingerprint, scene.first_page),
             previous=previous if previous is not None and previous.scene == scene.index else None,
         )
         cue = backend.make_cue(request, cancel)
@@ -324,4 +330,4 @@ def _replace_dir(new: Path, final: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-__all__ = ["ExportResult", "OutputError", "export_soundtrack", "page_seed"]
+__all__ = ["ExportResult", "OutputError", "export_soundtrack", "scene_seed"]
