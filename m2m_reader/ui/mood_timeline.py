@@ -41,6 +41,17 @@ def mood_of(profile: dict[str, float]) -> str:
 MOOD_THRESHOLD = 0.12
 
 
+def runs(pages: Iterable[int]) -> list[tuple[int, int]]:
+    """Consecutive pages merged into (first, last) runs: [1, 2, 3, 7] -> [(1, 3), (7, 7)]."""
+    out: list[tuple[int, int]] = []
+    for page in sorted(set(pages)):
+        if out and page == out[-1][1] + 1:
+            out[-1] = (out[-1][0], page)
+        else:
+            out.append((page, page))
+    return out
+
+
 class MoodTimeline(QWidget):
     pageClicked = Signal(int)
 
@@ -142,9 +153,8 @@ class MoodTimeline(QWidget):
         self._paint_energy(p, band_top, band_h)
         ready_y = self.height() - 8.0
         p.fillRect(QRectF(1, ready_y, self.width() - 2, 3), QColor(theme.BORDER))
-        for page in self.ready:
-            if 0 <= page < self.n_pages:
-                p.fillRect(self._span(page, page, ready_y, 3), theme.READY)
+        for first, last in runs(p for p in self.ready if 0 <= p < self.n_pages):
+            p.fillRect(self._span(first, last, ready_y, 3), theme.READY)  # one call per run
         if self.cursor_pages:
             span = self._span(min(self.cursor_pages), max(self.cursor_pages), 2, self.height() - 4)
             p.setPen(Qt.PenStyle.NoPen)
