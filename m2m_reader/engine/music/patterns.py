@@ -91,7 +91,17 @@ def accompaniment(
         return out
     if plan.style == "lofi" or track.instrument == "electric piano":
         return chord_at([(0.0, 4.0)] if e < 0.3 else [(0.0, 1.5), (2.5, 1.5)])
-    level = 0 if e < 0.3 or plan.texture == "sparse" else 1
+    ringing = track.instrument in (
+        "music box",
+        "celesta",
+        "glockenspiel",
+        "harp",
+        "marimba",
+        "vibraphone",
+    )
+    level = (
+        0 if (e < 0.3 or plan.texture == "sparse") and not ringing else 1
+    )  # bells would leave holes
     if level == 0:
         return chord_at([(0.0, 2.0), (2.0, 2.0)] if e >= 0.2 else [(0.0, 4.0)])
     arp = sorted(voiced) + [sorted(voiced)[0] + 12]
