@@ -57,6 +57,7 @@ class App(QObject):
         self.library.openRequested.connect(self.open_book)
         self.library.settingsRequested.connect(self.reader.open_settings)
         self.reader.libraryRequested.connect(self.show_library)
+        self.library.bookAdded.connect(self._added)
         self.reader.progressChanged.connect(
             lambda book, page: self.library.record_progress(str(book.path), page)
         )
@@ -84,6 +85,12 @@ class App(QObject):
         self.library.hide()
         if not any(e.path == str(Path(path).resolve()) for e in self.library.entries()):
             self.library.add_paths([path])
+
+    def _added(self, entry: object) -> None:
+        """A book just added may be the one open: give the library its progress."""
+        book = self.reader.book
+        if book is not None and str(Path(book.path).resolve()) == getattr(entry, "path", None):
+            self.library.record_progress(entry.path, self.reader.page)  # type: ignore[attr-defined]
 
     def shutdown(self) -> None:
         self.bridge.close()

@@ -118,6 +118,7 @@ class CoverDelegate(QStyledItemDelegate):
 class LibraryWindow(QMainWindow):
     openRequested = Signal(str, int)  # path, page to resume at
     settingsRequested = Signal()
+    bookAdded = Signal(object)  # LibraryEntry
 
     def __init__(
         self, source: LibrarySource, runner: Runner | None = None, parent: QWidget | None = None
@@ -176,7 +177,7 @@ class LibraryWindow(QMainWindow):
             spacer.sizePolicy().Policy.Expanding, spacer.sizePolicy().Policy.Preferred
         )
         bar.addWidget(spacer)
-        for text, slot in (("＋ Add book…", self.add_file_dialog), ("＋ Add folder…", self.add_folder_dialog),
+        for text, slot in (("+  Add book…", self.add_file_dialog), ("+  Add folder…", self.add_folder_dialog),
                            ("Remove", self.remove_selected), ("⚙  Settings", self.settingsRequested.emit)):  # fmt: skip
             button = QToolButton(text=text)
             button.clicked.connect(slot)
@@ -228,6 +229,7 @@ class LibraryWindow(QMainWindow):
         self._add_item(entry)
         self._apply_filter()
         self.statusBar().showMessage(f"Added {entry.title}", 4000)
+        self.bookAdded.emit(entry)
 
     def _error(self, message: str) -> None:
         self.banner.show_message(message, "error", 15)
