@@ -56,7 +56,8 @@ def loop_reverb(loop: np.ndarray, sample_rate: int, style: str) -> np.ndarray:
     reps = -(-lead // len(loop)) + 1
     tiled = np.concatenate([loop] * reps)[-(lead + len(loop)) :]
     usable = len(tiled) // q * q
-    low = tiled[len(tiled) - usable :].reshape(-1, q, 2).mean(axis=1)
+    tiled = tiled[len(tiled) - usable :]
+    low = sum(tiled[i::q] for i in range(q)) * (1.0 / q)
     n = next_fast_len(len(low) + len(ir), real=True)
     spec = rfft(low, n=n, axis=0, workers=1) * rfft(ir, n=n, axis=0, workers=1)
     wet_low = irfft(spec, n=n, axis=0, workers=1)[: len(low)].astype(np.float32)
@@ -82,7 +83,8 @@ def target_rms(energy: float) -> float:
 
 def level(audio: np.ndarray, energy: float) -> np.ndarray:
     """Scale the whole clip to its target RMS, then soft-limit peaks below full scale."""
-    rms = float(np.sqrt(np.mean(audio.astype(np.float64) ** 2)))
+    flat = audio.reshape(-1)
+    rms = float(np.sqrt(np.dot(flat, flat) / max(1, flat.size)))
     if rms > 1e-9:
         audio = audio * (target_rms(energy) / rms)
     return soft_limit(audio)

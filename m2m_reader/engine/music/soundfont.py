@@ -101,6 +101,8 @@ class SoundFontRenderer:
     def render(self, score: Score, n_samples: int, cancel: CancelToken = NEVER) -> np.ndarray:
         """Stereo float32 audio of `n_samples` frames: the score and its ringing tails."""
         sr = self.sample_rate
+        # A fresh synth per render: a reused one keeps traces of its last render (voice
+        # order, filter state), and the same request must give the same samples.
         synth = self._tsf.Synth(samplerate=sr, gain=-6.0)
         sfid = synth.sfload(self._data, max_voices=128)
         for tr in score.tracks:
