@@ -75,7 +75,8 @@ class Composer:
         bar_seconds = plan.meter * 60.0 / plan.tempo
         bar_samples = int(round(bar_seconds * sr))
         max_bars = max(MIN_BARS, int(MAX_SECONDS // bar_seconds))
-        wanted = math.ceil(max(0.0, request.seconds) / bar_seconds - 1e-6)
+        seconds = request.seconds if math.isfinite(request.seconds) else MAX_SECONDS
+        wanted = math.ceil(max(0.0, seconds) / bar_seconds - 1e-6)
         bars = min(max_bars, max(MIN_BARS, wanted))
         # Harmony is shared by every page of a scene; melody and small variations are the page's.
         scene_text = request.directive.strip() or request.caption.strip()
