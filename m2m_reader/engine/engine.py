@@ -45,8 +45,11 @@ from .store import Store, key
 log = logging.getLogger(__name__)
 
 LOOKAHEAD_S = 90.0  # seconds of reading the engine keeps ready ahead of the cursor
-PROVISIONAL_PAGES = 12  # the first scene-boundary answer covers this many pages
-CUE_BUCKETS = (6, 8, 12, 16, 24, 32, 48, 64)  # cue lengths, so the cache keys stay stable
+PROVISIONAL_PAGES = 8  # provisional scene boundaries cover pages in steps of this many
+# Cue lengths in seconds: a page's reading time rounded up to one of these, so cache
+# keys stay stable as the reading speed drifts. A reader who lingers longer hears the
+# cue loop on its bar lines; longer cues would only delay the first music.
+CUE_BUCKETS = (6, 8, 12, 16)
 RAM_CUES = 24  # cues kept in memory around the cursor; the rest are in the store
 CUE_VERSION = 1
 
@@ -119,7 +122,14 @@ class Engine:
         self.emotions = (
             emotions if emotions is not None else make_emotions(self.settings, self._fallback)
         )
-        self.music = music if music is not None else make_music(self.settings, self._fallback)
+        # The music backend can take seconds to start (a SoundFont to parse, a model to
+        # load): it starts on a thread of its own while the first pages are analysed.
+        self._music: MusicBackend | None = music
+        self._music_started = threading.Event()
+        if music is not None:
+            self._music_started.set()
+        else:
+            threading.Thread(target=self._start_music, name="music-start", daemon=True).start()
         self.mixer: Any = None
         self.player: Any = None  # the LivePlayer, once started
         self._audio = audio
@@ -145,6 +155,29 @@ class Engine:
         self._ready: set[int] = set()  # pages whose cue is in the store
         self._cues: OrderedDict[int, Cue] = OrderedDict()
         self._gen: dict[int, int] = {}  # bumped when a page's inputs change
+        self._requeue = False  # a generation was interrupted: schedule again
+
+    def _start_music(self) -> None:
+        try:
+            self._music = make_music(self.settings, self._fallback)
+        except Exception as exc:  # noqa: BLE001 - reported; the engine goes on without music
+            log.exception("no music backend could start")
+            self._emit(ev.EngineError(f"No music backend could start ({exc})."))
+        finally:
+            self._music_started.set()
+
+    @property
+    def music(self) -> MusicBackend:
+        """The music backend (waits for it to start)."""
+        self._music_started.wait()
+        if self._music is None:
+            raise BackendUnavailable("No music backend could start.")
+        return self._music
+
+    @music.setter
+    def music(self, backend: MusicBackend) -> None:
+        self._music = backend
+        self._music_started.set()
 
     def start_audio(self, device: int | str | None = None) -> bool:
         """Play live through sounddevice; False (and one EngineError) with no sound."""
@@ -217,7 +250,7 @@ class Engine:
         self._schedule()
         if kind == "jump" or page not in self._cues:
             # Work far from the reader must not hold up the page they are on.
-            self._preempt_idle_music()
+            self._preempt_music((AHEAD, 0))
 
     def _window(self) -> range:
         """Pages ahead of the cursor within `LOOKAHEAD_S` seconds of reading (at least 2)."""
@@ -265,7 +298,15 @@ class Engine:
         self._analysis_pool.reprioritise(rank)
         self._music_pool.reprioritise(rank)
         for p in sorted(todo, key=lambda p: self._rank(p, window)):
-            self._submit_page(p, self._rank(p, window))
+            info, k = self._pages.get(p), self._cue_keys.get(p)
+            if info is None or k is None:
+                self._submit_page(p, self._rank(p, window))
+            elif not self._music_pool.has(f"cue:{p}"):
+                gen = self._gen.get(p, 0)
+                self._analysis_pool.submit(
+                    f"find:{p}", lambda tok, i=info, k=k, g=gen: self._find_cue(i, k, g),
+                    self._rank(p, window), page=p, on_error=self._error,
+                )  # fmt: skip
 
     def _submit_page(self, page: int, priority: Priority) -> None:
         gen = self._gen.get(page, 0)
@@ -290,7 +331,7 @@ class Engine:
                 result = self._final_scenes(cancel)
                 self._final_scenes_done(result)
                 return result
-            want = max(PROVISIONAL_PAGES, page + len(self._window()) + 2)
+            want = page + 6  # enough context for the first boundaries; more follows
             want = min(-(-want // PROVISIONAL_PAGES) * PROVISIONAL_PAGES, len(self.book))
             result, by, _ = self.analyzer.scenes(upto=want, cancel=cancel)
             with self._lock:
@@ -377,26 +418,25 @@ class Engine:
     def _page_done(self, info: PageInfo | None, gen: int) -> None:
         if info is None or self._gen.get(info.page, 0) != gen:
             return
+        k = self._cue_key(info)  # may wait for the music backend to start
         with self._lock:
+            if self._gen.get(info.page, 0) != gen:
+                return
             self._pages[info.page] = info
-            k = self._cue_key(info)
             self._cue_keys[info.page] = k
-        self._emit(
-            ev.StageDone(
-                "caption",
-                k,
-                info.result.backends.get("caption", ""),
-                page=info.page,
-                scene=info.scene,
-            )
-        )
+        by = info.result.backends.get("caption", "")
+        self._emit(ev.StageDone("caption", k, by, page=info.page, scene=info.scene))
+        self._find_cue(info, k, gen)
+
+    def _find_cue(self, info: PageInfo, k: str, gen: int) -> None:
+        """On a worker: the cue from the store, else a music job for it."""
         cue = self._load_cue(info, k)  # a cached cue never waits behind a generation
         if cue is not None:
             self._cue_done(cue, gen, cached=True)
             return
         rank = self._rank(info.page)
         if rank[0] != IDLE:
-            self._preempt_idle_music()
+            self._preempt_music(rank)
         self._music_pool.submit(
             f"cue:{info.page}", lambda tok: self._make_cue(info, k, tok), rank,
             page=info.page, on_done=lambda c: self._cue_done(c, gen), on_error=self._error,
@@ -404,18 +444,20 @@ class Engine:
 
     # -- music ------------------------------------------------------------------------
 
-    def _preempt_idle_music(self) -> None:
-        """Interrupt a generation for a page far from the reader (it is redone later)."""
+    def _preempt_music(self, rank: Priority) -> None:
+        """Interrupt a generation less urgent than `rank`'s class (it is redone later):
+        the page under the cursor first, then the pages ahead, then the rest."""
         window = self._window()
 
-        def far(j: Job) -> bool:
+        def less_urgent(j: Job) -> bool:
             return (
                 j.state == "running"
                 and j.page is not None
-                and self._rank(j.page, window)[0] == IDLE
+                and self._rank(j.page, window)[0] > rank[0]
             )
 
-        self._music_pool.cancel_where(far, "the reader needs another page first")
+        if self._music_pool.cancel_where(less_urgent, "the reader needs another page first"):
+            self._requeue = True  # the interrupted page goes back in the queue
 
     def _seconds(self, page: int) -> float:
         assert self.book is not None
@@ -474,6 +516,9 @@ class Engine:
             if cached:
                 self.stats.cues_from_cache += 1
         self._emit(ev.CueReady(cue.page, cue.backend, cached))
+        if self._requeue:
+            self._requeue = False
+            self._schedule()
         self._emit(ev.Progress(len(self._ready), len(self.book or ()), "soundtrack"))
 
     # -- what the UI reads ------------------------------------------------------------
@@ -510,7 +555,7 @@ class Engine:
             ]
             out.append(s)
         return Analysis(title=book.title, n_pages=len(book), mode="scene", scenes=out, provisional=provisional,
-                        backends={"text": self.text.name, "emotions": self.emotions.name, "music": self.music.name})  # fmt: skip
+                        backends={"text": self.text.name, "emotions": self.emotions.name, "music": self._music.name if self._music else self.settings.music})  # fmt: skip
 
     # -- edits ------------------------------------------------------------------------
 
@@ -591,7 +636,7 @@ class Engine:
         self._cancel_all("closing")
         self._analysis_pool.close()
         self._music_pool.close()
-        for backend in (self.text, self.emotions, self.music):
+        for backend in (self.text, self.emotions, self._music):
             close = getattr(backend, "close", None)
             if callable(close):
                 try:
@@ -627,7 +672,11 @@ class Engine:
         self._emit(ev.BackendFallback(stage, backend, fallback, message))
 
     def _error(self, exc: BaseException) -> None:
-        if isinstance(exc, BackendUnavailable) and self.music.name != "composer":
+        if (
+            isinstance(exc, BackendUnavailable)
+            and self._music is not None
+            and self._music.name != "composer"
+        ):
             # The chosen music backend failed: the composer takes over for the session.
             old = self.music.name
             self.music = make_music(Settings(), self._fallback)

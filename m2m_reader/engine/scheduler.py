@@ -139,6 +139,12 @@ class Pool:
         with self._cond:
             return sorted(self._jobs.values(), key=lambda j: (j.priority, j.seq))
 
+    def has(self, key: str) -> bool:
+        """Whether a job with this key is queued or running."""
+        with self._cond:
+            job = self._jobs.get(key)
+            return job is not None and not job.token.cancelled
+
     def busy(self) -> bool:
         with self._cond:
             return bool(self._jobs)
