@@ -147,6 +147,8 @@ def compose(plan: MusicPlan, bars: int, seed: int, harmony_seed: int) -> Score:
     tonic = pitch_class(plan.key)
     prog = progression(plan.style, plan.mode, tonic, harmony_seed)
     chords = [prog[i % len(prog)] for i in range(bars)]
+    for i in range(7, bars, 8):  # every 8-bar period closes on the tonic
+        chords[i] = prog[0]
     tracks = arrange(plan)
     t = Timing(plan)
     base_vel = 38 + 64 * plan.energy
