@@ -118,3 +118,18 @@ def test_agrees_with_ffmpeg_ebur128(tmp_path):
     summary = run.stderr[run.stderr.rindex("Summary") :]
     theirs = float(summary.split("I:")[1].split("LUFS")[0])
     assert integrated_loudness(x, sr) == pytest.approx(theirs, abs=0.2)
+
+
+def test_screened_peaks_are_exact_wherever_they_matter():
+    from m2m_reader.engine.audio.loudness import oversampled_peaks, screened_peaks
+
+    sr = 44100
+    rng = np.random.default_rng(3)
+    x = (rng.standard_normal((sr * 3, 2)) * 0.02).astype(np.float32)
+    x[sr : sr + 300] = stereo(tone(sr / 4, 300 / sr, sr, 0.9, phase=math.pi / 4)).astype(np.float32)
+    exact = oversampled_peaks(x)
+    screened = screened_peaks(x, 0.5)
+    loud = exact > 0.5
+    assert loud.sum() >= 300  # the burst between samples reaches 0.9
+    assert np.allclose(screened[loud], exact[loud], atol=1e-6)
+    assert (screened <= exact + 1e-6).all() and (screened[~loud] <= 0.5).all()

@@ -310,7 +310,7 @@ def _normalise_and_encode(
         ext = np.zeros((b - a + 2 * margin, 2), np.float32)
         ext[lo - (a - margin) : hi - (a - margin)] = mix[lo:hi]
         ext *= gain
-        out, block_peak = limit(ext, sample_rate, true_peak_db - 0.1)
+        out, block_peak = limit(ext, sample_rate, true_peak_db - 0.1, peak)
         writer.write(out)
         meter.add(out)
         peak = max(peak, block_peak)

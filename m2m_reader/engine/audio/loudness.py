@@ -63,8 +63,10 @@ class LoudnessMeter:
 
     def __init__(self, sample_rate: int, channels: int = 2) -> None:
         self.sample_rate = sample_rate
-        self._sos = k_weighting(sample_rate)
-        self._zi = np.zeros((self._sos.shape[0], 2, channels))
+        # float32, channel-major: four times faster than float64 along axis 0, and
+        # within 0.01 dB (the tests compare with the standard's tones and ffmpeg)
+        self._sos = k_weighting(sample_rate).astype(np.float32)
+        self._zi = np.zeros((channels, self._sos.shape[0], 2), np.float32)
         self._step = round(STEP_S * sample_rate)
         self._acc = 0.0  # sum of squares of the current 100 ms step
         self._filled = 0
@@ -73,8 +75,10 @@ class LoudnessMeter:
     def add(self, block: np.ndarray) -> None:
         if block.ndim == 1:
             block = block[:, None]
-        y, self._zi = sosfilt(self._sos, block.astype(np.float64), axis=0, zi=self._zi)
-        sq = np.square(y).sum(axis=1)
+        x = np.ascontiguousarray(block.T, dtype=np.float32)
+        y, zi = sosfilt(self._sos, x, axis=-1, zi=self._zi.transpose(1, 0, 2))
+        self._zi = np.ascontiguousarray(zi.transpose(1, 0, 2))
+        sq = np.square(y, dtype=np.float64).sum(axis=0)
         pos = 0
         while pos < len(sq):
             take = min(len(sq) - pos, self._step - self._filled)
@@ -120,8 +124,8 @@ _DELAY = (len(_INTERPOLATOR) - 1) // 2
 
 
 def oversampled_peaks(audio: np.ndarray) -> np.ndarray:
-    """Per input sample n, the largest |value| over channels of the 4x-oversampled
-    signal around n (the input is assumed zero outside)."""
+    """Per input sample n, the largest |value| over channels of the sample and of the
+    4x-oversampled signal around it (the input is assumed zero outside)."""
     if audio.ndim == 1:
         audio = audio[:, None]
     n = len(audio)
@@ -134,6 +138,9 @@ def oversampled_peaks(audio: np.ndarray) -> np.ndarray:
     out = phases[:, 0].copy()
     for k in range(1, OVERSAMPLE):
         np.maximum(out, phases[:, k], out=out)
+    # the 48-tap grid sits between the original samples: count those too
+    for c in range(audio.shape[1]):
+        np.maximum(out, np.abs(audio[:, c]), out=out)
     return out
 
 
@@ -180,14 +187,49 @@ def limiter_margin(sample_rate: int) -> int:
     return 2 * round(LIMITER_WINDOW_S * sample_rate) + _CONTEXT + 2
 
 
-def limit(ext: np.ndarray, sample_rate: int, ceiling_db: float) -> tuple[np.ndarray, float]:
+# |interpolated value| <= _GAIN_BOUND * the largest |sample| among its taps
+_GAIN_BOUND = float(max(np.abs(_INTERPOLATOR[k::OVERSAMPLE]).sum() for k in range(OVERSAMPLE)))
+_CHUNK = 1024
+
+
+def screened_peaks(ext: np.ndarray, threshold: float) -> np.ndarray:
+    """Like `oversampled_peaks`, but exact only where the true peak may exceed
+    `threshold`: elsewhere the sample peak, which is then at most the threshold too.
+    Interpolating is most of a limiter's work; quiet stretches need none."""
+    a = np.abs(ext[:, 0])
+    for c in range(1, ext.shape[1]):
+        np.maximum(a, np.abs(ext[:, c]), out=a)
+    n = len(a)
+    chunks = -(-n // _CHUNK)
+    cm = np.zeros(chunks * _CHUNK, a.dtype)
+    cm[:n] = a
+    cm = cm.reshape(chunks, _CHUNK).max(axis=1)
+    near = cm.copy()  # the taps reach into the neighbouring chunks
+    np.maximum(near[1:], cm[:-1], out=near[1:])
+    np.maximum(near[:-1], cm[1:], out=near[:-1])
+    hot = near * _GAIN_BOUND > threshold
+    if not hot.any():
+        return a
+    peaks = a.astype(np.float32)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], hot.astype(np.int8), [0]])))
+    for s, e in zip(edges[::2], edges[1::2], strict=True):
+        lo, hi = s * _CHUNK, min(n, e * _CHUNK)
+        clo, chi = max(0, lo - _CONTEXT), min(n, hi + _CONTEXT)
+        peaks[lo:hi] = oversampled_peaks(ext[clo:chi])[lo - clo : hi - clo]
+    return peaks
+
+
+def limit(
+    ext: np.ndarray, sample_rate: int, ceiling_db: float, known_peak: float = 0.0
+) -> tuple[np.ndarray, float]:
     """Limit `ext` (with `limiter_margin` samples of context each side) so its true
     peak stays at or under `ceiling_db`. Returns the centre, without the context, and
-    an estimate of its true peak (linear): the input's oversampled peaks times the
-    gain, which moves too slowly to change what lies between samples."""
+    its true peak (linear) when that exceeds `known_peak` (else a value no larger):
+    the input's oversampled peaks times the gain, which moves too slowly to change
+    what lies between samples."""
     margin = limiter_margin(sample_rate)
     ceiling = 10 ** (ceiling_db / 20)
-    peaks = oversampled_peaks(ext)
+    peaks = screened_peaks(ext, min(ceiling, known_peak) if known_peak > 0 else 0.0)
     centre = slice(margin, len(ext) - margin)
     if peaks.max(initial=0.0) <= ceiling:
         return ext[centre].astype(np.float32), float(peaks[centre].max(initial=0.0))
