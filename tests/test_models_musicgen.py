@@ -224,3 +224,27 @@ def test_caption_tempo_puts_loop_on_a_bar():
     assert clip.bar_samples == 2 * SAMPLE_RATE and clip.loop_end == 2 * SAMPLE_RATE
     assert mb.caption_tempo("a driving beat at 128 BPM with synths") == 128.0
     assert mb.caption_tempo("calm piano") is None
+
+
+def test_download_refuses_offline(monkeypatch):
+    from m2m_reader.engine.errors import M2MError
+    from m2m_reader.engine.models.download import download
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(M2MError, match="offline"):
+        download("small")
+    monkeypatch.delenv("HF_HUB_OFFLINE")
+    with pytest.raises(M2MError, match="unknown model"):
+        download("not-a-model", offline=False)
+
+
+def test_models_ls_lists_local_folders(checkpoint, tmp_path):
+    import shutil
+
+    from m2m_reader.engine.models.download import local_models
+
+    shutil.copytree(checkpoint, tmp_path / "my-musicgen")
+    (tmp_path / "clip-emotion.pt").write_bytes(b"x")
+    found = {m.name: m.kind for m in local_models([tmp_path])}
+    assert found["my-musicgen"] == "folder"
+    assert found["clip-emotion.pt"] == "emotion-checkpoint"

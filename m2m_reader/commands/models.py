@@ -44,8 +44,10 @@ def _offline(args: argparse.Namespace) -> bool:
 def run_download(args: argparse.Namespace) -> int:
     from ..engine.models.download import download
 
-    print(f"downloading {args.name} into the Hugging Face cache ...")
-    path = download(args.name, offline=_offline(args))
+    def announce(repo: str) -> None:
+        print(f"downloading {repo} into the Hugging Face cache ...", flush=True)
+
+    path = download(args.name, offline=_offline(args), announce=announce)
     print(f"ready: {path}")
     return 0
 

@@ -8,6 +8,7 @@ elsewhere uses local files only.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,8 +45,13 @@ def resolve_download(name: str) -> tuple[str, list[str]]:
     raise M2MError(f"unknown model {name!r}; use one of {names}, or a Hub id like owner/name.")
 
 
-def download(name: str, offline: bool = False) -> Path:
-    """Download `name` into the Hugging Face cache; returns the snapshot folder."""
+def download(
+    name: str, offline: bool = False, announce: Callable[[str], None] | None = None
+) -> Path:
+    """Download `name` into the Hugging Face cache; returns the snapshot folder.
+
+    `announce(repo)` is called once the name is known good, just before fetching.
+    """
     if offline or offline_requested():
         raise M2MError(
             "offline mode is on, so nothing can be downloaded; "
@@ -58,6 +64,8 @@ def download(name: str, offline: bool = False) -> Path:
             "huggingface_hub is not installed; run `pip install 'm2m-reader[models]'`."
         ) from exc
     repo, patterns = resolve_download(name)
+    if announce is not None:
+        announce(repo)
     try:
         return Path(snapshot_download(repo_id=repo, allow_patterns=patterns))
     except Exception as exc:  # noqa: BLE001 - network, auth, missing repo: one sentence
