@@ -33,7 +33,7 @@ import soundfile as sf
 
 from .analysis.records import Analysis
 from .atomic import write_text
-from .audio.loudness import LoudnessMeter, limit, limiter_margin, normalize
+from .audio.loudness import PEAK_MARGIN_DB, LoudnessMeter, limit, limiter_margin, normalize
 from .audio.mixer import Mixer
 from .audio.timeline import PageChapter, Timeline, chapters_dict, cue_sheet
 from .audio.writer import AudioWriter, OutputError, check_output, publish_mode
@@ -310,7 +310,7 @@ def _normalise_and_encode(
         ext = np.zeros((b - a + 2 * margin, 2), np.float32)
         ext[lo - (a - margin) : hi - (a - margin)] = mix[lo:hi]
         ext *= gain
-        out, block_peak = limit(ext, sample_rate, true_peak_db - 0.1, peak)
+        out, block_peak = limit(ext, sample_rate, true_peak_db - PEAK_MARGIN_DB, peak)
         writer.write(out)
         meter.add(out)
         peak = max(peak, block_peak)

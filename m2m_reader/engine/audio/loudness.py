@@ -27,6 +27,9 @@ RELATIVE_GATE = -10.0
 OVERSAMPLE = 4
 _CONTEXT = 32  # input samples of context the 4x interpolation filter needs each side
 LIMITER_WINDOW_S = 0.008
+# limit this far under the ceiling: other meters interpolate differently (ffmpeg read
+# -1.0 dBTP where ours read -1.1), and 16-bit rounding and dither add a little
+PEAK_MARGIN_DB = 0.25
 
 
 def k_weighting(sample_rate: int) -> np.ndarray:
@@ -251,4 +254,4 @@ def normalize(
     x = audio * 10 ** (gain_db / 20)
     margin = limiter_margin(sample_rate)
     pad = np.zeros((margin,) + x.shape[1:], x.dtype)
-    return limit(np.concatenate([pad, x, pad]), sample_rate, true_peak - 0.1)[0], gain_db
+    return limit(np.concatenate([pad, x, pad]), sample_rate, true_peak - PEAK_MARGIN_DB)[0], gain_db
