@@ -57,3 +57,12 @@ def test_bad_seconds_per_page(folder_book, tmp_path, capsys):
     assert code == 1
     assert "--seconds-per-page" in capsys.readouterr().err
     assert not (tmp_path / "a.wav").exists()
+
+
+def test_repeated_warnings_print_once():
+    from m2m_reader.commands.export import grouped_warnings
+
+    lines = grouped_warnings(
+        ["page 1: No SoundFont.", "page 2: No SoundFont.", "page 3: empty caption"]
+    )
+    assert lines == ["No SoundFont (pages 1, 2)", "empty caption (page 3)"]

@@ -69,6 +69,20 @@ def make_music_backend(name: str | None, args: argparse.Namespace) -> Any:
     return make_music(settings, _options.on_fallback)
 
 
+def grouped_warnings(warnings: list[str]) -> list[str]:
+    """ "page N: message" lines grouped by message, so a notice every page repeats
+    (no SoundFont, say) prints once."""
+    pages: dict[str, list[str]] = {}
+    for w in warnings:
+        where, _, message = w.partition(": ")
+        pages.setdefault(message, []).append(where.removeprefix("page "))
+    lines = []
+    for message, where in pages.items():
+        shown = ", ".join(where[:6]) + (f" and {len(where) - 6} more" if len(where) > 6 else "")
+        lines.append(f"{message.rstrip('.')} (page{'s' if len(where) > 1 else ''} {shown})")
+    return lines
+
+
 def run(args: argparse.Namespace) -> int:
     from ..engine.analysis.edits import EditStore
     from ..engine.analysis.pipeline import analyze
@@ -116,10 +130,8 @@ def run(args: argparse.Namespace) -> int:
             )
         finally:
             bar.close()
-    for warning in result.warnings[:5]:
-        _options.warn(warning)
-    if len(result.warnings) > 5:
-        _options.warn(f"... and {len(result.warnings) - 5} more warnings (see the chapters file)")
+    for line in grouped_warnings(result.warnings)[:5]:
+        _options.warn(line)
     minutes, secs = divmod(round(result.duration_s), 60)
     print(
         f"wrote {result.path} ({minutes}:{secs:02d}, {len(analysis.scenes)} scenes, "
