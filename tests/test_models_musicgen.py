@@ -248,3 +248,37 @@ def test_models_ls_lists_local_folders(checkpoint, tmp_path):
     found = {m.name: m.kind for m in local_models([tmp_path])}
     assert found["my-musicgen"] == "folder"
     assert found["clip-emotion.pt"] == "emotion-checkpoint"
+
+
+def test_engine_uses_musicgen_and_clip_end_to_end(checkpoint):
+    pytest.importorskip("open_clip")
+    from bookfactory import three_scene_book
+    from models_fixtures import register_tiny_clip
+
+    from m2m_reader.engine.engine import Engine
+    from m2m_reader.engine.models.clip_emotions import ClipEmotions, ClipSettings
+    from m2m_reader.engine.reading_speed import ReadingSpeed
+    from m2m_reader.engine.settings import Settings
+    from m2m_reader.engine.store import MemoryStore
+
+    music = mb.MusicgenBackend(settings(checkpoint, min_seconds=0.2, max_seconds=0.4))
+    emotions = ClipEmotions(ClipSettings(model=register_tiny_clip(), pretrained="", device="cpu"))
+    engine = Engine(Settings(), store=MemoryStore(), music=music, emotions=emotions, audio=False,
+                    speed=ReadingSpeed(persist=False), edits_in_memory=True)  # fmt: skip
+    try:
+        engine.open(three_scene_book())
+        assert engine.prepare_all() == 12
+        cues = [engine.cue(p) for p in range(12)]
+        assert all(c is not None and c.backend == "musicgen" for c in cues)
+        assert all(
+            c.clip.sample_rate == SAMPLE_RATE and len(c.clip.audio) == 20 * HOP for c in cues
+        )
+        assert any(c.joins == "continue" for c in cues)  # pages within a scene continue
+        assert cues[0].joins == "change"
+        analysis = engine.analysis()
+        assert analysis is not None
+        assert any("clip" in analysis.page(p).backends.values() for p in range(12))
+        assert music.loads == 1  # one model load for the whole reading session
+    finally:
+        engine.close()
+        music.close()
