@@ -51,9 +51,9 @@ def make_emotions(settings: Settings, on_fallback: OnFallback) -> Any:
 
     if settings.emotions == "clip":
         try:
-            from .models import clip_backend  # type: ignore[attr-defined]
+            from .models.clip_emotions import ClipEmotions, ClipSettings
 
-            return clip_backend.ClipEmotions(device=settings.device)
+            return ClipEmotions(ClipSettings(device=settings.device))
         except Exception as exc:  # noqa: BLE001 - any failure to start means the fallback
             on_fallback("emotions", "clip", "builtin", _why(exc))
     return BuiltinEmotions()
