@@ -16,12 +16,13 @@ the analysis records and cues really computed). It reports what happens through
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -50,7 +51,9 @@ PROVISIONAL_PAGES = 8  # provisional scene boundaries cover pages in steps of th
 # keys stay stable as the reading speed drifts. A reader who lingers longer hears the
 # cue loop on its bar lines; longer cues would only delay the first music.
 CUE_BUCKETS = (6, 8, 12, 16)
-RAM_CUES = 24  # cues kept in memory around the cursor; the rest are in the store
+QUICK_START_S = 8.0  # the first cue of a session, when nothing plays yet
+WORKER_NICE = 5
+RAM_CUES = 12  # cues kept in memory around the cursor (6 MB each); the rest are in the store
 CUE_VERSION = 1
 
 EventSink = Callable[[ev.Event], None]
@@ -68,6 +71,7 @@ class PageInfo:
     result: PageResult
     joins: str
     seed: int
+    seconds: float = 16.0  # the cue's length
 
 
 @dataclass
@@ -133,8 +137,9 @@ class Engine:
         self.mixer: Any = None
         self.player: Any = None  # the LivePlayer, once started
         self._audio = audio
-        self._analysis_pool = Pool("analysis", analysis_threads)
-        self._music_pool = Pool("music", 1)
+        # Workers run a little nicer than the audio callback and the UI thread.
+        self._analysis_pool = Pool("analysis", analysis_threads, nice=WORKER_NICE)
+        self._music_pool = Pool("music", 1, nice=WORKER_NICE)
         self._lock = threading.RLock()
         self._scenes_lock = threading.Lock()
         self._reset()
@@ -399,7 +404,7 @@ class Engine:
             self.stats.analysis_records = sum(analyzer.computed.values())
         joins = "continue" if page > a else "change"
         seed = int(key(self.book.fingerprint, "music", a)[:8], 16)
-        return PageInfo(page, idx, a, b, directive, result, joins, seed)
+        return PageInfo(page, idx, a, b, directive, result, joins, seed, self._seconds(page))
 
     def _scene_profile(self, idx: int, a: int, b: int, cancel: CancelToken) -> Profile:
         with self._lock:
@@ -437,6 +442,16 @@ class Engine:
         rank = self._rank(info.page)
         if rank[0] != IDLE:
             self._preempt_music(rank)
+        if rank[0] == NOW and not self._cues and info.seconds > QUICK_START_S:
+            # Nothing plays yet: a short cue first, so the music starts sooner; the
+            # full one follows after the pages ahead.
+            quick = replace(info, seconds=QUICK_START_S)
+            qk = self._cue_key(quick)
+            self._music_pool.submit(
+                f"quick:{info.page}", lambda tok: self._make_cue(quick, qk, tok), rank, page=info.page,
+                on_done=lambda c: self._cue_done(c, gen, final=False), on_error=self._error,
+            )  # fmt: skip
+            rank = (AHEAD, len(self._window()) + 1)
         self._music_pool.submit(
             f"cue:{info.page}", lambda tok: self._make_cue(info, k, tok), rank,
             page=info.page, on_done=lambda c: self._cue_done(c, gen), on_error=self._error,
@@ -467,7 +482,7 @@ class Engine:
     def _cue_key(self, info: PageInfo) -> str:
         settings_key = getattr(self.music, "settings_key", lambda: "")()
         return key("cue", CUE_VERSION, self.music.name, settings_key, info.result.caption,
-                   info.directive, info.scene, info.joins, self._seconds(info.page), info.seed)  # fmt: skip
+                   info.directive, info.scene, info.joins, info.seconds, info.seed)  # fmt: skip
 
     def _load_cue(self, info: PageInfo, k: str) -> Cue | None:
         hit = self.store.get_audio(k)
@@ -486,7 +501,7 @@ class Engine:
         previous = self._cues.get(info.page - 1) if info.joins == "continue" else None
         request = CueRequest(
             page=info.page, scene=info.scene, caption=info.result.caption, directive=info.directive,
-            seconds=self._seconds(info.page), joins=info.joins, seed=info.seed, previous=previous,  # type: ignore[arg-type]
+            seconds=info.seconds, joins=info.joins, seed=info.seed, previous=previous,  # type: ignore[arg-type]
         )  # fmt: skip
         try:
             cue = self.music.make_cue(request, cancel)
@@ -500,22 +515,29 @@ class Engine:
         self.store.put_audio(k, cue.clip.audio, cue.clip.sample_rate, _cue_meta(cue))
         return cue
 
-    def _cue_done(self, cue: Cue, gen: int, cached: bool = False) -> None:
+    def _cue_done(self, cue: Cue, gen: int, cached: bool = False, final: bool = True) -> None:
+        """A page's cue is here; `final=False` for a quick first cue (the page's
+        music is not yet complete)."""
         if self._gen.get(cue.page, 0) != gen:
             return
         near = abs(cue.page - self._cursor) <= len(self._window()) + 1
+        if not final and cue.page in self._ready:
+            return  # the full cue came first
         if near and self.mixer is not None:
             # The mixer first: once `cue(page)` answers, the music is on its way to it.
             self.mixer.set_cue(cue.page, cue)
         with self._lock:
             if self._gen.get(cue.page, 0) != gen:
                 return
-            self._ready.add(cue.page)
+            if final:
+                self._ready.add(cue.page)
             if near:
                 self._cues[cue.page] = cue
             if cached:
                 self.stats.cues_from_cache += 1
         self._emit(ev.CueReady(cue.page, cue.backend, cached))
+        if len(self._ready) % 16 == 0:
+            release_memory()
         if self._requeue:
             self._requeue = False
             self._schedule()
@@ -652,6 +674,7 @@ class Engine:
         if self._offline:
             offline.disable()
             self._offline = False
+        release_memory()
 
     def _cancel_all(self, reason: str) -> None:
         self._analysis_pool.cancel_where(lambda j: True, reason)
@@ -691,6 +714,23 @@ class Engine:
         if not isinstance(exc, M2MError):
             log.error("engine job failed", exc_info=exc)
         self._emit(ev.EngineError(message))
+
+
+def release_memory() -> None:
+    """Hand freed heap back to the system (glibc only). Cues are large arrays made and
+    dropped on several threads; glibc keeps the freed memory in per-thread arenas, so
+    a long session's resident size would creep up without this."""
+    global _malloc_trim
+    if _malloc_trim is None:
+        try:
+            _malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            _malloc_trim = False
+    if _malloc_trim:
+        _malloc_trim(0)
+
+
+_malloc_trim: Any = None
 
 
 def _range_by_page(scenes: ScenesResult, n: int) -> dict[int, tuple[int, int]]:

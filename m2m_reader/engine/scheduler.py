@@ -17,6 +17,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -55,10 +56,13 @@ class Pool:
     Args:
         name: for thread names and logs.
         threads: how many jobs run at once.
+        nice: raise the workers' niceness by this much (Linux), so that with the CPU
+            contended the audio and UI threads run first.
     """
 
-    def __init__(self, name: str, threads: int = 1) -> None:
+    def __init__(self, name: str, threads: int = 1, nice: int = 0) -> None:
         self.name = name
+        self.nice = nice
         self._heap: list[tuple[Priority, int, Job]] = []
         self._jobs: dict[str, Job] = {}  # queued or running, by key
         self._cond = threading.Condition()
@@ -199,6 +203,15 @@ class Pool:
             self._cond.notify_all()
 
     def _work(self) -> None:
+        if self.nice:
+            try:  # Linux: a thread id is a process id for setpriority
+                os.setpriority(
+                    os.PRIO_PROCESS,
+                    threading.get_native_id(),
+                    os.getpriority(os.PRIO_PROCESS, 0) + self.nice,
+                )
+            except (AttributeError, OSError):
+                pass
         while (job := self._next()) is not None:
             try:
                 job.token.check()  # before it starts

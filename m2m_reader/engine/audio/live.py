@@ -14,6 +14,7 @@ no audio device it says so in one line and the engine goes on silently.
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from typing import Any
 
@@ -28,6 +29,11 @@ log = logging.getLogger(__name__)
 SAMPLE_RATE = 48000
 BLOCK = 1024  # frames per callback: 21 ms at 48 kHz
 RING = 8192  # callback durations kept
+# How long a Python thread may hold the GIL while another waits for it. The audio
+# callback is Python: with engine workers busy, it would wait up to CPython's default
+# 5 ms per busy thread for the GIL. A shorter interval keeps its wait well inside a
+# block, at a small cost in throughput for the workers.
+SWITCH_INTERVAL_S = 0.0005
 
 
 class LiveOutput:
@@ -56,6 +62,7 @@ class LiveOutput:
         """Open and start the stream; raises `AudioUnavailable` with a clear sentence."""
         sd = sounddevice_module()
         dev = pick_output(self.device)
+        sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_S))
         try:
             self.stream = sd.OutputStream(
                 samplerate=self.mixer.sample_rate,

@@ -1,0 +1,362 @@
+"""Live playback benchmark: first music, page-turn latency, underruns, callback load, RSS.
+
+    python bench/live.py [--minutes 10] [--pages 200] [--no-jack]
+
+Plays through the JACK dummy driver when it can (it starts `jackd --no-realtime -d
+dummy -r 48000 -p 1024` if none runs, and stops it after), else through a simulated
+real-time pull loop (a thread pulling one block per block period). Steps:
+
+1. cold: an empty cache, the engine started, the sample book opened → the first
+   audible block (`first_music_cold_s`);
+2. cached: a new engine on the same book → the first audible block
+   (`first_music_cached_s`), and a whole reopened book's jobs (`reopen_jobs`);
+3. reading: a 200-page book (the sample's pages, cycled) read for `--minutes` with turns
+   every 1-6 s and random jumps while the engine computes the whole book flat out:
+   turn → crossfade under way (`turn_to_crossfade_ms`, p95 and max), underruns, the
+   callback's p99 time over the block period, peak RSS.
+
+The last line printed is one JSON object with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+SAMPLE = ROOT / "resources" / "sample" / "annotations" / "HaruNoMelody.xml"
+BLOCK = 1024
+RATE = 48000
+
+
+class Probe:
+    """Wraps the mixer's pull: notes the first audible block and when turns land."""
+
+    def __init__(self, mixer: Any) -> None:
+        self.mixer = mixer
+        self.sample_rate, self.channels = mixer.sample_rate, mixer.channels
+        mixer.record_events = True
+        self.first_audible: float | None = None
+        self.turn_asked: float | None = None
+        self.turn_latencies: list[float] = []
+        self._seen = 0
+
+    def pull(self, out: np.ndarray) -> None:
+        now = time.perf_counter()
+        self.mixer.pull(out)
+        if self.first_audible is None and float(np.abs(out).max()) > 1e-4:
+            self.first_audible = now
+        events = self.mixer.events
+        if len(events) != self._seen:
+            new = events[self._seen :]
+            self._seen = len(events)
+            if self.turn_asked is not None and any(
+                k in ("turn", "change", "start") for _, k, _ in new
+            ):
+                self.turn_latencies.append(now - self.turn_asked)
+                self.turn_asked = None
+            if len(events) > 10000:
+                events.clear()
+                self._seen = 0
+
+    def read_to(self, engine: Any, page: int, kind: str) -> None:
+        """The reader moves: note the time when the page's music is ready to fade in."""
+        if self.turn_asked is None and engine.cue(page) is not None:
+            self.turn_asked = time.perf_counter()
+        engine.set_cursor(page, kind)
+
+    # the mixer interface the engine uses
+    def turn(self, page: int, kind: str = "turn", at: int | None = None) -> None:
+        self.mixer.turn(page, kind, at)
+
+    def set_cue(self, page: int, cue: Any) -> None:
+        self.mixer.set_cue(page, cue)
+
+    def forget(self, page: int) -> None:
+        self.mixer.forget(page)
+
+    def set_volume(self, v: float) -> None:
+        self.mixer.set_volume(v)
+
+    def mute(self, m: bool = True) -> None:
+        self.mixer.mute(m)
+
+    def fade_out(self, seconds: float, at: int | None = None) -> None:
+        self.mixer.fade_out(seconds, at)
+
+
+class SimulatedOutput:
+    """A real-time pull loop: one block per block period; a late block is an underrun."""
+
+    def __init__(self, probe: Probe) -> None:
+        self.probe = probe
+        self.underruns = 0
+        self.callbacks = 0
+        self.durations: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        from m2m_reader.engine.audio.live import SWITCH_INTERVAL_S
+
+        sys.setswitchinterval(SWITCH_INTERVAL_S)  # as the live output does
+        self._thread.start()
+
+    def _run(self) -> None:
+        out = np.zeros((BLOCK, 2), np.float32)
+        period = BLOCK / RATE
+        deadline = time.perf_counter() + period
+        while not self._stop.is_set():
+            t0 = time.perf_counter()
+            self.probe.pull(out)
+            t1 = time.perf_counter()
+            self.durations.append(t1 - t0)
+            self.callbacks += 1
+            if t1 > deadline:
+                self.underruns += 1
+                deadline = t1
+            time.sleep(max(0.0, deadline - time.perf_counter()))
+            deadline += period
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def callback_durations(self) -> np.ndarray:
+        return np.array(self.durations)
+
+
+def ensure_jack() -> subprocess.Popen | None:
+    """Start the JACK dummy driver if none runs; returns the process we started."""
+    if shutil.which("jackd") is None:
+        return None
+    probe = (
+        subprocess.run(["jack_lsp"], capture_output=True, timeout=10)
+        if shutil.which("jack_lsp")
+        else None
+    )
+    if probe is not None and probe.returncode == 0:
+        return None  # a server is already running
+    proc = subprocess.Popen(
+        ["jackd", "--no-realtime", "-d", "dummy", "-r", str(RATE), "-p", str(BLOCK)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    time.sleep(1.5)
+    return proc
+
+
+def open_output(probe: Probe, use_jack: bool) -> tuple[Any, str]:
+    if use_jack:
+        try:
+            from m2m_reader.engine.audio import live
+            from m2m_reader.engine.audio.devices import AudioUnavailable, output_devices
+            from m2m_reader.engine.audio.live import LiveOutput
+
+            live.RING = 1 << 16  # keep every callback's duration of a 10-minute run
+
+            dev = next((d for d in output_devices() if "JACK" in d.host_api), None)
+            if dev is not None:
+                out = LiveOutput(probe, device=dev.index, blocksize=BLOCK)  # type: ignore[arg-type]
+                out.start()
+                return out, f"jack:{dev.name}"
+        except AudioUnavailable as exc:
+            print(f"# JACK unavailable: {exc}", file=sys.stderr)
+    out = SimulatedOutput(probe)
+    out.start()
+    return out, "simulated"
+
+
+def stop_output(out: Any) -> None:
+    out.stop()
+
+
+def cycled_book(n: int) -> Any:
+    """A book of `n` pages made of the sample's pages, cycled (new fingerprint)."""
+    from m2m_reader.engine.books import open_book
+    from m2m_reader.engine.books.model import Book
+
+    sample = open_book(SAMPLE)
+    k = len(sample)
+    pages = [replace(sample.pages[i % k], index=i) for i in range(n)]
+    return Book(path=sample.path, title=f"{sample.title} x{n}", kind=sample.kind, direction=sample.direction,
+                pages=pages, open_image=lambda p: sample.image(p.index % k), fingerprint=f"{sample.fingerprint}-x{n}",
+                characters=sample.characters, direction_known=True, close=sample.close)  # fmt: skip
+
+
+def make_engine(settings: Any) -> Any:
+    from m2m_reader.engine.engine import Engine
+    from m2m_reader.engine.reading_speed import ReadingSpeed
+
+    engine = Engine(settings, audio=False, speed=ReadingSpeed(persist=False), edits_in_memory=True)
+    engine.music  # wait for the music backend to start  # noqa: B018
+    return engine
+
+
+def first_music(settings: Any, use_jack: bool) -> tuple[float, str, Any]:
+    from m2m_reader.engine.audio.mixer import Mixer
+    from m2m_reader.engine.books import open_book
+
+    engine = make_engine(settings)
+    probe = Probe(Mixer(sample_rate=RATE))
+    engine.attach_mixer(probe)
+    out, how = open_output(probe, use_jack)
+    t0 = time.perf_counter()
+    engine.open(open_book(SAMPLE))
+    while probe.first_audible is None and time.perf_counter() - t0 < 60:
+        time.sleep(0.002)
+    seconds = (probe.first_audible or float("nan")) - t0
+    stop_output(out)
+    return seconds, how, engine
+
+
+def rss_mb() -> float:
+    """The resident set now (VmRSS), in MB."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class RssSampler:
+    """The peak VmRSS, sampled every 0.25 s while running."""
+
+    def __init__(self) -> None:
+        self.peak = rss_mb()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.25):
+            self.peak = max(self.peak, rss_mb())
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join(2)
+        return self.peak
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--minutes", type=float, default=10.0, help="length of the simulated reading")
+    ap.add_argument("--pages", type=int, default=200, help="pages of the book read")
+    ap.add_argument("--no-jack", action="store_true", help="use the simulated pull loop")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--phase", choices=("all", "reading"), default="all", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.phase == "reading":  # run by `all` in a process of its own, for an honest RSS
+        from m2m_reader.engine.settings import Settings
+
+        print(json.dumps(read_for(Settings(offline=True), args, not args.no_jack)))
+        return
+
+    work = Path(tempfile.mkdtemp(prefix="m2m-bench-live-"))
+    for name in ("CACHE", "DATA", "CONFIG"):
+        os.environ[f"M2M_READER_{name}_DIR"] = str(work / name.lower())
+    jack = None if args.no_jack else ensure_jack()
+    from m2m_reader.engine.settings import Settings
+
+    settings = Settings(offline=True)
+    try:
+        cold, how, engine = first_music(settings, not args.no_jack)
+        engine.prepare_all()
+        engine.close()
+        cached, _, engine = first_music(settings, not args.no_jack)
+        engine.prepare_all()
+        engine.wait_idle(30)
+        reopen_jobs = engine.stats.analysis_records + engine.stats.music_jobs
+        engine.close()
+        print(f"# first music cold {cold:.3f} s, cached {cached:.3f} s ({how}); reopen jobs {reopen_jobs}",
+              file=sys.stderr)  # fmt: skip
+        cmd = [sys.executable, __file__, "--phase", "reading", "--minutes", str(args.minutes),
+               "--pages", str(args.pages), "--seed", str(args.seed)] + (["--no-jack"] if args.no_jack else [])  # fmt: skip
+        done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+        sys.stderr.write(done.stderr)
+        reading = json.loads(done.stdout.strip().splitlines()[-1])
+    finally:
+        if jack is not None:
+            jack.terminate()
+            jack.wait(10)
+        shutil.rmtree(work, ignore_errors=True)
+    print(json.dumps({"first_music_cold_s": round(cold, 3), "first_music_cached_s": round(cached, 3),
+                      "reopen_jobs": reopen_jobs, "output": how, **reading}))  # fmt: skip
+
+
+def read_for(settings: Any, args: argparse.Namespace, use_jack: bool) -> dict[str, Any]:
+    from m2m_reader.engine.audio.mixer import Mixer
+
+    rng = random.Random(args.seed)
+    gc.collect()
+    print(f"# RSS before reading: {rss_mb():.0f} MB", file=sys.stderr)
+    sampler = RssSampler()
+    engine = make_engine(settings)
+    probe = Probe(Mixer(sample_rate=RATE))
+    engine.attach_mixer(probe)
+    out, how = open_output(probe, use_jack)
+    book = cycled_book(args.pages)
+    engine.open(book)
+    end = time.monotonic() + args.minutes * 60
+    turns = jumps = 0
+    page = 0
+    while time.monotonic() < end:
+        time.sleep(rng.uniform(1.0, 6.0))
+        if rng.random() < 0.12:
+            page = rng.randrange(len(book))
+            probe.read_to(engine, page, "jump")
+            jumps += 1
+        else:
+            page = min(len(book) - 1, page + 1) if rng.random() < 0.9 else max(0, page - 1)
+            probe.read_to(engine, page, "turn")
+            turns += 1
+    durations = out.callback_durations()
+    underruns = out.underruns
+    stop_output(out)
+    ready = len(engine.ready_pages())
+    peak = sampler.stop()
+    engine.close()
+    lat = (
+        np.array(probe.turn_latencies) * 1000 if probe.turn_latencies else np.array([float("nan")])
+    )
+    period = BLOCK / RATE
+    return {
+        "turn_to_crossfade_ms": round(float(np.percentile(lat, 95)), 2),
+        "turn_to_crossfade_max_ms": round(float(lat.max()), 2),
+        "turn_to_crossfade_median_ms": round(float(np.median(lat)), 2),
+        "underruns": int(underruns),
+        "callback_p99_fraction": round(float(np.percentile(durations, 99)) / period, 4)
+        if len(durations)
+        else None,
+        "callbacks": int(len(durations)),
+        "rss_mb": round(peak, 1),  # peak VmRSS while reading the 200-page book
+        "process_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "reading_minutes": args.minutes,
+        "pages": args.pages,
+        "turns": turns,
+        "jumps": jumps,
+        "pages_with_music": ready,
+        "reading_output": how,
+        "block": BLOCK,
+    }
+
+
+if __name__ == "__main__":
+    main()
