@@ -110,6 +110,8 @@ class Engine:
         audio: bool = True,
     ) -> None:
         self.settings = settings or Settings()
+        tune_malloc()
+        self._closed = False
         self._offline = self.settings.offline
         if self._offline:
             offline.enable()
@@ -161,6 +163,7 @@ class Engine:
         self._cues: OrderedDict[int, Cue] = OrderedDict()
         self._gen: dict[int, int] = {}  # bumped when a page's inputs change
         self._requeue = False  # a generation was interrupted: schedule again
+        self._delivered = 0  # cues handed over, for the periodic memory release
 
     def _start_music(self) -> None:
         try:
@@ -282,7 +285,7 @@ class Engine:
     def _schedule(self) -> None:
         """Queue what is missing, best first, and re-rank what is queued."""
         book = self.book
-        if book is None:
+        if book is None or self._closed:
             return
         window = self._window()
         keep = set(window) | {self._cursor, self._cursor - 1}
@@ -536,7 +539,8 @@ class Engine:
             if cached:
                 self.stats.cues_from_cache += 1
         self._emit(ev.CueReady(cue.page, cue.backend, cached))
-        if len(self._ready) % 16 == 0:
+        self._delivered += 1
+        if self._delivered % 8 == 0:
             release_memory()
         if self._requeue:
             self._requeue = False
@@ -610,6 +614,8 @@ class Engine:
         self._cue_keys.pop(page, None)
         self._ready.discard(page)
         self._cues.pop(page, None)
+        if self.mixer is not None and page != self._cursor:
+            self.mixer.forget(page)  # the page under the cursor plays on until its new cue
         for pool in (self._analysis_pool, self._music_pool):
             pool.cancel_where(lambda j, p=page: j.page == p, "its inputs changed")
 
@@ -653,6 +659,7 @@ class Engine:
         return False
 
     def close(self) -> None:
+        self._closed = True
         if self.player is not None:
             self.player.close()
         self._cancel_all("closing")
@@ -695,6 +702,8 @@ class Engine:
         self._emit(ev.BackendFallback(stage, backend, fallback, message))
 
     def _error(self, exc: BaseException) -> None:
+        if self._closed:
+            return  # work that was under way when the engine closed
         if (
             isinstance(exc, BackendUnavailable)
             and self._music is not None
@@ -716,21 +725,35 @@ class Engine:
         self._emit(ev.EngineError(message))
 
 
-def release_memory() -> None:
-    """Hand freed heap back to the system (glibc only). Cues are large arrays made and
-    dropped on several threads; glibc keeps the freed memory in per-thread arenas, so
-    a long session's resident size would creep up without this."""
-    global _malloc_trim
-    if _malloc_trim is None:
+def _libc() -> Any:
+    global _LIBC
+    if _LIBC is None:
         try:
-            _malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
+            _LIBC = ctypes.CDLL("libc.so.6")
+            _LIBC.malloc_trim  # noqa: B018 - glibc only
         except (OSError, AttributeError):
-            _malloc_trim = False
-    if _malloc_trim:
-        _malloc_trim(0)
+            _LIBC = False
+    return _LIBC
 
 
-_malloc_trim: Any = None
+def tune_malloc() -> None:
+    """glibc: serve large blocks (cues are megabytes) by mmap, always, so that freeing
+    one gives the memory back; by default the threshold grows after the first frees
+    and long sessions keep freed cues in the heap. Few arenas for the worker threads."""
+    libc = _libc()
+    if libc:
+        libc.mallopt(-3, 1 << 20)  # M_MMAP_THRESHOLD: 1 MB, fixed
+        libc.mallopt(-8, 2)  # M_ARENA_MAX
+
+
+def release_memory() -> None:
+    """Hand freed heap back to the system (glibc only)."""
+    libc = _libc()
+    if libc:
+        libc.malloc_trim(0)
+
+
+_LIBC: Any = None
 
 
 def _range_by_page(scenes: ScenesResult, n: int) -> dict[int, tuple[int, int]]:
