@@ -203,7 +203,8 @@ def make_engine(settings: Any) -> Any:
     from m2m_reader.engine.engine import Engine
     from m2m_reader.engine.reading_speed import ReadingSpeed
 
-    engine = Engine(settings, audio=False, speed=ReadingSpeed(persist=False), edits_in_memory=True)
+    engine = Engine(settings, audio=False, music_process=True, speed=ReadingSpeed(persist=False),
+                    edits_in_memory=True)  # fmt: skip
     engine.music  # wait for the music backend to start  # noqa: B018
     return engine
 
@@ -225,13 +226,28 @@ def first_music(settings: Any, use_jack: bool) -> tuple[float, str, Any]:
     return seconds, how, engine
 
 
-def rss_mb() -> float:
+def rss_mb(pid: int | str = "self") -> float:
     """The resident set now (VmRSS), in MB."""
-    with open("/proc/self/status") as fh:
+    with open(f"/proc/{pid}/status") as fh:
         for line in fh:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def children() -> list[int]:
+    """This process's children (the composer's process)."""
+    me = os.getpid()
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    if int(fh.read().rsplit(")", 1)[1].split()[1]) == me:
+                        out.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                continue
+    return out
 
 
 class RssSampler:
@@ -239,6 +255,7 @@ class RssSampler:
 
     def __init__(self) -> None:
         self.peak = rss_mb()
+        self.peak_total = self.peak  # with the child processes (the composer's)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -246,6 +263,12 @@ class RssSampler:
     def _run(self) -> None:
         while not self._stop.wait(0.25):
             self.peak = max(self.peak, rss_mb())
+            total = self.peak_total
+            try:
+                total = rss_mb() + sum(rss_mb(p) for p in children())
+            except OSError:
+                pass
+            self.peak_total = max(self.peak_total, total)
 
     def stop(self) -> float:
         self._stop.set()
@@ -346,7 +369,8 @@ def read_for(settings: Any, args: argparse.Namespace, use_jack: bool) -> dict[st
         if len(durations)
         else None,
         "callbacks": int(len(durations)),
-        "rss_mb": round(peak, 1),  # peak VmRSS while reading the 200-page book
+        "rss_mb": round(sampler.peak_total, 1),  # peak VmRSS, with the composer's process
+        "rss_main_mb": round(peak, 1),
         "process_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "reading_minutes": args.minutes,
         "pages": args.pages,

@@ -161,7 +161,8 @@ def run(args: argparse.Namespace) -> int:
         settings,
         store=_options.store_from(args, settings),
         on_event=lambda e: session_box[0].on_event(e) if session_box else None,
-        audio=False,
+        audio=False,  # started below, on the chosen device
+        music_process=True,
     )
     device: int | str | None = args.device
     if isinstance(device, str) and device.isdigit():

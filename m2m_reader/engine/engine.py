@@ -32,7 +32,7 @@ from . import offline
 from .analysis.edits import EditStore
 from .analysis.pipeline import Analyzer
 from .analysis.records import Analysis, PageResult, SceneResult, ScenesResult
-from .backend_choice import make_emotions, make_music, make_text
+from .backend_choice import make_emotions, make_music, make_text, music_settings_key
 from .books.model import Book
 from .cancel import CancelToken
 from .emotions import Profile
@@ -53,7 +53,7 @@ PROVISIONAL_PAGES = 8  # provisional scene boundaries cover pages in steps of th
 CUE_BUCKETS = (6, 8, 12, 16)
 QUICK_START_S = 8.0  # the first cue of a session, when nothing plays yet
 WORKER_NICE = 5
-RAM_CUES = 12  # cues kept in memory around the cursor (6 MB each); the rest are in the store
+RAM_CUES = 10  # cues kept in memory around the cursor (6 MB each); the rest are in the store
 CUE_VERSION = 1
 
 EventSink = Callable[[ev.Event], None]
@@ -94,6 +94,8 @@ class Engine:
         edits_in_memory: keep a person's edits in memory only (tests, benchmarks).
         audio: play the music live (sounddevice) from the first `open()`; with no
             audio device this is one `EngineError` line and the engine goes on silently.
+        music_process: run the composer in a child process (default: when playing live),
+            so that its work does not hold up the audio callback.
     """
 
     def __init__(
@@ -108,6 +110,7 @@ class Engine:
         edits_in_memory: bool = False,
         analysis_threads: int = 2,
         audio: bool = True,
+        music_process: bool | None = None,
     ) -> None:
         self.settings = settings or Settings()
         tune_malloc()
@@ -128,6 +131,10 @@ class Engine:
         self.emotions = (
             emotions if emotions is not None else make_emotions(self.settings, self._fallback)
         )
+        self.mixer: Any = None
+        self.player: Any = None  # the LivePlayer, once started
+        self._audio = audio
+        self._music_process = audio if music_process is None else music_process
         # The music backend can take seconds to start (a SoundFont to parse, a model to
         # load): it starts on a thread of its own while the first pages are analysed.
         self._music: MusicBackend | None = music
@@ -136,9 +143,6 @@ class Engine:
             self._music_started.set()
         else:
             threading.Thread(target=self._start_music, name="music-start", daemon=True).start()
-        self.mixer: Any = None
-        self.player: Any = None  # the LivePlayer, once started
-        self._audio = audio
         # Workers run a little nicer than the audio callback and the UI thread.
         self._analysis_pool = Pool("analysis", analysis_threads, nice=WORKER_NICE)
         self._music_pool = Pool("music", 1, nice=WORKER_NICE)
@@ -167,7 +171,9 @@ class Engine:
 
     def _start_music(self) -> None:
         try:
-            self._music = make_music(self.settings, self._fallback)
+            self._music = make_music(
+                self.settings, self._fallback, in_process=not self._music_process
+            )
         except Exception as exc:  # noqa: BLE001 - reported; the engine goes on without music
             log.exception("no music backend could start")
             self._emit(ev.EngineError(f"No music backend could start ({exc})."))
@@ -483,7 +489,7 @@ class Engine:
         return float(next((b for b in CUE_BUCKETS if b >= want), CUE_BUCKETS[-1]))
 
     def _cue_key(self, info: PageInfo) -> str:
-        settings_key = getattr(self.music, "settings_key", lambda: "")()
+        settings_key = music_settings_key(self.music)
         return key("cue", CUE_VERSION, self.music.name, settings_key, info.result.caption,
                    info.directive, info.scene, info.joins, info.seconds, info.seed)  # fmt: skip
 

@@ -33,7 +33,7 @@ RING = 8192  # callback durations kept
 # callback is Python: with engine workers busy, it would wait up to CPython's default
 # 5 ms per busy thread for the GIL. A shorter interval keeps its wait well inside a
 # block, at a small cost in throughput for the workers.
-SWITCH_INTERVAL_S = 0.0005
+SWITCH_INTERVAL_S = 0.0002
 
 
 class LiveOutput:
