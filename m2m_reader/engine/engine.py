@@ -717,7 +717,9 @@ class Engine:
         ):
             # The chosen music backend failed: the composer takes over for the session.
             old = self.music.name
-            self.music = make_music(Settings(), self._fallback)
+            composer = Settings(**self.settings.as_dict(public=False))
+            composer.music = "composer"
+            self.music = make_music(composer, self._fallback, in_process=not self._music_process)
             self._fallback("music", old, self.music.name, str(exc))
             with self._lock:
                 for p in list(self._pages):
