@@ -212,3 +212,17 @@ def test_sample_book_scenes_and_emotions_match_its_ground_truth(sample_book_path
     moods = {s["first_page"]: s["mood"] for s in truth["scenes"]}
     sad = next(s for s in a.scenes if "part" in moods.get(s.first_page, ""))
     assert dominant(sad.emotions) in ("sadness", "neutral") and sad.emotions["sadness"] > 0.2
+
+
+def test_cli_dry_run_estimates_llm_cost_without_spending(sample_book_path, capsys, monkeypatch) -> None:
+    import socket
+
+    def no_network(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("the dry run opened a connection")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-dry-run-secret")
+    assert main(["analyze", str(sample_book_path), "--llm", "openai", "--dry-run"]) == 0
+    out, err = capsys.readouterr()
+    assert "would spend" in out and "caption 24 calls" in out
+    assert "sk-dry-run-secret" not in out + err
