@@ -101,6 +101,7 @@ def _melody(
     contour_b = rng.choice(_STEPS, size=len(motif_b))
     cadence = _CADENCE[meter][int(rng.integers(2))]
     scale = scale_pitches(tonic, plan.mode, track.low, track.high)
+    anchors = {tonic, (tonic + (3 if plan.mode == "minor" else 4)) % 12}
     centre = (track.low + track.high) / 2
     cur = nearest(scale, centre)
     out = []
@@ -131,8 +132,8 @@ def _melody(
                 pitch = nearest(goal or tones or scale, cur)
             elif strong and tones:
                 pitch = nearest(tones, target)
-                homes = [p for p in tones if p % 12 == tonic and abs(p - target) <= 3]
-                if homes:  # lean on the tonic when the chord allows it
+                homes = [p for p in tones if p % 12 in anchors and abs(p - target) <= 3]
+                if homes:  # lean on the tonic or the mode's third when the chord allows it
                     pitch = nearest(homes, target)
             else:
                 pitch = target

@@ -12,7 +12,7 @@ import numpy as np
 
 from .arrange import Track
 from .base import MusicPlan
-from .theory import Chord
+from .theory import SCALES, Chord
 
 Event = tuple[float, float, int, int]
 
@@ -114,6 +114,22 @@ def accompaniment(
     ]
 
 
+def _pickup(
+    chord: Chord, root: int, next_root: int, tonic: int, mode: str, track: Track
+) -> list[int]:
+    """Two eighths that lead a pedalling bass into the next bar: up the chord (3rd, 5th)
+    when the root stays, else two steps of the key's scale into the next root. Either way
+    the bass line names the mode's third and the scale, not only the roots."""
+    if next_root == chord.root:
+        third = _pitch_near(chord.tones[1], root + 4, track.low, track.high)
+        return [third, _pitch_near(chord.fifth, root + 7, track.low, track.high)]
+    target = _pitch_near(next_root, root, track.low, track.high)
+    in_key = {(tonic + s) % 12 for s in SCALES[mode]}
+    step = -1 if target > root else 1  # walk towards the target from root's side
+    path = [p for p in range(target + step, target + 8 * step, step) if p % 12 in in_key]
+    return [path[1], path[0]] if len(path) >= 2 else [root, root]
+
+
 def bass_line(
     plan: MusicPlan,
     chord: Chord,
@@ -123,28 +139,34 @@ def bass_line(
     rng: np.random.Generator,
 ) -> list[Event]:
     meter, e = plan.meter, plan.energy
-    bottom = chord.root
-    if tonic in chord.tones and plan.style != "jazz":
-        bottom = tonic  # a tonic pedal under chords that contain it: the key stays audible
-    root = _pitch_near(bottom, track.low + 7, track.low, track.low + 11)
+    root = _pitch_near(chord.root, track.low + 7, track.low, track.low + 11)
     fifth = _pitch_near(chord.fifth, root + 7, track.low, track.high)
     if plan.style == "jazz" and meter == 4:
         target = _pitch_near(next_root, root, track.low, track.high)
-        approach = target + (1 if rng.random() < 0.5 else -1)
+        # Approach the next root from a scale step above or below, or a half step below:
+        # mostly in the key, so the walk outlines the key rather than blurring it.
+        in_key = {(tonic + s) % 12 for s in SCALES[plan.mode]}
+        above = next((d for d in (1, 2) if (target + d) % 12 in in_key), 1)
+        below = next((d for d in (-1, -2) if (target + d) % 12 in in_key), -1)
+        pick = rng.random()
+        approach = target + (-1 if pick < 0.3 else above if pick < 0.65 else below)
         third = _pitch_near(chord.tones[1], root + 4, track.low, track.high)
+        # Half the bars walk up the arpeggio (root, 3rd, 5th), half up the scale (root,
+        # 2nd, 3rd): all-arpeggio walks stress every chord's fifth.
+        second = root + next((d for d in (1, 2) if (root + d) % 12 in in_key), 2)
+        middle = (third, fifth) if rng.random() < 0.5 else (second, third)
         return [
             (0.0, 0.95, root, 1),
-            (1.0, 0.95, third, 0),
-            (2.0, 0.95, fifth, 0),
+            (1.0, 0.95, middle[0], 0),
+            (2.0, 0.95, middle[1], 0),
             (3.0, 0.95, approach, 0),
         ]
     if meter == 3:
         return [(0.0, 1.0, root, 1)] + ([(2.0, 0.9, fifth, 0)] if e > 0.6 else [])
     if plan.style in ("rock",) or plan.feel == "driving":
-        return [
-            (i / 2, 0.45, root + (12 if e > 0.8 and i % 4 == 3 else 0), int(i % 2 == 0))
-            for i in range(meter * 2)
-        ]
+        eighths = [root + (12 if e > 0.8 and i % 4 == 3 else 0) for i in range(meter * 2)]
+        eighths[-2:] = _pickup(chord, root, next_root, tonic, plan.mode, track)
+        return [(i / 2, 0.45, p, int(i % 2 == 0)) for i, p in enumerate(eighths)]
     if plan.style == "electronic":
         return [(0.0, 0.45, root, 1)] + [(i + 0.5, 0.45, root, 0) for i in range(meter)]
     if plan.style == "lofi":

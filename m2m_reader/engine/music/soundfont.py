@@ -2,6 +2,12 @@
 
 Rendering is offline: notes are turned into a sorted list of MIDI events and the synth is
 asked for exactly the samples between one event and the next. No audio device is opened.
+
+A General MIDI font's instruments are not recorded at one level: in TimGM6mb the piano
+plays 17 dB under the harp at the same velocity. So each track's channel volume is set
+from a measured level of its instrument (one reference note per program and register,
+measured once per renderer): a track's `gain` is then its level in the mix whatever the
+font, and the chords are heard under the melody instead of vanishing.
 """
 
 from __future__ import annotations
@@ -77,6 +83,20 @@ def find_soundfont(setting: str | Path | None = None) -> Path | None:
     return None
 
 
+REFERENCE_DB = -42.0  # RMS of a reference note (velocity 100, full volume) a gain of 1 aims at
+_PROBE_SECONDS = 0.5
+_DRUM_PROBE = (36, 38, 42)  # kick, snare, closed hat: the kit's level is its backbeat's
+
+
+def channel_volume(gain: float, measured_db: float) -> int:
+    """The MIDI channel volume (CC7) that plays an instrument measured at `measured_db` at
+    `gain` times the reference level. TinySoundFont's volume curve is cubic in CC7 (60 dB
+    per decade of the controller); an instrument too quiet to reach its level plays at
+    full volume."""
+    amp = max(gain, 1e-4) * 10 ** ((REFERENCE_DB - measured_db) / 20)
+    return int(min(127, max(1, round(127 * amp ** (1 / 3)))))
+
+
 class SoundFontRenderer:
     """Renders a `Score` through one SoundFont. Raises BackendUnavailable if it cannot load."""
 
@@ -97,6 +117,27 @@ class SoundFontRenderer:
             synth.program_select(0, sfid, 0, 0)
         except Exception as e:  # tinysoundfont raises several types for damaged files
             raise BackendUnavailable(f"The SoundFont {self.path} cannot be loaded ({e}).") from e
+        self._levels: dict[tuple[int, bool, int], float] = {}
+
+    def level_db(self, program: int, is_drums: bool, pitch: int) -> float:
+        """RMS level (dB) of a reference note of `program` at `pitch` (drums: a backbeat hit)."""
+        key = (program, is_drums, pitch)
+        if key not in self._levels:
+            sr = self.sample_rate
+            synth = self._tsf.Synth(samplerate=sr, gain=-6.0)
+            sfid = synth.sfload(self._data, max_voices=16)
+            try:
+                synth.program_select(0, sfid, 0, program, is_drums=is_drums)
+            except RuntimeError:
+                synth.program_select(0, sfid, 0, 0, is_drums=is_drums)
+            synth.control_change(0, 7, 127)
+            for note in _DRUM_PROBE if is_drums else (pitch,):
+                synth.noteon(0, note, 100)
+            out = np.zeros((int(_PROBE_SECONDS * sr), 2), dtype=np.float32)
+            synth.generate_simple(len(out), memoryview(out).cast("B"))
+            rms = float(np.sqrt(np.mean(out.astype(np.float64) ** 2)))
+            self._levels[key] = 20 * np.log10(rms) if rms > 1e-7 else REFERENCE_DB
+        return self._levels[key]
 
     def render(self, score: Score, n_samples: int, cancel: CancelToken = NEVER) -> np.ndarray:
         """Stereo float32 audio of `n_samples` frames: the score and its ringing tails."""
@@ -110,7 +151,8 @@ class SoundFontRenderer:
                 synth.program_select(tr.channel, sfid, 0, tr.program, is_drums=tr.is_drums)
             except RuntimeError:  # a font without this program: fall back to the piano
                 synth.program_select(tr.channel, sfid, 0, 0, is_drums=tr.is_drums)
-            synth.control_change(tr.channel, 7, int(round(tr.gain * 127)))
+            measured = self.level_db(tr.program, tr.is_drums, (tr.low + tr.high) // 2)
+            synth.control_change(tr.channel, 7, channel_volume(tr.gain, measured))
             synth.control_change(tr.channel, 10, int(round(64 + tr.pan * 63)))
         events: list[tuple[int, int, int, int, int]] = []  # (sample, on?, channel, key, velocity)
         for n in score.notes:

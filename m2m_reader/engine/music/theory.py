@@ -2,8 +2,9 @@
 
 Progressions are written in roman numerals relative to the tonic ("i bVI bIII bVII"):
 upper case is a major triad, lower case minor, `o` diminished, `7` a seventh (dominant
-on upper case, minor seventh on lower case), `maj7` a major seventh. Every progression
-starts on the tonic, so the harmony itself says which key the music is in.
+on upper case, minor seventh on lower case), `maj7` a major seventh, `6` an added sixth
+(the swing-era tonic). Every progression starts on the tonic, so the harmony itself says
+which key the music is in.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ CHORD_INTERVALS = {
     "sus4": (0, 5, 7),
     "dom7": (0, 4, 7, 10),
     "maj7": (0, 4, 7, 11),
+    "maj6": (0, 4, 7, 9),
     "min7": (0, 3, 7, 10),
     "m7b5": (0, 3, 6, 10),
 }
@@ -64,7 +66,7 @@ class Chord:
 
 _NUMERALS = {"i": 0, "ii": 1, "iii": 2, "iv": 3, "v": 4, "vi": 5, "vii": 6}
 _MAJOR_STEPS = SCALES["major"]
-_ROMAN = re.compile(r"^(b|#)?(iii|ii|iv|vii|vi|v|i)(o|maj7|7|ø7)?$", re.I)
+_ROMAN = re.compile(r"^(b|#)?(iii|ii|iv|vii|vi|v|i)(o|maj7|7|ø7|6)?$", re.I)
 
 
 def parse_roman(token: str, tonic: int) -> Chord:
@@ -81,6 +83,8 @@ def parse_roman(token: str, tonic: int) -> Chord:
         quality = "m7b5"
     elif suffix == "maj7":
         quality = "maj7"
+    elif suffix == "6":
+        quality = "maj6"
     elif suffix == "7":
         quality = "dom7" if upper else "min7"
     else:
@@ -88,15 +92,24 @@ def parse_roman(token: str, tonic: int) -> Chord:
     return Chord((tonic + offset) % 12, quality)
 
 
-# Progressions by (style family, mode). Four chords, one per bar; all start on the tonic.
+# Progressions by (style family, mode). One chord per bar, four or eight (a whole period,
+# e.g. the canon or the minor circle of fifths); all start on the tonic.
 PROGRESSIONS: dict[tuple[str, str], list[str]] = {
     ("pop", "major"): ["I V vi IV", "I vi IV V", "I IV vi V", "I iii IV V", "I IV I V"],
     ("pop", "minor"): ["i bVI bIII bVII", "i iv v i", "i bVI iv V", "i bVII bVI V", "i iv bVII i"],
-    ("jazz", "major"): ["Imaj7 vi7 ii7 V7", "Imaj7 IVmaj7 ii7 V7", "Imaj7 iii7 ii7 V7"],
-    ("jazz", "minor"): ["i7 iv7 iiø7 V7", "i7 bVImaj7 iiø7 V7", "i7 iv7 bVII7 bIIImaj7"],
+    ("jazz", "major"): ["Imaj7 vi7 ii7 V7", "Imaj7 IVmaj7 ii7 V7", "I6 ii7 V7 I6"],
+    ("jazz", "minor"): [
+        "i7 iv7 iiø7 V7",
+        "i7 bVImaj7 iiø7 V7",
+        "i7 iv7 bVII7 bIIImaj7 bVImaj7 iiø7 V7 i7",
+    ],
     ("lofi", "major"): ["Imaj7 vi7 ii7 V7", "Imaj7 IVmaj7 iii7 vi7", "Imaj7 ii7 iii7 IVmaj7"],
-    ("lofi", "minor"): ["i7 iv7 bVIImaj7 bIIImaj7", "i7 bVImaj7 iv7 v7", "i7 iv7 i7 V7"],
-    ("orchestral", "major"): ["I IV I V", "I vi IV V", "I V vi iii", "I ii IV V"],
+    ("lofi", "minor"): [
+        "i7 iv7 bVIImaj7 bIIImaj7 bVImaj7 iiø7 V7 i7",
+        "i7 bVImaj7 iv7 v7",
+        "i7 iv7 i7 V7",
+    ],
+    ("orchestral", "major"): ["I IV I V", "I vi IV V", "I V vi iii IV I IV V", "I ii IV V"],
     ("orchestral", "minor"): ["i iv V i", "i bVI bIII bVII", "i bVI iv V", "i v bVI V"],
     ("rock", "major"): ["I IV I V", "I bVII IV I", "I I IV V"],
     ("rock", "minor"): ["i i bVI bVII", "i bVI bVII i", "i iv i bVII"],
