@@ -74,20 +74,34 @@ def _density(plan: MusicPlan) -> int:
 
 
 class Timing:
-    """Beats to seconds, with swing on the off-beat eighths."""
+    """Beats to seconds, with swing on the off-beat eighths and, for rubato, a breathing pulse.
 
-    def __init__(self, plan: MusicPlan) -> None:
+    Rubato is a smooth flex of the tempo over each phrase (broader at its ends, pressing on
+    in its middle), not random jitter: the pulse stays one pulse a listener can follow. The
+    flex returns to the grid at every phrase boundary and at the clip's end, so the loop
+    length and the bar lines the mixer cuts on do not move.
+    """
+
+    FLEX = 0.02  # the tempo swings this fraction either side of the plan's tempo
+
+    def __init__(self, plan: MusicPlan, bars: int = 4) -> None:
         self.beat = 60.0 / plan.tempo
         self.meter = plan.meter
         self.bar = self.beat * plan.meter
         self.swing = {"swing": 2 / 3}.get(plan.feel, 0.58 if plan.style == "lofi" else 0.5)
+        self.flex = self.FLEX if plan.feel == "rubato" else 0.0
+        phrases = max(1, round(bars / 4))
+        self.period = bars * plan.meter / phrases  # beats per phrase; divides the clip
 
     def at(self, bar: int, beat: float) -> float:
         whole = float(np.floor(beat + 1e-9))
         frac = beat - whole
         if abs(frac - 0.5) < 1e-6:
             frac = self.swing
-        return (bar * self.meter + whole + frac) * self.beat
+        pos = bar * self.meter + whole + frac
+        if self.flex:  # d(time)/d(beat) = 1 + flex * cos(2 pi pos / period)
+            pos += self.flex * self.period / (2 * np.pi) * np.sin(2 * np.pi * pos / self.period)
+        return pos * self.beat
 
 
 def _melody(
@@ -151,9 +165,9 @@ def compose(plan: MusicPlan, bars: int, seed: int, harmony_seed: int) -> Score:
     for i in range(7, bars, 8):  # every 8-bar period closes on the tonic
         chords[i] = prog[0]
     tracks = arrange(plan)
-    t = Timing(plan)
+    t = Timing(plan, bars)
     base_vel = 38 + 64 * plan.energy
-    humanise = 0.012 if plan.feel == "rubato" else 0.005
+    humanise = 0.005
     notes: list[Note] = []
 
     def add(track: int, bar: int, beat: float, beats: float, pitch: int, vel: float) -> None:

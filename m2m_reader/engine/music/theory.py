@@ -97,7 +97,7 @@ def parse_roman(token: str, tonic: int) -> Chord:
 PROGRESSIONS: dict[tuple[str, str], list[str]] = {
     ("pop", "major"): ["I V vi IV", "I vi IV V", "I IV vi V", "I iii IV V", "I IV I V"],
     ("pop", "minor"): ["i bVI bIII bVII", "i iv v i", "i bVI iv V", "i bVII bVI V", "i iv bVII i"],
-    ("jazz", "major"): ["Imaj7 vi7 ii7 V7", "Imaj7 IVmaj7 ii7 V7", "I6 ii7 V7 I6"],
+    ("jazz", "major"): ["Imaj7 vi7 ii7 V7", "Imaj7 IVmaj7 ii7 V7", "I6 vi7 ii7 V7"],
     ("jazz", "minor"): [
         "i7 iv7 iiø7 V7",
         "i7 bVImaj7 iiø7 V7",
