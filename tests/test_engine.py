@@ -232,3 +232,21 @@ def test_openai_text_in_offline_mode_falls_back_with_a_message(events):
         assert "offline" in fallback.message
     finally:
         engine.close()
+
+
+def test_opening_another_book_drops_the_first_books_work():
+    music = FakeMusic(delay=0.05)
+    engine = make_engine(music)
+    try:
+        engine.open(long_book(40))
+        assert wait_for(lambda: len(music.calls) >= 2)
+        book = three_scene_book()
+        engine.open(book)
+        assert engine.prepare_all() == 12
+        assert engine.wait_idle(10)
+        want = analyze(three_scene_book())
+        captions = [p.caption for s in want.scenes for p in s.pages]
+        assert [engine.page_info(p).result.caption for p in range(12)] == captions
+        assert engine.analysis().title == book.title
+    finally:
+        engine.close()

@@ -17,6 +17,7 @@ the analysis records and cues really computed). It reports what happens through
 from __future__ import annotations
 
 import ctypes
+import itertools
 import logging
 import threading
 import time
@@ -165,7 +166,10 @@ class Engine:
         self._cue_keys: dict[int, str] = {}
         self._ready: set[int] = set()  # pages whose cue is in the store
         self._cues: OrderedDict[int, Cue] = OrderedDict()
-        self._gen: dict[int, int] = {}  # bumped when a page's inputs change
+        # A page's generation changes when its inputs do (and with every book opened),
+        # so that results of stale work are dropped.
+        self._base = next(_GENERATIONS)
+        self._gen: dict[int, int] = {}
         self._requeue = False  # a generation was interrupted: schedule again
         self._delivered = 0  # cues handed over, for the periodic memory release
 
@@ -228,7 +232,8 @@ class Engine:
         if self.mixer is not None:
             self.mixer.turn(self._cursor, "jump")
         self._analysis_pool.submit("scenes:final", self._final_scenes, (AHEAD, 10_000),
-                                   on_done=self._final_scenes_done, on_error=self._error)  # fmt: skip
+                                   on_done=lambda r, a=self.analyzer: self._final_scenes_done(r) if a is self.analyzer else None,
+                                   on_error=self._error)  # fmt: skip
         self._schedule()
 
     def attach_mixer(self, mixer: Any) -> None:
@@ -316,14 +321,14 @@ class Engine:
             if info is None or k is None:
                 self._submit_page(p, self._rank(p, window))
             elif not self._music_pool.has(f"cue:{p}"):
-                gen = self._gen.get(p, 0)
+                gen = self._gen.get(p, self._base)
                 self._analysis_pool.submit(
                     f"find:{p}", lambda tok, i=info, k=k, g=gen: self._find_cue(i, k, g),
                     self._rank(p, window), page=p, on_error=self._error,
                 )  # fmt: skip
 
     def _submit_page(self, page: int, priority: Priority) -> None:
-        gen = self._gen.get(page, 0)
+        gen = self._gen.get(page, self._base)
         self._analysis_pool.submit(
             f"page:{page}", lambda tok: self._analyse_page(page, tok), priority, page=page,
             on_done=lambda info: self._page_done(info, gen), on_error=self._error,
@@ -430,11 +435,11 @@ class Engine:
         return profile
 
     def _page_done(self, info: PageInfo | None, gen: int) -> None:
-        if info is None or self._gen.get(info.page, 0) != gen:
+        if info is None or self._gen.get(info.page, self._base) != gen:
             return
         k = self._cue_key(info)  # may wait for the music backend to start
         with self._lock:
-            if self._gen.get(info.page, 0) != gen:
+            if self._gen.get(info.page, self._base) != gen:
                 return
             self._pages[info.page] = info
             self._cue_keys[info.page] = k
@@ -527,7 +532,7 @@ class Engine:
     def _cue_done(self, cue: Cue, gen: int, cached: bool = False, final: bool = True) -> None:
         """A page's cue is here; `final=False` for a quick first cue (the page's
         music is not yet complete)."""
-        if self._gen.get(cue.page, 0) != gen:
+        if self._gen.get(cue.page, self._base) != gen:
             return
         near = abs(cue.page - self._cursor) <= len(self._window()) + 1
         if not final and cue.page in self._ready:
@@ -536,7 +541,7 @@ class Engine:
             # The mixer first: once `cue(page)` answers, the music is on its way to it.
             self.mixer.set_cue(cue.page, cue)
         with self._lock:
-            if self._gen.get(cue.page, 0) != gen:
+            if self._gen.get(cue.page, self._base) != gen:
                 return
             if final:
                 self._ready.add(cue.page)
@@ -615,7 +620,7 @@ class Engine:
     def _invalidate(self, page: int) -> None:
         """Forget what the engine holds for `page` (the mixer keeps playing the old cue
         until the new one arrives)."""
-        self._gen[page] = self._gen.get(page, 0) + 1
+        self._gen[page] = next(_GENERATIONS)
         self._pages.pop(page, None)
         self._cue_keys.pop(page, None)
         self._ready.discard(page)
@@ -762,6 +767,7 @@ def release_memory() -> None:
 
 
 _LIBC: Any = None
+_GENERATIONS = itertools.count(1)
 
 
 def _range_by_page(scenes: ScenesResult, n: int) -> dict[int, tuple[int, int]]:
