@@ -37,9 +37,8 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "text": ("builtin", "openai"),
     "emotions": ("builtin", "clip"),
     "music": ("composer", "musicgen"),
-    "musicgen_model": ("small", "medium", "large"),
     "default_direction": ("rtl", "ltr"),
-    "reader_layout": ("single", "double", "scroll"),
+    "reader_layout": ("auto", "single", "double", "scroll"),
     "reader_fit": ("page", "width", "height", "none"),
 }
 
@@ -161,6 +160,10 @@ def _check(name: str, value: Any) -> Any:
         ) from None
     if name in CHOICES and value not in CHOICES[name]:
         raise SettingsError(f"setting {name} must be one of {', '.join(CHOICES[name])}")
+    if name == "musicgen_model" and not value.strip():
+        # small/medium/large/melody, a Hugging Face id (owner/name) or a local folder:
+        # the model loader says which it cannot find, so no fixed list here.
+        raise SettingsError("setting musicgen_model cannot be empty")
     if name == "volume" and not 0.0 <= value <= 1.0:
         raise SettingsError("setting volume must be between 0 and 1")
     if name in ("crossfade_s", "cache_limit_mb") and value < 0:
