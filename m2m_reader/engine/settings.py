@@ -76,6 +76,7 @@ class Settings:
     reader_layout: str = "single"
     reader_fit: str = "page"
     reader_zoom: float = 1.0
+    reader_cover_offset: bool = True  # double layout: the first page alone
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_subscribers", [])
