@@ -2,11 +2,10 @@
 
 Given a book and the reader's cursor, the engine runs the analysis stages and the music
 backend on two worker pools (see `scheduler`): the page under the cursor first, then
-the next pages in reading order up to `LOOKAHEAD_S` seconds of reading, then the rest
-of the book. A jump re-ranks the queues and interrupts work far from the new cursor.
-Scene boundaries come first as a provisional answer over the first pages, so music
-starts before the whole book is analysed; the final answer follows and the pages
-whose scene changed are redone.
+the next pages in reading order, then the rest of the book (see `lookahead`). Scene
+boundaries come first as a provisional answer (see `page_work`); cues come from the
+store or the music backend (see `cues`). `Engine` joins these parts, owns their state
+and is the public face the UI and the commands use.
 
 Everything the engine computes goes through the `Store` (the disk cache by default),
 keyed by content: reopening a book computes nothing that is cached (`stats` counts
@@ -16,63 +15,40 @@ the analysis records and cues really computed). It reports what happens through
 
 from __future__ import annotations
 
-import ctypes
 import itertools
 import logging
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
-
-import numpy as np
 
 from . import events as ev
 from . import offline
 from .analysis.edits import EditStore
 from .analysis.pipeline import Analyzer
 from .analysis.records import Analysis, PageResult, SceneResult, ScenesResult
-from .backend_choice import make_emotions, make_music, make_text, music_settings_key
+from .backend_choice import make_emotions, make_music, make_text
 from .books.model import Book
 from .cancel import CancelToken
+from .cues import CUE_BUCKETS, CUE_VERSION, QUICK_START_S, CueWork
 from .emotions import Profile
-from .errors import BackendUnavailable, Cancelled, M2MError
-from .music.base import Clip, Cue, CueRequest, MusicBackend, MusicPlan
+from .errors import BackendUnavailable, M2MError
+from .lookahead import LOOKAHEAD_S, RAM_CUES, Lookahead
+from .memory import release_memory, tune_malloc
+from .music.base import Cue, MusicBackend
+from .page_work import PROVISIONAL_PAGES, PageInfo, PageWork
 from .reading_speed import ReadingSpeed
-from .scheduler import AHEAD, IDLE, NOW, Job, Pool, Priority
+from .scheduler import AHEAD, Job, Pool
 from .settings import Settings
-from .store import Store, key
+from .store import Store
 
 log = logging.getLogger(__name__)
 
-LOOKAHEAD_S = 90.0  # seconds of reading the engine keeps ready ahead of the cursor
-PROVISIONAL_PAGES = 8  # provisional scene boundaries cover pages in steps of this many
-# Cue lengths in seconds: a page's reading time rounded up to one of these, so cache
-# keys stay stable as the reading speed drifts. A reader who lingers longer hears the
-# cue loop on its bar lines; longer cues would only delay the first music.
-CUE_BUCKETS = (6, 8, 12, 16)
-QUICK_START_S = 8.0  # the first cue of a session, when nothing plays yet
 WORKER_NICE = 5
-RAM_CUES = 10  # cues kept in memory around the cursor (6 MB each); the rest are in the store
-CUE_VERSION = 1
 
 EventSink = Callable[[ev.Event], None]
-
-
-@dataclass
-class PageInfo:
-    """What the music for one page is made from."""
-
-    page: int
-    scene: int
-    first: int
-    last: int
-    directive: str
-    result: PageResult
-    joins: str
-    seed: int
-    seconds: float = 16.0  # the cue's length
 
 
 @dataclass
@@ -83,7 +59,7 @@ class EngineStats:
     fallbacks: list[str] = field(default_factory=list)
 
 
-class Engine:
+class Engine(Lookahead, PageWork, CueWork):
     """The headless engine. See the module docstring.
 
     Args:
@@ -249,314 +225,6 @@ class Engine:
     @property
     def cursor(self) -> int:
         return self._cursor
-
-    def set_cursor(self, page: int, kind: str = "turn") -> None:
-        """The reader moved to `page`: by a page turn ("turn") or elsewhere ("jump")."""
-        book = self.book
-        if book is None:
-            return
-        page = max(0, min(page, len(book) - 1))
-        now = time.monotonic()
-        with self._lock:
-            old, self._cursor = self._cursor, page
-            spent, self._turned_at = now - self._turned_at, now
-        if kind == "turn" and abs(page - old) == 1:
-            self.speed.learn(book.pages[old], spent)
-        if self.mixer is not None:
-            self.mixer.turn(page, "jump" if kind == "jump" else "turn")
-        info = self._pages.get(page)
-        self._emit(ev.Playing(page, info.scene if info else -1))
-        self._schedule()
-        if kind == "jump" or page not in self._cues:
-            # Work far from the reader must not hold up the page they are on.
-            self._preempt_music((AHEAD, 0))
-
-    def _window(self) -> range:
-        """Pages ahead of the cursor within `LOOKAHEAD_S` seconds of reading (at least 2)."""
-        book, c = self.book, self._cursor
-        assert book is not None
-        total, end = 0.0, c + 1
-        while end < len(book) and (total < LOOKAHEAD_S or end - c <= 2):
-            total += self.speed.seconds(book.pages[end])
-            end += 1
-        return range(c + 1, end)
-
-    def _rank(self, page: int, window: range | None = None) -> Priority:
-        c = self._cursor
-        window = window or self._window()
-        if page == c:
-            return (NOW, 0)
-        if page in window:
-            return (AHEAD, page - c)
-        if page == c - 1:
-            return (AHEAD, len(window) + 1)
-        n = len(self.book or ())
-        return (IDLE, page - c if page > c else n + c - page)
-
-    def _schedule(self) -> None:
-        """Queue what is missing, best first, and re-rank what is queued."""
-        book = self.book
-        if book is None or self._closed:
-            return
-        window = self._window()
-        keep = set(window) | {self._cursor, self._cursor - 1}
-        with self._lock:
-            # Cues far from the cursor leave memory; the store keeps them.
-            for p in [p for p in self._cues if p not in keep]:
-                if len(self._cues) <= RAM_CUES:
-                    break
-                del self._cues[p]
-                if self.mixer is not None:
-                    self.mixer.forget(p)
-            todo = [
-                p
-                for p in range(len(book))
-                if p not in self._ready or (p in keep and p not in self._cues)
-            ]
-        rank = lambda j: self._rank(j.page, window) if j.page is not None else j.priority  # noqa: E731
-        self._analysis_pool.reprioritise(rank)
-        self._music_pool.reprioritise(rank)
-        for p in sorted(todo, key=lambda p: self._rank(p, window)):
-            info, k = self._pages.get(p), self._cue_keys.get(p)
-            if info is None or k is None:
-                self._submit_page(p, self._rank(p, window))
-            elif not self._music_pool.has(f"cue:{p}"):
-                gen = self._gen.get(p, self._base)
-                self._analysis_pool.submit(
-                    f"find:{p}", lambda tok, i=info, k=k, g=gen: self._find_cue(i, k, g),
-                    self._rank(p, window), page=p, on_error=self._error,
-                )  # fmt: skip
-
-    def _submit_page(self, page: int, priority: Priority) -> None:
-        gen = self._gen.get(page, self._base)
-        self._analysis_pool.submit(
-            f"page:{page}", lambda tok: self._analyse_page(page, tok), priority, page=page,
-            on_done=lambda info: self._page_done(info, gen), on_error=self._error,
-        )  # fmt: skip
-
-    # -- analysis ---------------------------------------------------------------------
-
-    def _scenes_for(self, page: int, cancel: CancelToken) -> ScenesResult:
-        """The best scene boundaries covering `page`: final, else provisional."""
-        with self._scenes_lock:  # one provisional answer at a time, shared by all pages
-            with self._lock:
-                scenes, upto = self._scenes, self._scenes_upto
-            if scenes is not None and (upto is None or page < upto):
-                return scenes
-            assert self.analyzer is not None and self.book is not None
-            if self._rank(page)[0] == IDLE:
-                # Far from the reader there is no hurry: wait for the final answer
-                # rather than make music twice.
-                result = self._final_scenes(cancel)
-                self._final_scenes_done(result)
-                return result
-            want = page + 6  # enough context for the first boundaries; more follows
-            want = min(-(-want // PROVISIONAL_PAGES) * PROVISIONAL_PAGES, len(self.book))
-            result, by, _ = self.analyzer.scenes(upto=want, cancel=cancel)
-            with self._lock:
-                if self._scenes is None or self._scenes_upto is not None:
-                    final = not result.provisional
-                    self._scenes, self._scenes_upto = result, None if final else want
-        self._emit(ev.StageDone("scenes", "", by, provisional=result.provisional))
-        return result
-
-    def _final_scenes(self, cancel: CancelToken) -> ScenesResult:
-        assert self.analyzer is not None
-        result, by, _ = self.analyzer.scenes(cancel=cancel)
-        with self._lock:
-            self.stats.analysis_records = sum(self.analyzer.computed.values())
-        self._emit(ev.StageDone("scenes", "", by))
-        return result
-
-    def _final_scenes_done(self, result: ScenesResult) -> None:
-        book = self.book
-        if book is None:
-            return
-        with self._lock:
-            old = self._scenes
-            self._scenes, self._scenes_upto = result, None
-            n = len(book)
-            old_ranges = {} if old is None else _range_by_page(old, n)
-            new_ranges = _range_by_page(result, n)
-            changed = [
-                p for p, info in self._pages.items() if new_ranges[p] != (info.first, info.last)
-            ]
-            for p in changed:
-                self._invalidate(p)
-        if changed:
-            log.info(
-                "final scenes moved %d pages (of %d from provisional)",
-                len(changed),
-                len(old_ranges),
-            )
-            self._schedule()
-
-    def _ranges(self, scenes: ScenesResult, page: int) -> tuple[int, int, int]:
-        """(scene index, first page, last page) of `page`."""
-        assert self.book is not None
-        n = len(self.book) if self._scenes_upto is None else min(len(self.book), self._scenes_upto)
-        for i, (a, b) in enumerate(scenes.ranges(max(n, page + 1))):
-            if a <= page <= b:
-                return i, a, b
-        raise AssertionError(f"page {page} in no scene")
-
-    def _analyse_page(self, page: int, cancel: CancelToken) -> PageInfo | None:
-        analyzer = self.analyzer
-        assert analyzer is not None and self.book is not None
-        scenes = self._scenes_for(page, cancel)
-        idx, a, b = self._ranges(scenes, page)
-        previous = None
-        if idx > 0:
-            _, pa, pb = self._ranges(scenes, a - 1)
-            previous = self._scene_profile(idx - 1, pa, pb, cancel)
-        scene = analyzer.scene_input(idx, a, b, previous, cancel)
-        directive, by, _ = analyzer.directive(scene, cancel)
-        result = analyzer.page_result(page, scene, directive, cancel)
-        result.backends["directive"] = by
-        with self._lock:
-            self._scene_emotions[(a, b)] = scene.emotions
-            self.stats.analysis_records = sum(analyzer.computed.values())
-        joins = "continue" if page > a else "change"
-        seed = int(key(self.book.fingerprint, "music", a)[:8], 16)
-        return PageInfo(page, idx, a, b, directive, result, joins, seed, self._seconds(page))
-
-    def _scene_profile(self, idx: int, a: int, b: int, cancel: CancelToken) -> Profile:
-        with self._lock:
-            if (a, b) in self._scene_emotions:
-                return self._scene_emotions[(a, b)]
-        prev = None
-        if idx > 0 and self._scenes is not None:
-            _, pa, pb = self._ranges(self._scenes, a - 1)
-            prev = self._scene_profile(idx - 1, pa, pb, cancel)
-        assert self.analyzer is not None
-        profile = self.analyzer.scene_input(idx, a, b, prev, cancel).emotions
-        with self._lock:
-            self._scene_emotions[(a, b)] = profile
-        return profile
-
-    def _page_done(self, info: PageInfo | None, gen: int) -> None:
-        if info is None or self._gen.get(info.page, self._base) != gen:
-            return
-        k = self._cue_key(info)  # may wait for the music backend to start
-        with self._lock:
-            if self._gen.get(info.page, self._base) != gen:
-                return
-            self._pages[info.page] = info
-            self._cue_keys[info.page] = k
-        by = info.result.backends.get("caption", "")
-        self._emit(ev.StageDone("caption", k, by, page=info.page, scene=info.scene))
-        self._find_cue(info, k, gen)
-
-    def _find_cue(self, info: PageInfo, k: str, gen: int) -> None:
-        """On a worker: the cue from the store, else a music job for it."""
-        cue = self._load_cue(info, k)  # a cached cue never waits behind a generation
-        if cue is not None:
-            self._cue_done(cue, gen, cached=True)
-            return
-        rank = self._rank(info.page)
-        if rank[0] != IDLE:
-            self._preempt_music(rank)
-        if rank[0] == NOW and not self._cues and info.seconds > QUICK_START_S:
-            # Nothing plays yet: a short cue first, so the music starts sooner; the
-            # full one follows after the pages ahead.
-            quick = replace(info, seconds=QUICK_START_S)
-            qk = self._cue_key(quick)
-            self._music_pool.submit(
-                f"quick:{info.page}", lambda tok: self._make_cue(quick, qk, tok), rank, page=info.page,
-                on_done=lambda c: self._cue_done(c, gen, final=False), on_error=self._error,
-            )  # fmt: skip
-            rank = (AHEAD, len(self._window()) + 1)
-        self._music_pool.submit(
-            f"cue:{info.page}", lambda tok: self._make_cue(info, k, tok), rank,
-            page=info.page, on_done=lambda c: self._cue_done(c, gen), on_error=self._error,
-        )  # fmt: skip
-
-    # -- music ------------------------------------------------------------------------
-
-    def _preempt_music(self, rank: Priority) -> None:
-        """Interrupt a generation less urgent than `rank`'s class (it is redone later):
-        the page under the cursor first, then the pages ahead, then the rest."""
-        window = self._window()
-
-        def less_urgent(j: Job) -> bool:
-            return (
-                j.state == "running"
-                and j.page is not None
-                and self._rank(j.page, window)[0] > rank[0]
-            )
-
-        if self._music_pool.cancel_where(less_urgent, "the reader needs another page first"):
-            self._requeue = True  # the interrupted page goes back in the queue
-
-    def _seconds(self, page: int) -> float:
-        assert self.book is not None
-        want = self.speed.seconds(self.book.pages[page])
-        return float(next((b for b in CUE_BUCKETS if b >= want), CUE_BUCKETS[-1]))
-
-    def _cue_key(self, info: PageInfo) -> str:
-        settings_key = music_settings_key(self.music)
-        return key("cue", CUE_VERSION, self.music.name, settings_key, info.result.caption,
-                   info.directive, info.scene, info.joins, info.seconds, info.seed)  # fmt: skip
-
-    def _load_cue(self, info: PageInfo, k: str) -> Cue | None:
-        hit = self.store.get_audio(k)
-        if hit is None:
-            return None
-        audio, rate, meta = hit
-        try:
-            return _cue_from(info, audio, rate, meta)
-        except (KeyError, TypeError, ValueError):
-            return None
-
-    def _make_cue(self, info: PageInfo, k: str, cancel: CancelToken) -> Cue:
-        cached = self._load_cue(info, k)
-        if cached is not None:
-            return cached
-        previous = self._cues.get(info.page - 1) if info.joins == "continue" else None
-        request = CueRequest(
-            page=info.page, scene=info.scene, caption=info.result.caption, directive=info.directive,
-            seconds=info.seconds, joins=info.joins, seed=info.seed, previous=previous,  # type: ignore[arg-type]
-        )  # fmt: skip
-        try:
-            cue = self.music.make_cue(request, cancel)
-        except (Cancelled, BackendUnavailable):
-            raise
-        except M2MError as exc:
-            raise BackendUnavailable(str(exc)) from exc
-        with self._lock:
-            self.stats.music_jobs += 1
-        cancel.check()
-        self.store.put_audio(k, cue.clip.audio, cue.clip.sample_rate, _cue_meta(cue))
-        return cue
-
-    def _cue_done(self, cue: Cue, gen: int, cached: bool = False, final: bool = True) -> None:
-        """A page's cue is here; `final=False` for a quick first cue (the page's
-        music is not yet complete)."""
-        if self._gen.get(cue.page, self._base) != gen:
-            return
-        near = abs(cue.page - self._cursor) <= len(self._window()) + 1
-        if not final and cue.page in self._ready:
-            return  # the full cue came first
-        if near and self.mixer is not None:
-            # The mixer first: once `cue(page)` answers, the music is on its way to it.
-            self.mixer.set_cue(cue.page, cue)
-        with self._lock:
-            if self._gen.get(cue.page, self._base) != gen:
-                return
-            if final:
-                self._ready.add(cue.page)
-            if near:
-                self._cues[cue.page] = cue
-            if cached:
-                self.stats.cues_from_cache += 1
-        self._emit(ev.CueReady(cue.page, cue.backend, cached))
-        self._delivered += 1
-        if self._delivered % 8 == 0:
-            release_memory()
-        if self._requeue:
-            self._requeue = False
-            self._schedule()
-        self._emit(ev.Progress(len(self._ready), len(self.book or ()), "soundtrack"))
 
     # -- what the UI reads ------------------------------------------------------------
 
@@ -738,59 +406,9 @@ class Engine:
         self._emit(ev.EngineError(message))
 
 
-def _libc() -> Any:
-    global _LIBC
-    if _LIBC is None:
-        try:
-            _LIBC = ctypes.CDLL("libc.so.6")
-            _LIBC.malloc_trim  # noqa: B018 - glibc only
-        except (OSError, AttributeError):
-            _LIBC = False
-    return _LIBC
-
-
-def tune_malloc() -> None:
-    """glibc: serve large blocks (cues are megabytes) by mmap, always, so that freeing
-    one gives the memory back; by default the threshold grows after the first frees
-    and long sessions keep freed cues in the heap. Few arenas for the worker threads."""
-    libc = _libc()
-    if libc:
-        libc.mallopt(-3, 1 << 20)  # M_MMAP_THRESHOLD: 1 MB, fixed
-        libc.mallopt(-8, 2)  # M_ARENA_MAX
-
-
-def release_memory() -> None:
-    """Hand freed heap back to the system (glibc only)."""
-    libc = _libc()
-    if libc:
-        libc.malloc_trim(0)
-
-
-_LIBC: Any = None
 _GENERATIONS = itertools.count(1)
 
-
-def _range_by_page(scenes: ScenesResult, n: int) -> dict[int, tuple[int, int]]:
-    out = {}
-    for a, b in scenes.ranges(n):
-        for p in range(a, b + 1):
-            out[p] = (a, b)
-    return out
-
-
-def _cue_meta(cue: Cue) -> dict[str, Any]:
-    c = cue.clip
-    return {"loop_start": c.loop_start, "loop_end": c.loop_end, "bar_samples": c.bar_samples,
-            "plan": cue.plan.to_dict(), "joins": cue.joins, "backend": cue.backend,
-            "warnings": list(cue.warnings)}  # fmt: skip
-
-
-def _cue_from(info: PageInfo, audio: np.ndarray, rate: int, meta: dict[str, Any]) -> Cue:
-    clip = Clip(audio=audio, sample_rate=rate, loop_start=int(meta["loop_start"]),
-                loop_end=int(meta["loop_end"]), bar_samples=int(meta.get("bar_samples", 0)))  # fmt: skip
-    return Cue(page=info.page, scene=info.scene, clip=clip, plan=MusicPlan.from_dict(meta.get("plan", {})),
-               joins=meta.get("joins", info.joins), backend=str(meta.get("backend", "")),
-               warnings=list(meta.get("warnings", [])))  # fmt: skip
-
-
-__all__ = ["Engine", "EngineStats", "PageInfo", "Job"]
+__all__ = [
+    "CUE_BUCKETS", "CUE_VERSION", "LOOKAHEAD_S", "PROVISIONAL_PAGES", "QUICK_START_S",
+    "RAM_CUES", "Engine", "EngineStats", "Job", "PageInfo", "release_memory", "tune_malloc",
+]  # fmt: skip

@@ -1,0 +1,150 @@
+"""Cues: found in the store, else made by the music backend, then handed to the mixer.
+
+A cue's length is the page's reading time rounded up to one of `CUE_BUCKETS`, so cache
+keys stay stable as the reading speed drifts. When nothing plays yet, a short cue
+comes first so the music starts sooner. `CueWork` is a part of `Engine` (it uses the
+engine's state, see `Engine._reset`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from . import events as ev
+from .backend_choice import music_settings_key
+from .cancel import CancelToken
+from .errors import BackendUnavailable, Cancelled, M2MError
+from .memory import release_memory
+from .music.base import Clip, Cue, CueRequest, MusicPlan
+from .page_work import PageInfo
+from .scheduler import AHEAD, IDLE, NOW
+from .store import key
+
+# Cue lengths in seconds. A reader who lingers longer hears the cue loop on its bar
+# lines; longer cues would only delay the first music.
+CUE_BUCKETS = (6, 8, 12, 16)
+QUICK_START_S = 8.0  # the first cue of a session, when nothing plays yet
+CUE_VERSION = 1
+
+
+class CueWork:
+    """Cues for pages (a part of `Engine`)."""
+
+    book: Any
+    store: Any
+    stats: Any
+    mixer: Any
+    _lock: Any
+    _cues: Any
+
+    def _find_cue(self, info: PageInfo, k: str, gen: int) -> None:
+        """On a worker: the cue from the store, else a music job for it."""
+        cue = self._load_cue(info, k)  # a cached cue never waits behind a generation
+        if cue is not None:
+            self._cue_done(cue, gen, cached=True)
+            return
+        rank = self._rank(info.page)
+        if rank[0] != IDLE:
+            self._preempt_music(rank)
+        if rank[0] == NOW and not self._cues and info.seconds > QUICK_START_S:
+            # Nothing plays yet: a short cue first, so the music starts sooner; the
+            # full one follows after the pages ahead.
+            quick = replace(info, seconds=QUICK_START_S)
+            qk = self._cue_key(quick)
+            self._music_pool.submit(
+                f"quick:{info.page}", lambda tok: self._make_cue(quick, qk, tok), rank, page=info.page,
+                on_done=lambda c: self._cue_done(c, gen, final=False), on_error=self._error,
+            )  # fmt: skip
+            rank = (AHEAD, len(self._window()) + 1)
+        self._music_pool.submit(
+            f"cue:{info.page}", lambda tok: self._make_cue(info, k, tok), rank,
+            page=info.page, on_done=lambda c: self._cue_done(c, gen), on_error=self._error,
+        )  # fmt: skip
+
+    def _seconds(self, page: int) -> float:
+        assert self.book is not None
+        want = self.speed.seconds(self.book.pages[page])
+        return float(next((b for b in CUE_BUCKETS if b >= want), CUE_BUCKETS[-1]))
+
+    def _cue_key(self, info: PageInfo) -> str:
+        settings_key = music_settings_key(self.music)
+        return key("cue", CUE_VERSION, self.music.name, settings_key, info.result.caption,
+                   info.directive, info.scene, info.joins, info.seconds, info.seed)  # fmt: skip
+
+    def _load_cue(self, info: PageInfo, k: str) -> Cue | None:
+        hit = self.store.get_audio(k)
+        if hit is None:
+            return None
+        audio, rate, meta = hit
+        try:
+            return _cue_from(info, audio, rate, meta)
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def _make_cue(self, info: PageInfo, k: str, cancel: CancelToken) -> Cue:
+        cached = self._load_cue(info, k)
+        if cached is not None:
+            return cached
+        previous = self._cues.get(info.page - 1) if info.joins == "continue" else None
+        request = CueRequest(
+            page=info.page, scene=info.scene, caption=info.result.caption, directive=info.directive,
+            seconds=info.seconds, joins=info.joins, seed=info.seed, previous=previous,  # type: ignore[arg-type]
+        )  # fmt: skip
+        try:
+            cue = self.music.make_cue(request, cancel)
+        except (Cancelled, BackendUnavailable):
+            raise
+        except M2MError as exc:
+            raise BackendUnavailable(str(exc)) from exc
+        with self._lock:
+            self.stats.music_jobs += 1
+        cancel.check()
+        self.store.put_audio(k, cue.clip.audio, cue.clip.sample_rate, _cue_meta(cue))
+        return cue
+
+    def _cue_done(self, cue: Cue, gen: int, cached: bool = False, final: bool = True) -> None:
+        """A page's cue is here; `final=False` for a quick first cue (the page's
+        music is not yet complete)."""
+        if self._gen.get(cue.page, self._base) != gen:
+            return
+        near = abs(cue.page - self._cursor) <= len(self._window()) + 1
+        if not final and cue.page in self._ready:
+            return  # the full cue came first
+        if near and self.mixer is not None:
+            # The mixer first: once `cue(page)` answers, the music is on its way to it.
+            self.mixer.set_cue(cue.page, cue)
+        with self._lock:
+            if self._gen.get(cue.page, self._base) != gen:
+                return
+            if final:
+                self._ready.add(cue.page)
+            if near:
+                self._cues[cue.page] = cue
+            if cached:
+                self.stats.cues_from_cache += 1
+        self._emit(ev.CueReady(cue.page, cue.backend, cached))
+        self._delivered += 1
+        if self._delivered % 8 == 0:
+            release_memory()
+        if self._requeue:
+            self._requeue = False
+            self._schedule()
+        self._emit(ev.Progress(len(self._ready), len(self.book or ()), "soundtrack"))
+
+
+def _cue_meta(cue: Cue) -> dict[str, Any]:
+    c = cue.clip
+    return {"loop_start": c.loop_start, "loop_end": c.loop_end, "bar_samples": c.bar_samples,
+            "plan": cue.plan.to_dict(), "joins": cue.joins, "backend": cue.backend,
+            "warnings": list(cue.warnings)}  # fmt: skip
+
+
+def _cue_from(info: PageInfo, audio: np.ndarray, rate: int, meta: dict[str, Any]) -> Cue:
+    clip = Clip(audio=audio, sample_rate=rate, loop_start=int(meta["loop_start"]),
+                loop_end=int(meta["loop_end"]), bar_samples=int(meta.get("bar_samples", 0)))  # fmt: skip
+    return Cue(page=info.page, scene=info.scene, clip=clip, plan=MusicPlan.from_dict(meta.get("plan", {})),
+               joins=meta.get("joins", info.joins), backend=str(meta.get("backend", "")),
+               warnings=list(meta.get("warnings", [])))  # fmt: skip
