@@ -13,7 +13,8 @@ from ui_support import ui_dirs  # noqa: F401
 
 from m2m_reader.commands import gui
 from m2m_reader.engine.errors import M2MError
-from m2m_reader.ui.library_source import JsonLibrary
+from m2m_reader.engine.library import Library
+from m2m_reader.ui.library_source import EngineLibrary
 from m2m_reader.ui.library_window import COVER, LibraryWindow
 
 
@@ -25,9 +26,40 @@ def folder_book(root, name, pages=3):
     return folder
 
 
+class PreparingEngine:
+    """An engine double for "prepare for offline": music for every page, step by step."""
+
+    def __init__(self) -> None:
+        self.opened: list[tuple[str, int]] = []
+        self.closed = False
+
+    def open(self, book, page=0) -> None:
+        self.opened.append((book.title, page))
+        self.pages = len(book)
+
+    def prepare_all(self, progress=None, cancel=None) -> int:
+        for done in range(self.pages + 1):
+            if progress is not None:
+                progress(done, self.pages)
+        return self.pages
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def source(tmp_path, engines=None):
+    def make_engine():
+        engine = PreparingEngine()
+        if engines is not None:
+            engines.append(engine)
+        return engine
+
+    return EngineLibrary(Library(tmp_path / "lib.sqlite3"), make_engine=make_engine)
+
+
 @pytest.fixture
 def library(qtbot, tmp_path, ui_dirs):  # noqa: F811
-    win = LibraryWindow(JsonLibrary(tmp_path / "lib"))
+    win = LibraryWindow(source(tmp_path))
     qtbot.addWidget(win)
     win.show()
     return win
@@ -41,7 +73,7 @@ def test_add_shows_a_card_with_cover_and_persists(qtbot, tmp_path, library):
     assert (entry.title, entry.pages) == ("Alpha", 4)
     qtbot.waitUntil(lambda: library.model.item(0).data(COVER) is not None)
     assert not library.empty.isVisible()
-    fresh = LibraryWindow(JsonLibrary(tmp_path / "lib"))
+    fresh = LibraryWindow(source(tmp_path))
     qtbot.addWidget(fresh)
     fresh.reload()
     qtbot.waitUntil(lambda: [e.title for e in fresh.entries()] == ["Alpha"])
@@ -82,7 +114,10 @@ def test_progress_recent_and_remove(qtbot, tmp_path, library):
     library.remove_selected()
     assert sorted(e.title for e in library.entries()) == ["Three", "Two"]
     library.runner.wait()
-    assert sorted(e.title for e in JsonLibrary(tmp_path / "lib").entries()) == ["Three", "Two"]
+    kept = source(tmp_path).entries()
+    assert sorted(e.title for e in kept) == ["Three", "Two"]
+    assert {e.title: e.page for e in kept} == {"Two": 2, "Three": 1}
+    assert [e.title for e in kept][0] == "Three"  # the library's recent order
 
 
 def test_activating_a_card_asks_to_open_it_at_the_saved_page(qtbot, tmp_path, library):
@@ -92,6 +127,44 @@ def test_activating_a_card_asks_to_open_it_at_the_saved_page(qtbot, tmp_path, li
     with qtbot.waitSignal(library.openRequested) as opened:
         library.grid.activated.emit(library.model.index(0, 0))
     assert opened.args[1] == 3 and opened.args[0].endswith("Alpha")
+
+
+def test_listing_shows_progress_and_the_soundtrack_badge(qtbot, tmp_path, library):
+    path = str(folder_book(tmp_path, "Alpha", 4))
+    library.add_paths([path])
+    qtbot.waitUntil(lambda: len(library.entries()) == 1)
+    entry = library.entries()[0]
+    library.record_progress(entry.path, 3)
+    library.record_music(entry.path, 2, 4)  # the reader's engine has music for 2 pages
+    library.runner.wait()
+    fresh = LibraryWindow(source(tmp_path))
+    qtbot.addWidget(fresh)
+    fresh.reload()
+    qtbot.waitUntil(lambda: len(fresh.entries()) == 1)
+    shown = fresh.entries()[0]
+    assert (shown.page, shown.progress, shown.cached) == (3, 1.0, 0.5)
+    assert not shown.offline_ready
+    qtbot.waitUntil(lambda: fresh.model.item(0).data(COVER) is not None)
+    assert not fresh.model.item(0).data(COVER).isNull()
+
+
+def test_prepare_for_offline_shows_progress_and_the_ready_badge(qtbot, tmp_path, ui_dirs):  # noqa: F811
+    engines: list[PreparingEngine] = []
+    win = LibraryWindow(source(tmp_path, engines))
+    qtbot.addWidget(win)
+    win.show()
+    win.add_paths([str(folder_book(tmp_path, "Alpha", 5))])
+    qtbot.waitUntil(lambda: len(win.entries()) == 1)
+    win.grid.setCurrentIndex(win.model.index(0, 0))
+    seen: list[tuple[int, int]] = []
+    win.prepareProgress.connect(lambda _p, done, total: seen.append((done, total)))
+    with qtbot.waitSignal(win.prepareFinished, timeout=10_000):
+        qtbot.mouseClick(win.prepare_button, Qt.MouseButton.LeftButton)
+    assert seen[-1] == (5, 5) and len(seen) == 6
+    assert win.entries()[0].offline_ready
+    assert "ready to read offline" in win.statusBar().currentMessage()
+    assert engines[0].opened == [("Alpha", 0)] and engines[0].closed
+    assert source(tmp_path).entries()[0].offline_ready  # kept in the library
 
 
 def test_gui_command_refuses_a_missing_book(tmp_path):

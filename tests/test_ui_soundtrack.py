@@ -86,18 +86,81 @@ def test_offline_switch_takes_effect_in_the_engine(qtbot, reader):
     assert engine.offline_seen == [True]
 
 
-def test_play_pause_volume_mute_crossfade(qtbot, reader):
-    controls = reader.controls
+def make_reader(qtbot, tmp_path, player):
+    settings = Settings()
+    bridge = EngineBridge(None, settings)
+    bridge.save_settings = False
+    bridge.engine = FakeEngine(settings, bridge.on_event, player=player)
+    win = ReaderWindow(settings, bridge, Prefs(tmp_path / "ui.json"))
+    qtbot.addWidget(win)
+    win.resize(1200, 800)
+    win.show()
+    win.set_book(make_book(12, "ltr"))
+    bridge.wait_idle()
+    return win
+
+
+def test_play_pause_volume_mute_crossfade_reach_the_player(qtbot, tmp_path, ui_dirs):  # noqa: F811
+    reader = make_reader(qtbot, tmp_path, "sound")
+    controls, player = reader.controls, reader.bridge.engine.player
+    qtbot.waitUntil(lambda: controls.play.isChecked())  # the player says it plays
+    assert "Pause" in controls.play.text()
     qtbot.mouseClick(controls.play, Qt.MouseButton.LeftButton)
+    reader.bridge.wait_idle()
+    assert player.paused and not controls.play.isChecked()
     qtbot.mouseClick(controls.play, Qt.MouseButton.LeftButton)
-    controls.volume.setValue(30)
+    for value in (10, 20, 30):  # a drag: the player hears the last value
+        controls.volume.setValue(value)
     qtbot.mouseClick(controls.mute, Qt.MouseButton.LeftButton)
     controls.crossfade.setValue(3.0)
+    qtbot.waitUntil(lambda: player.volume == pytest.approx(0.3))
     reader.bridge.wait_idle()
-    assert [c for c in reader.bridge.engine.names() if c in ("play", "pause")] == ["play", "pause"]
-    assert reader.settings.volume == pytest.approx(0.3)
-    assert reader.settings.muted is True
-    assert reader.settings.crossfade_s == pytest.approx(3.0)
+    names = reader.bridge.engine.names()
+    assert [c for c in names if c in ("play", "pause")] == ["pause", "play"]
+    assert names.count("set_volume") == 1
+    assert player.muted is True and player.crossfade == pytest.approx(3.0)
+    assert not player.paused and controls.play.isChecked()
+    assert not reader.banner.isVisible()
+
+
+def test_no_sound_device_keeps_controls_usable_and_says_music_is_off(qtbot, tmp_path, ui_dirs):  # noqa: F811
+    reader = make_reader(qtbot, tmp_path, "silent")
+    qtbot.waitUntil(lambda: reader.banner.isVisible())
+    assert "Music is off" in reader.banner.text() and "no audio output" in reader.banner.text()
+    assert "off" in reader.panel.now_playing.text()
+    controls = reader.controls
+    qtbot.mouseClick(controls.play, Qt.MouseButton.LeftButton)
+    controls.volume.setValue(55)
+    qtbot.waitUntil(lambda: reader.bridge.engine.player.volume == pytest.approx(0.55))
+    assert controls.play.isEnabled() and controls.play.isChecked()  # the choice is kept
+    qtbot.keyClick(reader, Qt.Key.Key_Right)  # reading goes on
+    assert reader.current_pages() == (1,)
+
+
+def test_the_real_live_player_without_a_device(qtbot, tmp_path, ui_dirs, monkeypatch):  # noqa: F811
+    """The engine's LivePlayer on a device that is not there: a banner, and the volume
+    still reaches the player's settings and mixer."""
+    from m2m_reader.engine.audio.live import LivePlayer
+
+    settings = Settings(audio_device=None)
+    bridge = EngineBridge(None, settings)
+    bridge.save_settings = False
+    engine = FakeEngine(settings, bridge.on_event)
+    engine.attach_mixer = lambda mixer: None
+    engine.player = LivePlayer(engine, settings, device="no such device m2m")
+    assert engine.player.start() is False
+    bridge.engine = engine
+    win = ReaderWindow(settings, bridge, Prefs(tmp_path / "ui.json"))
+    qtbot.addWidget(win)
+    win.show()
+    win.set_book(make_book(6, "ltr"))
+    qtbot.waitUntil(lambda: win.banner.isVisible())
+    assert "Music is off" in win.banner.text()
+    win.controls.volume.setValue(25)
+    qtbot.waitUntil(lambda: settings.volume == pytest.approx(0.25))
+    qtbot.mouseClick(win.controls.play, Qt.MouseButton.LeftButton)  # no stream: no crash
+    bridge.wait_idle()
+    assert not bridge.engine.player.playing
 
 
 def test_mood_timeline_shows_scenes_ready_pages_and_jumps_on_click(qtbot, reader):

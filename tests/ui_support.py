@@ -85,12 +85,56 @@ def make_analysis(n: int, scene_len: int = 4) -> Analysis:
     return Analysis(title="t", n_pages=n, mode="scene", scenes=scenes)
 
 
-class FakeEngine:
-    """The engine's interface with recorded calls; edits change the analysis and emit."""
+class FakeOutput:
+    def __init__(self, sound: bool) -> None:
+        self.stream = object() if sound else None
+        self.device_name = "Test speakers" if sound else ""
 
-    def __init__(self, settings=None, on_event=None) -> None:
+
+class FakePlayer:
+    """The live player's interface (as `LivePlayer`): records calls, keeps its state."""
+
+    def __init__(self, engine: FakeEngine, sound: bool = True) -> None:
+        self.engine = engine
+        self.output = FakeOutput(sound)
+        self.message = "" if sound else "No sound: this computer has no audio output device."
+        self.paused = False
+        self.volume = self.crossfade = None
+        self.muted = False
+
+    @property
+    def playing(self) -> bool:
+        return self.output.stream is not None and not self.paused
+
+    def play(self) -> None:
+        self.engine._record("play")
+        self.paused = False
+
+    def pause(self) -> None:
+        self.engine._record("pause")
+        self.paused = True
+
+    def set_volume(self, volume: float) -> None:
+        self.engine._record("set_volume", volume)
+        self.volume = volume
+
+    def set_muted(self, muted: bool) -> None:
+        self.engine._record("set_muted", muted)
+        self.muted = muted
+
+    def set_crossfade(self, seconds: float) -> None:
+        self.engine._record("set_crossfade", seconds)
+        self.crossfade = seconds
+
+
+class FakeEngine:
+    """The engine's interface with recorded calls; edits change the analysis and emit.
+    `player`: None (no player, as an engine without audio), "sound" or "silent"."""
+
+    def __init__(self, settings=None, on_event=None, player: str | None = None) -> None:
         self.on_event = on_event or (lambda e: None)
         self.calls: list[tuple] = []
+        self.player = FakePlayer(self, player == "sound") if player else None
         self.book: Book | None = None
         self._analysis: Analysis | None = None
         self.offline_seen: list[bool] = []

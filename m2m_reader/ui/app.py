@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
 from ..engine.settings import Settings
@@ -51,7 +51,7 @@ class App(QObject):
         self.runner = Runner(threads=2, parent=self)
         self.bridge = EngineBridge(engine, settings, parent=self)
         self.bridge.error.connect(lambda m: log.warning("%s", m))
-        self.source = source or open_source()
+        self.source = source or open_source(settings)
         self.library = LibraryWindow(self.source, self.runner)
         self.reader = ReaderWindow(settings, self.bridge, self.prefs, self.runner)
         self.library.openRequested.connect(self.open_book)
@@ -61,6 +61,11 @@ class App(QObject):
         self.reader.progressChanged.connect(
             lambda book, page: self.library.record_progress(str(book.path), page)
         )
+        # The live engine's soundtrack progress feeds the card's badge, once a second.
+        self._music_ready: tuple[int, int] | None = None
+        self._music_timer = QTimer(self, singleShot=True, interval=1000)
+        self._music_timer.timeout.connect(self._record_music)
+        self.bridge.progress.connect(self._music_progress)
         if engine is None and start_engine:
             self.runner.run(
                 build_engine, settings, self.bridge,
@@ -91,6 +96,17 @@ class App(QObject):
         book = self.reader.book
         if book is not None and str(Path(book.path).resolve()) == getattr(entry, "path", None):
             self.library.record_progress(entry.path, self.reader.page)  # type: ignore[attr-defined]
+
+    def _music_progress(self, done: int, total: int, what: str) -> None:
+        if what == "soundtrack":
+            self._music_ready = (done, total)
+            if not self._music_timer.isActive():
+                self._music_timer.start()
+
+    def _record_music(self) -> None:
+        book = self.reader.book
+        if book is not None and self._music_ready is not None:
+            self.library.record_music(str(book.path), *self._music_ready)
 
     def shutdown(self) -> None:
         self.bridge.close()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -23,6 +24,33 @@ from ..engine.settings import Settings
 from .tasks import Done, Failed, Runner
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AudioState:
+    """What the live player can do: `sound` False means no device (music is off)."""
+
+    sound: bool
+    playing: bool
+    message: str  # the device name, or why there is no sound
+
+
+# Player controls that are settings too: the player keeps them in the settings.
+PLAYER_SETTINGS = {"set_volume": "volume", "set_muted": "muted", "set_crossfade": "crossfade_s"}
+
+
+def player_state(engine: Any) -> AudioState | None:
+    """Read the engine's player (on a worker: its attributes are plain reads); None
+    while there is no player yet."""
+    player = getattr(engine, "player", None)
+    if player is None:
+        return None
+    output = getattr(player, "output", None)
+    sound = getattr(output, "stream", None) is not None if output is not None else True
+    if not sound:
+        return AudioState(False, False, getattr(player, "message", "") or "No sound device.")
+    device = getattr(output, "device_name", "") if output is not None else ""
+    return AudioState(True, bool(getattr(player, "playing", True)), device)
 
 
 class EngineBridge(QObject):
@@ -44,6 +72,7 @@ class EngineBridge(QObject):
     analysisChanged = Signal(object)  # an Analysis snapshot (or None)
     settingChanged = Signal(str, object)  # name, value (from whichever thread changed it)
     attached = Signal()  # an engine is now behind the bridge
+    audioState = Signal(object)  # an AudioState, after open and after every player call
 
     def __init__(
         self, engine: Any = None, settings: Settings | None = None, parent: QObject | None = None
@@ -123,6 +152,7 @@ class EngineBridge(QObject):
 
     def _opened(self, _result: Any) -> None:
         self.refresh_analysis()
+        self.query_audio()
         ready = getattr(self.engine, "ready_pages", None)
         if callable(ready):
             self.call(ready, on_done=self._got_ready)
@@ -154,7 +184,13 @@ class EngineBridge(QObject):
         def progress(done: int, total: int) -> None:
             self.progress.emit(done, total, "soundtrack")
 
-        self._long.run(self.engine.prepare_all, progress, token, on_error=self.error.emit)
+        engine = self.engine
+
+        def start(_r: Any) -> None:  # after the calls queued before (the book's open)
+            if not token.cancelled:
+                self._long.run(engine.prepare_all, progress, token, on_error=self.error.emit)
+
+        self.call(lambda: None, on_done=start)
 
     def _cancel_prepare(self) -> None:
         if self._prepare_cancel is not None:
@@ -162,15 +198,46 @@ class EngineBridge(QObject):
             self._prepare_cancel = None
 
     def player(self, name: str, *args: Any) -> None:
-        """A player control (play, pause, set_volume, set_muted, set_crossfade)."""
+        """A player control (play, pause, set_volume, set_muted, set_crossfade), run on
+        the worker (starting a stream can take a while); `audioState` follows. Without
+        a player yet, volume, mute and crossfade go to the settings it will start from."""
         if self.engine is None:
+            if name in PLAYER_SETTINGS:
+                self.set_setting(PLAYER_SETTINGS[name], *args)
             return
-        target = getattr(self.engine, "player", None) or self.engine
-        fn = getattr(target, name, None)
-        if fn is None:
-            log.info("the player has no %s()", name)
-            return
-        self.call(fn, *args)
+
+        def done(state: AudioState | None) -> None:
+            if name in PLAYER_SETTINGS:
+                self._save.start()  # the player changed the settings: keep them
+            self._emit_audio(state)
+
+        self.call(self._player_call, self.engine, self.settings, name, args, on_done=done)
+
+    @staticmethod
+    def _player_call(
+        engine: Any, settings: Settings | None, name: str, args: tuple[Any, ...]
+    ) -> AudioState | None:
+        player = getattr(engine, "player", None)
+        if player is None and name == "play" and callable(getattr(engine, "start_audio", None)):
+            engine.start_audio()  # the person wants music before any book started it
+            player = getattr(engine, "player", None)
+        fn = getattr(player, name, None) if player is not None else None
+        if fn is not None:
+            fn(*args)
+        elif name in PLAYER_SETTINGS and settings is not None:
+            setattr(settings, PLAYER_SETTINGS[name], *args)  # the player reads them at start
+        elif callable(getattr(engine, name, None)):
+            getattr(engine, name)(*args)
+        return player_state(engine)
+
+    def query_audio(self) -> None:
+        """Ask the player what it can do; the answer comes as `audioState`."""
+        if self.engine is not None:
+            self.call(player_state, self.engine, on_done=self._emit_audio)
+
+    def _emit_audio(self, state: AudioState | None) -> None:
+        if state is not None:
+            self.audioState.emit(state)
 
     def set_setting(self, name: str, value: Any) -> None:
         """Change a setting on the worker (engine subscribers react there), then save."""

@@ -1,16 +1,19 @@
-"""Music controls for the toolbar: play/pause, mute, volume, crossfade, offline.
+"""Music controls for the soundtrack panel: play/pause, mute, volume, crossfade, offline.
 
-Each control changes a setting through the bridge (off the UI thread, since engine
-subscribers react to settings) and, for play/pause, calls the player directly.
+Play/pause, mute, volume and crossfade go to the engine's live player through the
+bridge (off the UI thread: starting or stopping a stream can take a while); the player
+keeps volume, mute and crossfade in the settings. The offline switch is a setting.
+The play button follows what the player reports (`AudioState`); with no sound device
+the controls stay usable and keep the person's choices for when sound comes back.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDoubleSpinBox, QGridLayout, QLabel, QSlider, QToolButton, QWidget
 
 from ..engine.settings import Settings
-from .bridge import EngineBridge
+from .bridge import AudioState, EngineBridge
 
 
 class PlayerControls(QWidget):
@@ -56,10 +59,17 @@ class PlayerControls(QWidget):
 
         self.play.toggled.connect(self._play)
         self.mute.toggled.connect(self._mute)
-        self.volume.valueChanged.connect(lambda v: bridge.set_setting("volume", v / 100))
-        self.crossfade.valueChanged.connect(lambda v: bridge.set_setting("crossfade_s", float(v)))
+        # A dragged slider sends dozens of values: the player hears the last, 40 ms later.
+        self._volume_timer = QTimer(self, singleShot=True, interval=40)
+        self._volume_timer.timeout.connect(
+            lambda: bridge.player("set_volume", self.volume.value() / 100)
+        )
+        self.volume.valueChanged.connect(lambda _v: self._volume_timer.start())
+        self.crossfade.valueChanged.connect(lambda v: bridge.player("set_crossfade", float(v)))
         self.offline.toggled.connect(lambda on: bridge.set_setting("offline", on))
         bridge.settingChanged.connect(self._setting_changed)
+        bridge.audioState.connect(self.show_state)
+        self.sound: bool | None = None  # unknown until the player answers
 
     def _setting_changed(self, name: str, value: object) -> None:
         """Follow changes made elsewhere (the settings dialog, the engine)."""
@@ -74,13 +84,26 @@ class PlayerControls(QWidget):
             self.volume.setValue(round(value * 100))
             self.volume.blockSignals(False)
 
+    def show_state(self, state: AudioState) -> None:
+        """Follow the player: the play button shows whether music really plays. With no
+        sound the button is left as the person set it."""
+        self.sound = state.sound
+        if state.sound and self.play.isChecked() != state.playing:
+            self.play.blockSignals(True)
+            self.play.setChecked(state.playing)
+            self.play.blockSignals(False)
+        self._show_play()
+
     def _play(self, on: bool) -> None:
-        self.play.setText("❚❚  Pause" if on else "▶  Play")
+        self._show_play()
         self.bridge.player("play" if on else "pause")
+
+    def _show_play(self) -> None:
+        self.play.setText("❚❚  Pause" if self.play.isChecked() else "▶  Play")
 
     def _mute(self, on: bool) -> None:
         self._show_mute()
-        self.bridge.set_setting("muted", on)
+        self.bridge.player("set_muted", on)
 
     def _show_mute(self) -> None:
         self.mute.setText("Unmute" if self.mute.isChecked() else "Mute")

@@ -1,43 +1,48 @@
-"""Where the library window gets its books: the engine's library when there is one.
+"""Where the library window gets its books: the engine's sqlite library.
 
-`LibrarySource` is what the window needs: list, add, remove, record progress. Every
-method may touch disk and is called off the UI thread. `JsonLibrary` is a small
-stand-in kept in the data folder (title, pages, progress, a cover thumbnail) for when
-`m2m_reader.engine.library` is not available; `open_source()` picks one.
+`LibrarySource` is what the window needs: list, add, remove, record progress and the
+soundtrack's readiness, prepare a book for offline reading. `EngineLibrary` adapts
+`m2m_reader.engine.library.Library` to it. Every method may touch disk and is called
+off the UI thread; `prepare` runs on a thread of its own and reports through callbacks
+(which the window turns into signals).
 """
 
 from __future__ import annotations
 
-import json
-import logging
-import threading
-import time
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
-from ..engine import paths
-from ..engine.atomic import write_text
-from ..engine.books import open_book
-
-log = logging.getLogger(__name__)
-COVER_HEIGHT = 360
+from ..engine.cancel import CancelToken
+from ..engine.library import Library, LibraryBook
+from ..engine.settings import Settings
 
 
 @dataclass
 class LibraryEntry:
+    """One card of the grid: a plain copy of a library row, safe to hand across threads."""
+
     path: str
     title: str
     pages: int
     page: int = 0  # where the person left off
     last_read: float = 0.0  # epoch seconds; 0: never opened
     cached: float = 0.0  # share of the soundtrack ready offline, 0..1
-    cover: str = ""  # a PNG thumbnail of the first page
-    fingerprint: str = ""
+    cover: bytes | None = None  # a PNG thumbnail of the first page
+    id: int = 0
 
     @property
     def progress(self) -> float:
         return 0.0 if self.pages <= 1 else min(1.0, self.page / (self.pages - 1))
+
+    @property
+    def offline_ready(self) -> bool:
+        return self.pages > 0 and self.cached >= 0.999
+
+
+Progress = Callable[[int, int], None]
+Finished = Callable[[int | BaseException], None]
 
 
 class LibrarySource(Protocol):
@@ -49,89 +54,98 @@ class LibrarySource(Protocol):
 
     def set_progress(self, path: str, page: int) -> None: ...
 
+    def set_music_pages(self, path: str, pages: int) -> None: ...
 
-def make_cover(book_path: str, out_dir: Path) -> tuple[LibraryEntry, Path]:
-    """Open a book, thumbnail its first page into `out_dir`, and describe it."""
-    with open_book(book_path) as book:
-        cover = out_dir / f"{book.fingerprint}.png"
-        if not cover.exists() and len(book):
-            try:
-                im = book.image(0)
-                if im.width > im.height * 1.2:  # a spread: the cover is its right half
-                    im = im.crop((im.width // 2, 0, im.width, im.height))
-                im.thumbnail((COVER_HEIGHT, COVER_HEIGHT))
-                im.save(cover, "PNG")
-            except Exception as exc:  # noqa: BLE001 - a book without a cover still reads
-                log.info("no cover for %s: %s", book_path, exc)
-        entry = LibraryEntry(
-            path=str(Path(book_path).resolve()),
-            title=book.title,
-            pages=len(book),
-            cover=str(cover) if cover.exists() else "",
-            fingerprint=book.fingerprint,
-        )
-    return entry, cover
+    def prepare(self, path: str, progress: Progress, on_done: Finished) -> CancelToken: ...
 
 
-class JsonLibrary:
-    """The library as a JSON file in the data folder, covers beside it."""
+def entry_of(book: LibraryBook) -> LibraryEntry:
+    return LibraryEntry(
+        path=book.path,
+        title=book.title,
+        pages=book.pages,
+        page=book.page,
+        last_read=book.last_opened,
+        cached=book.cached_fraction,
+        cover=book.cover,
+        id=book.id,
+    )
 
-    def __init__(self, folder: Path | None = None) -> None:
-        self.folder = folder or paths.data_dir()
-        self.file = self.folder / "library-ui.json"
-        self.covers = self.folder / "covers"
-        self._lock = threading.Lock()
 
-    def _read(self) -> dict[str, LibraryEntry]:
-        try:
-            raw = json.loads(self.file.read_text("utf-8"))
-            return {d["path"]: LibraryEntry(**d) for d in raw}
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError, TypeError, KeyError) as exc:
-            log.warning("library file %s is unreadable (%s); starting empty", self.file, exc)
-            return {}
+def _resolved(path: str) -> str:
+    return str(Path(path).expanduser().resolve())
 
-    def _write(self, items: dict[str, LibraryEntry]) -> None:
-        write_text(self.file, json.dumps([asdict(e) for e in items.values()], indent=1))
+
+class EngineLibrary:
+    """The engine's library behind the window's interface.
+
+    Args:
+        library: the library (default: the one in the user data folder).
+        settings: what an engine made for "prepare for offline" uses.
+        make_engine: builds that engine (tests pass a double); it runs on the
+            preparing thread, never on the UI thread.
+    """
+
+    def __init__(
+        self,
+        library: Library | None = None,
+        settings: Settings | None = None,
+        make_engine: Callable[[], Any] | None = None,
+    ) -> None:
+        self._library = library
+        self.settings = settings or Settings()
+        self.make_engine = make_engine or self._engine
+
+    @property
+    def library(self) -> Library:
+        # Opened on first use, which is on a worker: the window never waits for sqlite.
+        if self._library is None:
+            self._library = Library()
+        return self._library
+
+    def _engine(self) -> Any:
+        from ..engine.engine import Engine
+
+        # No sound for a book being prepared, and the composer in a child process so
+        # that its work does not compete with the reader for the interpreter.
+        return Engine(self.settings, audio=False, music_process=True)
+
+    def _id(self, path: str) -> int | None:
+        found = self.library.find(_resolved(path))
+        return found.id if found is not None else None
 
     def entries(self) -> list[LibraryEntry]:
-        with self._lock:
-            return list(self._read().values())
+        return [entry_of(b) for b in self.library.books()]
 
     def add(self, path: str) -> LibraryEntry:
-        self.covers.mkdir(parents=True, exist_ok=True)
-        entry, _ = make_cover(path, self.covers)
-        with self._lock:
-            items = self._read()
-            old = items.get(entry.path)
-            if old is not None:
-                entry.page, entry.last_read, entry.cached = old.page, old.last_read, old.cached
-            items[entry.path] = entry
-            self._write(items)
-        return entry
+        return entry_of(self.library.add(path))
 
     def remove(self, path: str) -> None:
-        with self._lock:
-            items = self._read()
-            items.pop(str(Path(path).resolve()), None)
-            self._write(items)
+        book_id = self._id(path)
+        if book_id is not None:
+            self.library.remove(book_id)
 
     def set_progress(self, path: str, page: int) -> None:
-        with self._lock:
-            items = self._read()
-            entry = items.get(str(Path(path).resolve()))
-            if entry is None:
-                return
-            entry.page, entry.last_read = page, time.time()
-            self._write(items)
+        book_id = self._id(path)
+        if book_id is not None:
+            self.library.set_progress(book_id, page)
+
+    def set_music_pages(self, path: str, pages: int) -> None:
+        """How many pages have music, as the reader's engine reports it."""
+        book_id = self._id(path)
+        if book_id is not None:
+            self.library.set_music_pages(book_id, pages)
+
+    def prepare(self, path: str, progress: Progress, on_done: Finished) -> CancelToken:
+        """Compute the book's whole soundtrack on a thread of its own."""
+        book_id = self._id(path)
+        if book_id is None:
+            from ..engine.library import LibraryError
+
+            raise LibraryError(f"{path} is not in the library.")
+        return self.library.prepare_in_background(book_id, self.make_engine, progress, on_done)
 
 
-def open_source() -> LibrarySource:
-    """The engine's library if it is installed, else the JSON stand-in."""
-    try:
-        from . import engine_library  # an adapter over m2m_reader.engine.library
-
-        return engine_library.EngineLibrary()
-    except ImportError:
-        return JsonLibrary()
+def open_source(settings: Settings | None = None) -> LibrarySource:
+    """The library in the user data folder (opened lazily, off the UI thread)."""
+    return EngineLibrary(settings=settings)

@@ -2,7 +2,9 @@
 
 Books are added by the file or folder dialog or by dropping them on the window, and
 removed from the grid (the files stay). "Recent" shows the books read lately, newest
-first. Listing, adding and cover decoding run off the UI thread through a `Runner`.
+first. "Prepare for offline" computes a book's whole soundtrack in the background; the
+card's badge shows how much is ready and turns green when all of it is. Listing,
+adding, cover decoding and preparing run off the UI thread.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..engine.cancel import CancelToken
 from . import theme
 from .banner import Banner
 from .library_source import LibraryEntry, LibrarySource
@@ -79,7 +82,7 @@ class CoverDelegate(QStyledItemDelegate):
             p.setPen(QColor(theme.MUTED))
             p.drawText(box, Qt.AlignmentFlag.AlignCenter, "No cover")
         if entry.cached > 0:
-            ready = entry.cached >= 0.999
+            ready = entry.offline_ready
             text = "♪ offline" if ready else f"♪ {round(entry.cached * 100)}%"
             badge = QRect(box.right() - 78, box.top() + 6, 72, 20)
             p.setPen(Qt.PenStyle.NoPen)
@@ -115,10 +118,18 @@ class CoverDelegate(QStyledItemDelegate):
         p.restore()
 
 
+def _decode(png: bytes) -> QImage:
+    """A cover thumbnail from PNG bytes (on a worker: QImage is not a widget)."""
+    return QImage.fromData(png, "PNG")
+
+
 class LibraryWindow(QMainWindow):
     openRequested = Signal(str, int)  # path, page to resume at
     settingsRequested = Signal()
     bookAdded = Signal(object)  # LibraryEntry
+    # From the preparing thread; Qt queues them to the UI thread.
+    prepareProgress = Signal(str, int, int)  # path, pages with music, pages
+    prepareFinished = Signal(str, object)  # path, pages with music or the error's sentence
 
     def __init__(
         self, source: LibrarySource, runner: Runner | None = None, parent: QWidget | None = None
@@ -178,10 +189,22 @@ class LibraryWindow(QMainWindow):
         )
         bar.addWidget(spacer)
         for text, slot in (("+  Add book…", self.add_file_dialog), ("+  Add folder…", self.add_folder_dialog),
-                           ("Remove", self.remove_selected), ("⚙  Settings", self.settingsRequested.emit)):  # fmt: skip
+                           ("Remove", self.remove_selected)):  # fmt: skip
             button = QToolButton(text=text)
             button.clicked.connect(slot)
             bar.addWidget(button)
+        self.prepare_button = QToolButton(text="♪  Prepare for offline")
+        self.prepare_button.setToolTip(
+            "Compute the whole soundtrack of the selected books, to read them offline"
+        )
+        self.prepare_button.clicked.connect(self.prepare_selected)
+        bar.addWidget(self.prepare_button)
+        settings_button = QToolButton(text="⚙  Settings")
+        settings_button.clicked.connect(self.settingsRequested.emit)
+        bar.addWidget(settings_button)
+        self.preparing: dict[str, CancelToken | None] = {}  # path -> token (None: starting)
+        self.prepareProgress.connect(self._prepare_progress)
+        self.prepareFinished.connect(self._prepare_finished)
         self.statusBar().showMessage("")
         self._update_empty()
 
@@ -209,7 +232,7 @@ class LibraryWindow(QMainWindow):
         if entry.cover:
             persistent = QPersistentModelIndex(item.index())
             self.runner.run(
-                QImage, entry.cover, on_done=lambda img, i=persistent: self._cover(i, img)
+                _decode, entry.cover, on_done=lambda img, i=persistent: self._cover(i, img)
             )
 
     def _cover(self, index: QPersistentModelIndex, image: QImage) -> None:
@@ -256,6 +279,93 @@ class LibraryWindow(QMainWindow):
             self.model.removeRow(row)
             self.runner.run(self.source.remove, entry.path, on_error=self._error)
         self._update_empty()
+
+    def _update_entry(self, path: str, **changes: object) -> LibraryEntry | None:
+        for row in range(self.model.rowCount()):
+            entry: LibraryEntry = self.model.item(row).data(ENTRY)
+            if entry.path == path:
+                for name, value in changes.items():
+                    setattr(entry, name, value)
+                self.model.item(row).setData(entry, ENTRY)
+                return entry
+        return None
+
+    def record_music(self, path: str, ready: int, total: int) -> None:
+        """The reader's engine has music for `ready` pages of the book at `path`."""
+        resolved = str(Path(path).resolve())
+        entry = self._update_entry(resolved)
+        if entry is None or total <= 0 or ready <= round(entry.cached * total):
+            return  # prepared before: the cache already holds more
+        self._update_entry(resolved, cached=min(1.0, ready / total))
+        self.runner.run(self.source.set_music_pages, resolved, ready, on_error=lambda _m: None)
+
+    # Prepare for offline ----------------------------------------------------------------
+    def selected_entries(self) -> list[LibraryEntry]:
+        rows = sorted({i.row() for i in self.grid.selectedIndexes()})
+        return [self.model.item(r).data(ENTRY) for r in rows]
+
+    def prepare_selected(self) -> None:
+        """Prepare the selected books; pressed again while they prepare, it stops them."""
+        entries = self.selected_entries()
+        if not entries:
+            self.statusBar().showMessage("Select a book to prepare for offline reading.", 4000)
+            return
+        if all(e.path in self.preparing for e in entries):
+            for e in entries:
+                token = self.preparing.pop(e.path, None)
+                if token is not None:
+                    token.cancel("stopped by the person")
+            self.statusBar().showMessage("Stopped preparing.", 4000)
+            return
+        for e in entries:
+            if e.path not in self.preparing and not e.offline_ready:
+                self.prepare(e.path)
+
+    def prepare(self, path: str) -> None:
+        """Compute a book's whole soundtrack in the background, with progress."""
+        self.preparing[path] = None
+
+        def progress(done: int, total: int) -> None:  # the preparing thread
+            self.prepareProgress.emit(path, done, total)
+
+        def finished(result: int | BaseException) -> None:  # the preparing thread
+            message = str(result) if isinstance(result, BaseException) else result
+            self.prepareFinished.emit(path, message)
+
+        def started(token: CancelToken) -> None:
+            if path in self.preparing:
+                self.preparing[path] = token
+            else:
+                token.cancel("stopped by the person")
+
+        self.statusBar().showMessage(f"Preparing {Path(path).name} for offline reading…")
+        self.runner.run(
+            self.source.prepare, path, progress, finished, on_done=started,
+            on_error=lambda m: self.prepareFinished.emit(path, m),
+        )  # fmt: skip
+
+    def _prepare_progress(self, path: str, done: int, total: int) -> None:
+        entry = self._update_entry(path, cached=0.0 if total <= 0 else min(1.0, done / total))
+        if entry is not None:
+            self.statusBar().showMessage(
+                f"Preparing {entry.title}: music for {done} of {total} pages"
+            )
+
+    def _prepare_finished(self, path: str, result: object) -> None:
+        self.preparing.pop(path, None)
+        entry = self._update_entry(path)
+        title = entry.title if entry is not None else Path(path).name
+        if isinstance(result, int):
+            pages = entry.pages if entry is not None else 0
+            self._update_entry(path, cached=min(1.0, result / pages) if pages else 0.0)
+            done = (
+                "ready to read offline"
+                if pages and result >= pages
+                else f"music for {result} pages"
+            )
+            self.statusBar().showMessage(f"{title}: {done}", 8000)
+        else:
+            self._error(f"Preparing {title} failed: {result}")
 
     def record_progress(self, path: str, page: int) -> None:
         """The reader moved: update the card now, the library file in the background."""

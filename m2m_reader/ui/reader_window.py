@@ -41,12 +41,13 @@ from ..engine.books.images import is_double
 from ..engine.books.model import Book
 from ..engine.settings import Settings
 from .banner import Banner
-from .bridge import EngineBridge
+from .bridge import AudioState, EngineBridge
 from .controls import PlayerControls
 from .image_loader import PageImages
 from .layouts import (
     FIT_NAMES,
     FITS,
+    LAYOUTS,
     Fit,
     Layout,
     effective_layout,
@@ -85,8 +86,9 @@ class ReaderWindow(QMainWindow):
         self.book: Book | None = None
         self.page = 0
         self.direction = "ltr"
-        self.layout_mode: Layout = prefs.get("layout", "auto")
-        self.cover_offset: bool = bool(prefs.get("cover_offset", True))
+        layout = settings.reader_layout
+        self.layout_mode: Layout = layout if layout in LAYOUTS else "auto"  # type: ignore[assignment]
+        self.cover_offset: bool = settings.reader_cover_offset
         self._wide: list[bool] = []
         self._groups: list[tuple[int, ...]] = []
         self._cue_backend: dict[int, str] = {}
@@ -160,6 +162,8 @@ class ReaderWindow(QMainWindow):
         if bridge.engine is None:
             self.panel.set_playing("Starting the music engine…")
         bridge.attached.connect(lambda: self.panel.set_playing("Music engine ready."))
+        bridge.audioState.connect(self._audio_state)
+        self._music_off_shown = False
 
     # Building ---------------------------------------------------------------------------
     def _action(
@@ -341,8 +345,7 @@ class ReaderWindow(QMainWindow):
         self.layout_mode = mode
         for act in self.layout_group.actions():
             act.setChecked(act.data() == mode)
-        self.prefs.set("layout", mode)
-        self._save_timer.start()
+        self.bridge.set_setting("reader_layout", mode)
         self._relayout()
         self._show(kind="none")
 
@@ -352,8 +355,7 @@ class ReaderWindow(QMainWindow):
 
     def set_cover_offset(self, on: bool) -> None:
         self.cover_offset = on
-        self.prefs.set("cover_offset", on)
-        self._save_timer.start()
+        self.bridge.set_setting("reader_cover_offset", on)
         self._relayout()
         self._show(kind="none")
 
@@ -481,6 +483,23 @@ class ReaderWindow(QMainWindow):
         by = f" · {backend}" if backend else ""
         where = f"Page {page + 1}" + (f" · scene {scene + 1}" if scene >= 0 else "")
         self.panel.set_playing(f"♪  {where}{by}")
+
+    def _audio_state(self, state: AudioState) -> None:
+        """No sound device: say so once, without stopping anything; reading goes on."""
+        if state.sound:
+            self._music_off_shown = False
+            if not state.playing:
+                self.panel.set_playing("Music paused.")
+            return
+        self.panel.set_playing("Music is off (no sound device).")
+        if not self._music_off_shown:
+            self._music_off_shown = True
+            self.banner.show_message(
+                f"Music is off: {state.message} Reading goes on; the soundtrack is still "
+                "prepared and plays when sound is available.",
+                "warning",
+                15,
+            )
 
     def _progress_later(self, done: int, total: int, what: str) -> None:
         """Progress comes in bursts; show it at most four times a second."""

@@ -47,6 +47,18 @@ def _combo(name: str, value: str) -> QComboBox:
     return box
 
 
+# MusicGen takes a size, a Hugging Face id or a local folder: offer the sizes, allow any.
+MUSICGEN_SIZES = ("small", "medium", "large", "melody")
+
+
+def _model_combo(value: str) -> QComboBox:
+    box = QComboBox(editable=True)
+    box.addItems(list(MUSICGEN_SIZES))
+    box.setCurrentText(value)
+    box.setToolTip("A MusicGen size, a Hugging Face id (owner/name) or a local folder")
+    return box
+
+
 class SettingsDialog(QDialog):
     def __init__(self, settings: Settings, bridge: EngineBridge, parent: QWidget | None = None):
         super().__init__(parent)
@@ -67,7 +79,7 @@ class SettingsDialog(QDialog):
             self.llm_api_key.setPlaceholderText("Not needed for a local server")
         self.emotions = _combo("emotions", s.emotions)
         self.music = _combo("music", s.music)
-        self.musicgen_model = _combo("musicgen_model", s.musicgen_model)
+        self.musicgen_model = _model_combo(s.musicgen_model)
         self.device = QComboBox(editable=True)
         self.device.addItems(["auto", "cpu", "cuda"])
         self.device.setCurrentText(s.device)
@@ -141,7 +153,7 @@ class SettingsDialog(QDialog):
             "llm_model": self.llm_model.text().strip() or "gpt-4o-mini",
             "emotions": self.emotions.currentData(),
             "music": self.music.currentData(),
-            "musicgen_model": self.musicgen_model.currentData(),
+            "musicgen_model": self.musicgen_model.currentText().strip() or "small",
             "device": self.device.currentText().strip() or "auto",
             "soundfont": self.soundfont.text().strip(),
             "cache_limit_mb": self.cache_limit.value(),
