@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 
 import numpy as np
@@ -49,3 +50,21 @@ def test_a_cancelled_cue_raises_cancelled_and_the_next_one_works(composer):
         composer.make_cue(request(1, seconds=600.0), token)
     cue = composer.make_cue(request(2), CancelToken())
     assert cue.page == 2 and cue.clip.seconds >= 8.0
+
+
+def _leftovers() -> set[str]:
+    from m2m_reader.engine.music_process import PREFIX, shm_dir
+
+    return {n for n in os.listdir(shm_dir()) if n.startswith(PREFIX)}
+
+
+def test_samples_come_through_shared_memory_and_leave_no_file_behind(composer):
+    before = _leftovers()
+    cue = composer.make_cue(request(3), CancelToken())
+    assert cue.clip.audio.shape[1] == 2 and np.abs(cue.clip.audio).max() > 0.01
+    cue.clip.audio[0, 0] = 0.0  # the parent's own memory: writable
+    token = CancelToken()
+    threading.Timer(0.02, token.cancel).start()
+    with pytest.raises(Cancelled):
+        composer.make_cue(request(4, seconds=600.0), token)
+    assert _leftovers() <= before

@@ -9,14 +9,16 @@ backend is returned instead. Model packages are imported only when chosen.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from typing import Any
 
 from .errors import BackendUnavailable, M2MError
+from .music_process import ProcessComposer
 from .settings import Settings
 
 log = logging.getLogger(__name__)
+
+__all__ = ["ProcessComposer", "make_composer", "make_emotions", "make_music", "make_text"]
 
 OnFallback = Callable[[str, str, str, str], None]
 
@@ -96,104 +98,7 @@ def make_music(settings: Settings, on_fallback: OnFallback, in_process: bool = T
     return make_composer(settings)
 
 
-class _EventToken:
-    """A cancel token in the child process, fired by the parent through an mp.Event."""
-
-    def __init__(self, event: Any) -> None:
-        self._event = event
-
-    @property
-    def cancelled(self) -> bool:
-        return self._event.is_set()
-
-    def check(self) -> None:
-        if self._event.is_set():
-            from .errors import Cancelled
-
-            raise Cancelled("cancelled by the engine")
-
-
-_child: dict[str, Any] = {}
-
-
-def _child_start(settings: dict[str, Any], event: Any, nice: int) -> None:
-    import contextlib
-    import os
-
-    with contextlib.suppress(OSError, AttributeError):
-        os.nice(nice)
-    _child["backend"] = make_composer(Settings(**settings))
-    _child["token"] = _EventToken(event)
-
-
 def music_settings_key(music: Any) -> str:
     """What of the music backend's settings changes its audio (for cue keys)."""
     key_fn = getattr(music, "settings_key", None)
     return key_fn() if callable(key_fn) else str(getattr(music, "renderer", ""))
-
-
-def _child_info() -> tuple[str, str]:
-    backend = _child["backend"]
-    return backend.name, music_settings_key(backend)
-
-
-def _child_make(request: Any) -> Any:
-    return _child["backend"].make_cue(request, _child["token"])
-
-
-class ProcessComposer:
-    """The composer in a child process, one cue at a time.
-
-    The composer is Python and numpy: on the engine's threads it would hold the GIL
-    that the audio callback needs every 21 ms, and late callbacks are audible. In a
-    process of its own it competes only for the CPU, where it runs a little nicer.
-    Cancelling fires an event the child's cancel token reads.
-    """
-
-    def __init__(self, settings: Settings, nice: int = 5) -> None:
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
-
-        ctx = mp.get_context("spawn")  # fork is unsafe in a process with threads
-        self._event = ctx.Event()
-        public = settings.as_dict(public=True)
-        self._pool = ProcessPoolExecutor(
-            1, mp_context=ctx, initializer=_child_start, initargs=(public, self._event, nice)
-        )
-        self._lock = threading.Lock()
-        try:
-            self.name, self._key = self._pool.submit(_child_info).result(timeout=120)
-        except Exception:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            raise
-        self.renderer = self._key
-
-    def settings_key(self) -> str:
-        return self._key
-
-    def make_cue(self, request: Any, cancel: Any) -> Any:
-        from concurrent.futures import TimeoutError as FutureTimeout
-        from concurrent.futures.process import BrokenProcessPool
-        from dataclasses import replace
-
-        from .errors import Cancelled
-
-        cancel.check()
-        with self._lock:  # one cue at a time, like the device it stands for
-            self._event.clear()
-            try:
-                future = self._pool.submit(_child_make, replace(request, previous=None))
-                while True:
-                    try:
-                        return future.result(timeout=0.02)
-                    except FutureTimeout:
-                        if cancel.cancelled:
-                            self._event.set()
-                            future.exception(timeout=30)  # the child stops at its next check
-                            raise Cancelled(cancel.reason) from None
-            except BrokenProcessPool as exc:
-                raise M2MError("The composer's process stopped unexpectedly.") from exc
-
-    def close(self) -> None:
-        self._event.set()
-        self._pool.shutdown(wait=False, cancel_futures=True)

@@ -56,6 +56,7 @@ class LiveOutput:
         self.underruns = 0
         self.callbacks = 0
         self._durations = np.zeros(RING, np.float64)  # seconds, a ring
+        self._underrun_times = np.zeros(RING, np.float64)  # perf_counter() of each, a ring
         self._clock = time.perf_counter
 
     def start(self) -> None:
@@ -81,6 +82,7 @@ class LiveOutput:
     def _callback(self, outdata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
         t0 = self._clock()
         if status.output_underflow:
+            self._underrun_times[self.underruns % RING] = t0
             self.underruns += 1
         self.mixer.pull(outdata)
         self._durations[self.callbacks % RING] = self._clock() - t0
@@ -94,6 +96,11 @@ class LiveOutput:
         """The durations (seconds) of the last callbacks, up to `RING` of them."""
         n = min(self.callbacks, RING)
         return self._durations[:n].copy()
+
+    def underrun_times(self) -> np.ndarray:
+        """When (`time.perf_counter()`) the last underruns were noticed, up to `RING`."""
+        n = min(self.underruns, RING)
+        return self._underrun_times[:n].copy()
 
     def stop(self) -> None:
         if self.stream is not None:
