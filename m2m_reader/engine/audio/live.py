@@ -22,7 +22,7 @@ import numpy as np
 
 from ..settings import Settings
 from .devices import AudioUnavailable, pick_output, sounddevice_module
-from .mixer import Mixer
+from .mixer import Mixer, equal_power_table
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,31 @@ RING = 8192  # callback durations kept
 # 5 ms per busy thread for the GIL. A shorter interval keeps its wait well inside a
 # block, at a small cost in throughput for the workers.
 SWITCH_INTERVAL_S = 0.0002
+
+
+def scene_fade_s(crossfade_s: float) -> float:
+    """The fade at a scene change for the crossfade setting."""
+    return max(0.05, crossfade_s)
+
+
+def page_fade_s(crossfade_s: float) -> float:
+    """The fade between pages of one scene: short, a page turn is quick."""
+    return max(0.05, min(0.8, crossfade_s))
+
+
+def set_crossfade(mixer: Mixer, crossfade_s: float) -> None:
+    """A new crossfade length, from the next fade on, while the mixer plays.
+
+    The tables are built here (not on the audio thread) and swapped in by single
+    attribute assignments, which the audio thread sees whole; a fade under way keeps
+    the table it started with. Cues already prepared get their scene-change table
+    again (it is a whole number of their bars near the new length).
+    """
+    rate = mixer.sample_rate
+    mixer.crossfade_scene = max(1, round(scene_fade_s(crossfade_s) * rate))
+    mixer._page_table = equal_power_table(max(1, round(page_fade_s(crossfade_s) * rate)))
+    for prepared in list(mixer._cues.values()):
+        prepared.change_table = mixer._scene_table(prepared.bar)
 
 
 class LiveOutput:
@@ -125,8 +150,8 @@ class LivePlayer:
         self.settings = settings
         self.mixer = Mixer(
             sample_rate=SAMPLE_RATE,
-            crossfade_scene_s=max(0.05, settings.crossfade_s),
-            crossfade_page_s=max(0.05, min(0.8, settings.crossfade_s)),
+            crossfade_scene_s=scene_fade_s(settings.crossfade_s),
+            crossfade_page_s=page_fade_s(settings.crossfade_s),
         )
         self.mixer.set_volume(settings.volume)
         self.mixer.mute(settings.muted)
@@ -178,9 +203,7 @@ class LivePlayer:
         elif name == "muted":
             self.mixer.mute(value)
         elif name == "crossfade_s":
-            # The mixer's fade lengths are fixed at construction; new ones take effect
-            # for the next player. Scene fades are the audible part: keep them in step.
-            self.mixer.crossfade_scene = max(1, round(value * self.mixer.sample_rate))
+            set_crossfade(self.mixer, value)
 
     def close(self) -> None:
         self._unsubscribe()
