@@ -57,6 +57,28 @@ def startup_s(env: dict[str, str]) -> float:
     return statistics.median(runs)
 
 
+def watch_blocks(last_probe, clock) -> None:
+    """Diagnosis (M2M_BENCH_WHERE=1): print where the UI thread is when the probe is
+    more than 40 ms late, to stderr."""
+    import threading
+    import traceback
+
+    main_id = threading.main_thread().ident
+
+    def run() -> None:
+        reported = -1
+        while True:
+            time.sleep(0.01)
+            late = clock.elapsed() - last_probe()
+            if late > 40 and last_probe() != reported:
+                reported = last_probe()
+                frame = sys._current_frames().get(main_id)
+                stack = "".join(traceback.format_stack(frame, limit=12)) if frame else "?"
+                print(f"--- UI thread {late} ms late:\n{stack}", file=sys.stderr, flush=True)
+
+    threading.Thread(target=run, daemon=True).start()
+
+
 def main() -> None:
     book_path = Path(sys.argv[1]) if len(sys.argv) > 1 else SAMPLE
     tmp = Path(tempfile.mkdtemp(prefix="m2m-bench-ui-"))
@@ -128,6 +150,8 @@ def main() -> None:
         worst = max(worst, now - last[0] - 5)
         last[0] = now
 
+    if os.environ.get("M2M_BENCH_WHERE"):
+        watch_blocks(lambda: last[0], clock)
     timer = QTimer(interval=5, timerType=Qt.TimerType.PreciseTimer)
     timer.timeout.connect(probe)
     turner = QTimer(interval=400)

@@ -113,7 +113,7 @@ def test_progress_recent_and_remove(qtbot, tmp_path, library):
     library.grid.setCurrentIndex(library.model.index(row, 0))
     library.remove_selected()
     assert sorted(e.title for e in library.entries()) == ["Three", "Two"]
-    library.runner.wait()
+    library.writer.wait()
     kept = source(tmp_path).entries()
     assert sorted(e.title for e in kept) == ["Three", "Two"]
     assert {e.title: e.page for e in kept} == {"Two": 2, "Three": 1}
@@ -136,7 +136,7 @@ def test_listing_shows_progress_and_the_soundtrack_badge(qtbot, tmp_path, librar
     entry = library.entries()[0]
     library.record_progress(entry.path, 3)
     library.record_music(entry.path, 2, 4)  # the reader's engine has music for 2 pages
-    library.runner.wait()
+    library.writer.wait()
     fresh = LibraryWindow(source(tmp_path))
     qtbot.addWidget(fresh)
     fresh.reload()

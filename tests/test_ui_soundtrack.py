@@ -167,7 +167,7 @@ def test_mood_timeline_shows_scenes_ready_pages_and_jumps_on_click(qtbot, reader
     timeline = reader.timeline
     qtbot.waitUntil(lambda: len(timeline.scenes) == 3)
     assert [s[2] for s in timeline.scenes] == ["happiness", "fear", "sadness"]
-    assert 0 in timeline.ready  # the fake engine readies the page under the cursor
+    qtbot.waitUntil(lambda: 0 in timeline.ready)  # the fake engine readies the cursor's page
     x = int(timeline.width() * (9.5 / 12))
     qtbot.mouseClick(timeline, Qt.MouseButton.LeftButton, pos=QPoint(x, 20))
     assert reader.current_pages() == (9,)

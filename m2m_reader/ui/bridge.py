@@ -11,6 +11,7 @@ exception crosses a thread.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,8 @@ class AudioState:
     playing: bool
     message: str  # the device name, or why there is no sound
 
+
+BATCH_MS = 40  # engine events reach the UI thread in batches at most this often
 
 # Player controls that are settings too: the player keeps them in the settings.
 PLAYER_SETTINGS = {"set_volume": "volume", "set_muted": "muted", "set_crossfade": "crossfade_s"}
@@ -72,6 +75,7 @@ class EngineBridge(QObject):
     analysisChanged = Signal(object)  # an Analysis snapshot (or None)
     settingChanged = Signal(str, object)  # name, value (from whichever thread changed it)
     attached = Signal()  # an engine is now behind the bridge
+    _wake = Signal()  # events are waiting (emitted from engine threads)
     audioState = Signal(object)  # an AudioState, after open and after every player call
 
     def __init__(
@@ -96,25 +100,57 @@ class EngineBridge(QObject):
         self.stageDone.connect(lambda _e: self._refresh.start())
         self.cueReady.connect(lambda page, _b, _c: self.ready_pages.add(page))
         self._unsubscribe = settings.subscribe(self.settingChanged.emit) if settings else None
+        self._pending: list[object] = []
+        self._pending_lock = threading.Lock()
+        self._batch = QTimer(self, singleShot=True, interval=BATCH_MS)
+        self._batch.timeout.connect(self._deliver)
+        self._wake.connect(self._deliver_later)  # queued: runs on the UI thread
 
     # Events from the engine (any thread) --------------------------------------------
     def on_event(self, event: object) -> None:
-        """The engine's callback: safe to call from any thread."""
-        if isinstance(event, ev.StageDone):
-            self.stageDone.emit(event)
-        elif isinstance(event, ev.CueReady):
-            self.cueReady.emit(event.page, event.backend, event.cached)
-        elif isinstance(event, ev.Progress):
-            self.progress.emit(event.done, event.total, event.what)
-        elif isinstance(event, ev.BackendFallback):
-            self.fallback.emit(event.stage, event.message)
-        elif isinstance(event, ev.EngineError):
-            if event.page is not None:
-                self.pageError.emit(event.page, event.message)
-            else:
-                self.error.emit(event.message)
-        elif isinstance(event, ev.Playing):
-            self.playing.emit(event.page, event.scene)
+        """The engine's callback: safe to call from any thread.
+
+        Events are queued and handed to the UI thread in batches, at most one batch per
+        `BATCH_MS`: the engine sends bursts (several stages and a cue per page) and
+        each queued signal costs the UI thread a wake-up and the interpreter lock.
+        """
+        with self._pending_lock:
+            self._pending.append(event)
+            wake = len(self._pending) == 1
+        if wake:
+            self._wake.emit()
+
+    def _deliver_later(self) -> None:
+        if not self._batch.isActive():
+            self._batch.start()
+
+    def _deliver(self) -> None:
+        """Emit a batch: the latest progress and playing, every cue, error and fallback,
+        and stage completions (which only ask for one analysis refresh)."""
+        with self._pending_lock:
+            events, self._pending = self._pending, []
+        progress: ev.Progress | None = None
+        playing: ev.Playing | None = None
+        for event in events:
+            if isinstance(event, ev.StageDone):
+                self.stageDone.emit(event)
+            elif isinstance(event, ev.CueReady):
+                self.cueReady.emit(event.page, event.backend, event.cached)
+            elif isinstance(event, ev.Progress):
+                progress = event
+            elif isinstance(event, ev.BackendFallback):
+                self.fallback.emit(event.stage, event.message)
+            elif isinstance(event, ev.EngineError):
+                if event.page is not None:
+                    self.pageError.emit(event.page, event.message)
+                else:
+                    self.error.emit(event.message)
+            elif isinstance(event, ev.Playing):
+                playing = event
+        if progress is not None:
+            self.progress.emit(progress.done, progress.total, progress.what)
+        if playing is not None:
+            self.playing.emit(playing.page, playing.scene)
 
     # Calls into the engine (off the UI thread) -------------------------------------
     def call(

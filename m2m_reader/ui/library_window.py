@@ -140,6 +140,8 @@ class LibraryWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.source = source
         self.runner = runner or Runner(threads=2, parent=self)
+        # Writes run one at a time, in order: the last page read is the one kept.
+        self.writer = Runner(threads=1, parent=self)
         self.model = QStandardItemModel(self)
         self.recent_only = False
 
@@ -277,7 +279,7 @@ class LibraryWindow(QMainWindow):
         for row in rows:
             entry: LibraryEntry = self.model.item(row).data(ENTRY)
             self.model.removeRow(row)
-            self.runner.run(self.source.remove, entry.path, on_error=self._error)
+            self.writer.run(self.source.remove, entry.path, on_error=self._error)
         self._update_empty()
 
     def _update_entry(self, path: str, **changes: object) -> LibraryEntry | None:
@@ -297,7 +299,7 @@ class LibraryWindow(QMainWindow):
         if entry is None or total <= 0 or ready <= round(entry.cached * total):
             return  # prepared before: the cache already holds more
         self._update_entry(resolved, cached=min(1.0, ready / total))
-        self.runner.run(self.source.set_music_pages, resolved, ready, on_error=lambda _m: None)
+        self.writer.run(self.source.set_music_pages, resolved, ready, on_error=lambda _m: None)
 
     # Prepare for offline ----------------------------------------------------------------
     def selected_entries(self) -> list[LibraryEntry]:
@@ -375,7 +377,7 @@ class LibraryWindow(QMainWindow):
             if entry.path == resolved:
                 entry.page, entry.last_read = page, time.time()
                 self.model.item(row).setData(entry, ENTRY)
-        self.runner.run(self.source.set_progress, resolved, page, on_error=lambda _m: None)
+        self.writer.run(self.source.set_progress, resolved, page, on_error=lambda _m: None)
 
     # Recent -----------------------------------------------------------------------------
     def set_recent_only(self, on: bool) -> None:

@@ -101,7 +101,7 @@ class MoodTimeline(QWidget):
 
     def set_cursor(self, pages: tuple[int, ...]) -> None:
         self.cursor_pages = pages
-        self.update()
+        super().update()  # the strip stays: a turn repaints the blit and the cursor only
 
     # Geometry: page <-> x, mirrored for right-to-left books.
     def _x(self, page: float) -> float:
@@ -137,6 +137,7 @@ class MoodTimeline(QWidget):
             strip.end()
         p = QPainter(self)
         p.drawPixmap(0, 0, self._strip)
+        self._paint_cursor(p)
         p.end()
 
     def _paint_strip(self, p: QPainter) -> None:
@@ -155,7 +156,9 @@ class MoodTimeline(QWidget):
         p.fillRect(QRectF(1, ready_y, self.width() - 2, 3), QColor(theme.BORDER))
         for first, last in runs(p for p in self.ready if 0 <= p < self.n_pages):
             p.fillRect(self._span(first, last, ready_y, 3), theme.READY)  # one call per run
-        if self.cursor_pages:
+
+    def _paint_cursor(self, p: QPainter) -> None:
+        if self.cursor_pages and self.n_pages > 0:
             span = self._span(min(self.cursor_pages), max(self.cursor_pages), 2, self.height() - 4)
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(QColor(255, 255, 255, 60))
