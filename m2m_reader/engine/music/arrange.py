@@ -41,6 +41,9 @@ _GAIN = {
     "bass": 0.8,
     "drums": 0.7,
 }
+# Bowed basses sustain at full level through a whole-bar note while a piano's or a guitar's
+# notes die away: at the same track level they would cover the chords above them.
+_BOWED_BASS = {"cello", "contrabass"}
 _HIGH_MELODY = {"flute", "music box", "celesta", "glockenspiel", "violin", "synth lead", "oboe"}
 
 
@@ -105,7 +108,7 @@ def arrange(plan: MusicPlan) -> list[Track]:
                 role=role,
                 channel=ch,
                 pan=_PAN[role],
-                gain=_GAIN[role],
+                gain=_GAIN[role] * (0.7 if role == "bass" and name in _BOWED_BASS else 1.0),
                 low=low,
                 high=high,
             )

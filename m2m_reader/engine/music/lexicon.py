@@ -12,6 +12,7 @@ INSTRUMENT_PATTERNS: list[tuple[str, str]] = [
     (r"music[ -]?box(es)?", "music box"),
     (r"harpsichords?", "harpsichord"),
     (r"pianos?|keyboards?|piano chords", "piano"),
+    (r"pizzicato( strings)?|plucked strings", "pizzicato strings"),
     (r"string (quartet|section|ensemble|orchestra)s?|strings|string pads?", "strings"),
     (r"violins?|fiddles?", "violin"),
     (r"violas?", "viola"),

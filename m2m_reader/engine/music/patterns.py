@@ -91,7 +91,8 @@ def accompaniment(
         return out
     if plan.style == "lofi" or track.instrument == "electric piano":
         return chord_at([(0.0, 4.0)] if e < 0.3 else [(0.0, 1.5), (2.5, 1.5)])
-    ringing = track.instrument in (
+    ringing = track.instrument in (  # short or bell-like notes: block chords would leave holes
+        "pizzicato strings",
         "music box",
         "celesta",
         "glockenspiel",
@@ -99,9 +100,7 @@ def accompaniment(
         "marimba",
         "vibraphone",
     )
-    level = (
-        0 if (e < 0.3 or plan.texture == "sparse") and not ringing else 1
-    )  # bells would leave holes
+    level = 0 if (e < 0.3 or plan.texture == "sparse") and not ringing else 1
     if level == 0:
         return chord_at([(0.0, 2.0), (2.0, 2.0)] if e >= 0.2 else [(0.0, 4.0)])
     arp = sorted(voiced) + [sorted(voiced)[0] + 12]

@@ -153,7 +153,10 @@ def _style_of(r: Reading) -> str:
     if r.style:
         return r.style
     names = set(r.instruments)
-    if names & {"strings", "violin", "cello", "horn", "brass", "harp", "oboe", "clarinet", "choir"}:
+    if names & {
+        "strings", "pizzicato strings", "violin", "cello", "horn", "brass", "harp", "oboe",
+        "clarinet", "choir",
+    }:  # fmt: skip
         return "orchestral"
     if names & {"acoustic guitar", "accordion"}:
         return "folk"

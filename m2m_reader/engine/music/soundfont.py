@@ -84,7 +84,7 @@ def find_soundfont(setting: str | Path | None = None) -> Path | None:
 
 
 REFERENCE_DB = -42.0  # RMS of a reference note (velocity 100, full volume) a gain of 1 aims at
-_PROBE_SECONDS = 0.5
+_PROBE_SECONDS = 1.0  # a beat or two: a piano's level includes some of its decay
 _DRUM_PROBE = (36, 38, 42)  # kick, snare, closed hat: the kit's level is its backbeat's
 
 

@@ -20,7 +20,7 @@ from .compose import Score
 TIMBRES = {
     "piano": "piano", "harpsichord": "pluck", "electric piano": "epiano",
     "acoustic guitar": "pluck", "electric guitar": "pluck", "distorted guitar": "drive",
-    "harp": "pluck", "bass": "bass", "upright bass": "bass", "synth bass": "bass",
+    "harp": "pluck", "pizzicato strings": "pluck", "bass": "bass", "upright bass": "bass", "synth bass": "bass",
     "contrabass": "bowed", "cello": "bowed", "viola": "bowed", "violin": "bowed",
     "strings": "strings", "synth pad": "pad", "choir": "pad", "organ": "organ",
     "accordion": "reed", "flute": "flute", "clarinet": "reed", "oboe": "reed",

@@ -110,7 +110,7 @@ PROGRESSIONS: dict[tuple[str, str], list[str]] = {
         "i7 iv7 i7 V7",
     ],
     ("orchestral", "major"): ["I IV I V", "I vi IV V", "I V vi iii IV I IV V", "I ii IV V"],
-    ("orchestral", "minor"): ["i iv V i", "i bVI bIII bVII", "i bVI iv V", "i v bVI V"],
+    ("orchestral", "minor"): ["i iv V i", "i bVI bIII bVII", "i bVI iv V", "i bVII bVI V"],
     ("rock", "major"): ["I IV I V", "I bVII IV I", "I I IV V"],
     ("rock", "minor"): ["i i bVI bVII", "i bVI bVII i", "i iv i bVII"],
 }
@@ -162,6 +162,7 @@ GM_PROGRAMS: dict[str, int] = {
     "viola": 41,
     "cello": 42,
     "contrabass": 43,
+    "pizzicato strings": 45,
     "harp": 46,
     "timpani": 47,
     "strings": 48,
@@ -189,6 +190,6 @@ BASS = {"bass", "upright bass", "synth bass", "contrabass", "cello"}
 SUSTAINED = {"strings", "synth pad", "choir", "organ", "accordion", "brass"}
 PATTERNED = {
     "piano", "electric piano", "acoustic guitar", "harp", "marimba", "harpsichord",
-    "distorted guitar",
+    "distorted guitar", "pizzicato strings",
 }  # fmt: skip
 PERCUSSION = {"drums", "percussion"}
