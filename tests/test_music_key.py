@@ -88,3 +88,11 @@ def test_soundfont_instruments_play_at_their_track_level() -> None:
         levels.append(20 * np.log10(np.sqrt(np.mean(audio.astype(np.float64) ** 2))))
     # Raw, this font's piano is 17 dB under its harp; levelled, they are within a few dB.
     assert max(levels) - min(levels) < 6.0, np.round(levels, 1)
+
+
+def test_pizzicato_strings_are_plucked_not_held() -> None:
+    from m2m_reader.engine.music.plan import plan_for
+
+    plan, _ = plan_for("bouncy pizzicato, playful", "A comedy with pizzicato strings and clarinet")
+    assert "pizzicato strings" in plan.instruments
+    assert "strings" not in plan.instruments  # held string chords would blur the bounce
