@@ -142,6 +142,63 @@ class SimulatedOutput:
         return np.array(self.durations)
 
 
+class Tracer:
+    """Notes when the engine does each kind of work, and how late a 1 ms sleeper wakes
+    (the GIL held by another thread), to see what coincides with each underrun."""
+
+    def __init__(self, engine: Any, probe: Probe) -> None:
+        self.spans: list[tuple[str, float, float]] = []
+        self.late: list[tuple[float, float]] = []  # (time, seconds late) over 2 ms
+        self._stop = threading.Event()
+        self._wrap(engine.store, "put_audio", "cache_write")
+        self._wrap(engine.store, "get_audio", "cache_read")
+        self._wrap(probe, "set_cue", "mixer_set_cue")
+        self._wrap(engine, "_schedule", "schedule")
+        music = engine.music
+        if hasattr(music, "_receive"):
+            self._wrap(music, "_receive", "cue_handoff")
+        threading.Thread(target=self._gil, daemon=True).start()
+
+    def _wrap(self, obj: Any, name: str, label: str) -> None:
+        fn = getattr(obj, name)
+
+        def wrapped(*a: Any, **k: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return fn(*a, **k)
+            finally:
+                self.spans.append((label, t0, time.perf_counter()))
+
+        setattr(obj, name, wrapped)
+
+    def _gil(self) -> None:
+        while not self._stop.is_set():
+            t0 = time.perf_counter()
+            time.sleep(0.001)
+            late = time.perf_counter() - t0 - 0.001
+            if late > 0.002:
+                self.late.append((t0, late))
+
+    def report(self, out: Any) -> dict[str, Any]:
+        self._stop.set()
+        times = out.underrun_times() if hasattr(out, "underrun_times") else np.array([])
+        near: dict[str, int] = {}
+        window = 3 * BLOCK / RATE  # the callback notices an xrun up to a few blocks late
+        for u in times:
+            labels = {lab for lab, a, b in self.spans if a - window <= u and b >= u - window}
+            if any(u - window <= t <= u for t, _ in self.late):
+                labels.add("gil_wait>2ms")
+            for lab in labels or {"nothing"}:
+                near[lab] = near.get(lab, 0) + 1
+        lates = np.array([x for _, x in self.late]) * 1000 if self.late else np.zeros(1)
+        busy: dict[str, float] = {}
+        for lab, a, b in self.spans:
+            busy[lab] = max(busy.get(lab, 0.0), (b - a) * 1000)
+        return {"underruns_near": near, "gil_waits_over_2ms": len(self.late),
+                "gil_wait_max_ms": round(float(lates.max()), 2),
+                "span_max_ms": {k: round(v, 1) for k, v in busy.items()}}  # fmt: skip
+
+
 def ensure_jack() -> subprocess.Popen | None:
     """Start the JACK dummy driver if none runs; returns the process we started."""
     if shutil.which("jackd") is None:
@@ -284,12 +341,19 @@ def main() -> None:
     ap.add_argument("--pages", type=int, default=200, help="pages of the book read")
     ap.add_argument("--no-jack", action="store_true", help="use the simulated pull loop")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--block", type=int, default=1024, help="frames per callback")
+    ap.add_argument("--idle", action="store_true",
+                    help="read the (cached) sample book: the engine has no work to do")
+    ap.add_argument("--trace", action="store_true",
+                    help="report what the engine was doing around each underrun")
     ap.add_argument("--phase", choices=("all", "reading"), default="all", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    global BLOCK
+    BLOCK = args.block
     if args.phase == "reading":  # run by `all` in a process of its own, for an honest RSS
         from m2m_reader.engine.settings import Settings
 
-        print(json.dumps(read_for(Settings(offline=True), args, not args.no_jack)))
+        print(json.dumps(read_for(Settings(offline=True), args, not args.no_jack)), flush=True)
         return
 
     work = Path(tempfile.mkdtemp(prefix="m2m-bench-live-"))
@@ -311,10 +375,15 @@ def main() -> None:
         print(f"# first music cold {cold:.3f} s, cached {cached:.3f} s ({how}); reopen jobs {reopen_jobs}",
               file=sys.stderr)  # fmt: skip
         cmd = [sys.executable, __file__, "--phase", "reading", "--minutes", str(args.minutes),
-               "--pages", str(args.pages), "--seed", str(args.seed)] + (["--no-jack"] if args.no_jack else [])  # fmt: skip
-        done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+               "--pages", str(args.pages), "--seed", str(args.seed), "--block", str(args.block)]
+        cmd += [f"--{f}" for f in ("no-jack", "idle", "trace") if getattr(args, f.replace("-", "_"))]  # fmt: skip
+        # PortAudio's JACK host API may abort at exit after the figures are printed.
+        done = subprocess.run(cmd, capture_output=True, text=True)
         sys.stderr.write(done.stderr)
-        reading = json.loads(done.stdout.strip().splitlines()[-1])
+        lines = [x for x in done.stdout.strip().splitlines() if x.startswith("{")]
+        if not lines:
+            raise SystemExit(f"the reading phase failed (exit {done.returncode})")
+        reading = json.loads(lines[-1])
     finally:
         if jack is not None:
             jack.terminate()
@@ -335,7 +404,13 @@ def read_for(settings: Any, args: argparse.Namespace, use_jack: bool) -> dict[st
     probe = Probe(Mixer(sample_rate=RATE))
     engine.attach_mixer(probe)
     out, how = open_output(probe, use_jack)
-    book = cycled_book(args.pages)
+    tracer = Tracer(engine, probe) if args.trace else None
+    if args.idle:
+        from m2m_reader.engine.books import open_book
+
+        book = open_book(SAMPLE)
+    else:
+        book = cycled_book(args.pages)
     engine.open(book)
     end = time.monotonic() + args.minutes * 60
     turns = jumps = 0
@@ -352,6 +427,7 @@ def read_for(settings: Any, args: argparse.Namespace, use_jack: bool) -> dict[st
             turns += 1
     durations = out.callback_durations()
     underruns = out.underruns
+    traced = tracer.report(out) if tracer is not None else {}
     stop_output(out)
     ready = len(engine.ready_pages())
     peak = sampler.stop()
@@ -379,6 +455,9 @@ def read_for(settings: Any, args: argparse.Namespace, use_jack: bool) -> dict[st
         "pages_with_music": ready,
         "reading_output": how,
         "block": BLOCK,
+        "idle": bool(args.idle),
+        "load_avg_1m": round(os.getloadavg()[0], 2),
+        **traced,
     }
 
 

@@ -172,7 +172,7 @@ def test_editing_a_caption_redoes_only_that_page(events):
         assert engine.wait_idle(10)
         before = len(music.calls)
         engine.edit_caption(5, "a lone kazoo plays a march")
-        assert wait_for(lambda: len(music.calls) == before + 1 and engine.cue(5) is not None)
+        assert wait_for(lambda: len(music.calls) == before + 1 and 5 in engine.ready_pages())
         assert engine.wait_idle(10)
         assert music.calls[before:] == [5]
         assert music.requests[-1].caption == "a lone kazoo plays a march"

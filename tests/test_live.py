@@ -117,7 +117,7 @@ def test_the_callback_plays_the_engine_music_and_turns(monkeypatch):
         settings = Settings(volume=1.0)
         player = LivePlayer(engine, settings)
         engine.open(three_scene_book())
-        assert wait_for(lambda: engine.cue(0) is not None and engine.cue(4) is not None)
+        assert wait_for(lambda: engine.cue(0) is not None and 4 in engine.ready_pages())
         assert player.start()
         stream = FakeStream.last
         assert wait_for(lambda: len(stream.blocks) > 20)

@@ -110,7 +110,7 @@ class CueWork:
         music is not yet complete)."""
         if self._gen.get(cue.page, self._base) != gen:
             return
-        near = abs(cue.page - self._cursor) <= len(self._window()) + 1
+        near = cue.page in self._ram_pages()
         if not final and cue.page in self._ready:
             return  # the full cue came first
         if near and self.mixer is not None:
@@ -123,6 +123,7 @@ class CueWork:
                 self._ready.add(cue.page)
             if near:
                 self._cues[cue.page] = cue
+                self._evict()
             if cached:
                 self.stats.cues_from_cache += 1
         self._emit(ev.CueReady(cue.page, cue.backend, cached))

@@ -46,7 +46,7 @@ from .store import Store
 
 log = logging.getLogger(__name__)
 
-WORKER_NICE = 5
+WORKER_NICE = 10  # workers yield the CPU to the audio callback and the UI thread
 
 EventSink = Callable[[ev.Event], None]
 

@@ -15,7 +15,10 @@ from . import events as ev
 from .scheduler import AHEAD, IDLE, NOW, Job, Priority
 
 LOOKAHEAD_S = 90.0  # seconds of reading the engine keeps ready ahead of the cursor
-RAM_CUES = 10  # cues kept in memory around the cursor; the rest are in the store
+# Cues in memory: the pages from one behind the cursor to `RAM_AHEAD` ahead (6 MB
+# each); the rest of the look-ahead waits in the store, a fraction of a second away.
+RAM_AHEAD = 3
+RAM_CUES = 6  # at most this many cues in memory, the pages near the cursor first
 
 
 class Lookahead:
@@ -57,6 +60,21 @@ class Lookahead:
             end += 1
         return range(c + 1, end)
 
+    def _ram_pages(self) -> range:
+        """The pages whose cues stay in memory (and in the mixer)."""
+        return range(max(0, self._cursor - 1), self._cursor + RAM_AHEAD + 1)
+
+    def _evict(self) -> None:
+        """Cues far from the cursor leave memory, oldest first; the store keeps them."""
+        keep = self._ram_pages()
+        with self._lock:
+            for p in [p for p in self._cues if p not in keep]:
+                if len(self._cues) <= RAM_CUES:
+                    break
+                del self._cues[p]
+                if self.mixer is not None:
+                    self.mixer.forget(p)
+
     def _rank(self, page: int, window: range | None = None) -> Priority:
         c = self._cursor
         window = window or self._window()
@@ -75,15 +93,9 @@ class Lookahead:
         if book is None or self._closed:
             return
         window = self._window()
-        keep = set(window) | {self._cursor, self._cursor - 1}
+        keep = set(self._ram_pages())
         with self._lock:
-            # Cues far from the cursor leave memory; the store keeps them.
-            for p in [p for p in self._cues if p not in keep]:
-                if len(self._cues) <= RAM_CUES:
-                    break
-                del self._cues[p]
-                if self.mixer is not None:
-                    self.mixer.forget(p)
+            self._evict()
             todo = [
                 p
                 for p in range(len(book))
