@@ -288,6 +288,10 @@ def _compose_and_mix(
     return chapters, mixer, meter.integrated()
 
 
+LOSSY = (".ogg", ".mp3", ".opus")
+LOSSY_HEADROOM_DB = 0.6
+
+
 def _normalise_and_encode(
     raw_path: Path,
     frames: int,
@@ -302,6 +306,9 @@ def _normalise_and_encode(
     mix = np.memmap(raw_path, dtype=np.float32, mode="r", shape=(frames, 2))
     gain = 10 ** (gain_db / 20)
     margin = limiter_margin(sample_rate)
+    # Lossy encoders overshoot the peaks they are given (Vorbis and MP3 by up to ~0.5 dB).
+    ceiling = true_peak_db - PEAK_MARGIN_DB - (LOSSY_HEADROOM_DB if writer.path.suffix.lower()
+                                               in LOSSY else 0.0)
     meter, peak = LoudnessMeter(sample_rate, 2), 0.0
     for n, a in enumerate(range(0, frames, ENCODE_BLOCK)):
         cancel.check()
@@ -310,7 +317,7 @@ def _normalise_and_encode(
         ext = np.zeros((b - a + 2 * margin, 2), np.float32)
         ext[lo - (a - margin) : hi - (a - margin)] = mix[lo:hi]
         ext *= gain
-        out, block_peak = limit(ext, sample_rate, true_peak_db - PEAK_MARGIN_DB, peak)
+        out, block_peak = limit(ext, sample_rate, ceiling, peak)
         writer.write(out)
         meter.add(out)
         peak = max(peak, block_peak)
