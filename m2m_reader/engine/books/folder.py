@@ -6,12 +6,12 @@ import hashlib
 import os
 from pathlib import Path
 
-from ..errors import BookError, PageError, UnsafeInputError
+from ..errors import BookError, UnsafeInputError
 from .comicinfo import ComicInfo, parse_comicinfo
 from .images import is_page_name, natural_key, read_size
 from .model import Book, Direction, Page
 from .pagelist import build_pages, make_opener, page_label
-from .safety import MAX_MEMBER_BYTES, MAX_MEMBERS, MAX_XML_BYTES
+from .safety import MAX_MEMBERS, MAX_XML_BYTES, read_page_file
 
 _SAMPLE = 4096  # bytes hashed from each end of each image for the fingerprint
 
@@ -90,15 +90,7 @@ def open_folder(path: Path, fallback: Direction) -> Book:
         raise BookError(f"{path} has no pages left once Deleted pages are hidden.")
 
     def read_bytes(page: Page) -> bytes:
-        what = page_label(page, path.name)
-        try:
-            with open(path / page.name, "rb") as f:
-                data = f.read(MAX_MEMBER_BYTES + 1)
-        except OSError as exc:
-            raise PageError(f"{what} cannot be read ({exc.strerror or exc}).") from None
-        if len(data) > MAX_MEMBER_BYTES:
-            raise PageError(f"{what} is larger than {MAX_MEMBER_BYTES // 1024**2} MiB; refused.")
-        return data
+        return read_page_file(path / page.name, page_label(page, path.name))
 
     return Book(
         path=path,

@@ -15,10 +15,10 @@ from pathlib import Path
 
 from lxml import etree
 
-from ..errors import BookError, PageError, UnsafeInputError
+from ..errors import BookError, UnsafeInputError
 from .model import Body, Book, Box, Character, Face, Frame, Page, TextBox
 from .pagelist import make_opener, page_label
-from .safety import MAX_MEMBER_BYTES, MAX_XML_BYTES, parse_xml
+from .safety import MAX_XML_BYTES, parse_xml, read_page_file
 
 log = logging.getLogger(__name__)
 
@@ -169,15 +169,7 @@ def open_manga109(found: Manga109Paths) -> Book:
     source = found.images.name
 
     def read_bytes(page: Page) -> bytes:
-        what = page_label(page, source)
-        try:
-            with open(found.images / page.name, "rb") as f:
-                data = f.read(MAX_MEMBER_BYTES + 1)
-        except OSError as exc:
-            raise PageError(f"{what} cannot be read ({exc.strerror or exc}).") from None
-        if len(data) > MAX_MEMBER_BYTES:
-            raise PageError(f"{what} is larger than {MAX_MEMBER_BYTES // 1024**2} MiB; refused.")
-        return data
+        return read_page_file(found.images / page.name, page_label(page, source))
 
     return Book(
         path=found.annotation,

@@ -21,10 +21,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from lxml import etree
 
-from ..errors import BookError, UnsafeInputError
+from ..errors import BookError, PageError, UnsafeInputError
 
 MAX_ARCHIVE_TOTAL = 4 * 1024**3
 MAX_MEMBERS = 100_000
@@ -132,3 +133,16 @@ def parse_xml(data: bytes, source: str) -> etree._Element:
     if doc.doctype or doc.internalDTD is not None:
         raise UnsafeInputError(f"{source} declares a DOCTYPE or entities; refused.")
     return root
+
+
+def read_page_file(path: Path, what: str) -> bytes:
+    """A page image file's bytes, refused past `MAX_MEMBER_BYTES`; `what` names it in errors."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_MEMBER_BYTES + 1)
+    except OSError as exc:
+        raise PageError(f"{what} cannot be read ({exc.strerror or exc}).") from None
+    if len(data) > MAX_MEMBER_BYTES:
+        raise PageError(f"{what} is larger than {MAX_MEMBER_BYTES // 1024**2} MiB; refused.")
+    return data
+
