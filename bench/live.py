@@ -292,6 +292,19 @@ def rss_mb(pid: int | str = "self") -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def pss_mb(pid: int | str = "self") -> float:
+    """The proportional set size (shared pages divided among the processes sharing them,
+    e.g. the JACK server's shared memory every client maps), in MB."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 def children() -> list[int]:
     """This process's children (the composer's process)."""
     me = os.getpid()
@@ -313,6 +326,7 @@ class RssSampler:
     def __init__(self) -> None:
         self.peak = rss_mb()
         self.peak_total = self.peak  # with the child processes (the composer's)
+        self.peak_pss = 0.0  # the same, proportional
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -326,6 +340,11 @@ class RssSampler:
             except OSError:
                 pass
             self.peak_total = max(self.peak_total, total)
+            try:
+                pss = pss_mb() + sum(pss_mb(p) for p in children())
+            except OSError:
+                continue
+            self.peak_pss = max(self.peak_pss, pss)
 
     def stop(self) -> float:
         self._stop.set()
@@ -342,10 +361,14 @@ def main() -> None:
     ap.add_argument("--no-jack", action="store_true", help="use the simulated pull loop")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--block", type=int, default=1024, help="frames per callback")
-    ap.add_argument("--idle", action="store_true",
-                    help="read the (cached) sample book: the engine has no work to do")
-    ap.add_argument("--trace", action="store_true",
-                    help="report what the engine was doing around each underrun")
+    ap.add_argument(
+        "--idle",
+        action="store_true",
+        help="read the (cached) sample book: the engine has no work to do",
+    )
+    ap.add_argument(
+        "--trace", action="store_true", help="report what the engine was doing around each underrun"
+    )
     ap.add_argument("--phase", choices=("all", "reading"), default="all", help=argparse.SUPPRESS)
     args = ap.parse_args()
     global BLOCK
@@ -374,8 +397,20 @@ def main() -> None:
         engine.close()
         print(f"# first music cold {cold:.3f} s, cached {cached:.3f} s ({how}); reopen jobs {reopen_jobs}",
               file=sys.stderr)  # fmt: skip
-        cmd = [sys.executable, __file__, "--phase", "reading", "--minutes", str(args.minutes),
-               "--pages", str(args.pages), "--seed", str(args.seed), "--block", str(args.block)]
+        cmd = [
+            sys.executable,
+            __file__,
+            "--phase",
+            "reading",
+            "--minutes",
+            str(args.minutes),
+            "--pages",
+            str(args.pages),
+            "--seed",
+            str(args.seed),
+            "--block",
+            str(args.block),
+        ]
         cmd += [f"--{f}" for f in ("no-jack", "idle", "trace") if getattr(args, f.replace("-", "_"))]  # fmt: skip
         # PortAudio's JACK host API may abort at exit after the figures are printed.
         done = subprocess.run(cmd, capture_output=True, text=True)
@@ -447,6 +482,7 @@ def read_for(settings: Any, args: argparse.Namespace, use_jack: bool) -> dict[st
         "callbacks": int(len(durations)),
         "rss_mb": round(sampler.peak_total, 1),  # peak VmRSS, with the composer's process
         "rss_main_mb": round(peak, 1),
+        "pss_mb": round(sampler.peak_pss, 1),  # the same, shared pages divided (JACK's shm)
         "process_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "reading_minutes": args.minutes,
         "pages": args.pages,
@@ -455,6 +491,7 @@ def read_for(settings: Any, args: argparse.Namespace, use_jack: bool) -> dict[st
         "pages_with_music": ready,
         "reading_output": how,
         "block": BLOCK,
+        "callback_priority": getattr(out, "priority", ""),
         "idle": bool(args.idle),
         "load_avg_1m": round(os.getloadavg()[0], 2),
         **traced,

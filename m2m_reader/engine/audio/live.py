@@ -14,7 +14,9 @@ no audio device it says so in one line and the engine goes on silently.
 from __future__ import annotations
 
 import logging
+import os
 import sys
+import threading
 import time
 from typing import Any
 
@@ -34,6 +36,7 @@ RING = 8192  # callback durations kept
 # 5 ms per busy thread for the GIL. A shorter interval keeps its wait well inside a
 # block, at a small cost in throughput for the workers.
 SWITCH_INTERVAL_S = 0.0002
+RT_PRIORITY = 10  # SCHED_RR priority asked for the callback thread (below JACK's own)
 
 
 def scene_fade_s(crossfade_s: float) -> float:
@@ -61,6 +64,23 @@ def set_crossfade(mixer: Mixer, crossfade_s: float) -> None:
         prepared.change_table = mixer._scene_table(prepared.bar)
 
 
+def raise_thread_priority() -> str:
+    """Ask the OS to run the calling thread (the audio callback's) before busy ones:
+    real-time round robin where the user may (Linux: the audio group's rtprio limit),
+    else a lower nice value, else nothing. PortAudio's ALSA host API does the same for
+    its own thread; the JACK host API leaves it to a real-time server."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_RR, os.sched_param(RT_PRIORITY))
+        return "realtime"
+    except (OSError, AttributeError):
+        pass
+    try:  # Linux: a thread id is a process id for setpriority
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), -5)
+        return "nice"
+    except (OSError, AttributeError):
+        return ""
+
+
 class LiveOutput:
     """A sounddevice output stream fed by `mixer.pull`.
 
@@ -83,6 +103,8 @@ class LiveOutput:
         self._durations = np.zeros(RING, np.float64)  # seconds, a ring
         self._underrun_times = np.zeros(RING, np.float64)  # perf_counter() of each, a ring
         self._clock = time.perf_counter
+        self.priority = ""  # what the callback thread got: "realtime", "nice" or ""
+        self._asked_priority = False
 
     def start(self) -> None:
         """Open and start the stream; raises `AudioUnavailable` with a clear sentence."""
@@ -106,6 +128,9 @@ class LiveOutput:
 
     def _callback(self, outdata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
         t0 = self._clock()
+        if not self._asked_priority:
+            self._asked_priority = True
+            self.priority = raise_thread_priority()
         if status.output_underflow:
             self._underrun_times[self.underruns % RING] = t0
             self.underruns += 1
