@@ -56,6 +56,14 @@ def test_adding_again_keeps_one_entry_and_the_progress(tmp_path):
     assert len(lib.books()) == 1
 
 
+def test_the_same_manga109_book_by_its_xml_or_its_images_is_one_entry(sample_book_path):
+    lib = Library()
+    by_xml = lib.add(sample_book_path)
+    by_images = lib.add(sample_book_path.parents[1] / "images" / sample_book_path.stem)
+    assert by_images.id == by_xml.id
+    assert len(lib.books()) == 1
+
+
 def test_recently_opened_first_and_progress(tmp_path):
     lib = Library()
     a = lib.add(folder_book(tmp_path, "A"))

@@ -135,6 +135,14 @@ class Library:
         with open_book(resolved) as book:
             cover = cover_png(book)
             values = (book.title, book.kind, book.fingerprint, len(book), cover)
+        with self._db() as db:  # the same book by another path (a Manga109 XML or its images)
+            same = db.execute(
+                "SELECT path FROM books WHERE fingerprint = ? AND path != ?", (book.fingerprint, resolved)
+            ).fetchone()
+        if same is not None and Path(same[0]).exists():
+            found = self.find(same[0])
+            assert found is not None
+            return found
         with self._write_lock, self._db() as db:
             db.execute(
                 "INSERT INTO books (path, title, kind, fingerprint, pages, cover, added)"
