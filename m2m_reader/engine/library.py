@@ -137,7 +137,8 @@ class Library:
             values = (book.title, book.kind, book.fingerprint, len(book), cover)
         with self._db() as db:  # the same book by another path (a Manga109 XML or its images)
             same = db.execute(
-                "SELECT path FROM books WHERE fingerprint = ? AND path != ?", (book.fingerprint, resolved)
+                "SELECT path FROM books WHERE fingerprint = ? AND title = ? AND path != ?",
+                (book.fingerprint, book.title, resolved),
             ).fetchone()
         if same is not None and Path(same[0]).exists():
             found = self.find(same[0])
