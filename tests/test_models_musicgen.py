@@ -268,7 +268,13 @@ def test_engine_uses_musicgen_and_clip_end_to_end(checkpoint):
     try:
         engine.open(three_scene_book())
         assert engine.prepare_all() == 12
-        cues = [engine.cue(p) for p in range(12)]
+        cues = []
+        for p in range(12):  # the reader visits every page: its cue comes from the store
+            engine.set_cursor(p, "jump")
+            deadline = time.monotonic() + 10
+            while engine.cue(p) is None and time.monotonic() < deadline:
+                time.sleep(0.01)
+            cues.append(engine.cue(p))
         assert all(c is not None and c.backend == "musicgen" for c in cues)
         assert all(
             c.clip.sample_rate == SAMPLE_RATE and len(c.clip.audio) == 20 * HOP for c in cues
