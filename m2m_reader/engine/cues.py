@@ -2,12 +2,17 @@
 
 A cue's length is the page's reading time rounded up to one of `CUE_BUCKETS`, so cache
 keys stay stable as the reading speed drifts. When nothing plays yet, a short cue
-comes first so the music starts sooner. `CueWork` is a part of `Engine` (it uses the
-engine's state, see `Engine._reset`).
+comes first so the music starts sooner. A backend slower than real time (MusicGen on a
+CPU) never leaves the reader waiting in silence: until its cue for a page is ready,
+the composer's cue for the same caption stands in (made on a pool of its own, so a
+long generation does not hold it up), and the mixer lets the real cue take over on a
+bar line. `CueWork` is a part of `Engine` (it uses the engine's state, see
+`Engine._reset`).
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from typing import Any
 
@@ -23,11 +28,14 @@ from .page_work import PageInfo
 from .scheduler import AHEAD, IDLE, NOW
 from .store import key
 
+log = logging.getLogger(__name__)
+
 # Cue lengths in seconds. A reader who lingers longer hears the cue loop on its bar
 # lines; longer cues would only delay the first music.
 CUE_BUCKETS = (6, 8, 12, 16)
 QUICK_START_S = 8.0  # the first cue of a session, when nothing plays yet
 CUE_VERSION = 1
+STANDIN_FOR = frozenset({"musicgen"})  # backends whose cues wait for a composer stand-in
 
 
 class CueWork:
@@ -39,6 +47,8 @@ class CueWork:
     mixer: Any
     _lock: Any
     _cues: Any
+    _deliver_lock: Any
+    _standin_pool: Any
 
     def _find_cue(self, info: PageInfo, k: str, gen: int) -> None:
         """On a worker: the cue from the store, else a music job for it."""
@@ -49,7 +59,10 @@ class CueWork:
         rank = self._rank(info.page)
         if rank[0] != IDLE:
             self._preempt_music(rank)
-        if rank[0] == NOW and not self._cues and info.seconds > QUICK_START_S:
+        if self._wants_standin():
+            if rank[0] != IDLE:
+                self._submit_standin(info, gen, rank)
+        elif rank[0] == NOW and not self._cues and info.seconds > QUICK_START_S:
             # Nothing plays yet: a short cue first, so the music starts sooner; the
             # full one follows after the pages ahead.
             quick = replace(info, seconds=QUICK_START_S)
@@ -64,14 +77,49 @@ class CueWork:
             page=info.page, on_done=lambda c: self._cue_done(c, gen), on_error=self._error,
         )  # fmt: skip
 
+    def _wants_standin(self) -> bool:
+        return self.music.name in STANDIN_FOR
+
+    def _submit_standin(self, info: PageInfo, gen: int, rank: Any) -> None:
+        """The composer's cue for the page (from the store, else made) until the real
+        one is ready; the stand-in is cached under the composer's own key."""
+        self._standin_pool.submit(
+            f"standin:{info.page}", lambda tok: self._standin_cue(info, tok), rank,
+            page=info.page, on_done=lambda c: self._cue_done(c, gen, final=False),
+            on_error=self._standin_error,
+        )  # fmt: skip
+
+    def _standin_cue(self, info: PageInfo, cancel: CancelToken) -> Cue:
+        """On the stand-in pool: the composer's cue, from the store or made."""
+        composer = self._standin_backend()
+        if composer is None:
+            raise BackendUnavailable("The composer could not start to stand in.")
+        return self._make_cue(info, self._cue_key(info, composer), cancel, composer)
+
+    def _standins_near(self) -> None:
+        """Stand-ins for the pages near the cursor that have no cue in memory (called
+        when the cursor moves: their real cues may be queued far behind)."""
+        if self.book is None or not self._wants_standin():
+            return
+        with self._lock:
+            todo = [p for p in self._ram_pages() if p in self._pages and p not in self._cues
+                    and p not in self._ready]  # fmt: skip
+        for p in todo:
+            self._submit_standin(self._pages[p], self._gen.get(p, self._base), self._rank(p))
+
+    def _standin_error(self, exc: BaseException) -> None:
+        if not isinstance(exc, Cancelled):
+            log.warning("the composer's stand-in cue failed: %s", exc)
+
     def _seconds(self, page: int) -> float:
         assert self.book is not None
         want = self.speed.seconds(self.book.pages[page])
         return float(next((b for b in CUE_BUCKETS if b >= want), CUE_BUCKETS[-1]))
 
-    def _cue_key(self, info: PageInfo) -> str:
-        settings_key = music_settings_key(self.music)
-        return key("cue", CUE_VERSION, self.music.name, settings_key, info.result.caption,
+    def _cue_key(self, info: PageInfo, backend: Any = None) -> str:
+        backend = backend or self.music
+        settings_key = music_settings_key(backend)
+        return key("cue", CUE_VERSION, backend.name, settings_key, info.result.caption,
                    info.directive, info.scene, info.joins, info.seconds, info.seed)  # fmt: skip
 
     def _load_cue(self, info: PageInfo, k: str) -> Cue | None:
@@ -84,48 +132,53 @@ class CueWork:
         except (KeyError, TypeError, ValueError):
             return None
 
-    def _make_cue(self, info: PageInfo, k: str, cancel: CancelToken) -> Cue:
+    def _make_cue(self, info: PageInfo, k: str, cancel: CancelToken, backend: Any = None) -> Cue:
         cached = self._load_cue(info, k)
         if cached is not None:
             return cached
+        backend = backend or self.music
         previous = self._cues.get(info.page - 1) if info.joins == "continue" else None
+        if previous is not None and previous.backend != backend.name:
+            previous = None  # MusicGen continues its own audio, not a stand-in's
         request = CueRequest(
             page=info.page, scene=info.scene, caption=info.result.caption, directive=info.directive,
             seconds=info.seconds, joins=info.joins, seed=info.seed, previous=previous,  # type: ignore[arg-type]
         )  # fmt: skip
         try:
-            cue = self.music.make_cue(request, cancel)
+            cue = backend.make_cue(request, cancel)
         except (Cancelled, BackendUnavailable):
             raise
         except M2MError as exc:
             raise BackendUnavailable(str(exc)) from exc
-        with self._lock:
-            self.stats.music_jobs += 1
+        if backend is self.music:  # stand-ins are not counted
+            with self._lock:
+                self.stats.music_jobs += 1
         cancel.check()
         self.store.put_audio(k, cue.clip.audio, cue.clip.sample_rate, _cue_meta(cue))
         return cue
 
     def _cue_done(self, cue: Cue, gen: int, cached: bool = False, final: bool = True) -> None:
-        """A page's cue is here; `final=False` for a quick first cue (the page's
-        music is not yet complete)."""
-        if self._gen.get(cue.page, self._base) != gen:
-            return
-        near = cue.page in self._ram_pages()
-        if not final and cue.page in self._ready:
-            return  # the full cue came first
-        if near and self.mixer is not None:
-            # The mixer first: once `cue(page)` answers, the music is on its way to it.
-            self.mixer.set_cue(cue.page, cue)
-        with self._lock:
+        """A page's cue is here; `final=False` for a quick first cue or a composer
+        stand-in (the page's music is not yet complete)."""
+        with self._deliver_lock:  # a stand-in never lands after the real cue
             if self._gen.get(cue.page, self._base) != gen:
                 return
-            if final:
-                self._ready.add(cue.page)
-            if near:
-                self._cues[cue.page] = cue
-                self._evict()
-            if cached:
-                self.stats.cues_from_cache += 1
+            near = cue.page in self._ram_pages()
+            if not final and cue.page in self._ready:
+                return  # the full cue came first
+            if near and self.mixer is not None:
+                # The mixer first: once `cue(page)` answers, the music is on its way.
+                self.mixer.set_cue(cue.page, cue)
+            with self._lock:
+                if self._gen.get(cue.page, self._base) != gen:
+                    return
+                if final:
+                    self._ready.add(cue.page)
+                if near:
+                    self._cues[cue.page] = cue
+                    self._evict()
+                if cached:
+                    self.stats.cues_from_cache += 1
         self._emit(ev.CueReady(cue.page, cue.backend, cached))
         self._delivered += 1
         if self._delivered % 8 == 0:

@@ -123,7 +123,13 @@ class Engine(Lookahead, PageWork, CueWork, Editing):
         # Workers run a little nicer than the audio callback and the UI thread.
         self._analysis_pool = Pool("analysis", analysis_threads, nice=WORKER_NICE)
         self._music_pool = Pool("music", 1, nice=WORKER_NICE)
+        # The composer's stand-in cues (see `cues`), not held up by a long generation.
+        self._standin_pool = Pool("standin", 1, nice=WORKER_NICE)
+        self._standin: Any = None
+        self._standin_failed = False
         self._lock = threading.RLock()
+        self._deliver_lock = threading.Lock()
+        self._standin_lock = threading.Lock()
         self._scenes_lock = threading.Lock()
         self._reset()
 
@@ -172,6 +178,27 @@ class Engine(Lookahead, PageWork, CueWork, Editing):
     def music(self, backend: MusicBackend) -> None:
         self._music = backend
         self._music_started.set()
+
+    def _standin_backend(self) -> Any:
+        """The composer that stands in for a slow backend (started on first need, in a
+        child process when playing live, as the composer itself would be); None if
+        it cannot start."""
+        with self._standin_lock:  # not the engine's lock: starting takes a second
+            if self._standin is None and not self._standin_failed:
+                composer = Settings(**self.settings.as_dict(public=False))
+                composer.music = "composer"
+                try:
+                    self._standin = make_music(
+                        composer, self._fallback, in_process=not self._music_process
+                    )
+                except Exception:  # noqa: BLE001 - the real cues still come, later
+                    log.exception("the composer could not start to stand in")
+                    self._standin_failed = True
+            return self._standin
+
+    def set_cursor(self, page: int, kind: str = "turn") -> None:
+        super().set_cursor(page, kind)
+        self._standins_near()
 
     def start_audio(self, device: int | str | None = None) -> bool:
         """Play live through sounddevice; False (and one EngineError) with no sound."""
@@ -274,7 +301,8 @@ class Engine(Lookahead, PageWork, CueWork, Editing):
         while time.monotonic() < end:
             a = self._analysis_pool.wait_idle(max(0.0, end - time.monotonic()))
             m = self._music_pool.wait_idle(max(0.0, end - time.monotonic()))
-            if a and m and not self._analysis_pool.busy():
+            s = self._standin_pool.wait_idle(max(0.0, end - time.monotonic()))
+            if a and m and s and not (self._analysis_pool.busy() or self._music_pool.busy()):
                 return True
         return False
 
@@ -285,7 +313,8 @@ class Engine(Lookahead, PageWork, CueWork, Editing):
         self._cancel_all("closing")
         self._analysis_pool.close()
         self._music_pool.close()
-        for backend in (self.text, self.emotions, self._music):
+        self._standin_pool.close()
+        for backend in (self.text, self.emotions, self._music, self._standin):
             close = getattr(backend, "close", None)
             if callable(close):
                 try:
@@ -306,6 +335,7 @@ class Engine(Lookahead, PageWork, CueWork, Editing):
     def _cancel_all(self, reason: str) -> None:
         self._analysis_pool.cancel_where(lambda j: True, reason)
         self._music_pool.cancel_where(lambda j: True, reason)
+        self._standin_pool.cancel_where(lambda j: True, reason)
 
     # -- events and errors ------------------------------------------------------------
 

@@ -19,6 +19,11 @@ Joins: within a scene a page turn is a short equal-power crossfade; a cue that
 on. At a scene change the crossfade is longer, the incoming music starts at its
 beginning, and the fade length is a whole number of its bars, so the fade lands on
 its bar line. Each voice loops [loop_start, loop_end) while the reader lingers.
+
+Upgrades: a new cue for the page playing now (the full cue after a quick one, or
+MusicGen's after the composer's stand-in) waits for the playing cue's next bar line
+(or its loop point when it has no bars), then starts from its beginning with a short
+equal-power crossfade: the music changes on the beat, never mid-bar.
 """
 
 from __future__ import annotations
@@ -92,6 +97,7 @@ class Mixer:
         channels: output channels (cues are stereo; 1 mixes them down).
         crossfade_scene_s: nominal crossfade at a scene change (rounded to whole bars).
         crossfade_page_s: crossfade between pages of one scene.
+        crossfade_swap_s: crossfade when a page's cue is upgraded while it plays.
         start_fade_s: fade-in when music starts from silence.
         volume_ramp_s: how fast `set_volume` and `mute` move, to avoid clicks.
         max_block: scratch size; larger pulls are processed in pieces of this size.
@@ -106,6 +112,7 @@ class Mixer:
         channels: int = 2,
         crossfade_scene_s: float = 3.0,
         crossfade_page_s: float = 0.8,
+        crossfade_swap_s: float = 0.12,
         start_fade_s: float = 0.05,
         volume_ramp_s: float = 0.03,
         max_block: int = 8192,
@@ -116,6 +123,7 @@ class Mixer:
         self.channels = int(channels)
         self.crossfade_scene = max(1, round(crossfade_scene_s * sample_rate))
         self._page_table = equal_power_table(max(1, round(crossfade_page_s * sample_rate)))
+        self._swap_table = equal_power_table(max(1, round(crossfade_swap_s * sample_rate)))
         self._start_table = equal_power_table(max(1, round(start_fade_s * sample_rate)))
         self._scene_tables: dict[int, np.ndarray] = {}
         self._ramp_len = max(1, round(volume_ramp_s * sample_rate))
@@ -281,8 +289,20 @@ class Mixer:
             if old is not None:
                 self._graveyard.append(old)
             self._cues[page] = prepared
-            if page == self._page and (self._waiting or (old is not None and self._lead_is(old))):
+            if page == self._page and self._waiting:
                 self._start(prepared, "turn")
+            elif page == self._page and old is not None and self._lead_is(old):
+                lead = self._lead
+                assert lead is not None
+                at = self._clock + self._to_seam(lead)
+                bisect.insort(self._pending, (at, next(self._seq), "swap", page, old))
+        elif what == "swap":
+            # The upgrade's time has come: whatever cue the page has now replaces the
+            # one that was playing, if that one still leads.
+            _, page, old = cmd
+            new = self._cues.get(page)
+            if page == self._page and new is not None and new is not old and self._lead_is(old):
+                self._start(new, "swap", self._swap_table)
         elif what == "forget":
             old = self._cues.pop(cmd[1], None)
             if old is not None:
@@ -308,6 +328,15 @@ class Mixer:
         lead = self._lead
         return lead is not None and lead.active and lead.fading != "out" and lead.cue is cue
 
+    @staticmethod
+    def _to_seam(v: _Voice) -> int:
+        """Samples until the voice's next bar line (bars count from the cue's first
+        sample) or its loop end, whichever comes first."""
+        cue = v.cue
+        assert cue is not None
+        to_end = cue.loop_end - v.pos
+        return min(to_end, (-v.pos) % cue.bar) if cue.bar > 0 else to_end
+
     def _set_ramp(self) -> None:
         current = self._vol_from + (self._vol_to - self._vol_from) * min(
             1.0, self._vol_pos / self._vol_len if self._vol_len else 1.0
@@ -316,7 +345,9 @@ class Mixer:
         self._vol_to = 0.0 if self._muted else self._volume
         self._vol_pos, self._vol_len = 0, self._ramp_len
 
-    def _start(self, cue: PreparedCue, kind: str) -> None:
+    def _start(self, cue: PreparedCue, kind: str, fade: np.ndarray | None = None) -> None:
+        """Make `cue` the lead voice; `fade` overrides the crossfade table (an upgrade
+        of the playing page starts the new cue from its beginning)."""
         self._waiting = False
         lead = self._lead if self._lead is not None and self._lead.active else None
         start = 0
@@ -333,6 +364,8 @@ class Mixer:
             if kind == "turn" and cue.joins == "continue" and cue.bar > 0 and old.bar > 0:  # type: ignore[union-attr]
                 phase = (lead.pos % old.bar) / old.bar  # type: ignore[union-attr]
                 start = min(int(phase * cue.bar), cue.loop_end - 1)
+        if fade is not None and lead is not None:
+            table, kind_event, start = fade, kind, 0
         length = len(table) - 1
         for v in self._voices:
             if v.active and v.fading != "out":
