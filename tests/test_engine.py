@@ -50,10 +50,12 @@ def test_the_page_under_the_cursor_gets_music_first_then_the_pages_ahead(events)
         engine.open(long_book(), page=17)
         assert engine.prepare_all() == 40
         # Two analysis threads may finish page 18 a moment before page 17.
-        assert 17 in music.calls[:2]
-        assert sorted(music.calls[:4]) == [17, 18, 19, 20]
         # A page may be redone when the final scene boundaries differ from the
-        # provisional ones; every page has music.
+        # provisional ones: the order is that of the first time each page is made.
+        first_made = list(dict.fromkeys(music.calls))
+        assert 17 in first_made[:2]
+        assert sorted(first_made[:4]) == [17, 18, 19, 20]
+        # Every page has music.
         assert set(music.calls) == set(range(40))
         ready = [e.page for e in events if isinstance(e, ev.CueReady)]
         assert 17 in ready[:2] and set(ready) == set(range(40))
