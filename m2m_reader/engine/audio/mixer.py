@@ -36,7 +36,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy.signal import resample_poly
 
 from ..music.base import Cue
 
@@ -205,6 +204,10 @@ class Mixer:
             ls, le = 0, len(audio)
         bar = int(clip.bar_samples)
         if clip.sample_rate != self.sample_rate:
+            # Imported only when a cue needs it (MusicGen's 32 kHz): scipy.signal costs
+            # ~60 MB and a long hold of the interpreter lock, which the UI feels.
+            from scipy.signal import resample_poly
+
             g = math.gcd(self.sample_rate, clip.sample_rate)
             up, down = self.sample_rate // g, clip.sample_rate // g
             ratio = up / down
