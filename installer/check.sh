@@ -21,4 +21,14 @@ stop_jack() { [ -n "$jack_pid" ] && kill "$jack_pid" 2>/dev/null; wait "$jack_pi
 trap stop_jack EXIT
 
 echo "== pytest"
-QT_QPA_PLATFORM=offscreen "$py" -m pytest -q -p no:cacheprovider "$@"
+run_tests() { QT_QPA_PLATFORM=offscreen "$py" -m pytest -q -p no:cacheprovider "$@"; }
+status=0
+run_tests "$@" || status=$?
+if [ "$status" -ge 128 ]; then
+  # Killed by a signal, not a failed test: a native crash that is rare and not yet
+  # understood (see CHANGELOG). Say so loudly and run the suite once more.
+  echo "check.sh: pytest died from signal $((status - 128)); running the tests once more" >&2
+  status=0
+  run_tests "$@" || status=$?
+fi
+exit "$status"
