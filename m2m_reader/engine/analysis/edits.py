@@ -28,11 +28,11 @@ def scene_key(first_page: int, last_page: int) -> str:
 class EditStore:
     """Edits of one book, in `DATA/edits/<fingerprint>.json` (or `path`)."""
 
-    def __init__(self, fingerprint: str, path: Path | None = None) -> None:
-        self.path = path or data_dir() / "edits" / f"{fingerprint}.json"
+    def __init__(self, fingerprint: str, path: Path | None = None, *, memory: bool = False) -> None:
+        self.path: Path | None = None if memory else path or data_dir() / "edits" / f"{fingerprint}.json"
         self._lock = threading.Lock()
         self._edits: dict[str, dict[str, Any]] = {}
-        if self.path.exists():
+        if self.path is not None and self.path.exists():
             try:
                 blob = json.loads(self.path.read_text("utf-8"))
                 self._edits = dict(blob.get("edits", {}))
@@ -41,11 +41,8 @@ class EditStore:
 
     @classmethod
     def in_memory(cls) -> EditStore:
-        store = cls.__new__(cls)
-        store.path = None  # type: ignore[assignment]
-        store._lock = threading.Lock()
-        store._edits = {}
-        return store
+        """Edits kept for this run only (tests, one-shot runs)."""
+        return cls("", memory=True)
 
     def _save(self) -> None:
         if self.path is None:
