@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import pytest
 from bookfactory import PageSpec, make_book, three_scene_book
-from test_engine_doubles import FakeMusic, RecordingMixer, wait_for
+from test_engine_doubles import FakeMusic, RecordingMixer, make_engine, wait_for
 
 from m2m_reader.engine import events as ev
 from m2m_reader.engine.analysis.pipeline import analyze
-from m2m_reader.engine.cache import DiskCache
-from m2m_reader.engine.engine import Engine
-from m2m_reader.engine.reading_speed import ReadingSpeed
 from m2m_reader.engine.settings import Settings
 
 
@@ -24,18 +21,6 @@ def long_book(n: int = 40):
         [PageSpec([moods[(i // 8) % 3]], tone=60 + 20 * ((i // 8) % 3)) for i in range(n)]
     )
 
-
-def make_engine(music=None, store=None, events=None, **kw):
-    return Engine(
-        Settings(),
-        audio=False,
-        store=store or DiskCache(limit_mb=0),
-        music=music or FakeMusic(),
-        on_event=(events.append if events is not None else None),
-        speed=ReadingSpeed(persist=False),
-        edits_in_memory=True,
-        **kw,
-    )
 
 
 @pytest.fixture
@@ -215,14 +200,7 @@ def test_a_failing_music_backend_is_an_event_not_a_crash(events):
 
 def test_openai_text_in_offline_mode_falls_back_with_a_message(events):
     settings = Settings(text="openai", offline=True)
-    engine = Engine(
-        settings,
-        audio=False,
-        store=DiskCache(limit_mb=0),
-        music=FakeMusic(),
-        on_event=events.append,
-        speed=ReadingSpeed(persist=False),
-    )
+    engine = make_engine(events=events, settings=settings)
     try:
         assert engine.text.name == "builtin"
         fallback = next(e for e in events if isinstance(e, ev.BackendFallback))

@@ -8,8 +8,12 @@ import time
 
 import numpy as np
 
+from m2m_reader.engine.cache import DiskCache
+from m2m_reader.engine.engine import Engine
 from m2m_reader.engine.errors import BackendUnavailable
 from m2m_reader.engine.music.base import Clip, Cue, CueRequest, MusicPlan
+from m2m_reader.engine.reading_speed import ReadingSpeed
+from m2m_reader.engine.settings import Settings
 
 RATE = 8000
 
@@ -80,3 +84,19 @@ def wait_for(pred, timeout: float = 10.0) -> bool:
             return True
         time.sleep(0.005)
     return False
+
+
+def make_engine(music=None, store=None, events=None, settings=None, **kw) -> Engine:
+    """A headless engine for tests: no audio, an uncached disk store, fake music,
+    a reading speed that is not saved and edits kept in memory."""
+    return Engine(
+        settings or Settings(),
+        audio=False,
+        store=store or DiskCache(limit_mb=0),
+        music=music or FakeMusic(),
+        on_event=(events.append if events is not None else None),
+        speed=ReadingSpeed(persist=False),
+        edits_in_memory=True,
+        **kw,
+    )
+

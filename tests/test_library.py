@@ -7,15 +7,11 @@ import threading
 
 import pytest
 from PIL import Image
-from test_engine_doubles import FakeMusic
+from test_engine_doubles import make_engine
 
 from m2m_reader.engine.books import open_book
-from m2m_reader.engine.cache import DiskCache
-from m2m_reader.engine.engine import Engine
 from m2m_reader.engine.errors import BookError
 from m2m_reader.engine.library import Library, LibraryError
-from m2m_reader.engine.reading_speed import ReadingSpeed
-from m2m_reader.engine.settings import Settings
 
 
 def folder_book(root, name="My Comic", pages=6):
@@ -27,14 +23,7 @@ def folder_book(root, name="My Comic", pages=6):
 
 
 def engine():
-    return Engine(
-        Settings(),
-        store=DiskCache(limit_mb=0),
-        music=FakeMusic(),
-        speed=ReadingSpeed(persist=False),
-        edits_in_memory=True,
-        audio=False,
-    )
+    return make_engine()
 
 
 def test_add_reads_title_pages_and_a_small_cover(tmp_path):

@@ -6,13 +6,10 @@ import socket
 
 import pytest
 from bookfactory import three_scene_book
-from test_engine_doubles import FakeMusic
+from test_engine_doubles import make_engine
 
 from m2m_reader.engine import events as ev
 from m2m_reader.engine import offline
-from m2m_reader.engine.cache import DiskCache
-from m2m_reader.engine.engine import Engine
-from m2m_reader.engine.reading_speed import ReadingSpeed
 from m2m_reader.engine.settings import Settings
 
 
@@ -33,15 +30,7 @@ def test_a_book_read_offline_with_an_llm_configured_makes_no_connection(no_conne
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-used")
     settings = Settings(text="openai", llm_base_url="http://127.0.0.1:9/v1", offline=True)
     events = []
-    engine = Engine(
-        settings,
-        audio=False,
-        store=DiskCache(limit_mb=0),
-        music=FakeMusic(),
-        on_event=events.append,
-        speed=ReadingSpeed(persist=False),
-        edits_in_memory=True,
-    )
+    engine = make_engine(events=events, settings=settings)
     try:
         engine.open(three_scene_book())
         assert engine.prepare_all() == 12
@@ -72,13 +61,7 @@ def test_the_guard_refuses_internet_connections_only_while_offline():
 
 
 def test_an_offline_engine_turns_the_guard_on_until_it_closes():
-    engine = Engine(
-        Settings(offline=True),
-        audio=False,
-        store=DiskCache(limit_mb=0),
-        music=FakeMusic(),
-        speed=ReadingSpeed(persist=False),
-    )
+    engine = make_engine(settings=Settings(offline=True))
     assert offline.is_offline()
     engine.close()
     assert not offline.is_offline()
