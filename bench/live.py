@@ -13,7 +13,9 @@ real-time pull loop (a thread pulling one block per block period). Steps:
 3. reading: a 200-page book (the sample's pages, cycled) read for `--minutes` with turns
    every 1-6 s and random jumps while the engine computes the whole book flat out:
    turn → crossfade under way (`turn_to_crossfade_ms`, p95 and max), underruns, the
-   callback's p99 time over the block period, peak RSS.
+   callback's p99 time over the block period, peak RSS; and the CPU time the virtual
+   machine's host stole meanwhile (`steal_s`), with the underruns that fell while it
+   stole at least 10 ms of a CPU (`underruns_during_steal`).
 
 The last line printed is one JSON object with the figures.
 """
@@ -21,6 +23,7 @@ The last line printed is one JSON object with the figures.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import os
@@ -109,6 +112,7 @@ class SimulatedOutput:
         self.underruns = 0
         self.callbacks = 0
         self.durations: list[float] = []
+        self._late: list[float] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -130,6 +134,7 @@ class SimulatedOutput:
             self.callbacks += 1
             if t1 > deadline:
                 self.underruns += 1
+                self._late.append(t1)
                 deadline = t1
             time.sleep(max(0.0, deadline - time.perf_counter()))
             deadline += period
@@ -141,23 +146,108 @@ class SimulatedOutput:
     def callback_durations(self) -> np.ndarray:
         return np.array(self.durations)
 
+    def underrun_times(self) -> np.ndarray:
+        return np.array(self._late)
+
+
+class StealMonitor:
+    """Time the virtual machine's host takes the CPUs away (/proc/stat's steal column),
+    per 50 ms and per CPU. A vCPU stopped by the host stops the audio thread on it (or
+    the JACK server's), whatever its priority: an underrun then is not the program's."""
+
+    WINDOW_S = 0.05
+
+    def __init__(self) -> None:
+        self.events: list[tuple[float, float]] = []  # (end time, worst CPU's steal ms)
+        self.total_ms = 0.0
+        self._stop = threading.Event()
+        self._ok = os.path.exists("/proc/stat")
+        if self._ok:
+            threading.Thread(target=self._run, daemon=True).start()
+
+    @staticmethod
+    def _read() -> list[int]:
+        with open("/proc/stat") as fh:
+            return [int(ln.split()[8]) for ln in fh if ln[:3] == "cpu" and ln[3].isdigit()]
+
+    def _run(self) -> None:
+        tick = 1000 / os.sysconf("SC_CLK_TCK")
+        prev = self._read()
+        while not self._stop.wait(self.WINDOW_S):
+            cur = self._read()
+            per_cpu = [(c - p) * tick for c, p in zip(cur, prev, strict=True)]
+            self.total_ms += sum(per_cpu)
+            if max(per_cpu) > 0:
+                self.events.append((time.perf_counter(), max(per_cpu)))
+            prev = cur
+
+    def spans(self) -> list[tuple[str, float, float]]:
+        return [(f"steal>={int(ms // 10) * 10}ms", t - self.WINDOW_S, t) for t, ms in self.events]
+
+    def report(self, underrun_times: np.ndarray) -> dict[str, Any]:
+        """How much was stolen, and how many underruns fell in a window (or the one
+        before) where the host stole at least 10 ms of a CPU."""
+        self._stop.set()
+        stolen = [t for t, ms in self.events if ms >= 10]
+        during = sum(
+            any(u - 2 * self.WINDOW_S <= t <= u + self.WINDOW_S for t in stolen)
+            for u in underrun_times
+        )
+        return {"steal_s": round(self.total_ms / 1000, 2),
+                "steal_max_ms_per_50ms": max((ms for _, ms in self.events), default=0.0),
+                "underruns_during_steal": int(during)}  # fmt: skip
+
 
 class Tracer:
     """Notes when the engine does each kind of work, and how late a 1 ms sleeper wakes
     (the GIL held by another thread), to see what coincides with each underrun."""
 
-    def __init__(self, engine: Any, probe: Probe) -> None:
+    def __init__(self, engine: Any, probe: Probe, steal: StealMonitor) -> None:
         self.spans: list[tuple[str, float, float]] = []
+        self.steal = steal
         self.late: list[tuple[float, float]] = []  # (time, seconds late) over 2 ms
         self._stop = threading.Event()
         self._wrap(engine.store, "put_audio", "cache_write")
         self._wrap(engine.store, "get_audio", "cache_read")
         self._wrap(probe, "set_cue", "mixer_set_cue")
         self._wrap(engine, "_schedule", "schedule")
+        from m2m_reader.engine import cues
+
+        self._wrap(cues, "release_memory", "malloc_trim")
         music = engine.music
         if hasattr(music, "_receive"):
             self._wrap(music, "_receive", "cue_handoff")
+        self._wrap_jobs()
+        self._gc_start = 0.0
+        gc.callbacks.append(self._gc)
         threading.Thread(target=self._gil, daemon=True).start()
+
+    def _wrap_jobs(self) -> None:
+        """Every engine job becomes a span named by its kind (the key up to ':')."""
+        from m2m_reader.engine import scheduler
+
+        submit = scheduler.Pool.submit
+        spans = self.spans
+
+        def traced(pool: Any, key: str, fn: Any, *a: Any, **k: Any) -> Any:
+            label = "job:" + key.split(":")[0]
+
+            def job(*fa: Any, **fk: Any) -> Any:
+                t0 = time.perf_counter()
+                try:
+                    return fn(*fa, **fk)
+                finally:
+                    spans.append((label, t0, time.perf_counter()))
+
+            return submit(pool, key, job, *a, **k)
+
+        scheduler.Pool.submit = traced  # type: ignore[method-assign]
+
+    def _gc(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._gc_start = time.perf_counter()
+        else:
+            self.spans.append((f"gc{info['generation']}", self._gc_start, time.perf_counter()))
 
     def _wrap(self, obj: Any, name: str, label: str) -> None:
         fn = getattr(obj, name)
@@ -172,6 +262,10 @@ class Tracer:
         setattr(obj, name, wrapped)
 
     def _gil(self) -> None:
+        # At the callback's priority, so that waking late means waiting for the GIL.
+        from m2m_reader.engine.audio.live import raise_thread_priority
+
+        raise_thread_priority()
         while not self._stop.is_set():
             t0 = time.perf_counter()
             time.sleep(0.001)
@@ -184,17 +278,26 @@ class Tracer:
         times = out.underrun_times() if hasattr(out, "underrun_times") else np.array([])
         near: dict[str, int] = {}
         window = 3 * BLOCK / RATE  # the callback notices an xrun up to a few blocks late
+        spans = self.spans + self.steal.spans()
         for u in times:
-            labels = {lab for lab, a, b in self.spans if a - window <= u and b >= u - window}
+            labels = {lab for lab, a, b in spans if a - window <= u and b >= u - window}
             if any(u - window <= t <= u for t, _ in self.late):
                 labels.add("gil_wait>2ms")
             for lab in labels or {"nothing"}:
                 near[lab] = near.get(lab, 0) + 1
+        late_near: dict[str, int] = {}
+        for t, x in self.late:
+            if x < 0.008:
+                continue
+            labels = {lab for lab, a, b in spans if a <= t + x and b >= t}
+            for lab in labels or {"nothing"}:
+                late_near[lab] = late_near.get(lab, 0) + 1
         lates = np.array([x for _, x in self.late]) * 1000 if self.late else np.zeros(1)
         busy: dict[str, float] = {}
         for lab, a, b in self.spans:
             busy[lab] = max(busy.get(lab, 0.0), (b - a) * 1000)
-        return {"underruns_near": near, "gil_waits_over_2ms": len(self.late),
+        return {"underruns_near": near, "gil_waits_over_8ms_near": late_near,
+                "gil_waits_over_2ms": len(self.late),
                 "gil_wait_max_ms": round(float(lates.max()), 2),
                 "span_max_ms": {k: round(v, 1) for k, v in busy.items()}}  # fmt: skip
 
@@ -243,6 +346,15 @@ def stop_output(out: Any) -> None:
     out.stop()
 
 
+def release_audio() -> None:
+    """Close this process's PortAudio: its JACK client would otherwise stay in the graph,
+    an idle second client the server waits for every cycle, while the reading phase
+    plays from a process of its own."""
+    if "sounddevice" in sys.modules:
+        with contextlib.suppress(Exception):
+            sys.modules["sounddevice"]._terminate()
+
+
 def cycled_book(n: int) -> Any:
     """A book of `n` pages made of the sample's pages, cycled (new fingerprint)."""
     from m2m_reader.engine.books import open_book
@@ -283,18 +395,24 @@ def first_music(settings: Any, use_jack: bool) -> tuple[float, str, Any]:
     return seconds, how, engine
 
 
-def rss_mb(pid: int | str = "self") -> float:
-    """The resident set now (VmRSS), in MB."""
+def status_mb(field: str, pid: int | str = "self") -> float:
+    """A memory line of /proc/PID/status (VmRSS now, VmHWM the peak), in MB."""
     with open(f"/proc/{pid}/status") as fh:
         for line in fh:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def rss_mb(pid: int | str = "self") -> float:
+    return status_mb("VmRSS", pid)
+
+
 def pss_mb(pid: int | str = "self") -> float:
     """The proportional set size (shared pages divided among the processes sharing them,
-    e.g. the JACK server's shared memory every client maps), in MB."""
+    e.g. the JACK server's shared memory every client maps), in MB. Read once at the end:
+    the kernel walks the page tables to answer, holding the process's memory map lock,
+    which would stall the audio thread's page faults if sampled while playing."""
     try:
         with open(f"/proc/{pid}/smaps_rollup") as fh:
             for line in fh:
@@ -320,36 +438,15 @@ def children() -> list[int]:
     return out
 
 
-class RssSampler:
-    """The peak VmRSS, sampled every 0.25 s while running."""
-
-    def __init__(self) -> None:
-        self.peak = rss_mb()
-        self.peak_total = self.peak  # with the child processes (the composer's)
-        self.peak_pss = 0.0  # the same, proportional
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.wait(0.25):
-            self.peak = max(self.peak, rss_mb())
-            total = self.peak_total
-            try:
-                total = rss_mb() + sum(rss_mb(p) for p in children())
-            except OSError:
-                pass
-            self.peak_total = max(self.peak_total, total)
-            try:
-                pss = pss_mb() + sum(pss_mb(p) for p in children())
-            except OSError:
-                continue
-            self.peak_pss = max(self.peak_pss, pss)
-
-    def stop(self) -> float:
-        self._stop.set()
-        self._thread.join(2)
-        return self.peak
+def peak_memory() -> dict[str, float]:
+    """Peak resident memory without sampling while playing: each process's own high-water
+    mark (VmHWM), summed over this process and its children (an upper bound on the peak
+    of the sum), and the proportional size now."""
+    kids = children()
+    main_peak = status_mb("VmHWM")
+    total = main_peak + sum(status_mb("VmHWM", p) for p in kids)
+    pss = pss_mb() + sum(pss_mb(p) for p in kids)
+    return {"rss_mb": round(total, 1), "rss_main_mb": round(main_peak, 1), "pss_mb": round(pss, 1)}
 
 
 def main() -> None:
@@ -395,6 +492,7 @@ def main() -> None:
         engine.wait_idle(30)
         reopen_jobs = engine.stats.analysis_records + engine.stats.music_jobs
         engine.close()
+        release_audio()
         print(f"# first music cold {cold:.3f} s, cached {cached:.3f} s ({how}); reopen jobs {reopen_jobs}",
               file=sys.stderr)  # fmt: skip
         cmd = [
@@ -434,12 +532,12 @@ def read_for(settings: Any, args: argparse.Namespace, use_jack: bool) -> dict[st
     rng = random.Random(args.seed)
     gc.collect()
     print(f"# RSS before reading: {rss_mb():.0f} MB", file=sys.stderr)
-    sampler = RssSampler()
     engine = make_engine(settings)
     probe = Probe(Mixer(sample_rate=RATE))
     engine.attach_mixer(probe)
     out, how = open_output(probe, use_jack)
-    tracer = Tracer(engine, probe) if args.trace else None
+    steal = StealMonitor()
+    tracer = Tracer(engine, probe, steal) if args.trace else None
     if args.idle:
         from m2m_reader.engine.books import open_book
 
@@ -463,9 +561,10 @@ def read_for(settings: Any, args: argparse.Namespace, use_jack: bool) -> dict[st
     durations = out.callback_durations()
     underruns = out.underruns
     traced = tracer.report(out) if tracer is not None else {}
+    stolen = steal.report(out.underrun_times() if hasattr(out, "underrun_times") else np.array([]))
     stop_output(out)
     ready = len(engine.ready_pages())
-    peak = sampler.stop()
+    memory = peak_memory()  # before the composer's process ends with the engine
     engine.close()
     lat = (
         np.array(probe.turn_latencies) * 1000 if probe.turn_latencies else np.array([float("nan")])
@@ -479,10 +578,11 @@ def read_for(settings: Any, args: argparse.Namespace, use_jack: bool) -> dict[st
         "callback_p99_fraction": round(float(np.percentile(durations, 99)) / period, 4)
         if len(durations)
         else None,
+        "callback_max_fraction": round(float(durations.max()) / period, 4)
+        if len(durations)
+        else None,
         "callbacks": int(len(durations)),
-        "rss_mb": round(sampler.peak_total, 1),  # peak VmRSS, with the composer's process
-        "rss_main_mb": round(peak, 1),
-        "pss_mb": round(sampler.peak_pss, 1),  # the same, shared pages divided (JACK's shm)
+        **memory,  # peak VmRSS with the composer's process; PSS divides JACK's shared memory
         "process_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "reading_minutes": args.minutes,
         "pages": args.pages,
@@ -494,6 +594,7 @@ def read_for(settings: Any, args: argparse.Namespace, use_jack: bool) -> dict[st
         "callback_priority": getattr(out, "priority", ""),
         "idle": bool(args.idle),
         "load_avg_1m": round(os.getloadavg()[0], 2),
+        **stolen,
         **traced,
     }
 
