@@ -92,7 +92,7 @@ class DiskCache:
         if found is None:
             return None
         _header, payload = found
-        return json.loads(payload)
+        return json.loads(bytes(payload))
 
     def put_json(self, key: str, value: Any) -> None:
         payload = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
@@ -118,7 +118,7 @@ class DiskCache:
         # FLAC stores integers: 24 bits keeps the quantisation far below audibility.
         sf.write(buf, np.clip(data, -1.0, 1.0), int(rate), format="FLAC", subtype="PCM_24")
         header = {"rate": int(rate), "meta": meta}
-        self._write(key, "audio", header, buf.getvalue())
+        self._write(key, "audio", header, buf.getbuffer())
 
     # -- maintenance ----------------------------------------------------------------
 
@@ -197,26 +197,34 @@ class DiskCache:
             key = hashlib.sha256(key.encode("utf-8")).hexdigest()
         return self.objects / key[:2] / f"{key}.{kind}"
 
-    def _write(self, key: str, kind: str, header: dict[str, Any], payload: bytes) -> None:
+    def _write(
+        self, key: str, kind: str, header: dict[str, Any], payload: bytes | memoryview
+    ) -> None:
+        # The entry is written in pieces and hashed as it goes: joining megabytes of
+        # audio into one blob would copy them while holding the interpreter lock, which
+        # the audio callback needs every block.
         path = self._path(key, kind)
         path.parent.mkdir(parents=True, exist_ok=True)
         head = json.dumps({"kind": kind, "length": len(payload), **header}).encode("utf-8")
-        rest = len(head).to_bytes(4, "big") + head + payload
-        blob = MAGIC + hashlib.sha256(rest).digest() + rest
+        lead = len(head).to_bytes(4, "big") + head
+        digest = hashlib.sha256(lead)
+        digest.update(payload)
+        size = len(MAGIC) + _DIGEST + len(lead) + len(payload)
         try:
             old = path.stat().st_size
         except FileNotFoundError:
             old = 0
         with atomic_writer(path, "wb") as fh:
-            fh.write(blob)
+            for part in (MAGIC, digest.digest(), lead, payload):
+                fh.write(part)
         with self._lock:
             if self._size is not None:
-                self._size += len(blob) - old
+                self._size += size - old
         if self.limit_bytes and self.size() > self.limit_bytes:
             # Leave some room so that every write does not trigger a scan.
             self.prune(int(self.limit_bytes * 0.9))
 
-    def _read(self, key: str, kind: str) -> tuple[dict[str, Any], bytes] | None:
+    def _read(self, key: str, kind: str) -> tuple[dict[str, Any], memoryview] | None:
         path = self._path(key, kind)
         try:
             blob = path.read_bytes()
@@ -249,17 +257,19 @@ class DiskCache:
                 self._size -= size
 
 
-def _parse(blob: bytes, kind: str) -> tuple[dict[str, Any], bytes] | None:
-    """Header and payload of a whole, intact entry, else None."""
+def _parse(blob: bytes, kind: str) -> tuple[dict[str, Any], memoryview] | None:
+    """Header and payload (a view into `blob`, not a copy) of a whole, intact entry,
+    else None."""
     if len(blob) < _PREFIX or not blob.startswith(MAGIC):
         return None
-    digest = blob[len(MAGIC) : len(MAGIC) + _DIGEST]
-    rest = blob[len(MAGIC) + _DIGEST :]
+    view = memoryview(blob)
+    digest = view[len(MAGIC) : len(MAGIC) + _DIGEST]
+    rest = view[len(MAGIC) + _DIGEST :]
     if hashlib.sha256(rest).digest() != digest:
         return None
     n = int.from_bytes(rest[:4], "big")
     try:
-        header = json.loads(rest[4 : 4 + n])
+        header = json.loads(bytes(rest[4 : 4 + n]))
     except ValueError:
         return None
     payload = rest[4 + n :]
