@@ -59,9 +59,14 @@ class Probe:
         self.turn_asked: float | None = None
         self.turn_latencies: list[float] = []
         self._seen = 0
+        self.starts = np.zeros(1 << 17)  # when each callback began (a 10-minute run fits)
+        self.pulls = 0
 
     def pull(self, out: np.ndarray) -> None:
         now = time.perf_counter()
+        if self.pulls < len(self.starts):
+            self.starts[self.pulls] = now
+        self.pulls += 1
         self.mixer.pull(out)
         if self.first_audible is None and float(np.abs(out).max()) > 1e-4:
             self.first_audible = now
@@ -526,6 +531,17 @@ def main() -> None:
                       "reopen_jobs": reopen_jobs, "output": how, **reading}))  # fmt: skip
 
 
+def entry_lateness(starts: np.ndarray, period: float) -> np.ndarray:
+    """How late (seconds) each callback began: against a grid of the device's period,
+    anchored on the earliest start seen so far (which absorbs a skipped cycle)."""
+    if len(starts) < 2:
+        return np.zeros(0)
+    # the device's own period, as this clock sees it (the dummy server rounds it)
+    period = float(np.median(np.diff(starts))) or period
+    rel = starts - np.arange(len(starts)) * period
+    return rel - np.minimum.accumulate(rel)
+
+
 def read_for(settings: Any, args: argparse.Namespace, use_jack: bool) -> dict[str, Any]:
     from m2m_reader.engine.audio.mixer import Mixer
 
@@ -570,6 +586,7 @@ def read_for(settings: Any, args: argparse.Namespace, use_jack: bool) -> dict[st
         np.array(probe.turn_latencies) * 1000 if probe.turn_latencies else np.array([float("nan")])
     )
     period = BLOCK / RATE
+    late = entry_lateness(probe.starts[: min(probe.pulls, len(probe.starts))], period) * 1000
     return {
         "turn_to_crossfade_ms": round(float(np.percentile(lat, 95)), 2),
         "turn_to_crossfade_max_ms": round(float(lat.max()), 2),
@@ -582,6 +599,12 @@ def read_for(settings: Any, args: argparse.Namespace, use_jack: bool) -> dict[st
         if len(durations)
         else None,
         "callbacks": int(len(durations)),
+        # how late each callback began against the device's clock (the GIL, the CPU)
+        "callback_start_late_p99_ms": round(float(np.percentile(late, 99)), 2)
+        if len(late)
+        else None,
+        "callback_start_late_max_ms": round(float(late.max()), 2) if len(late) else None,
+        "callback_starts_late_over_10ms": int((late > 10).sum()),
         **memory,  # peak VmRSS with the composer's process; PSS divides JACK's shared memory
         "process_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "reading_minutes": args.minutes,
