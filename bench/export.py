@@ -44,11 +44,8 @@ import soundfile as sf  # noqa: E402
 from m2m_reader.engine.audio.loudness import LoudnessMeter, TruePeakMeter  # noqa: E402
 from m2m_reader.engine.cancel import NEVER  # noqa: E402
 from m2m_reader.engine.music.base import CueRequest  # noqa: E402
+from m2m_reader.engine.music.theory import key_from_chroma, pitch_class  # noqa: E402
 
-NAMES = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"]
-FLATS = {"Db": "C#", "Eb": "D#", "Gb": "F#", "Ab": "G#", "Bb": "A#"}
-MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
-MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
 STYLES = [
     (
         "A warm slice-of-life scene with acoustic guitar and light piano",
@@ -179,18 +176,11 @@ def ffmpeg_ebur128(path: Path) -> tuple[float | None, float | None]:
 def estimate_key(mono: np.ndarray, sr: int) -> tuple[int, str]:
     import librosa
 
-    chroma = librosa.feature.chroma_cqt(y=mono, sr=sr, hop_length=2048).mean(axis=1)
-    scores = [
-        (float(np.corrcoef(chroma, np.roll(prof, k))[0, 1]), k, mode)
-        for k in range(12)
-        for mode, prof in (("major", MAJOR), ("minor", MINOR))
-    ]
-    _, k, mode = max(scores)
-    return k, mode
+    return key_from_chroma(librosa.feature.chroma_cqt(y=mono, sr=sr, hop_length=2048).mean(axis=1))
 
 
 def key_ok(plan_key: str, plan_mode: str, est: tuple[int, str]) -> bool:
-    tonic = NAMES.index(FLATS.get(plan_key, plan_key))
+    tonic = pitch_class(plan_key)
     k, mode = est
     if mode == plan_mode:
         return k == tonic

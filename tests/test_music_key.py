@@ -11,11 +11,7 @@ from m2m_reader.engine.cancel import NEVER
 from m2m_reader.engine.music.base import CueRequest
 from m2m_reader.engine.music.composer import Composer
 from m2m_reader.engine.music.soundfont import find_soundfont
-from m2m_reader.engine.music.theory import pitch_class
-
-# Krumhansl-Kessler key profiles (tonic first).
-MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
-MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
+from m2m_reader.engine.music.theory import key_from_chroma, pitch_class
 
 SCENES = [
     (
@@ -39,16 +35,6 @@ def chroma(audio: np.ndarray, sr: int) -> np.ndarray:
     return librosa.feature.chroma_cqt(y=mono, sr=sr, hop_length=2048).mean(axis=1)
 
 
-def best_key(c: np.ndarray) -> tuple[int, str]:
-    scores = [
-        (float(np.corrcoef(c, np.roll(prof, k))[0, 1]), k, mode)
-        for k in range(12)
-        for mode, prof in (("major", MAJOR), ("minor", MINOR))
-    ]
-    _, k, mode = max(scores)
-    return k, mode
-
-
 @pytest.fixture(scope="module", params=RENDERERS)
 def composer(request: pytest.FixtureRequest) -> Composer:
     return Composer(sample_rate=22050, soundfont=None if request.param == "synth" else "auto")
@@ -65,7 +51,7 @@ def test_music_is_in_the_planned_key_and_mode(
         assert (cue.plan.key, cue.plan.mode) == (key, mode)
         c = chroma(cue.clip.audio, cue.clip.sample_rate)
         tonic = pitch_class(key)
-        k, m = best_key(c)
+        k, m = key_from_chroma(c)
         relative = (tonic + 9) % 12 if mode == "major" else (tonic + 3) % 12
         hits += (k, m) == (tonic, mode) or (m != mode and k == relative)
         if mode == "minor":  # the minor third is heard, not overpowered by the major one

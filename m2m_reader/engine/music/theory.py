@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 PITCH_NAMES = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"]
 _FLATS = {"Db": "C#", "Eb": "D#", "Gb": "F#", "Ab": "G#", "Bb": "A#", "Cb": "B", "Fb": "E"}
@@ -47,6 +48,27 @@ def normalise_key(name: str) -> str:
 
 def pitch_class(name: str) -> int:
     return PITCH_NAMES.index(normalise_key(name))
+
+
+# Krumhansl-Kessler key profiles (tonic first): how strongly each pitch class belongs.
+KEY_PROFILES = {
+    "major": (6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88),
+    "minor": (6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17),
+}
+
+
+def key_from_chroma(chroma: Any) -> tuple[int, str]:
+    """The key (tonic pitch class, mode) whose profile best correlates with a 12-bin
+    chroma vector (C first), as audio key finders judge what a listener hears."""
+    import numpy as np
+
+    c = np.asarray(chroma, dtype=float)
+    _, tonic, mode = max(
+        (float(np.corrcoef(c, np.roll(profile, k))[0, 1]), k, mode)
+        for mode, profile in KEY_PROFILES.items()
+        for k in range(12)
+    )
+    return tonic, mode
 
 
 @dataclass(frozen=True)
