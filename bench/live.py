@@ -1,6 +1,6 @@
 """Live playback benchmark: first music, page-turn latency, underruns, callback load, RSS.
 
-    python bench/live.py [--minutes 10] [--pages 200] [--no-jack]
+    python bench/live.py [--minutes 10] [--pages 200] [--no-jack] [--python-mixer]
 
 Plays through the JACK dummy driver when it can (it starts `jackd --no-realtime -d
 dummy -r 48000 -p 1024` if none runs, and stops it after), else through a simulated
@@ -49,18 +49,38 @@ RATE = 48000
 
 
 class Probe:
-    """Wraps the mixer's pull: notes the first audible block and when turns land."""
+    """Stands between the engine and the mixer: notes the first audible block and when
+    turns land.
+
+    With the native mixer on a real stream, the C callback mixes and stamps its own
+    figures (the first audible block, each crossfade's block start); otherwise `pull`
+    wraps the mixer's and measures in Python.
+    """
 
     def __init__(self, mixer: Any) -> None:
         self.mixer = mixer
         self.sample_rate, self.channels = mixer.sample_rate, mixer.channels
-        mixer.record_events = True
-        self.first_audible: float | None = None
+        self.native = type(mixer).__name__ == "NativeMixer"
+        if not self.native:
+            mixer.record_events = True
+        self.now = time.perf_counter
+        if self.native:
+            from m2m_reader.engine.audio.native import now
+
+            self.now = now  # the clock the C callback stamps with
+        self._first_audible: float | None = None
         self.turn_asked: float | None = None
         self.turn_latencies: list[float] = []
+        self._asked: tuple[float, int, int] | None = None  # native: (time, page, events seen)
         self._seen = 0
         self.starts = np.zeros(1 << 17)  # when each callback began (a 10-minute run fits)
         self.pulls = 0
+
+    @property
+    def first_audible(self) -> float | None:
+        if self.native and self._first_audible is None:
+            return self.mixer.first_audible
+        return self._first_audible
 
     def pull(self, out: np.ndarray) -> None:
         now = time.perf_counter()
@@ -68,8 +88,8 @@ class Probe:
             self.starts[self.pulls] = now
         self.pulls += 1
         self.mixer.pull(out)
-        if self.first_audible is None and float(np.abs(out).max()) > 1e-4:
-            self.first_audible = now
+        if self._first_audible is None and float(np.abs(out).max()) > 1e-4:
+            self._first_audible = now
         events = self.mixer.events
         if len(events) != self._seen:
             new = events[self._seen :]
@@ -83,9 +103,26 @@ class Probe:
                 events.clear()
                 self._seen = 0
 
+    def settle_native(self) -> None:
+        """Match the last turn asked with the crossfade the C callback started for it."""
+        if self._asked is None:
+            return
+        asked, page, seen = self._asked
+        times = self.mixer.event_times()
+        for t, kind, p in times[seen:]:
+            if p == page and kind in ("turn", "change", "start"):
+                self.turn_latencies.append(max(0.0, t - asked))
+                self._asked = None
+                return
+
     def read_to(self, engine: Any, page: int, kind: str) -> None:
         """The reader moves: note the time when the page's music is ready to fade in."""
-        if self.turn_asked is None and engine.cue(page) is not None:
+        if self.native:
+            self.settle_native()
+            self._asked = None
+            if engine.cue(page) is not None:
+                self._asked = (self.now(), page, len(self.mixer.event_times()))
+        elif self.turn_asked is None and engine.cue(page) is not None:
             self.turn_asked = time.perf_counter()
         engine.set_cursor(page, kind)
 
@@ -337,11 +374,13 @@ def open_output(probe: Probe, use_jack: bool) -> tuple[Any, str]:
 
             dev = next((d for d in output_devices() if "JACK" in d.host_api), None)
             if dev is not None:
-                out = LiveOutput(probe, device=dev.index, blocksize=BLOCK)  # type: ignore[arg-type]
+                target = probe.mixer if probe.native else probe  # C pulls the mixer itself
+                out = LiveOutput(target, device=dev.index, blocksize=BLOCK)  # type: ignore[arg-type]
                 out.start()
                 return out, f"jack:{dev.name}"
         except AudioUnavailable as exc:
             print(f"# JACK unavailable: {exc}", file=sys.stderr)
+    probe.native = False  # the Python loop pulls, through the probe
     out = SimulatedOutput(probe)
     out.start()
     return out, "simulated"
@@ -383,17 +422,28 @@ def make_engine(settings: Any) -> Any:
     return engine
 
 
-def first_music(settings: Any, use_jack: bool) -> tuple[float, str, Any]:
+def make_mixer(python: bool) -> Any:
+    """The live mixer: the native one unless asked for Python or it is unavailable."""
+    from m2m_reader.engine.audio import native
     from m2m_reader.engine.audio.mixer import Mixer
+
+    if python or native.available():
+        if not python:
+            print(f"# native mixer unavailable: {native.available()}", file=sys.stderr)
+        return Mixer(sample_rate=RATE)
+    return native.NativeMixer(sample_rate=RATE, record_events=True, stats_ring=1 << 17)
+
+
+def first_music(settings: Any, use_jack: bool, python: bool) -> tuple[float, str, Any]:
     from m2m_reader.engine.books import open_book
 
     engine = make_engine(settings)
-    probe = Probe(Mixer(sample_rate=RATE))
+    probe = Probe(make_mixer(python))
     engine.attach_mixer(probe)
     out, how = open_output(probe, use_jack)
-    t0 = time.perf_counter()
+    t0 = probe.now()
     engine.open(open_book(SAMPLE))
-    while probe.first_audible is None and time.perf_counter() - t0 < 60:
+    while probe.first_audible is None and probe.now() - t0 < 60:
         time.sleep(0.002)
     seconds = (probe.first_audible or float("nan")) - t0
     stop_output(out)
@@ -471,6 +521,11 @@ def main() -> None:
     ap.add_argument(
         "--trace", action="store_true", help="report what the engine was doing around each underrun"
     )
+    ap.add_argument(
+        "--python-mixer",
+        action="store_true",
+        help="mix in the Python callback even when the native mixer is available",
+    )
     ap.add_argument("--phase", choices=("all", "reading"), default="all", help=argparse.SUPPRESS)
     args = ap.parse_args()
     global BLOCK
@@ -489,10 +544,10 @@ def main() -> None:
 
     settings = Settings(offline=True)
     try:
-        cold, how, engine = first_music(settings, not args.no_jack)
+        cold, how, engine = first_music(settings, not args.no_jack, args.python_mixer)
         engine.prepare_all()
         engine.close()
-        cached, _, engine = first_music(settings, not args.no_jack)
+        cached, _, engine = first_music(settings, not args.no_jack, args.python_mixer)
         engine.prepare_all()
         engine.wait_idle(30)
         reopen_jobs = engine.stats.analysis_records + engine.stats.music_jobs
@@ -514,7 +569,7 @@ def main() -> None:
             "--block",
             str(args.block),
         ]
-        cmd += [f"--{f}" for f in ("no-jack", "idle", "trace") if getattr(args, f.replace("-", "_"))]  # fmt: skip
+        cmd += [f"--{f}" for f in ("no-jack", "idle", "trace", "python-mixer") if getattr(args, f.replace("-", "_"))]  # fmt: skip
         # PortAudio's JACK host API may abort at exit after the figures are printed.
         done = subprocess.run(cmd, capture_output=True, text=True)
         sys.stderr.write(done.stderr)
@@ -532,13 +587,11 @@ def main() -> None:
 
 
 def read_for(settings: Any, args: argparse.Namespace, use_jack: bool) -> dict[str, Any]:
-    from m2m_reader.engine.audio.mixer import Mixer
-
     rng = random.Random(args.seed)
     gc.collect()
     print(f"# RSS before reading: {rss_mb():.0f} MB", file=sys.stderr)
     engine = make_engine(settings)
-    probe = Probe(Mixer(sample_rate=RATE))
+    probe = Probe(make_mixer(args.python_mixer))
     engine.attach_mixer(probe)
     out, how = open_output(probe, use_jack)
     steal = StealMonitor()
@@ -563,8 +616,13 @@ def read_for(settings: Any, args: argparse.Namespace, use_jack: bool) -> dict[st
             page = min(len(book) - 1, page + 1) if rng.random() < 0.9 else max(0, page - 1)
             probe.read_to(engine, page, "turn")
             turns += 1
+    probe.settle_native()
     durations = out.callback_durations()
     underruns = out.underruns
+    if probe.native:
+        starts = probe.mixer.callback_starts()
+    else:
+        starts = probe.starts[: min(probe.pulls, len(probe.starts))]
     traced = tracer.report(out) if tracer is not None else {}
     stolen = steal.report(out.underrun_times() if hasattr(out, "underrun_times") else np.array([]))
     stop_output(out)
@@ -575,7 +633,7 @@ def read_for(settings: Any, args: argparse.Namespace, use_jack: bool) -> dict[st
         np.array(probe.turn_latencies) * 1000 if probe.turn_latencies else np.array([float("nan")])
     )
     period = BLOCK / RATE
-    gaps = np.diff(probe.starts[: min(probe.pulls, len(probe.starts))]) * 1000
+    gaps = np.diff(starts) * 1000
     return {
         "turn_to_crossfade_ms": round(float(np.percentile(lat, 95)), 2),
         "turn_to_crossfade_max_ms": round(float(lat.max()), 2),
@@ -603,7 +661,8 @@ def read_for(settings: Any, args: argparse.Namespace, use_jack: bool) -> dict[st
         "pages_with_music": ready,
         "reading_output": how,
         "block": BLOCK,
-        "callback_priority": getattr(out, "priority", ""),
+        "callback_priority": getattr(out, "callback_priority", ""),
+        "mixer": "native" if probe.native else "python",
         "idle": bool(args.idle),
         "load_avg_1m": round(os.getloadavg()[0], 2),
         **stolen,

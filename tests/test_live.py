@@ -12,6 +12,7 @@ from bookfactory import three_scene_book
 from test_engine_doubles import FakeMusic, wait_for
 
 from m2m_reader.engine.audio import live
+from m2m_reader.engine.audio import native as native_mixer
 from m2m_reader.engine.audio.devices import AudioUnavailable, output_devices
 from m2m_reader.engine.audio.live import LiveOutput, LivePlayer
 from m2m_reader.engine.audio.mixer import Mixer
@@ -86,7 +87,7 @@ def test_no_portaudio_means_one_clear_line_and_the_engine_goes_on(monkeypatch, c
     monkeypatch.setattr(live, "sounddevice_module", broken)
     engine = make_engine()
     try:
-        player = LivePlayer(engine, Settings())
+        player = LivePlayer(engine, Settings(), native=False)
         assert player.start() is False
         assert player.message.startswith("No sound: the PortAudio library is missing")
         assert [r.message for r in caplog.records if r.levelname == "WARNING"] == [player.message]
@@ -115,7 +116,7 @@ def test_the_callback_plays_the_engine_music_and_turns(monkeypatch):
     engine = make_engine()
     try:
         settings = Settings(volume=1.0)
-        player = LivePlayer(engine, settings)
+        player = LivePlayer(engine, settings, native=False)
         engine.open(three_scene_book())
         assert wait_for(lambda: engine.cue(0) is not None and 4 in engine.ready_pages())
         assert player.start()
@@ -133,12 +134,15 @@ def test_the_callback_plays_the_engine_music_and_turns(monkeypatch):
         engine.close()
 
 
-def test_volume_and_mute_settings_follow_live(monkeypatch):
+@pytest.mark.parametrize("native", [False, True])
+def test_volume_and_mute_settings_follow_live(monkeypatch, native):
+    if native and native_mixer.available():
+        pytest.skip(native_mixer.available())
     monkeypatch.setitem(sys.modules, "sounddevice", fake_sounddevice())
     engine = make_engine()
     try:
         settings = Settings(volume=1.0)
-        player = LivePlayer(engine, settings)
+        player = LivePlayer(engine, settings, native=native)
         engine.open(three_scene_book())
         assert wait_for(lambda: engine.cue(0) is not None)
         out = np.zeros((4800, 2), np.float32)
@@ -177,20 +181,33 @@ def _jack_device():
 
 
 @pytest.mark.audio
-def test_real_stream_on_the_jack_dummy_device():
+@pytest.mark.parametrize("native", [False, True])
+def test_real_stream_on_the_jack_dummy_device(native):
     device = _jack_device()
     if device is None:
         pytest.skip("no JACK server (jackd --no-realtime -d dummy -r 48000 -p 1024)")
+    if native and native_mixer.available():
+        pytest.skip(native_mixer.available())
     engine = make_engine()
     try:
-        player = LivePlayer(engine, Settings(), device=device.index)
+        player = LivePlayer(engine, Settings(), device=device.index, native=native)
+        assert player.output.native is native
         engine.open(three_scene_book())
         assert player.start(), player.message
         assert wait_for(lambda: player.output.callbacks > 30, timeout=10)
         engine.set_cursor(1)
         assert wait_for(lambda: player.output.callbacks > 60, timeout=10)
+        player.pause()  # no callbacks while paused; they resume on play
+        paused_at = player.output.callbacks
+        assert not wait_for(lambda: player.output.callbacks > paused_at + 3, timeout=0.5)
+        player.play()
+        assert wait_for(lambda: player.output.callbacks > paused_at + 10, timeout=10)
         player.close()
         assert player.mixer.clock > 30 * 1024
-        assert len(player.output.callback_durations()) == min(player.output.callbacks, live.RING)
+        durations = player.output.callback_durations()
+        assert len(durations) == min(player.output.callbacks, live.RING)
+        assert 0 < np.percentile(durations, 99) < player.output.block_seconds / 4
+        if native:
+            assert player.mixer.held_cues <= len(engine.ready_pages())
     finally:
         engine.close()

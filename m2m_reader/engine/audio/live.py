@@ -1,12 +1,16 @@
-"""Live playback: one sounddevice output stream whose callback pulls from the mixer.
+"""Live playback: one PortAudio output stream whose callback mixes the engine's music.
 
-The callback does one thing: `mixer.pull(outdata)`, mixing straight into PortAudio's
-buffer. It allocates no sample buffers, takes no lock, logs nothing and never touches
-disk; it only counts underruns and keeps its own duration in a preallocated ring, so
-a benchmark can check it stays well inside the block period. Cues and page turns
-reach the mixer from other threads through its command queue (see `mixer`).
+Two callbacks, one behaviour. The native one (`native.NativeMixer`, C) is used when it
+could be built: PortAudio's audio thread mixes without ever taking Python's interpreter
+lock, so a busy engine cannot make it late. Otherwise a sounddevice stream calls
+`mixer.pull(outdata)` in Python (the `Mixer` of `mixer.py`, which export also uses).
+Either callback mixes straight into PortAudio's buffer, allocates no sample buffers,
+takes no lock, logs nothing and never touches disk; it counts underruns and keeps its
+own duration in a preallocated ring, so a benchmark can check it stays well inside the
+block period. Cues and page turns reach the mixer from other threads through its
+command queue.
 
-`LivePlayer` wires the pieces: a `Mixer` built from the settings (crossfade length,
+`LivePlayer` wires the pieces: a mixer built from the settings (crossfade length,
 volume, mute, followed as they change), attached to the engine, and the stream. With
 no audio device it says so in one line and the engine goes on silently.
 """
@@ -24,7 +28,8 @@ import numpy as np
 
 from ..settings import Settings
 from .devices import AudioUnavailable, pick_output, sounddevice_module
-from .mixer import Mixer, equal_power_table
+from .mixer import Mixer
+from .native import NativeMixer, NativeStream, NativeUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -50,18 +55,8 @@ def page_fade_s(crossfade_s: float) -> float:
 
 
 def set_crossfade(mixer: Mixer, crossfade_s: float) -> None:
-    """A new crossfade length, from the next fade on, while the mixer plays.
-
-    The tables are built here (not on the audio thread) and swapped in by single
-    attribute assignments, which the audio thread sees whole; a fade under way keeps
-    the table it started with. Cues already prepared get their scene-change table
-    again (it is a whole number of their bars near the new length).
-    """
-    rate = mixer.sample_rate
-    mixer.crossfade_scene = max(1, round(scene_fade_s(crossfade_s) * rate))
-    mixer._page_table = equal_power_table(max(1, round(page_fade_s(crossfade_s) * rate)))
-    for prepared in list(mixer._cues.values()):
-        prepared.change_table = mixer._scene_table(prepared.bar)
+    """A new crossfade length, from the next fade on, while the mixer plays."""
+    mixer.set_crossfades(scene_fade_s(crossfade_s), page_fade_s(crossfade_s))
 
 
 def raise_thread_priority() -> str:
@@ -98,18 +93,36 @@ class LiveOutput:
         self.blocksize = blocksize
         self.stream: Any = None
         self.device_name = ""
-        self.underruns = 0
-        self.callbacks = 0
+        self._underruns = 0
+        self._callbacks = 0
         self._durations = np.zeros(RING, np.float64)  # seconds, a ring
         self._underrun_times = np.zeros(RING, np.float64)  # perf_counter() of each, a ring
         self._clock = time.perf_counter
         self.priority = ""  # what the callback thread got: "realtime", "nice" or ""
         self._asked_priority = False
 
+    @property
+    def native(self) -> bool:
+        """True when the C callback mixes (no Python on the audio thread)."""
+        return isinstance(self.mixer, NativeMixer)
+
     def start(self) -> None:
         """Open and start the stream; raises `AudioUnavailable` with a clear sentence."""
         sd = sounddevice_module()
         dev = pick_output(self.device)
+        if isinstance(self.mixer, NativeMixer):
+            try:
+                self.stream = NativeStream(self.mixer, dev.index, self.blocksize)
+                self.stream.start()
+            except NativeUnavailable as exc:
+                if self.stream is not None:
+                    self.stream.close()
+                self.stream = None
+                raise AudioUnavailable(
+                    f"No sound: {dev.name} could not be opened ({exc})."
+                ) from None
+            self.device_name = dev.name
+            return
         sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_S))
         try:
             self.stream = sd.OutputStream(
@@ -132,11 +145,30 @@ class LiveOutput:
             self._asked_priority = True
             self.priority = raise_thread_priority()
         if status.output_underflow:
-            self._underrun_times[self.underruns % RING] = t0
-            self.underruns += 1
+            self._underrun_times[self._underruns % RING] = t0
+            self._underruns += 1
         self.mixer.pull(outdata)
-        self._durations[self.callbacks % RING] = self._clock() - t0
-        self.callbacks += 1
+        self._durations[self._callbacks % RING] = self._clock() - t0
+        self._callbacks += 1
+
+    @property
+    def callbacks(self) -> int:
+        if isinstance(self.mixer, NativeMixer):
+            return self.mixer.callbacks
+        return self._callbacks
+
+    @property
+    def underruns(self) -> int:
+        if isinstance(self.mixer, NativeMixer):
+            return self.mixer.underruns
+        return self._underruns
+
+    @property
+    def callback_priority(self) -> str:
+        """What the callback thread got: "realtime", "nice" or ""."""
+        if isinstance(self.mixer, NativeMixer):
+            return self.mixer.priority
+        return self.priority
 
     @property
     def block_seconds(self) -> float:
@@ -144,11 +176,15 @@ class LiveOutput:
 
     def callback_durations(self) -> np.ndarray:
         """The durations (seconds) of the last callbacks, up to `RING` of them."""
+        if isinstance(self.mixer, NativeMixer):
+            return self.mixer.callback_durations()
         n = min(self.callbacks, RING)
         return self._durations[:n].copy()
 
     def underrun_times(self) -> np.ndarray:
         """When (`time.perf_counter()`) the last underruns were noticed, up to `RING`."""
+        if isinstance(self.mixer, NativeMixer):
+            return self.mixer.underrun_times()
         n = min(self.underruns, RING)
         return self._underrun_times[:n].copy()
 
@@ -162,6 +198,30 @@ class LiveOutput:
             self.stream = None
 
 
+def make_mixer(crossfade_s: float, native: bool | None = None) -> Mixer | NativeMixer:
+    """The live mixer: the native one when asked or (None) when it is available."""
+    kwargs = {
+        "sample_rate": SAMPLE_RATE,
+        "crossfade_scene_s": scene_fade_s(crossfade_s),
+        "crossfade_page_s": page_fade_s(crossfade_s),
+    }
+    if native is False:
+        return Mixer(**kwargs)
+    try:
+        return NativeMixer(**kwargs, stats_ring=RING)
+    except NativeUnavailable as exc:
+        if native:
+            raise
+        global _said_python
+        if not _said_python:
+            _said_python = True
+            log.info("mixing in Python: %s", exc)
+        return Mixer(**kwargs)
+
+
+_said_python = False
+
+
 class LivePlayer:
     """The engine's music, playing: mixer + stream + settings.
 
@@ -169,15 +229,18 @@ class LivePlayer:
         engine: the `Engine` to attach the mixer to (it feeds cues and turns).
         settings: crossfade length, volume, mute and device.
         device: overrides the settings' device.
+        native: mix in C (True), in Python (False), or in C when it is available (None).
     """
 
-    def __init__(self, engine: Any, settings: Settings, device: int | str | None = None) -> None:
+    def __init__(
+        self,
+        engine: Any,
+        settings: Settings,
+        device: int | str | None = None,
+        native: bool | None = None,
+    ) -> None:
         self.settings = settings
-        self.mixer = Mixer(
-            sample_rate=SAMPLE_RATE,
-            crossfade_scene_s=scene_fade_s(settings.crossfade_s),
-            crossfade_page_s=page_fade_s(settings.crossfade_s),
-        )
+        self.mixer = make_mixer(settings.crossfade_s, native)
         self.mixer.set_volume(settings.volume)
         self.mixer.mute(settings.muted)
         self.output = LiveOutput(

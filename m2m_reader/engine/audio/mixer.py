@@ -52,6 +52,49 @@ def equal_power_table(length: int) -> np.ndarray:
     return np.sin(0.5 * math.pi * i / max(length, 1)).astype(np.float32)
 
 
+def prepare_audio(cue: Cue, sample_rate: int, channels: int) -> tuple[np.ndarray, int, int, int]:
+    """`cue` at `sample_rate` with `channels`, its loop kept seamless: (audio, loop_start,
+    loop_end, samples per bar). The audio is C-contiguous float32 and ends at loop_end;
+    a loop body shorter than `_MIN_LOOP` is tiled up to it."""
+    clip = cue.clip
+    audio = clip.audio
+    ls, le = int(clip.loop_start), int(clip.loop_end)
+    if not 0 <= ls < le <= len(audio):
+        ls, le = 0, len(audio)
+    bar = int(clip.bar_samples)
+    if clip.sample_rate != sample_rate:
+        # Imported only when a cue needs it (MusicGen's 32 kHz): scipy.signal costs
+        # ~60 MB and a long hold of the interpreter lock, which the UI feels.
+        from scipy.signal import resample_poly
+
+        g = math.gcd(sample_rate, clip.sample_rate)
+        up, down = sample_rate // g, clip.sample_rate // g
+        ratio = up / down
+        # pad by whole multiples of `down` input samples, so the padding maps to a
+        # whole number of output samples and the body stays on the output grid
+        pad = down * -(-32 // down)
+        head = audio[:ls]
+        if ls:  # the intro, followed by what really follows it: the loop start
+            ext = np.concatenate([head, audio[ls + np.arange(pad) % (le - ls)]])
+            head = resample_poly(ext, up, down, axis=0)[: round(ls * ratio)]
+        # the loop body resampled circularly, so its end runs into its start
+        n = le - ls
+        ext = audio[ls + np.arange(-pad, n + pad) % n]
+        off = pad * up // down
+        body = resample_poly(ext, up, down, axis=0)[off : off + round(n * ratio)]
+        audio = np.concatenate([head, body])
+        ls, le = len(head), len(audio)
+        bar = round(bar * ratio)
+    if le - ls < _MIN_LOOP:
+        reps = -(-_MIN_LOOP // (le - ls))
+        audio = np.concatenate([audio[:le]] + [audio[ls:le]] * (reps - 1))
+        le = len(audio)
+    if channels == 1:
+        audio = audio.mean(axis=1, keepdims=True)
+    audio = np.ascontiguousarray(audio[:le], dtype=np.float32)
+    return audio, ls, le, bar
+
+
 @dataclass
 class PreparedCue:
     """A cue at the mixer's rate, ready for the audio thread."""
@@ -197,42 +240,7 @@ class Mixer:
 
     def prepare(self, cue: Cue) -> PreparedCue:
         """Resample `cue` to the mixer rate keeping its loop seamless."""
-        clip = cue.clip
-        audio = clip.audio
-        ls, le = int(clip.loop_start), int(clip.loop_end)
-        if not 0 <= ls < le <= len(audio):
-            ls, le = 0, len(audio)
-        bar = int(clip.bar_samples)
-        if clip.sample_rate != self.sample_rate:
-            # Imported only when a cue needs it (MusicGen's 32 kHz): scipy.signal costs
-            # ~60 MB and a long hold of the interpreter lock, which the UI feels.
-            from scipy.signal import resample_poly
-
-            g = math.gcd(self.sample_rate, clip.sample_rate)
-            up, down = self.sample_rate // g, clip.sample_rate // g
-            ratio = up / down
-            # pad by whole multiples of `down` input samples, so the padding maps to a
-            # whole number of output samples and the body stays on the output grid
-            pad = down * -(-32 // down)
-            head = audio[:ls]
-            if ls:  # the intro, followed by what really follows it: the loop start
-                ext = np.concatenate([head, audio[ls + np.arange(pad) % (le - ls)]])
-                head = resample_poly(ext, up, down, axis=0)[: round(ls * ratio)]
-            # the loop body resampled circularly, so its end runs into its start
-            n = le - ls
-            ext = audio[ls + np.arange(-pad, n + pad) % n]
-            off = pad * up // down
-            body = resample_poly(ext, up, down, axis=0)[off : off + round(n * ratio)]
-            audio = np.concatenate([head, body])
-            ls, le = len(head), len(audio)
-            bar = round(bar * ratio)
-        if le - ls < _MIN_LOOP:
-            reps = -(-_MIN_LOOP // (le - ls))
-            audio = np.concatenate([audio[:le]] + [audio[ls:le]] * (reps - 1))
-            le = len(audio)
-        if self.channels == 1:
-            audio = audio.mean(axis=1, keepdims=True)
-        audio = np.ascontiguousarray(audio[:le], dtype=np.float32)
+        audio, ls, le, bar = prepare_audio(cue, self.sample_rate, self.channels)
         return PreparedCue(
             page=cue.page,
             scene=cue.scene,
@@ -243,6 +251,19 @@ class Mixer:
             bar=bar,
             change_table=self._scene_table(bar),
         )
+
+    def set_crossfades(self, scene_s: float, page_s: float) -> None:
+        """New scene-change and page-turn crossfades, from the next fade on.
+
+        The tables are built here (not on the audio thread) and swapped in by single
+        attribute assignments, which the audio thread sees whole; a fade under way keeps
+        the table it started with. Cues already prepared get their scene-change table
+        again (a whole number of their bars near the new length).
+        """
+        self.crossfade_scene = max(1, round(scene_s * self.sample_rate))
+        self._page_table = equal_power_table(max(1, round(page_s * self.sample_rate)))
+        for prepared in list(self._cues.values()):
+            prepared.change_table = self._scene_table(prepared.bar)
 
     def _scene_table(self, bar: int) -> np.ndarray:
         """A scene-change fade of whole bars near the nominal length (or the nominal
