@@ -23,7 +23,7 @@ for arg in "$@"; do
 done
 
 apt_packages=(
-  libportaudio2 libsndfile1 unar timgm6mb-soundfont ffmpeg
+  gcc libc6-dev libportaudio2 libsndfile1 unar timgm6mb-soundfont ffmpeg
   libgl1 libegl1 libxkbcommon0 libfontconfig1 libglib2.0-0 libdbus-1-3
 )
 if [ "$dev" = 1 ]; then
@@ -65,4 +65,7 @@ echo "== python packages ($extras)"
 "${pip[@]}" -e ".[$extras]"
 # tinysoundfont declares pyaudio, which does not build here and which we do not use.
 "${pip[@]}" --no-deps "tinysoundfont>=0.3"
+# The live mixer's audio callback is C: built here once (it needs only gcc), else the
+# reader plays through the Python callback.
+.venv/bin/python -m m2m_reader.engine.audio.native
 echo "== ready: .venv/bin/m2m-reader"

@@ -211,3 +211,43 @@ def test_turned_off_by_the_environment(monkeypatch):
             make_mixer(1.0, native=True)
     finally:
         native._load.cache_clear()
+
+
+@pytest.mark.audio
+def test_the_music_goes_on_while_python_is_busy():
+    """The native callback needs no interpreter lock: a thread that holds it for half a
+    second (a long sort never lets it go) does not stop the callbacks."""
+    from test_live import _jack_device
+
+    from m2m_reader.engine.audio.live import LiveOutput
+
+    device = _jack_device()
+    if device is None:
+        pytest.skip("no JACK server (jackd --no-realtime -d dummy -r 48000 -p 1024)")
+    rng = random.Random(0)
+    values = [rng.random() for _ in range(1_500_000)]
+    m = NativeMixer(48000, stats_ring=4096)
+    m.set_cue(0, make_cue(noise(1, 2, sr=48000), 0, sr=48000))
+    m.turn(0)
+    out = LiveOutput(m, device=device.index)
+    out.start()
+    try:
+        assert out.native
+        deadline = native.now() + 10
+        while out.callbacks < 20 and native.now() < deadline:
+            pass
+        t0 = native.now()
+        sorted(values)  # holds the interpreter lock throughout
+        t1 = native.now()
+        deadline = native.now() + 1
+        while native.now() < deadline:
+            pass
+    finally:
+        out.stop()
+    assert t1 - t0 > 0.2, "the sort was too quick to show anything"
+    starts = m.callback_starts()
+    inside = starts[(starts > t0) & (starts < t1)]
+    block = 1024 / 48000
+    assert len(inside) >= (t1 - t0) / block * 0.7  # callbacks went on during the hold
+    assert m.first_audible is not None
+    assert out.callback_priority in ("realtime", "nice", "")

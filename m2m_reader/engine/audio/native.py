@@ -294,7 +294,9 @@ class NativeMixer:
         self._m = self._ffi.gc(ptr, self._lib.m2m_mixer_free)
         self._record = bool(record_events)
         self._lib.m2m_configure(self._m, 1 if record_events else 0, int(rt_priority))
-        self._lock = threading.Lock()  # serialises producers; the audio thread never takes it
+        # Serialises the threads that send commands or take back released cues and
+        # events (each ring has one writer and one reader); the audio thread never takes it.
+        self._lock = threading.Lock()
         self._live: dict[int, tuple[Any, np.ndarray]] = {}  # cue id -> (struct, audio)
         self._ids = 0
         self._events: list[tuple[int, str, int]] = []
@@ -314,7 +316,7 @@ class NativeMixer:
 
     # ---- any thread -------------------------------------------------------------
 
-    def _push(self, what: int, **fields: Any) -> None:
+    def _push(self, what: int, **fields: Any) -> bool:
         cmd = self._ffi.new("m2m_cmd *", {"type": what, "at": -1, **fields})
         deadline = None
         with self._lock:
@@ -327,8 +329,9 @@ class NativeMixer:
                 deadline = deadline or time.monotonic() + 1.0
                 if time.monotonic() > deadline:
                     log.warning("the audio thread is not taking commands; one was dropped")
-                    return
+                    return False
                 time.sleep(0.002)
+        return True
 
     def _fades(self, scene: int = 0, page: int = 0, swap: int = 0, start: int = 0,
                ramp: int = 0) -> None:  # fmt: skip
@@ -351,7 +354,8 @@ class NativeMixer:
             "scene": int(cue.scene), "continues": 1 if cue.joins == "continue" else 0, "id": cid,
         })  # fmt: skip
         self._live[cid] = (struct, audio)
-        self._push(CMD_CUE, page=int(page), cue=struct)
+        if not self._push(CMD_CUE, page=int(page), cue=struct):
+            self._live.pop(cid, None)
 
     def forget(self, page: int) -> None:
         self._push(CMD_FORGET, page=int(page))
@@ -373,12 +377,13 @@ class NativeMixer:
 
     def collect(self) -> None:
         """Free the cues the audio thread has let go of."""
-        while True:
-            n = self._lib.m2m_take_released(self._m, self._released, 4096)
-            for i in range(n):
-                self._live.pop(int(self._released[i]), None)
-            if n < 4096:
-                break
+        with self._lock:
+            while True:
+                n = self._lib.m2m_take_released(self._m, self._released, 4096)
+                for i in range(n):
+                    self._live.pop(int(self._released[i]), None)
+                if n < 4096:
+                    break
 
     @property
     def held_cues(self) -> int:
@@ -410,6 +415,10 @@ class NativeMixer:
         return [(t, k, p) for t, (_, k, p) in zip(self._event_times, self._events, strict=True)]
 
     def _take_events(self) -> None:
+        with self._lock:
+            self._take_events_locked()
+
+    def _take_events_locked(self) -> None:
         while True:
             n = self._lib.m2m_take_events(self._m, self._event_buf, 4096)
             for i in range(n):
@@ -528,8 +537,13 @@ class NativeStream:
 
     def start(self) -> None:
         if self._stream is not None and not self.active:
-            self.mixer.pulled_by_stream = True
-            self._check(self._pa.Pa_StartStream(self._stream), "starting the stream")
+            with self.mixer._lock:  # no producer is applying commands itself from now on
+                self.mixer.pulled_by_stream = True
+            try:
+                self._check(self._pa.Pa_StartStream(self._stream), "starting the stream")
+            except NativeUnavailable:
+                self.mixer.pulled_by_stream = False
+                raise
             self.active = True
 
     def stop(self) -> None:
