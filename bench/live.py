@@ -13,9 +13,11 @@ real-time pull loop (a thread pulling one block per block period). Steps:
 3. reading: a 200-page book (the sample's pages, cycled) read for `--minutes` with turns
    every 1-6 s and random jumps while the engine computes the whole book flat out:
    turn → crossfade under way (`turn_to_crossfade_ms`, p95 and max), underruns, the
-   callback's p99 time over the block period, peak RSS; and the CPU time the virtual
-   machine's host stole meanwhile (`steal_s`), with the underruns that fell while it
-   stole at least 10 ms of a CPU (`underruns_during_steal`).
+   callback's p99 time over the block period, peak RSS; how long the engine took to
+   give every page its music (`engine_busy_s`) and the underruns meanwhile; and the CPU
+   time the virtual machine's host stole (`steal_s`), with the underruns that fell while
+   it stole at least 10 ms of a CPU (`underruns_during_steal`). With `--pages 1000` the
+   engine stays busy for the whole reading.
 
 The last line printed is one JSON object with the figures.
 """
@@ -344,8 +346,10 @@ class Tracer:
                 "span_max_ms": {k: round(v, 1) for k, v in busy.items()}}  # fmt: skip
 
 
-def ensure_jack() -> subprocess.Popen | None:
-    """Start the JACK dummy driver if none runs; returns the process we started."""
+def ensure_jack(realtime: bool = False) -> subprocess.Popen | None:
+    """Start the JACK dummy driver if none runs; returns the process we started.
+    `realtime`: the server's threads real-time (as jackd runs by default, and as desktop
+    audio servers do) instead of `--no-realtime`."""
     if shutil.which("jackd") is None:
         return None
     probe = (
@@ -356,7 +360,8 @@ def ensure_jack() -> subprocess.Popen | None:
     if probe is not None and probe.returncode == 0:
         return None  # a server is already running
     proc = subprocess.Popen(
-        ["jackd", "--no-realtime", "-d", "dummy", "-r", str(RATE), "-p", str(BLOCK)],
+        ["jackd", *(["-R", "-P", "70"] if realtime else ["--no-realtime"]),
+         "-d", "dummy", "-r", str(RATE), "-p", str(BLOCK)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     time.sleep(1.5)
@@ -522,6 +527,11 @@ def main() -> None:
         "--trace", action="store_true", help="report what the engine was doing around each underrun"
     )
     ap.add_argument(
+        "--jack-realtime",
+        action="store_true",
+        help="start the JACK server with real-time threads (default: --no-realtime)",
+    )
+    ap.add_argument(
         "--python-mixer",
         action="store_true",
         help="mix in the Python callback even when the native mixer is available",
@@ -539,7 +549,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="m2m-bench-live-"))
     for name in ("CACHE", "DATA", "CONFIG"):
         os.environ[f"M2M_READER_{name}_DIR"] = str(work / name.lower())
-    jack = None if args.no_jack else ensure_jack()
+    jack = None if args.no_jack else ensure_jack(args.jack_realtime)
     from m2m_reader.engine.settings import Settings
 
     settings = Settings(offline=True)
@@ -583,7 +593,9 @@ def main() -> None:
             jack.wait(10)
         shutil.rmtree(work, ignore_errors=True)
     print(json.dumps({"first_music_cold_s": round(cold, 3), "first_music_cached_s": round(cached, 3),
-                      "reopen_jobs": reopen_jobs, "output": how, **reading}))  # fmt: skip
+                      "reopen_jobs": reopen_jobs, "output": how,
+                      "jack_server": "realtime" if args.jack_realtime else "no-realtime",
+                      **reading}))  # fmt: skip
 
 
 def read_for(settings: Any, args: argparse.Namespace, use_jack: bool) -> dict[str, Any]:
@@ -603,7 +615,17 @@ def read_for(settings: Any, args: argparse.Namespace, use_jack: bool) -> dict[st
     else:
         book = cycled_book(args.pages)
     engine.open(book)
-    end = time.monotonic() + args.minutes * 60
+    started = time.monotonic()
+    end = started + args.minutes * 60
+    busy_until: list[float] = []  # when every page of the book had its music
+
+    def watch_engine() -> None:
+        while time.monotonic() < end and not busy_until:
+            if len(engine.ready_pages()) >= len(book):
+                busy_until.append(time.monotonic())
+            time.sleep(0.5)
+
+    threading.Thread(target=watch_engine, daemon=True).start()
     turns = jumps = 0
     page = 0
     while time.monotonic() < end:
@@ -619,6 +641,11 @@ def read_for(settings: Any, args: argparse.Namespace, use_jack: bool) -> dict[st
     probe.settle_native()
     durations = out.callback_durations()
     underruns = out.underruns
+    times = out.underrun_times() if hasattr(out, "underrun_times") else np.array([])
+    # perf_counter and monotonic are one clock on Linux (CLOCK_MONOTONIC)
+    busy_end = busy_until[0] if busy_until else time.monotonic()
+    busy = {"engine_busy_s": round(busy_end - started, 1),
+            "underruns_while_engine_busy": int(np.sum(times <= busy_end))}  # fmt: skip
     if probe.native:
         starts = probe.mixer.callback_starts()
     else:
@@ -664,6 +691,7 @@ def read_for(settings: Any, args: argparse.Namespace, use_jack: bool) -> dict[st
         "callback_priority": getattr(out, "callback_priority", ""),
         "mixer": "native" if probe.native else "python",
         "idle": bool(args.idle),
+        **busy,
         "load_avg_1m": round(os.getloadavg()[0], 2),
         **stolen,
         **traced,

@@ -23,6 +23,7 @@ name holding the source's hash, so an edited source is rebuilt. With no compiler
 from __future__ import annotations
 
 import atexit
+import contextlib
 import ctypes.util
 import hashlib
 import logging
@@ -189,6 +190,10 @@ def build(dest: Path) -> Path:
                 f"the native mixer did not compile ({cc}): {done.stderr.strip()[-400:]}"
             )
         os.replace(tmp, final)
+        for old in dest.glob("m2m_mixer-*"):  # builds of older sources
+            if old != final:
+                with contextlib.suppress(OSError):
+                    old.unlink()
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -345,6 +350,10 @@ class NativeMixer:
     def set_cue(self, page: int, cue: Cue) -> None:
         self.collect()
         audio, ls, le, bar = prepare_audio(cue, self.sample_rate, self.channels)
+        # Read one sample per page here, so the audio thread never faults a page in (a
+        # composer's cue arrives mapped from shared memory, untouched in this process).
+        if audio.size:
+            audio.reshape(-1)[:: 4096 // audio.itemsize].sum()
         with self._lock:
             self._ids += 1
             cid = self._ids

@@ -124,10 +124,20 @@ static double now_s(void) {
 int m2m_abi(void) { return M2M_ABI; }
 double m2m_now(void) { return now_s(); }
 
+/* Writes to every page, so the audio thread never takes a page fault on first use (a
+ * fault waits for the process's memory-map lock, which another thread's mmap or munmap
+ * may hold). Volatile: the compiler must not drop stores into zeroed memory. */
+static void prefault(void *p, size_t n) {
+    volatile char *c = (volatile char *)p;
+    for (size_t i = 0; i < n; i += 4096) c[i] = 0;
+    if (n) c[n - 1] = 0;
+}
+
 m2m_mixer *m2m_mixer_new(int sample_rate, int channels, int max_block, int voices,
                          int64_t stats_cap) {
     m2m_mixer *m = calloc(1, sizeof(m2m_mixer));
     if (!m) return NULL;
+    prefault(m, sizeof(m2m_mixer));
     m->sample_rate = sample_rate;
     m->channels = channels;
     m->max_block = max_block > 0 ? max_block : 8192;
@@ -141,6 +151,10 @@ m2m_mixer *m2m_mixer_new(int sample_rate, int channels, int max_block, int voice
         free(m->gain); free(m->durations); free(m->starts); free(m->underrun_times); free(m);
         return NULL;
     }
+    prefault(m->gain, (size_t)m->max_block * sizeof(float));
+    prefault(m->durations, (size_t)m->stats_cap * sizeof(double));
+    prefault(m->starts, (size_t)m->stats_cap * sizeof(double));
+    prefault(m->underrun_times, (size_t)m->stats_cap * sizeof(double));
     m->lead = -1;
     m->volume = m->vol_from = m->vol_to = 1.0;
     m->end_pos = -1;
