@@ -141,16 +141,42 @@ def test_cues_let_go_are_freed_and_a_playing_one_is_kept():
     assert np.abs(out).max() > 0.05
 
 
-def test_commands_never_block_when_nobody_pulls():
-    m = NativeMixer(SR)
-    cue = make_cue(noise(1, 0.5), 0)
-    for i in range(3000):  # more than the command ring holds
-        m.set_cue(i % 5, cue)
-        m.turn(i % 5)
-    out = np.zeros((2048, 2), np.float32)
-    m.pull(out)
-    assert np.abs(out).max() > 0.01
-    assert m.held_cues <= 6
+def test_commands_sent_while_nobody_pulls_keep_their_order():
+    """More commands than the ring holds, with no stream pulling (paused, or no device):
+    none blocks, none is lost, and they take effect in the order they were sent."""
+    made = [make_cue(noise(i, 0.5), i, scene=i % 2) for i in range(5)]
+    outs, held = [], 0
+    for m in (Mixer(SR), NativeMixer(SR)):
+        for i in range(3000):
+            m.set_cue(i % 5, made[(i * 7) % 5])
+            m.turn(i % 5, "jump" if i % 3 else "turn")
+            m.forget((i + 2) % 5)
+        out = np.zeros((8192, 2), np.float32)
+        m.pull(out)
+        outs.append(out)
+        if isinstance(m, NativeMixer):
+            for _ in range(int(2 * SR / 8192)):  # the fades end
+                m.pull(np.zeros((8192, 2), np.float32))
+            held = m.held_cues
+    assert np.abs(outs[0]).max() > 0.01
+    np.testing.assert_allclose(outs[1], outs[0], atol=2e-6, rtol=0)
+    assert held <= 5 + 1  # the pages' cues and the one playing: the rest were let go
+
+
+def test_cues_of_other_channel_counts_mix_like_the_python_mixer():
+    mono_col = make_cue(noise(1, 1)[:, :1], 0)  # (n, 1)
+    three = make_cue(np.concatenate([noise(2, 1), noise(3, 1)[:, :1]], axis=1), 1)  # (n, 3)
+    outs = []
+    for m in (Mixer(SR), NativeMixer(SR)):
+        m.set_cue(0, mono_col)
+        m.set_cue(1, three)
+        m.turn(0)
+        out = np.zeros((SR, 2), np.float32)
+        m.pull(out[: SR // 2])
+        m.turn(1)
+        m.pull(out[SR // 2 :])
+        outs.append(out)
+    np.testing.assert_allclose(outs[1], outs[0], atol=2e-6, rtol=0)
 
 
 def test_pull_rejects_a_wrong_buffer():

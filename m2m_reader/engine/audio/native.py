@@ -33,8 +33,8 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 import weakref
+from collections import deque
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -131,6 +131,7 @@ PaError Pa_OpenStream(PaStream **stream, const PaStreamParameters *inputParamete
                       void *streamCallback, void *userData);
 PaError Pa_StartStream(PaStream *stream);
 PaError Pa_StopStream(PaStream *stream);
+PaError Pa_AbortStream(PaStream *stream);
 PaError Pa_CloseStream(PaStream *stream);
 """
 PA_FLOAT32 = 0x00000001
@@ -306,6 +307,7 @@ class NativeMixer:
         self._ids = 0
         self._events: list[tuple[int, str, int]] = []
         self._event_times: list[float] = []
+        self._waiting: deque[Any] = deque()  # commands the full ring had no room for
         self._released = self._ffi.new("int32_t[]", 4096)
         self._event_buf = self._ffi.new("m2m_event[]", 4096)
         self.pulled_by_stream = False  # set by NativeStream while a stream is running
@@ -321,22 +323,23 @@ class NativeMixer:
 
     # ---- any thread -------------------------------------------------------------
 
-    def _push(self, what: int, **fields: Any) -> bool:
+    def _push(self, what: int, **fields: Any) -> None:
+        """Send a command. Never blocks: when the ring is full, the commands wait here,
+        in order, for the next send (or `collect`) to find room."""
         cmd = self._ffi.new("m2m_cmd *", {"type": what, "at": -1, **fields})
-        deadline = None
         with self._lock:
-            while not self._lib.m2m_push(self._m, cmd):
-                # The ring is full: nobody pulls (no stream yet, or paused), so apply
-                # the commands here; or the audio thread is behind, so wait for it.
-                if not self.pulled_by_stream:
-                    self._lib.m2m_drain_now(self._m)
-                    continue
-                deadline = deadline or time.monotonic() + 1.0
-                if time.monotonic() > deadline:
-                    log.warning("the audio thread is not taking commands; one was dropped")
-                    return False
-                time.sleep(0.002)
-        return True
+            self._waiting.append(cmd)
+            self._flush_locked()
+
+    def _flush_locked(self) -> None:
+        while self._waiting:
+            if self._lib.m2m_push(self._m, self._waiting[0]):
+                self._waiting.popleft()
+            elif not self.pulled_by_stream:
+                # Nobody pulls (no stream yet, or paused): apply them here, now.
+                self._lib.m2m_drain_now(self._m)
+            else:
+                return  # the audio thread is behind: it makes room as it plays
 
     def _fades(self, scene: int = 0, page: int = 0, swap: int = 0, start: int = 0,
                ramp: int = 0) -> None:  # fmt: skip
@@ -350,6 +353,13 @@ class NativeMixer:
     def set_cue(self, page: int, cue: Cue) -> None:
         self.collect()
         audio, ls, le, bar = prepare_audio(cue, self.sample_rate, self.channels)
+        if audio.ndim != 2 or audio.shape[1] != self.channels:  # C reads exactly this
+            audio = audio.reshape(len(audio), -1)
+            audio = np.ascontiguousarray(
+                np.repeat(audio, self.channels, axis=1)
+                if audio.shape[1] == 1
+                else audio[:, : self.channels]
+            )
         # Read one sample per page here, so the audio thread never faults a page in (a
         # composer's cue arrives mapped from shared memory, untouched in this process).
         if audio.size:
@@ -363,8 +373,7 @@ class NativeMixer:
             "scene": int(cue.scene), "continues": 1 if cue.joins == "continue" else 0, "id": cid,
         })  # fmt: skip
         self._live[cid] = (struct, audio)
-        if not self._push(CMD_CUE, page=int(page), cue=struct):
-            self._live.pop(cid, None)
+        self._push(CMD_CUE, page=int(page), cue=struct)
 
     def forget(self, page: int) -> None:
         self._push(CMD_FORGET, page=int(page))
@@ -387,6 +396,7 @@ class NativeMixer:
     def collect(self) -> None:
         """Free the cues the audio thread has let go of."""
         with self._lock:
+            self._flush_locked()
             while True:
                 n = self._lib.m2m_take_released(self._m, self._released, 4096)
                 for i in range(n):
@@ -416,7 +426,7 @@ class NativeMixer:
     def events(self) -> list[tuple[int, str, int]]:
         """(sample, kind, page) of crossfades and loop seams so far (record_events)."""
         self._take_events()
-        return self._events
+        return list(self._events)
 
     def event_times(self) -> list[tuple[float, str, int]]:
         """(time, kind, page): when the callback that made each event began (`now()`)."""
@@ -515,6 +525,8 @@ class NativeStream:
         self.mixer = mixer
         self._ffi, self._pa = _portaudio()
         self._stream: Any = None
+        self.active = False
+        self._control = threading.Lock()  # start, stop and close from any thread
         err = self._pa.Pa_Initialize()
         self._check(err, "initialising PortAudio")
         try:
@@ -537,7 +549,6 @@ class NativeStream:
             self._pa.Pa_Terminate()
             raise
         _open_streams.add(self)
-        self.active = False
 
     def _check(self, err: int, doing: str) -> None:
         if err < 0:
@@ -545,6 +556,10 @@ class NativeStream:
             raise NativeUnavailable(f"{doing}: {text}")
 
     def start(self) -> None:
+        with self._control:
+            self._start_locked()
+
+    def _start_locked(self) -> None:
         if self._stream is not None and not self.active:
             with self.mixer._lock:  # no producer is applying commands itself from now on
                 self.mixer.pulled_by_stream = True
@@ -557,18 +572,29 @@ class NativeStream:
 
     def stop(self) -> None:
         """Stop the callbacks (PortAudio returns once the last one has ended)."""
-        if self._stream is not None and self.active:
-            self._pa.Pa_StopStream(self._stream)
-            self.active = False
-            self.mixer.pulled_by_stream = False
+        with self._control:
+            self._stop_locked()
+
+    def _stop_locked(self) -> None:
+        if self._stream is None or not self.active:
+            return
+        if self._pa.Pa_StopStream(self._stream) < 0 and self._pa.Pa_AbortStream(self._stream) < 0:
+            # The callback may still run: producers must not mix in its place.
+            log.warning("the audio stream did not stop")
+            return
+        self.active = False
+        self.mixer.pulled_by_stream = False
 
     def close(self) -> None:
-        if self._stream is None:
-            return
-        self.stop()
-        self._pa.Pa_CloseStream(self._stream)
-        self._stream = None
-        self._pa.Pa_Terminate()
+        with self._control:
+            if self._stream is None:
+                return
+            self._stop_locked()
+            if self.active:  # still running: closing would free what the callback uses
+                return
+            self._pa.Pa_CloseStream(self._stream)
+            self._stream = None
+            self._pa.Pa_Terminate()
         _open_streams.discard(self)
 
     def __del__(self) -> None:  # a stream must never outlive its mixer

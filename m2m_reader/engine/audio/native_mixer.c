@@ -37,7 +37,7 @@ enum { FADE_NONE = 0, FADE_IN, FADE_OUT };
 
 #define MAX_VOICES 16
 #define MAX_CUES 1024
-#define MAX_PENDING 256
+#define MAX_PENDING 2048 /* more than the command ring holds, plus swaps */
 #define CMD_RING 1024    /* power of two */
 #define RELEASE_RING 4096
 #define EVENT_RING 4096
@@ -436,8 +436,17 @@ static void apply(m2m_mixer *m, const m2m_cmd *cmd) {
     }
 }
 
+static void pop_pending(m2m_mixer *m) {
+    m2m_cmd cmd = m->pending[0].cmd;
+    m->n_pending--;
+    memmove(m->pending, m->pending + 1, (size_t)m->n_pending * sizeof(pending_t));
+    apply(m, &cmd);
+}
+
 static void insert_pending(m2m_mixer *m, int64_t at, const m2m_cmd *cmd) {
-    if (m->n_pending >= MAX_PENDING) { apply(m, cmd); return; } /* never in practice */
+    /* Full (commands timed far ahead piling up): the earliest one is applied now, early
+     * but in order, to make room. */
+    if (m->n_pending >= MAX_PENDING) pop_pending(m);
     int64_t seq = m->seq++;
     int i = m->n_pending;
     while (i > 0 && (m->pending[i - 1].at > at ||
@@ -463,13 +472,9 @@ static void drain(m2m_mixer *m) {
 
 /* Applies every command sent so far, now (for a mixer nobody pulls from). */
 void m2m_drain_now(m2m_mixer *m) {
+    m->block_t = now_s();
     drain(m);
-    while (m->n_pending && m->pending[0].at <= m->clock) {
-        m2m_cmd cmd = m->pending[0].cmd;
-        m->n_pending--;
-        memmove(m->pending, m->pending + 1, (size_t)m->n_pending * sizeof(pending_t));
-        apply(m, &cmd);
-    }
+    while (m->n_pending && m->pending[0].at <= m->clock) pop_pending(m);
 }
 
 /* Envelope for n samples into m->gain; 1 when the voice has faded out. */
@@ -560,12 +565,7 @@ void m2m_pull(m2m_mixer *m, float *out, int64_t n_total) {
     drain(m);
     int64_t done = 0;
     while (done < n_total) {
-        while (m->n_pending && m->pending[0].at <= m->clock) {
-            m2m_cmd cmd = m->pending[0].cmd;
-            m->n_pending--;
-            memmove(m->pending, m->pending + 1, (size_t)m->n_pending * sizeof(pending_t));
-            apply(m, &cmd);
-        }
+        while (m->n_pending && m->pending[0].at <= m->clock) pop_pending(m);
         int64_t n = n_total - done;
         if (n > m->max_block) n = m->max_block;
         if (m->n_pending && m->pending[0].at - m->clock < n) n = m->pending[0].at - m->clock;
