@@ -52,48 +52,7 @@ CFLAGS = ("-O2", "-std=c11", "-fPIC", "-shared", "-ffp-contract=off")
 LIBS = ("-lm", "-lpthread")
 ABI = 1  # must match M2M_ABI in the source
 
-CDEF = """
-typedef struct m2m_mixer m2m_mixer;
-typedef struct m2m_cue {
-    const float *audio;
-    int64_t loop_start, loop_end, bar;
-    int32_t page, scene, continues, id;
-    int32_t refs;
-} m2m_cue;
-typedef struct m2m_cmd {
-    int32_t type, page, kind, flag;
-    int64_t at;
-    int64_t a, b, c;
-    double value;
-    m2m_cue *cue;
-} m2m_cmd;
-typedef struct m2m_event {
-    int64_t clock;
-    int32_t kind, page;
-    double t;
-} m2m_event;
-int m2m_abi(void);
-double m2m_now(void);
-m2m_mixer *m2m_mixer_new(int sample_rate, int channels, int max_block, int voices,
-                         int64_t stats_cap);
-void m2m_mixer_free(m2m_mixer *m);
-void m2m_configure(m2m_mixer *m, int record_events, int rt_priority);
-int m2m_push(m2m_mixer *m, const m2m_cmd *cmd);
-int m2m_take_released(m2m_mixer *m, int32_t *out, int n);
-int m2m_take_events(m2m_mixer *m, m2m_event *out, int n);
-int64_t m2m_clock(m2m_mixer *m);
-int64_t m2m_callbacks(m2m_mixer *m);
-int64_t m2m_underruns(m2m_mixer *m);
-int64_t m2m_events_lost(m2m_mixer *m);
-double m2m_first_audible(m2m_mixer *m);
-int m2m_priority(m2m_mixer *m);
-int64_t m2m_stats(m2m_mixer *m, int which, double *out, int64_t n);
-int m2m_finished(m2m_mixer *m);
-void m2m_drain_now(m2m_mixer *m);
-void m2m_pull(m2m_mixer *m, float *out, int64_t n);
-int m2m_pa_callback(const void *input, void *output, unsigned long frames,
-                    const void *time_info, unsigned long status, void *user);
-"""
+HEADER = SOURCE.with_name("native_mixer.h")  # the declarations C and cffi share
 
 PA_CDEF = """
 typedef int PaError;
@@ -150,7 +109,7 @@ class NativeUnavailable(M2MError):
 
 def library_name() -> str:
     """The built library's file name: the source, flags and platform hashed in it."""
-    h = hashlib.sha256(SOURCE.read_bytes())
+    h = hashlib.sha256(SOURCE.read_bytes() + HEADER.read_bytes())
     h.update(" ".join(CFLAGS + LIBS + (sys.platform,)).encode())
     suffix = ".dll" if sys.platform == "win32" else ".dylib" if sys.platform == "darwin" else ".so"
     return f"m2m_mixer-{h.hexdigest()[:16]}{suffix}"
@@ -229,7 +188,7 @@ def _load() -> tuple[Any, Any]:
         raise NativeUnavailable("the cffi package is not installed") from None
     path = find_or_build()
     ffi = cffi.FFI()
-    ffi.cdef(CDEF)
+    ffi.cdef(HEADER.read_text())
     try:
         lib = ffi.dlopen(str(path))
     except OSError:  # damaged (a disk error, a copy cut short): built again, once

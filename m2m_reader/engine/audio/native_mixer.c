@@ -13,7 +13,7 @@
  * reading the clock (and, on its first callback, asking for a real-time priority).
  *
  * Built with only a C compiler and libm: `cc -O2 -shared -fPIC native_mixer.c -lm`;
- * loaded with cffi's ABI mode (native.py holds the declarations).
+ * loaded with cffi's ABI mode, which reads native_mixer.h as its declarations.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* clock_gettime, pthread_setschedparam under -std=c11 */
@@ -30,6 +30,8 @@
 
 #define M2M_ABI 1
 
+#include "native_mixer.h" /* what Python sees: shared structs and the functions */
+
 enum { CMD_CUE = 1, CMD_FORGET, CMD_TURN, CMD_VOLUME, CMD_MUTE, CMD_FADE_OUT, CMD_FADES, CMD_SWAP };
 enum { KIND_TURN = 0, KIND_JUMP = 1 };
 enum { EV_START = 1, EV_CHANGE, EV_TURN, EV_SWAP, EV_LOOP };
@@ -42,26 +44,6 @@ enum { FADE_NONE = 0, FADE_IN, FADE_OUT };
 #define RELEASE_RING 4096
 #define EVENT_RING 4096
 
-typedef struct m2m_cue {
-    const float *audio; /* loop_end frames x channels, interleaved */
-    int64_t loop_start, loop_end, bar;
-    int32_t page, scene, continues, id;
-    int32_t refs; /* audio thread only */
-} m2m_cue;
-
-typedef struct m2m_cmd {
-    int32_t type, page, kind, flag;
-    int64_t at; /* sample time, -1: the start of the next block */
-    int64_t a, b, c; /* lengths, for CMD_FADES and CMD_FADE_OUT */
-    double value;
-    m2m_cue *cue;
-} m2m_cmd;
-
-typedef struct m2m_event {
-    int64_t clock;
-    int32_t kind, page;
-    double t; /* CLOCK_MONOTONIC seconds when the block holding it began */
-} m2m_event;
 
 typedef struct {
     int64_t at, seq;
@@ -75,7 +57,7 @@ typedef struct {
     int active, fading;
 } voice_t;
 
-typedef struct m2m_mixer {
+struct m2m_mixer {
     int channels, sample_rate, max_block, n_voices, record_events, rt_priority;
     /* fade lengths in samples */
     int64_t scene_len, page_len, swap_len, start_len, ramp_len;
@@ -110,7 +92,7 @@ typedef struct m2m_mixer {
     int64_t callbacks, underruns;
     double first_audible;
     int asked_priority, priority; /* 0 none, 1 realtime, 2 nice */
-} m2m_mixer;
+};
 
 static inline int64_t load64(const int64_t *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
 static inline void store64(int64_t *p, int64_t v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
