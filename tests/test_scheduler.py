@@ -95,6 +95,39 @@ def test_a_job_can_stop_early_on_its_token(pool):
     assert 0 < len(steps) < 1000 and job.token.cancelled
 
 
+def test_a_preempted_job_stops_and_runs_again_from_the_start_before_later_work(pool):
+    runs, order = [], []
+    interrupted = threading.Event()
+
+    def generate(token):
+        runs.append("start")
+        for _ in range(1000):
+            if token.cancelled:
+                interrupted.set()
+            token.check()
+            time.sleep(0.005)
+        return "made"
+
+    done = []
+    job = pool.submit("cue:18", generate, (AHEAD, 1), page=18, on_done=done.append)
+    while not runs:
+        time.sleep(0.005)
+    for page in (19, 20, 21):  # queued behind it
+        pool.submit(f"cue:{page}", lambda t, p=page: order.append(p), (AHEAD, page - 17), page=page)
+    pool.submit("cue:17", lambda t: order.append(17), (NOW, 0), page=17)
+    again = pool.preempt(lambda j: j.page == 18, lambda j: (AHEAD, 1), "page 17 first")
+    assert [j.key for j in again] == ["cue:18"] and job.token.cancelled
+    assert interrupted.wait(5)
+    end = time.monotonic() + 5
+    while (len(order) < 1 or len(runs) < 2) and time.monotonic() < end:
+        time.sleep(0.005)
+    assert order == [17] and runs == ["start", "start"], "page 18 was not next after 17"
+    assert pool.has("cue:18")  # the old job's end did not drop the new one
+    again[0].cancel()  # no need to wait for the whole generation
+    assert pool.wait_idle(5)
+    assert order == [17, 19, 20, 21] and done == []
+
+
 def test_same_key_is_not_queued_twice_and_keeps_the_better_priority(pool):
     release = _blocker(pool)
     a = pool.submit("page-5", lambda t: None, (IDLE, 5))

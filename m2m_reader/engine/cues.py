@@ -183,9 +183,6 @@ class CueWork:
         self._delivered += 1
         if self._delivered % 8 == 0:
             release_memory()
-        if self._requeue:
-            self._requeue = False
-            self._schedule()
         self._emit(ev.Progress(len(self._ready), len(self.book or ()), "soundtrack"))
 
 

@@ -152,7 +152,6 @@ class Engine(Lookahead, PageWork, CueWork, Editing):
         # so that results of stale work are dropped.
         self._base = next(_GENERATIONS)
         self._gen: dict[int, int] = {}
-        self._requeue = False  # a generation was interrupted: schedule again
         self._delivered = 0  # cues handed over, for the periodic memory release
 
     def _start_music(self) -> None:

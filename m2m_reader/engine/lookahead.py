@@ -134,5 +134,10 @@ class Lookahead:
                 and self._rank(j.page, window)[0] > rank[0]
             )
 
-        if self._music_pool.cancel_where(less_urgent, "the reader needs another page first"):
-            self._requeue = True  # the interrupted page goes back in the queue
+        # The interrupted page goes straight back in the music queue, in its place:
+        # not through the analysis queue, where it could wait behind pages' analysis.
+        self._music_pool.preempt(
+            less_urgent,
+            lambda j: self._rank(j.page, window) if j.page is not None else j.priority,
+            "the reader needs another page first",
+        )

@@ -138,6 +138,30 @@ class Pool:
             self._rebuild()
         return n
 
+    def preempt(
+        self,
+        pred: Callable[[Job], bool],
+        rank: Callable[[Job], Priority],
+        reason: str = "",
+    ) -> list[Job]:
+        """Interrupt the running jobs matching `pred` and queue each again at once, as a
+        new job at `rank(job)` (it runs from the start when its turn comes). Returns
+        the new jobs."""
+        again = []
+        with self._cond:
+            for job in list(self._jobs.values()):
+                if job.state != "running" or not pred(job):
+                    continue
+                job.cancel(reason)
+                fresh = Job(job.key, job.fn, rank(job), job.page, job.on_done, job.on_error,
+                            seq=next(self._seq))  # fmt: skip
+                self._jobs[job.key] = fresh  # the old job's finish leaves this one be
+                heapq.heappush(self._heap, (fresh.priority, fresh.seq, fresh))
+                again.append(fresh)
+            if again:
+                self._cond.notify()
+        return again
+
     def pending(self) -> list[Job]:
         """Queued and running jobs, best first."""
         with self._cond:
