@@ -77,7 +77,9 @@ class RecordingMixer:
         self.turns.append((page, kind))
 
 
-def wait_for(pred, timeout: float = 10.0) -> bool:
+def wait_for(pred, timeout: float = 30.0) -> bool:
+    """Poll `pred` until it is true; False after `timeout` s (generous: only a failing
+    test waits that long, and a loaded machine is slow)."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if pred():

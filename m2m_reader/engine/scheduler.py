@@ -9,7 +9,8 @@ Every job carries a `CancelToken`, checked when it starts and again before its r
 is delivered; a job's function may check it as it goes to stop early. Results and
 errors are handed to the job's callbacks on the worker thread: no exception crosses
 a thread, and a failing callback is logged, never fatal. `reprioritise()` re-ranks
-queued jobs when the cursor moves, and cancels those the caller no longer wants.
+queued jobs when the cursor moves, and cancels those the caller no longer wants;
+`preempt()` interrupts a running job and queues it again at once.
 """
 
 from __future__ import annotations
