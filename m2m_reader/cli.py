@@ -24,6 +24,7 @@ COMMANDS = (
     "edit",
     "export",
     "play",
+    "devices",
     "cache",
     "library",
     "models",

@@ -13,7 +13,7 @@ from test_engine_doubles import FakeMusic, wait_for
 
 from m2m_reader.engine.audio import live
 from m2m_reader.engine.audio import native as native_mixer
-from m2m_reader.engine.audio.devices import AudioUnavailable, output_devices
+from m2m_reader.engine.audio.devices import AudioUnavailable, output_devices, pick_output
 from m2m_reader.engine.audio.live import LiveOutput, LivePlayer
 from m2m_reader.engine.audio.mixer import Mixer
 from m2m_reader.engine.cache import DiskCache
@@ -29,11 +29,14 @@ class FakeStream:
 
     def __init__(self, samplerate, blocksize, device, channels, dtype, callback):
         self.callback, self.blocksize, self.channels = callback, blocksize, channels
+        self.device = device
         self.blocks: list[np.ndarray] = []
         self._stop = threading.Event()
         FakeStream.last = self
 
     def start(self):
+        self._stop.clear()
+
         def run():
             n = 0
             while not self._stop.is_set() and n < 400:
@@ -56,15 +59,25 @@ class FakeStream:
         pass
 
 
-def fake_sounddevice():
+def fake_sounddevice(devices=(("Fake Out", 0),), apis=("Fake API",), default=0):
+    """A sounddevice module with these (name, host API index) output devices."""
     mod = types.ModuleType("sounddevice")
     mod.OutputStream = FakeStream
     mod.query_devices = lambda: [
-        {"name": "Fake Out", "max_output_channels": 2, "hostapi": 0, "default_samplerate": 48000.0}
+        {"name": name, "max_output_channels": 2, "hostapi": api, "default_samplerate": 48000.0}
+        for name, api in devices
     ]
-    mod.query_hostapis = lambda: [{"name": "Fake API"}]
-    mod.default = types.SimpleNamespace(device=(-1, 0))
+    mod.query_hostapis = lambda: [{"name": name} for name in apis]
+    mod.default = types.SimpleNamespace(device=(-1, default))
     return mod
+
+
+def desktop_sounddevice():
+    """A desktop's outputs: the ALSA default, an HDMI output and a JACK server's."""
+    return fake_sounddevice(
+        devices=(("default", 0), ("HDA Intel PCH: HDMI 0 (hw:0,3)", 0), ("system", 1)),
+        apis=("ALSA", "JACK Audio Connection Kit"),
+    )
 
 
 def make_engine():
@@ -109,6 +122,57 @@ def test_unknown_device_is_named_in_the_error(monkeypatch):
     monkeypatch.setitem(sys.modules, "sounddevice", fake_sounddevice())
     with pytest.raises(AudioUnavailable, match="No audio output device 7; there are 0: Fake Out"):
         LiveOutput(Mixer(), device=7).start()
+
+
+def test_an_output_is_found_by_label_index_name_or_host_api(monkeypatch):
+    monkeypatch.setitem(sys.modules, "sounddevice", desktop_sounddevice())
+    assert pick_output("").name == pick_output(None).name == "default"
+    assert pick_output("JACK").index == 2  # a host API, as people call it
+    assert pick_output("system (JACK Audio Connection Kit)").index == 2  # what settings keep
+    assert pick_output("hdmi").index == 1  # a part of a name
+    assert pick_output("1").index == pick_output(1).index == 1  # an index
+    assert pick_output("Default").index == 0  # a whole name before a part of another
+    with pytest.raises(AudioUnavailable, match=r"'USB'; there are 0: default \(ALSA\);"):
+        pick_output("USB")
+
+
+def test_devices_command_lists_the_outputs_and_says_why_there_are_none(monkeypatch, capsys):
+    from m2m_reader.cli import main
+
+    monkeypatch.setitem(sys.modules, "sounddevice", desktop_sounddevice())
+    assert main(["devices"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "  0: default (ALSA), 2 channels, 48000 Hz  (system default)"
+    assert lines[2] == "  2: system (JACK Audio Connection Kit), 2 channels, 48000 Hz"
+    monkeypatch.setitem(sys.modules, "sounddevice", None)
+    assert main(["devices"]) != 0
+    assert "sounddevice package is not installed" in capsys.readouterr().err
+
+
+def test_changing_the_output_setting_moves_the_music_at_once(monkeypatch, caplog):
+    monkeypatch.setitem(sys.modules, "sounddevice", desktop_sounddevice())
+    engine = make_engine()
+    try:
+        settings = Settings()
+        player = LivePlayer(engine, settings, native=False)
+        assert player.start() and FakeStream.last.device == 0
+        first = FakeStream.last
+        settings.audio_device = "system (JACK Audio Connection Kit)"
+        moved = FakeStream.last
+        assert moved is not first and moved.device == 2 and first._stop.is_set()
+        assert player.output.device_name == "system" and player.playing
+        assert wait_for(lambda: len(moved.blocks) > 5)
+        player.pause()
+        settings.audio_device = "USB headset"  # not plugged in
+        assert "No audio output device 'USB headset'" in player.message
+        assert caplog.records[-1].message == player.message
+        again = FakeStream.last  # the output that played goes on, still paused
+        assert again is not moved and again.device == 2 and not player.playing
+        player.play()
+        assert wait_for(lambda: len(again.blocks) > 5)
+        player.close()
+    finally:
+        engine.close()
 
 
 def test_the_callback_plays_the_engine_music_and_turns(monkeypatch):
@@ -209,5 +273,34 @@ def test_real_stream_on_the_jack_dummy_device(native):
         assert 0 < np.percentile(durations, 99) < player.output.block_seconds / 4
         if native:
             assert player.mixer.held_cues <= len(engine.ready_pages())
+    finally:
+        engine.close()
+
+
+@pytest.mark.audio
+@pytest.mark.parametrize("native", [False, True])
+def test_a_new_output_takes_over_the_same_mixer_on_the_jack_device(native):
+    """Choosing an output closes the stream and opens another on the same mixer: the
+    music goes on from where it was (here JACK's output chosen again, by its host API)."""
+    device = _jack_device()
+    if device is None:
+        pytest.skip("no JACK server (jackd --no-realtime -d dummy -r 48000 -p 1024)")
+    if native and native_mixer.available():
+        pytest.skip(native_mixer.available())
+    engine = make_engine()
+    try:
+        settings = Settings(audio_device=str(device.index))
+        player = LivePlayer(engine, settings, native=native)
+        engine.open(three_scene_book())
+        assert player.start(), player.message
+        assert wait_for(lambda: player.output.callbacks > 20, timeout=10)
+        first, clock = player.output.stream, player.mixer.clock
+        settings.audio_device = "JACK"
+        assert player.output.stream is not first and player.message == ""
+        assert player.output.device_name == device.name
+        at = player.output.callbacks
+        assert wait_for(lambda: player.output.callbacks > at + 20, timeout=10)
+        assert player.mixer.clock > clock + 20 * 1024  # the same mixer plays on
+        player.close()
     finally:
         engine.close()

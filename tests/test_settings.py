@@ -50,7 +50,7 @@ def test_bad_values_are_refused_with_a_sentence():
 
 def test_save_and_load_round_trip(tmp_path):
     s = Settings()
-    s.update({"music": "musicgen", "cache_limit_mb": 100, "audio_device": 3, "reader_zoom": 1.5})
+    s.update({"music": "musicgen", "cache_limit_mb": 100, "audio_device": "system (JACK Audio Connection Kit)", "reader_zoom": 1.5})
     path = save(s)
     assert path.parent == tmp_path / "config"
     again = load()
@@ -83,6 +83,19 @@ def test_version_1_file_is_upgraded(tmp_path):
     path.write_text(json.dumps({"version": 1, "music_backend": "musicgen", "volume": 40}))
     s = load()
     assert s.music == "musicgen" and s.volume == pytest.approx(0.4)
+
+
+def test_version_2_sound_output_index_is_kept_as_text():
+    path = settings_mod.settings_path()
+    path.write_text(json.dumps({"version": 2, "audio_device": 3, "volume": 0.5}))
+    s = load()
+    assert s.audio_device == "3" and s.volume == 0.5
+    path.write_text(json.dumps({"version": 2, "audio_device": None}))
+    assert load().audio_device == ""  # the system default, as before
+    s.audio_device = 4  # an index given in code is taken as its digits
+    assert s.audio_device == "4"
+    with pytest.raises(SettingsError, match="audio_device must be a str"):
+        s.audio_device = 1.5
 
 
 def test_damaged_file_gives_defaults_and_is_set_aside():

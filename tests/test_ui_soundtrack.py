@@ -142,7 +142,7 @@ def test_the_real_live_player_without_a_device(qtbot, tmp_path, ui_dirs, monkeyp
     still reaches the player's settings and mixer."""
     from m2m_reader.engine.audio.live import LivePlayer
 
-    settings = Settings(audio_device=None)
+    settings = Settings()
     bridge = EngineBridge(None, settings)
     bridge.save_settings = False
     engine = FakeEngine(settings, bridge.on_event)
@@ -225,6 +225,45 @@ def test_settings_dialog_saves_backends_and_masks_the_key(qtbot, ui_dirs):  # no
     assert saved.llm_base_url == "http://localhost:11434/v1"
     assert saved.cache_limit_mb == 512
     assert saved.llm_api_key == "sk-test-123"
+
+
+def test_settings_dialog_picks_the_sound_output(qtbot, ui_dirs, monkeypatch):  # noqa: F811
+    from m2m_reader.engine.audio.devices import AudioUnavailable, OutputDevice
+    from m2m_reader.ui import settings_dialog
+
+    outputs = [
+        OutputDevice(0, "default", "ALSA", 2, 48000.0, True),
+        OutputDevice(5, "system", "JACK Audio Connection Kit", 2, 48000.0, False),
+    ]
+    monkeypatch.setattr(settings_dialog, "output_devices", lambda: outputs)
+    settings = Settings()
+    dialog = SettingsDialog(settings, EngineBridge(None, settings))
+    qtbot.addWidget(dialog)
+    box = dialog.audio_device
+    items = [box.itemText(i) for i in range(box.count())]
+    assert items == ["System default", "default (ALSA)  · default",
+                     "system (JACK Audio Connection Kit)"]  # fmt: skip
+    assert box.currentData() == "" and "audio_device" not in _changed(dialog, settings)
+    box.setCurrentIndex(2)
+    assert _changed(dialog, settings) == {"audio_device": "system (JACK Audio Connection Kit)"}
+
+    # A saved output that is unplugged now stays chosen; with no PortAudio, the
+    # default is offered and the tooltip says why.
+    def no_sound():
+        raise AudioUnavailable("No sound: the PortAudio library is missing")
+
+    monkeypatch.setattr(settings_dialog, "output_devices", no_sound)
+    unplugged = Settings(audio_device="USB headset (ALSA)")
+    dialog = SettingsDialog(unplugged, EngineBridge(None, unplugged))
+    qtbot.addWidget(dialog)
+    box = dialog.audio_device
+    assert box.currentText() == "USB headset (ALSA) (not found now)"
+    assert "audio_device" not in _changed(dialog, unplugged)
+    assert box.itemText(0) == "System default" and "PortAudio" in box.toolTip()
+
+
+def _changed(dialog, settings):
+    return {k: v for k, v in dialog.values().items() if getattr(settings, k) != v}
 
 
 def test_settings_dialog_uses_the_environment_key(qtbot, ui_dirs, monkeypatch):  # noqa: F811

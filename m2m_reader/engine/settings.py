@@ -28,7 +28,7 @@ from .errors import M2MError
 
 log = logging.getLogger(__name__)
 
-VERSION = 2
+VERSION = 3
 FILE_NAME = "settings.json"
 SECRET_FIELDS = frozenset({"llm_api_key"})
 
@@ -67,7 +67,9 @@ class Settings:
     cache_limit_mb: int = 2048
     offline: bool = False
     # Playback.
-    audio_device: int | None = None  # sounddevice output device index; None: system default
+    # The sound output: a device's label ("name (host API)"), name, index or host API
+    # (see devices.pick_output); empty: the system default.
+    audio_device: str = ""
     volume: float = 0.8
     muted: bool = False
     crossfade_s: float = 1.5
@@ -138,6 +140,8 @@ _FIELD_TYPES: dict[str, str] = {f.name: str(f.type) for f in fields(Settings)}
 def _check(name: str, value: Any) -> Any:
     """Validate (and gently coerce) one value for setting `name`."""
     kind = _FIELD_TYPES[name]
+    if name == "audio_device" and (value is None or type(value) is int):
+        value = "" if value is None else str(value)  # an index, or the default
     try:
         if kind == "bool":
             if not isinstance(value, bool):
@@ -183,7 +187,18 @@ def _upgrade_1(d: dict[str, Any]) -> dict[str, Any]:
     return d
 
 
-_UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _upgrade_1}
+def _upgrade_2(d: dict[str, Any]) -> dict[str, Any]:
+    # Version 2 kept the sound output as a device index or null; 3 keeps a text that
+    # names it (an index still works, as its digits).
+    device = d.get("audio_device")
+    if device is None:
+        d.pop("audio_device", None)
+    elif isinstance(device, int) and not isinstance(device, bool):
+        d["audio_device"] = str(device)
+    return d
+
+
+_UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _upgrade_1, 2: _upgrade_2}
 
 
 def settings_path() -> Path:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..engine.audio.devices import AudioUnavailable, output_devices
 from ..engine.settings import CHOICES, Settings
 from .bridge import EngineBridge
 
@@ -59,6 +60,24 @@ def _model_combo(value: str) -> QComboBox:
     return box
 
 
+def _output_combo(value: str) -> QComboBox:
+    """The sound outputs PortAudio offers, the system default first; a saved device
+    that is not there now stays listed, so saving does not lose it."""
+    box = QComboBox()
+    box.addItem("System default", "")
+    try:
+        devices = output_devices()
+    except AudioUnavailable as exc:
+        devices = []
+        box.setToolTip(str(exc))
+    for d in devices:
+        box.addItem(d.label + ("  · default" if d.is_default else ""), d.label)
+    if box.findData(value) < 0:
+        box.addItem(f"{value} (not found now)", value)
+    box.setCurrentIndex(box.findData(value))
+    return box
+
+
 class SettingsDialog(QDialog):
     def __init__(self, settings: Settings, bridge: EngineBridge, parent: QWidget | None = None):
         super().__init__(parent)
@@ -83,12 +102,14 @@ class SettingsDialog(QDialog):
         self.device = QComboBox(editable=True)
         self.device.addItems(["auto", "cpu", "cuda"])
         self.device.setCurrentText(s.device)
+        self.device.setToolTip("Where the models run: auto, cpu, cuda or cuda:N")
         self.soundfont = QLineEdit(s.soundfont, placeholderText="Find an installed one")
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse_soundfont)
         sf_row = QHBoxLayout()
         sf_row.addWidget(self.soundfont, 1)
         sf_row.addWidget(browse)
+        self.audio_device = _output_combo(s.audio_device)
         self.cache_limit = QSpinBox(suffix=" MB")
         self.cache_limit.setRange(0, 1_000_000)
         self.cache_limit.setSingleStep(256)
@@ -109,9 +130,12 @@ class SettingsDialog(QDialog):
             "Analysis",
         )
         music = self._form(
-            ("Music", self.music), ("MusicGen model", self.musicgen_model), ("Device", self.device)
+            ("Music", self.music),
+            ("MusicGen model", self.musicgen_model),
+            ("Compute device", self.device),
         )
         music.layout().addRow("SoundFont", sf_row)  # type: ignore[union-attr]
+        music.layout().addRow("Sound output", self.audio_device)  # type: ignore[union-attr]
         tabs.addTab(music, "Music")
         tabs.addTab(
             self._form(
@@ -156,6 +180,7 @@ class SettingsDialog(QDialog):
             "musicgen_model": self.musicgen_model.currentText().strip() or "small",
             "device": self.device.currentText().strip() or "auto",
             "soundfont": self.soundfont.text().strip(),
+            "audio_device": self.audio_device.currentData(),
             "cache_limit_mb": self.cache_limit.value(),
             "offline": self.offline.isChecked(),
             "default_direction": self.direction.currentData(),

@@ -26,6 +26,12 @@ class OutputDevice:
     default_rate: float
     is_default: bool
 
+    @property
+    def label(self) -> str:
+        """How the settings name it: the device and its host API ("system (JACK Audio
+        Connection Kit)"); names alone repeat across host APIs."""
+        return f"{self.name} ({self.host_api})"
+
 
 def sounddevice_module() -> Any:
     """The sounddevice module, or `AudioUnavailable` saying why not."""
@@ -70,17 +76,33 @@ def output_devices() -> list[OutputDevice]:
 
 
 def pick_output(device: int | str | None = None) -> OutputDevice:
-    """The device to play on: the given index or name part, else the default, else the
-    first that can play. Raises `AudioUnavailable` when there is none."""
+    """The device to play on. `device` is an index (a number or its digits), a device's
+    label as the settings store it, a device's name or a part of it, or a host API's
+    name or a part of it ("JACK", "PulseAudio"); None or "" is the system default.
+    Raises `AudioUnavailable` when there is no such device, or none at all."""
     devices = output_devices()
     if not devices:
         raise AudioUnavailable("No sound: this computer has no audio output device.")
     if device is None or device == "":
         return devices[0]
-    for d in devices:
-        if (isinstance(device, int) and d.index == device) or (
-            isinstance(device, str) and device.lower() in d.name.lower()
-        ):
-            return d
-    names = ", ".join(f"{d.index}: {d.name}" for d in devices)
+    if isinstance(device, str) and device.strip().isdigit():
+        device = int(device)
+    if isinstance(device, int):
+        found = [d for d in devices if d.index == device]
+    else:
+        want = device.strip().lower()
+        tests = (
+            lambda d: d.label.lower() == want,
+            lambda d: d.name.lower() == want,
+            lambda d: want in d.name.lower(),
+            lambda d: want in d.host_api.lower(),
+        )
+        found = []
+        for matches in tests:  # the most exact test that finds any device wins
+            found = [d for d in devices if matches(d)]
+            if found:
+                break
+    if found:
+        return found[0]  # the default device first, when it matches
+    names = "; ".join(f"{d.index}: {d.label}" for d in devices)
     raise AudioUnavailable(f"No audio output device {device!r}; there are {names}.")

@@ -81,7 +81,7 @@ class LiveOutput:
 
     Args:
         mixer: the mixer to pull from (its rate is the stream's rate).
-        device: output device index or name part; None for the default.
+        device: the output device (see `devices.pick_output`); None or "" for the default.
         blocksize: frames per callback.
     """
 
@@ -292,6 +292,32 @@ class LivePlayer:
             self.mixer.mute(value)
         elif name == "crossfade_s":
             set_crossfade(self.mixer, value)
+        elif name == "audio_device":
+            self.set_device(value)
+
+    def set_device(self, device: int | str | None) -> bool:
+        """Play on `device` from now on (see `devices.pick_output`). When it cannot be
+        opened, `message` says why and the device that played goes on playing.
+        Returns whether `device` plays now."""
+        old, paused = self.output.device, self.paused
+        self.output.stop()
+        self.output.device = device
+        try:
+            self.output.start()
+            self.message = ""
+            ok = True
+        except AudioUnavailable as exc:
+            self.message = str(exc)
+            log.warning("%s", exc)
+            ok = False
+            self.output.device = old
+            try:
+                self.output.start()
+            except AudioUnavailable as again:
+                log.warning("%s", again)  # no sound now; the reader goes on
+        if paused and self.output.stream is not None:
+            self.output.stream.stop()
+        return ok
 
     def close(self) -> None:
         self._unsubscribe()
