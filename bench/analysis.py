@@ -106,19 +106,25 @@ def main() -> None:
     print(f"scene starts true      {true_starts}")
     print(f"boundaries: P {scenes['precision']:.2f} R {scenes['recall']:.2f} F1 {scenes['f1']:.2f}")
     if face_acc is not None:
-        print(f"face emotions: accuracy {face_acc:.2f}, macro F1 {macro_f1(face_pairs):.2f} "
-              f"over {len(face_pairs)} faces; page dominant accuracy {page_acc:.2f}")
-    print(json.dumps({
-        "book": book.title,
-        "pages": len(book),
-        "analysis_s": round(seconds, 3),
-        "boundary_precision": round(scenes["precision"], 3),
-        "boundary_recall": round(scenes["recall"], 3),
-        "boundary_f1": round(scenes["f1"], 3),
-        "face_emotion_accuracy": None if face_acc is None else round(face_acc, 3),
-        "face_emotion_macro_f1": round(macro_f1(face_pairs), 3) if face_pairs else None,
-        "page_emotion_accuracy": None if page_acc is None else round(page_acc, 3),
-    }))
+        print(
+            f"face emotions: accuracy {face_acc:.2f}, macro F1 {macro_f1(face_pairs):.2f} "
+            f"over {len(face_pairs)} faces; page dominant accuracy {page_acc:.2f}"
+        )
+    print(
+        json.dumps(
+            {
+                "book": book.title,
+                "pages": len(book),
+                "analysis_s": round(seconds, 3),
+                "boundary_precision": round(scenes["precision"], 3),
+                "boundary_recall": round(scenes["recall"], 3),
+                "boundary_f1": round(scenes["f1"], 3),
+                "face_emotion_accuracy": None if face_acc is None else round(face_acc, 3),
+                "face_emotion_macro_f1": round(macro_f1(face_pairs), 3) if face_pairs else None,
+                "page_emotion_accuracy": None if page_acc is None else round(page_acc, 3),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

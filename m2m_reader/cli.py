@@ -56,8 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
 def _unavailable(sub: argparse._SubParsersAction, name: str, exc: ImportError) -> None:
     """A command whose module cannot load says why when it is used; the others still work."""
     missing = exc.name or str(exc)
-    message = (f"the {name} command cannot start: {missing} is not installed "
-               "(run: bash installer/setup.sh)")
+    message = (
+        f"the {name} command cannot start: {missing} is not installed "
+        "(run: bash installer/setup.sh)"
+    )
     p = sub.add_parser(name, help=f"(unavailable: {missing} missing)", add_help=False)
     p.add_argument("rest", nargs=argparse.REMAINDER)
 

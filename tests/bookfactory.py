@@ -21,8 +21,13 @@ class PageSpec:
     damaged: bool = False
 
 
-def make_book(specs: list[PageSpec], names: dict[str, str] | None = None, title: str = "Test",
-              direction: str = "rtl", size: tuple[int, int] = (800, 600)) -> Book:
+def make_book(
+    specs: list[PageSpec],
+    names: dict[str, str] | None = None,
+    title: str = "Test",
+    direction: str = "rtl",
+    size: tuple[int, int] = (800, 600),
+) -> Book:
     names = names or {}
     pages = []
     w, h = size
@@ -36,9 +41,19 @@ def make_book(specs: list[PageSpec], names: dict[str, str] | None = None, title:
             x = w - 100 - 120 * j
             faces.append(Face(f"f{i:03x}{j:04x}", Box(x, 200, x + 60, 260), who))
             bodies.append(Body(f"b{i:03x}{j:04x}", Box(x - 20, 200, x + 80, 500), who))
-        pages.append(Page(index=i, name=f"{i:03d}.png", width=w, height=h, double=w > 1.2 * h,
-                          texts=texts, faces=faces, bodies=bodies,
-                          frames=[Frame(f"fr{i:06x}", Box(10, 10, w - 10, h - 10))]))
+        pages.append(
+            Page(
+                index=i,
+                name=f"{i:03d}.png",
+                width=w,
+                height=h,
+                double=w > 1.2 * h,
+                texts=texts,
+                faces=faces,
+                bodies=bodies,
+                frames=[Frame(f"fr{i:06x}", Box(10, 10, w - 10, h - 10))],
+            )
+        )
 
     def open_image(page: Page) -> Image.Image:
         spec = specs[page.index]
@@ -50,17 +65,33 @@ def make_book(specs: list[PageSpec], names: dict[str, str] | None = None, title:
     chars = {cid: Character(cid, names.get(cid, cid)) for s in specs for cid, _ in s.lines}
     chars.update({cid: Character(cid, names.get(cid, cid)) for s in specs for cid in s.present})
     fp = hashlib.sha256(repr([(s.lines, s.present, s.tone) for s in specs]).encode()).hexdigest()
-    return Book(path=Path(f"/virtual/{title}"), title=title, kind="memory", direction=direction,  # type: ignore[arg-type]
-                pages=pages, open_image=open_image, fingerprint=fp, characters=chars,
-                direction_known=True)
+    return Book(
+        path=Path(f"/virtual/{title}"),
+        title=title,
+        kind="memory",
+        direction=direction,  # type: ignore[arg-type]
+        pages=pages,
+        open_image=open_image,
+        fingerprint=fp,
+        characters=chars,
+        direction_known=True,
+    )
 
 
 def three_scene_book() -> Book:
     """A calm breakfast, a chase at night, a sad goodbye: 4 + 4 + 4 pages."""
-    calm = [PageSpec([("a", "Good morning! The tea is ready."), ("b", "Thanks, it smells nice.")],
-                     tone=235) for _ in range(4)]
-    chase = [PageSpec([("c", "Run! They're coming!"), ("d", "Help! Faster, hurry!!")], tone=60)
-             for _ in range(4)]
-    sad = [PageSpec([("a", "I'm sorry... goodbye."), ("d", "Don't go... I'll miss you.")],
-                    tone=150) for _ in range(4)]
+    calm = [
+        PageSpec(
+            [("a", "Good morning! The tea is ready."), ("b", "Thanks, it smells nice.")], tone=235
+        )
+        for _ in range(4)
+    ]
+    chase = [
+        PageSpec([("c", "Run! They're coming!"), ("d", "Help! Faster, hurry!!")], tone=60)
+        for _ in range(4)
+    ]
+    sad = [
+        PageSpec([("a", "I'm sorry... goodbye."), ("d", "Don't go... I'll miss you.")], tone=150)
+        for _ in range(4)
+    ]
     return make_book(calm + chase + sad, names={"a": "Hana", "b": "Kenta", "c": "Rui", "d": "Mio"})

@@ -13,12 +13,17 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).parent))  # for the helper modules beside the tests
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLE_XML = next((ROOT / "resources" / "sample" / "annotations").glob("*.xml"), None) if (
-    ROOT / "resources" / "sample" / "annotations").is_dir() else None
+SAMPLE_XML = (
+    next((ROOT / "resources" / "sample" / "annotations").glob("*.xml"), None)
+    if (ROOT / "resources" / "sample" / "annotations").is_dir()
+    else None
+)
 
 
 @pytest.fixture(autouse=True)
-def _user_folders(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _user_folders(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     base = tmp_path_factory.mktemp("user")
     for name in ("CACHE", "DATA", "CONFIG"):
         monkeypatch.setenv(f"M2M_READER_{name}_DIR", str(base / name.lower()))

@@ -137,8 +137,11 @@ def test_failing_backend_falls_back_per_record() -> None:
             raise M2MError("the endpoint is down")
 
     told = []
-    a = analyze(three_scene_book(), text=Broken(),
-                on_fallback=lambda stage, b, msg: told.append((stage, b, msg)))
+    a = analyze(
+        three_scene_book(),
+        text=Broken(),
+        on_fallback=lambda stage, b, msg: told.append((stage, b, msg)),
+    )
     assert all(s.backends["directive"] == "builtin" for s in a.scenes)
     assert all(p.backends["caption"] == "broken-llm" for s in a.scenes for p in s.pages)
     assert told and told[0][:2] == ("directive", "broken-llm")
@@ -183,7 +186,10 @@ def test_cli_edit_then_analyze_uses_the_edit(tmp_path, capsys) -> None:
     for i in range(6):
         Image.new("L", (300, 400), 230 if i < 3 else 30).save(folder / f"{i + 1}.png")
     assert main(["edit", str(folder), "caption", "2", "Solo harp, very soft, in E minor."]) == 0
-    assert main(["edit", str(folder), "directive", "2", "Thunderous taiko at 150 BPM in D minor."]) == 0
+    assert (
+        main(["edit", str(folder), "directive", "2", "Thunderous taiko at 150 BPM in D minor."])
+        == 0
+    )
     out = tmp_path / "a.json"
     assert main(["analyze", str(folder), "-o", str(out)]) == 0
     blob = json.loads(out.read_text())
@@ -205,16 +211,22 @@ def test_sample_book_scenes_and_emotions_match_its_ground_truth(sample_book_path
     from m2m_reader.engine.books import open_book
 
     book = open_book(sample_book_path)
-    truth = json.loads((sample_book_path.parents[1] / "groundtruth" / f"{book.title}.json").read_text())
+    truth = json.loads(
+        (sample_book_path.parents[1] / "groundtruth" / f"{book.title}.json").read_text()
+    )
     a = analyze(book)
-    scores = boundary_scores([s.first_page for s in a.scenes], [s["first_page"] for s in truth["scenes"]])
+    scores = boundary_scores(
+        [s.first_page for s in a.scenes], [s["first_page"] for s in truth["scenes"]]
+    )
     assert scores["f1"] >= 0.8
     moods = {s["first_page"]: s["mood"] for s in truth["scenes"]}
     sad = next(s for s in a.scenes if "part" in moods.get(s.first_page, ""))
     assert dominant(sad.emotions) in ("sadness", "neutral") and sad.emotions["sadness"] > 0.2
 
 
-def test_cli_dry_run_estimates_llm_cost_without_spending(sample_book_path, capsys, monkeypatch) -> None:
+def test_cli_dry_run_estimates_llm_cost_without_spending(
+    sample_book_path, capsys, monkeypatch
+) -> None:
     import socket
 
     def no_network(*args, **kwargs):  # type: ignore[no-untyped-def]

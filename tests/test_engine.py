@@ -22,7 +22,6 @@ def long_book(n: int = 40):
     )
 
 
-
 @pytest.fixture
 def events():
     return []

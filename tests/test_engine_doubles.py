@@ -101,4 +101,3 @@ def make_engine(music=None, store=None, events=None, settings=None, **kw) -> Eng
         edits_in_memory=True,
         **kw,
     )
-

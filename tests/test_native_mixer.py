@@ -25,7 +25,10 @@ def cues(rng: np.random.Generator) -> list:
     for page in range(12):
         seconds = float(rng.uniform(0.4, 2.5))
         sr = 32000 if page % 5 == 3 else SR
-        audio = noise(page, seconds, sr=sr, rms=0.15) + sine(110 * (page + 1), seconds, sr=sr)[:, None] * 0.2
+        audio = (
+            noise(page, seconds, sr=sr, rms=0.15)
+            + sine(110 * (page + 1), seconds, sr=sr)[:, None] * 0.2
+        )
         n = len(audio)
         loop = (int(n * 0.2), n) if page % 3 == 1 else (0, 0)
         if page == 7:
@@ -48,7 +51,13 @@ def script(seed: int):
             r = pyrng.random()
             page = pyrng.randrange(12)
             if r < 0.3:
-                cmds.append(("set_cue", page, made[pyrng.randrange(12)] if pyrng.random() < 0.3 else made[page]))
+                cmds.append(
+                    (
+                        "set_cue",
+                        page,
+                        made[pyrng.randrange(12)] if pyrng.random() < 0.3 else made[page],
+                    )
+                )
             elif r < 0.6:
                 cmds.append(("turn", page, pyrng.choice(["turn", "jump"]), None))
             elif r < 0.7:

@@ -50,7 +50,14 @@ def test_bad_values_are_refused_with_a_sentence():
 
 def test_save_and_load_round_trip(tmp_path):
     s = Settings()
-    s.update({"music": "musicgen", "cache_limit_mb": 100, "audio_device": "system (JACK Audio Connection Kit)", "reader_zoom": 1.5})
+    s.update(
+        {
+            "music": "musicgen",
+            "cache_limit_mb": 100,
+            "audio_device": "system (JACK Audio Connection Kit)",
+            "reader_zoom": 1.5,
+        }
+    )
     path = save(s)
     assert path.parent == tmp_path / "config"
     again = load()

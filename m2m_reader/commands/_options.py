@@ -13,25 +13,40 @@ from ..engine.settings import Settings
 
 def add_book(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("book", help="a folder of images, CBZ/ZIP, CBR/RAR, PDF or Manga109 book")
-    parser.add_argument("--direction", choices=("rtl", "ltr"),
-                        help="reading direction when the book does not say")
+    parser.add_argument(
+        "--direction", choices=("rtl", "ltr"), help="reading direction when the book does not say"
+    )
 
 
 def add_backends(parser: argparse.ArgumentParser, music: bool = False) -> None:
     g = parser.add_argument_group("backends")
-    g.add_argument("--llm", choices=settings_mod.CHOICES["text"], help="text stages: built-in rules or an "
-                   "OpenAI-compatible endpoint (OPENAI_API_KEY, OPENAI_BASE_URL)")
+    g.add_argument(
+        "--llm",
+        choices=settings_mod.CHOICES["text"],
+        help="text stages: built-in rules or an "
+        "OpenAI-compatible endpoint (OPENAI_API_KEY, OPENAI_BASE_URL)",
+    )
     g.add_argument("--llm-model", metavar="NAME", help="the chat model, e.g. gpt-4o-mini, llama3.1")
     g.add_argument("--llm-base-url", metavar="URL", help="an OpenAI-compatible endpoint")
     g.add_argument("--emotions", choices=settings_mod.CHOICES["emotions"], help="emotion reader")
     if music:
         g.add_argument("--music", choices=settings_mod.CHOICES["music"], help="music backend")
-        g.add_argument("--musicgen-model", metavar="NAME_OR_FOLDER",
-                       help="small, medium, large, melody, a checkpoint name or a local folder")
-        g.add_argument("--soundfont", metavar="SF2", help="a General MIDI SoundFont for the composer")
-    g.add_argument("--offline", action="store_true",
-                   help="open no network connection: cache and local backends only")
-    g.add_argument("--no-cache", action="store_true", help="compute everything afresh, store nothing")
+        g.add_argument(
+            "--musicgen-model",
+            metavar="NAME_OR_FOLDER",
+            help="small, medium, large, melody, a checkpoint name or a local folder",
+        )
+        g.add_argument(
+            "--soundfont", metavar="SF2", help="a General MIDI SoundFont for the composer"
+        )
+    g.add_argument(
+        "--offline",
+        action="store_true",
+        help="open no network connection: cache and local backends only",
+    )
+    g.add_argument(
+        "--no-cache", action="store_true", help="compute everything afresh, store nothing"
+    )
 
 
 def settings_from(args: argparse.Namespace) -> Settings:

@@ -18,39 +18,63 @@ from ._progress import TerminalProgress
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("analyze", help="find scenes, emotions, directives and captions",
-                       description="Analyse a book as M2M-Gen does and print a summary.")
+    p = sub.add_parser(
+        "analyze",
+        help="find scenes, emotions, directives and captions",
+        description="Analyse a book as M2M-Gen does and print a summary.",
+    )
     _options.add_book(p)
-    p.add_argument("--mode", choices=MODES, default="scene",
-                   help="scene: M2M-Gen; page: the baseline, each page alone; "
-                        "section: manga2music's two-stage prompt over groups of pages")
+    p.add_argument(
+        "--mode",
+        choices=MODES,
+        default="scene",
+        help="scene: M2M-Gen; page: the baseline, each page alone; "
+        "section: manga2music's two-stage prompt over groups of pages",
+    )
     p.add_argument("-o", "--output", type=Path, help="write the analysis JSON here")
-    p.add_argument("--records", type=Path, metavar="DIR",
-                   help="also write one JSON record file per stage into DIR")
+    p.add_argument(
+        "--records",
+        type=Path,
+        metavar="DIR",
+        help="also write one JSON record file per stage into DIR",
+    )
     p.add_argument("--captions", action="store_true", help="print every page's caption too")
-    p.add_argument("--dry-run", action="store_true",
-                   help="with --llm openai: estimate the calls and tokens, spend nothing")
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="with --llm openai: estimate the calls and tokens, spend nothing",
+    )
     _options.add_backends(p)
     p.set_defaults(func=run)
 
 
 def summary(analysis: Analysis, captions: bool = False) -> str:
-    out = [f"{analysis.title}: {analysis.n_pages} pages, {len(analysis.scenes)} "
-           f"{'scenes' if analysis.mode == 'scene' else analysis.mode + 's'} "
-           f"(mode {analysis.mode}; text {analysis.backends.get('text')}, "
-           f"emotions {analysis.backends.get('emotions')})"]
+    out = [
+        f"{analysis.title}: {analysis.n_pages} pages, {len(analysis.scenes)} "
+        f"{'scenes' if analysis.mode == 'scene' else analysis.mode + 's'} "
+        f"(mode {analysis.mode}; text {analysis.backends.get('text')}, "
+        f"emotions {analysis.backends.get('emotions')})"
+    ]
     for s in analysis.scenes:
         moods = ", ".join(f"{e} {round(100 * v)}%" for e, v in top(s.emotions, 3) if v >= 0.05)
         made = ", ".join(sorted(set(s.backends.values())))
-        head = f"\nScene {s.index + 1}  pages {s.first_page + 1}-{s.last_page + 1}  {moods}  [{made}]"
+        head = (
+            f"\nScene {s.index + 1}  pages {s.first_page + 1}-{s.last_page + 1}  {moods}  [{made}]"
+        )
         out.append(head)
         if s.reason:
             out.append(f"  why: {s.reason}")
         out.append(textwrap.fill(s.directive, 96, initial_indent="  ", subsequent_indent="  "))
         if captions:
             for p in s.pages:
-                out.append(textwrap.fill(f"p{p.index + 1}: {p.caption}", 96,
-                                         initial_indent="    ", subsequent_indent="        "))
+                out.append(
+                    textwrap.fill(
+                        f"p{p.index + 1}: {p.caption}",
+                        96,
+                        initial_indent="    ",
+                        subsequent_indent="        ",
+                    )
+                )
     return "\n".join(out)
 
 
@@ -61,18 +85,44 @@ def write_records(analyzer: Analyzer, analysis: Analysis, folder: Path) -> None:
     records = {
         "transcript": [analyzer.transcript(i).to_dict() for i in range(n)],
         "emotions": [{"page": i, **_emo(analyzer, i)} for i in range(n)],
-        "scenes": [{"first_page": s.first_page, "last_page": s.last_page, "reason": s.reason,
-                    "backend": s.backends.get("scenes", s.backends.get("section", ""))}
-                   for s in analysis.scenes],
-        "directives": [{"first_page": s.first_page, "last_page": s.last_page,
-                        "directive": s.directive, "backends": s.backends, "edited": s.edited}
-                       for s in analysis.scenes],
-        "captions": [{"page": p.index, "caption": p.caption, "backend": p.backends.get("caption"),
-                      "edited": "caption" in p.edited} for s in analysis.scenes for p in s.pages],
+        "scenes": [
+            {
+                "first_page": s.first_page,
+                "last_page": s.last_page,
+                "reason": s.reason,
+                "backend": s.backends.get("scenes", s.backends.get("section", "")),
+            }
+            for s in analysis.scenes
+        ],
+        "directives": [
+            {
+                "first_page": s.first_page,
+                "last_page": s.last_page,
+                "directive": s.directive,
+                "backends": s.backends,
+                "edited": s.edited,
+            }
+            for s in analysis.scenes
+        ],
+        "captions": [
+            {
+                "page": p.index,
+                "caption": p.caption,
+                "backend": p.backends.get("caption"),
+                "edited": "caption" in p.edited,
+            }
+            for s in analysis.scenes
+            for p in s.pages
+        ],
     }
     for stage, items in records.items():
-        blob = {"stage": stage, "version": 1, "book": analysis.title, "mode": analysis.mode,
-                "items": items}
+        blob = {
+            "stage": stage,
+            "version": 1,
+            "book": analysis.title,
+            "mode": analysis.mode,
+            "items": items,
+        }
         write_text(folder / f"{stage}.json", json.dumps(blob, ensure_ascii=False, indent=1))
 
 
@@ -80,17 +130,28 @@ def cost_line(head: str, cost: dict) -> str:
     """'LLM spent: 53 calls, 41,200 tokens (...); by stage: caption 24 calls, ...'."""
     usd = cost.get("usd")
     money = f", about ${usd:.2f}" if isinstance(usd, int | float) else ""
-    total = cost.get("total_tokens", cost.get("prompt_tokens", 0) + cost.get("completion_tokens", 0))
-    stages = ", ".join(f"{k} {v.get('calls', 0)} calls" for k, v in cost.get("by_stage", {}).items())
-    return (f"{head}: {cost.get('calls', 0)} calls, {total:,} tokens "
-            f"({cost.get('prompt_tokens', 0):,} in, {cost.get('completion_tokens', 0):,} out){money}"
-            + (f"; by stage: {stages}" if stages else ""))
+    total = cost.get(
+        "total_tokens", cost.get("prompt_tokens", 0) + cost.get("completion_tokens", 0)
+    )
+    stages = ", ".join(
+        f"{k} {v.get('calls', 0)} calls" for k, v in cost.get("by_stage", {}).items()
+    )
+    return (
+        f"{head}: {cost.get('calls', 0)} calls, {total:,} tokens "
+        f"({cost.get('prompt_tokens', 0):,} in, {cost.get('completion_tokens', 0):,} out){money}"
+        + (f"; by stage: {stages}" if stages else "")
+    )
 
 
 def _emo(analyzer: Analyzer, page: int) -> dict:
     e, by, edited = analyzer.page_emotions(page)
-    return {"profile": e.profile, "faces": e.faces, "evidence": e.evidence, "backend": by,
-            "edited": edited}
+    return {
+        "profile": e.profile,
+        "faces": e.faces,
+        "evidence": e.evidence,
+        "backend": by,
+        "edited": edited,
+    }
 
 
 def check_output(path: Path) -> None:
@@ -120,15 +181,23 @@ def run(args: argparse.Namespace) -> int:
 
         with book:
             config = getattr(text, "config", None) or LLMConfig.from_env(model=settings.llm_model)
-            print(cost_line(f"{book.title}, mode {args.mode}: would spend",
-                            estimate_tokens(book, args.mode, config)))
+            print(
+                cost_line(
+                    f"{book.title}, mode {args.mode}: would spend",
+                    estimate_tokens(book, args.mode, config),
+                )
+            )
         return 0
     with book:
         analyzer = Analyzer(
-            book, text=text, emotions=emotions, store=_options.store_from(args, settings),
+            book,
+            text=text,
+            emotions=emotions,
+            store=_options.store_from(args, settings),
             edits=EditStore(book.fingerprint),
-            on_fallback=lambda stage, b, msg: _options.warn(f"{stage}: {b} failed ({msg}); "
-                                                            "the built-in stage made that record"),
+            on_fallback=lambda stage, b, msg: _options.warn(
+                f"{stage}: {b} failed ({msg}); the built-in stage made that record"
+            ),
         )
         bar = TerminalProgress("analysing")
         try:

@@ -16,15 +16,19 @@ from . import _options
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "edit", help="edit a scene's directive, a page's caption or the scene boundaries",
+        "edit",
+        help="edit a scene's directive, a page's caption or the scene boundaries",
         description="Edits override the computed records and survive re-runs; only what "
-                    "depends on an edit is made again. Scenes and pages count from 1.",
+        "depends on an edit is made again. Scenes and pages count from 1.",
     )
     _options.add_book(p)
     p.add_argument("what", choices=("directive", "caption", "scenes", "show", "clear"))
-    p.add_argument("number", nargs="?",
-                   help="directive: the scene number; caption: the page number; "
-                        "scenes: first pages of the scenes, e.g. 1,6,11")
+    p.add_argument(
+        "number",
+        nargs="?",
+        help="directive: the scene number; caption: the page number; "
+        "scenes: first pages of the scenes, e.g. 1,6,11",
+    )
     p.add_argument("text", nargs="?", help="the new text; omit it to remove that edit")
     p.set_defaults(func=run)
 
@@ -45,7 +49,9 @@ def run(args: argparse.Namespace) -> int:
         edits = EditStore(book.fingerprint)
         n = len(book)
         if args.what == "show":
-            print(json.dumps(edits.all(), ensure_ascii=False, indent=1) if edits.all() else "no edits")
+            print(
+                json.dumps(edits.all(), ensure_ascii=False, indent=1) if edits.all() else "no edits"
+            )
         elif args.what == "clear":
             edits.clear()
             print(f"removed every edit of {book.title}")
@@ -58,7 +64,9 @@ def run(args: argparse.Namespace) -> int:
             if any(s >= n for s in starts):
                 raise M2MError(f"{book.title} has {n} pages")
             edits.set_scenes(starts)
-            print(f"scenes start on pages {', '.join(str(s + 1) for s in sorted(set(starts) | {0}))}")
+            print(
+                f"scenes start on pages {', '.join(str(s + 1) for s in sorted(set(starts) | {0}))}"
+            )
         elif args.what == "caption":
             page = _int(args.number, "the page")
             if page > n:
@@ -73,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
                 raise M2MError(f"{book.title} has {len(ranges)} scenes")
             first, last = ranges[number - 1]
             edits.set_directive(first, last, args.text)
-            print(f"scene {number} (pages {first + 1}-{last + 1}): directive "
-                  f"{'set' if args.text else 'computed again'}")
+            print(
+                f"scene {number} (pages {first + 1}-{last + 1}): directive "
+                f"{'set' if args.text else 'computed again'}"
+            )
     return 0

@@ -40,9 +40,13 @@ def register(subparsers: Any) -> None:
     )
     _options.add_book(parser)
     _options.add_backends(parser, music=True)
-    parser.add_argument("--device", metavar="OUTPUT", help="the sound output: an index, a "
-                        "name or a part of it, or a host API such as JACK (see "
-                        "`m2m-reader devices`); default: the audio_device setting")
+    parser.add_argument(
+        "--device",
+        metavar="OUTPUT",
+        help="the sound output: an index, a "
+        "name or a part of it, or a host API such as JACK (see "
+        "`m2m-reader devices`); default: the audio_device setting",
+    )
     parser.add_argument("--page", type=int, default=1, help="page to start on (1-based)")
     parser.set_defaults(func=run)
 

@@ -307,8 +307,11 @@ def _normalise_and_encode(
     gain = 10 ** (gain_db / 20)
     margin = limiter_margin(sample_rate)
     # Lossy encoders overshoot the peaks they are given (Vorbis and MP3 by up to ~0.5 dB).
-    ceiling = true_peak_db - PEAK_MARGIN_DB - (LOSSY_HEADROOM_DB if writer.path.suffix.lower()
-                                               in LOSSY else 0.0)
+    ceiling = (
+        true_peak_db
+        - PEAK_MARGIN_DB
+        - (LOSSY_HEADROOM_DB if writer.path.suffix.lower() in LOSSY else 0.0)
+    )
     meter, peak = LoudnessMeter(sample_rate, 2), 0.0
     for n, a in enumerate(range(0, frames, ENCODE_BLOCK)):
         cancel.check()

@@ -476,7 +476,9 @@ class ReaderWindow(QMainWindow):
         self._cue_backend[page] = backend
         if page in self.current_pages() and not self.panel.now_playing.text().startswith("♪"):
             off = " Music is off (no sound device)." if self._music_off_shown else ""
-            self.panel.set_playing(f"Music for page {page + 1} is ready ({backend or 'cached'}).{off}")
+            self.panel.set_playing(
+                f"Music for page {page + 1} is ready ({backend or 'cached'}).{off}"
+            )
         self.timeline.set_ready(self.bridge.ready_pages)
 
     def _playing(self, page: int, scene: int) -> None:

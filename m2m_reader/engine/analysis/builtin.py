@@ -118,7 +118,8 @@ class BuiltinText:
 
     def _music(self, scene: SceneInput) -> writer.SceneMusic:
         palette = writer.choose_palette(
-            scene.emotions, scene.brightness if scene.brightness is not None else 0.7,
+            scene.emotions,
+            scene.brightness if scene.brightness is not None else 0.7,
             scene.previous_emotions,
         )
         return writer.scene_music(palette, scene.seed or f"{scene.title}:{scene.first_page}")
@@ -138,7 +139,11 @@ class BuiltinText:
     def _write_directive(self, scene: SceneInput) -> str:
         pages = scene.last_page - scene.first_page + 1
         return writer.directive(
-            self._music(scene), scene.emotions, self._cast(scene.lines), len(scene.lines), pages,
+            self._music(scene),
+            scene.emotions,
+            self._cast(scene.lines),
+            len(scene.lines),
+            pages,
             scene.brightness if scene.brightness is not None else 0.7,
         )
 
@@ -149,7 +154,10 @@ class BuiltinText:
         if page.directive.strip() and page.directive.strip() != own:
             return _caption_from_text(page)
         return writer.caption(
-            self._music(scene), page.emotions, scene.emotions, page.index + 1,
+            self._music(scene),
+            page.emotions,
+            scene.emotions,
+            page.index + 1,
             first=page.index == scene.first_page,
         )
 
@@ -157,9 +165,14 @@ class BuiltinText:
         """Baseline: the page alone picks its own palette, key and tempo."""
         cancel.check()
         alone = SceneInput(
-            index=page.index, first_page=page.index, last_page=page.index, lines=page.lines,
-            emotions=page.emotions, title=page.scene.title,
-            seed=f"{page.scene.seed}:page:{page.index}", brightness=page.scene.brightness,
+            index=page.index,
+            first_page=page.index,
+            last_page=page.index,
+            lines=page.lines,
+            emotions=page.emotions,
+            title=page.scene.title,
+            seed=f"{page.scene.seed}:page:{page.index}",
+            brightness=page.scene.brightness,
         )
         return self._write_directive(alone)
 
@@ -219,14 +232,20 @@ class BuiltinEmotions:
             if f.emotions:  # read by a vision model already
                 faces.append(normalise(f.emotions))
                 continue
-            faces.append(_face_emotions(f.character, annotated.get(f.id or ""), page, lines, page_mood))
+            faces.append(
+                _face_emotions(f.character, annotated.get(f.id or ""), page, lines, page_mood)
+            )
         profile = mix(faces) if faces else page_mood
         return PageEmotions(profile=profile, faces=faces, evidence=notes)
 
 
-
-def _face_emotions(name: str | None, face: Face | None, page: Page,
-                   lines: list[tuple[Line, Profile]], page_mood: Profile) -> Profile:
+def _face_emotions(
+    name: str | None,
+    face: Face | None,
+    page: Page,
+    lines: list[tuple[Line, Profile]],
+    page_mood: Profile,
+) -> Profile:
     own = [p for ln, p in lines if name and ln.speaker == name]
     if face is None or not page.texts:  # no boxes to go by: the character's words, or the mood
         return mix(own) if own else mix([page_mood, neutral_profile()])

@@ -29,7 +29,9 @@ class EditStore:
     """Edits of one book, in `DATA/edits/<fingerprint>.json` (or `path`)."""
 
     def __init__(self, fingerprint: str, path: Path | None = None, *, memory: bool = False) -> None:
-        self.path: Path | None = None if memory else path or data_dir() / "edits" / f"{fingerprint}.json"
+        self.path: Path | None = (
+            None if memory else path or data_dir() / "edits" / f"{fingerprint}.json"
+        )
         self._lock = threading.Lock()
         self._edits: dict[str, dict[str, Any]] = {}
         if self.path is not None and self.path.exists():

@@ -109,7 +109,14 @@ class Analyzer:
         """Cached `compute(backend)`; on a backend error, `compute(fallback)`."""
         backends = [backend] if backend is fallback else [backend, fallback]
         for i, b in enumerate(backends):
-            k = key(stage, STAGE_VERSIONS[stage], b.name, b.settings_key(), self.book.fingerprint, inputs)
+            k = key(
+                stage,
+                STAGE_VERSIONS[stage],
+                b.name,
+                b.settings_key(),
+                self.book.fingerprint,
+                inputs,
+            )
             hit = self.store.get_json(k)
             if isinstance(hit, dict) and hit.get("stage") == stage and "data" in hit:
                 return hit["data"], hit["backend"]
@@ -131,7 +138,12 @@ class Analyzer:
                 continue
             with self._lock:
                 self.computed[stage] += 1
-            record = {"stage": stage, "version": STAGE_VERSIONS[stage], "backend": b.name, "data": data}
+            record = {
+                "stage": stage,
+                "version": STAGE_VERSIONS[stage],
+                "backend": b.name,
+                "data": data,
+            }
             self.store.put_json(k, record)
             return data, b.name
         raise AssertionError("unreachable")
@@ -158,7 +170,10 @@ class Analyzer:
             use_book = bool(p.texts or p.faces) or self.book.has_annotations
             backend = self.builtin_text if use_book else self.text
             data, _ = self._record(
-                "transcript", backend, self.builtin_text, {"page": page},
+                "transcript",
+                backend,
+                self.builtin_text,
+                {"page": page},
                 lambda b: b.transcript(self.book, page, cancel).to_dict(),
             )
             return PageTranscript.from_dict(data)
@@ -168,14 +183,19 @@ class Analyzer:
     def stats(self, page: int) -> PageStats:
         def make() -> PageStats:
             data, _ = self._record(
-                "stats", self.builtin_text, self.builtin_text, {"page": page},
+                "stats",
+                self.builtin_text,
+                self.builtin_text,
+                {"page": page},
                 lambda b: page_stats(self.book, page).to_dict(),
             )
             return PageStats.from_dict(data)
 
         return self._memoised("stats", page, make)
 
-    def page_emotions(self, page: int, cancel: CancelToken = NEVER) -> tuple[PageEmotions, str, bool]:
+    def page_emotions(
+        self, page: int, cancel: CancelToken = NEVER
+    ) -> tuple[PageEmotions, str, bool]:
         """The page's emotions, the backend that read them, and whether a person edited them."""
         edited = self.edits.emotions(page)
         if edited is not None:
@@ -184,14 +204,19 @@ class Analyzer:
         def make() -> tuple[PageEmotions, str, bool]:
             t = self.transcript(page, cancel)
             data, by = self._record(
-                "emotions", self.emotions, self.builtin_emotions, t.to_dict(),
+                "emotions",
+                self.emotions,
+                self.builtin_emotions,
+                t.to_dict(),
                 lambda b: _emotions_to_dict(b.page_emotions(self.book, t, cancel)),
             )
             return PageEmotions(**data), by, False
 
         return self._memoised("emotions", page, make)
 
-    def scenes(self, upto: int | None = None, cancel: CancelToken = NEVER) -> tuple[ScenesResult, str, bool]:
+    def scenes(
+        self, upto: int | None = None, cancel: CancelToken = NEVER
+    ) -> tuple[ScenesResult, str, bool]:
         """Scene boundaries over the whole book, or provisionally over its first `upto` pages."""
         n = len(self.book)
         edited = self.edits.scenes()
@@ -213,12 +238,17 @@ class Analyzer:
 
             def compute(b: Any) -> dict:
                 if b is self.builtin_text:
-                    r = b.scenes(self.book, transcripts, cancel, stats=stats, profiles=profiles, upto=upto)
+                    r = b.scenes(
+                        self.book, transcripts, cancel, stats=stats, profiles=profiles, upto=upto
+                    )
                 else:
                     r = b.scenes(self.book, transcripts, cancel)
                     r.provisional = upto is not None
-                return {"starts": r.starts, "reasons": {str(k): v for k, v in r.reasons.items()},
-                        "provisional": r.provisional}
+                return {
+                    "starts": r.starts,
+                    "reasons": {str(k): v for k, v in r.reasons.items()},
+                    "provisional": r.provisional,
+                }
 
             data, by = self._record("scenes", self.text, self.builtin_text, inputs, compute)
             result = ScenesResult(
@@ -230,8 +260,14 @@ class Analyzer:
 
         return self._memoised("scenes", upto, make)
 
-    def scene_input(self, index: int, first: int, last: int, previous: Profile | None,
-                    cancel: CancelToken = NEVER) -> SceneInput:
+    def scene_input(
+        self,
+        index: int,
+        first: int,
+        last: int,
+        previous: Profile | None,
+        cancel: CancelToken = NEVER,
+    ) -> SceneInput:
         lines: list[Line] = []
         profiles, weights = [], []
         for i in range(first, last + 1):
@@ -239,12 +275,19 @@ class Analyzer:
             lines.extend(t.lines)
             profiles.append(self.page_emotions(i, cancel)[0].profile)
             weights.append(max(1, len(t.faces)))  # M2M-Gen: shares of the scene's faces
-        brightness = sum(self.stats(i).brightness for i in range(first, last + 1)) / (last - first + 1)
+        brightness = sum(self.stats(i).brightness for i in range(first, last + 1)) / (
+            last - first + 1
+        )
         return SceneInput(
-            index=index, first_page=first, last_page=last, lines=lines,
+            index=index,
+            first_page=first,
+            last_page=last,
+            lines=lines,
             emotions=mix(profiles, weights) if profiles else neutral_profile(),
-            title=self.book.title, seed=seed_for(self.book, "scene", first),
-            brightness=brightness, previous_emotions=previous,
+            title=self.book.title,
+            seed=seed_for(self.book, "scene", first),
+            brightness=brightness,
+            previous_emotions=previous,
         )
 
     def directive(self, scene: SceneInput, cancel: CancelToken = NEVER) -> tuple[str, str, bool]:
@@ -252,7 +295,10 @@ class Analyzer:
         if edited is not None:
             return edited, "edit", True
         data, by = self._record(
-            "directive", self.text, self.builtin_text, _scene_inputs(scene),
+            "directive",
+            self.text,
+            self.builtin_text,
+            _scene_inputs(scene),
             lambda b: b.directive(scene, cancel),
         )
         return data, by, False
@@ -261,9 +307,13 @@ class Analyzer:
         edited = self.edits.caption(page.index)
         if edited is not None:
             return edited, "edit", True
-        inputs = {"scene": _scene_inputs(page.scene), "page": page.index,
-                  "lines": [ln.prompt_line() for ln in page.lines],
-                  "emotions": page.emotions, "directive": page.directive}
+        inputs = {
+            "scene": _scene_inputs(page.scene),
+            "page": page.index,
+            "lines": [ln.prompt_line() for ln in page.lines],
+            "emotions": page.emotions,
+            "directive": page.directive,
+        }
         data, by = self._record(
             "caption", self.text, self.builtin_text, inputs, lambda b: b.caption(page, cancel)
         )
@@ -271,33 +321,53 @@ class Analyzer:
 
     # -- whole results --------------------------------------------------------------
 
-    def scene_result(self, index: int, first: int, last: int, previous: Profile | None,
-                     reason: str = "", cancel: CancelToken = NEVER) -> SceneResult:
+    def scene_result(
+        self,
+        index: int,
+        first: int,
+        last: int,
+        previous: Profile | None,
+        reason: str = "",
+        cancel: CancelToken = NEVER,
+    ) -> SceneResult:
         """One scene in M2M-Gen's mode: its directive and every page's caption."""
         scene = self.scene_input(index, first, last, previous, cancel)
         text, by, edited = self.directive(scene, cancel)
-        result = SceneResult(index=index, first_page=first, last_page=last, directive=text,
-                             emotions=scene.emotions, reason=reason,
-                             backends={"directive": by}, edited=["directive"] if edited else [])
+        result = SceneResult(
+            index=index,
+            first_page=first,
+            last_page=last,
+            directive=text,
+            emotions=scene.emotions,
+            reason=reason,
+            backends={"directive": by},
+            edited=["directive"] if edited else [],
+        )
         for i in range(first, last + 1):
             result.pages.append(self.page_result(i, scene, text, cancel))
         return result
 
-    def page_result(self, i: int, scene: SceneInput, directive: str,
-                    cancel: CancelToken = NEVER) -> PageResult:
+    def page_result(
+        self, i: int, scene: SceneInput, directive: str, cancel: CancelToken = NEVER
+    ) -> PageResult:
         t = self.transcript(i, cancel)
         emo, emo_by, emo_edited = self.page_emotions(i, cancel)
-        page_in = PageInput(index=i, scene=scene, lines=t.lines, emotions=emo.profile,
-                            directive=directive)
+        page_in = PageInput(
+            index=i, scene=scene, lines=t.lines, emotions=emo.profile, directive=directive
+        )
         cap, cap_by, cap_edited = self.caption(page_in, cancel)
         return PageResult(
-            index=i, emotions=emo.profile, caption=cap, lines=t.lines,
+            index=i,
+            emotions=emo.profile,
+            caption=cap,
+            lines=t.lines,
             backends={"emotions": emo_by, "caption": cap_by},
             edited=[s for s, e in (("emotions", emo_edited), ("caption", cap_edited)) if e],
         )
 
-    def run(self, mode: str = "scene", progress: Progress | None = None,
-            cancel: CancelToken = NEVER) -> Analysis:
+    def run(
+        self, mode: str = "scene", progress: Progress | None = None, cancel: CancelToken = NEVER
+    ) -> Analysis:
         if mode not in MODES:
             raise RecordError(f"unknown mode {mode!r} (choose from {', '.join(MODES)})")
         n = len(self.book)
@@ -328,7 +398,11 @@ class Analyzer:
                 report(n + b + 1, 2 * n, f"section {idx + 1}")
         report(2 * n, 2 * n, "done")
         return Analysis(
-            title=self.book.title, n_pages=n, mode=mode, scenes=scenes, provisional=provisional,
+            title=self.book.title,
+            n_pages=n,
+            mode=mode,
+            scenes=scenes,
+            provisional=provisional,
             backends={"text": self.text.name, "emotions": self.emotions.name},
         )
 
@@ -336,14 +410,25 @@ class Analyzer:
         """The baseline: each page described alone, then captioned from that description."""
         scene = self.scene_input(i, i, i, None, cancel)
         t = self.transcript(i, cancel)
-        page_in = PageInput(index=i, scene=scene, lines=t.lines, emotions=scene.emotions, directive="")
+        page_in = PageInput(
+            index=i, scene=scene, lines=t.lines, emotions=scene.emotions, directive=""
+        )
         desc, by = self._record(
-            "description", self.text, self.builtin_text, _scene_inputs(scene),
+            "description",
+            self.text,
+            self.builtin_text,
+            _scene_inputs(scene),
             lambda b: b.page_description(self.book, page_in, cancel),
         )
-        result = SceneResult(index=i, first_page=i, last_page=i, directive=desc,
-                             emotions=scene.emotions, reason="baseline: each page alone",
-                             backends={"description": by})
+        result = SceneResult(
+            index=i,
+            first_page=i,
+            last_page=i,
+            directive=desc,
+            emotions=scene.emotions,
+            reason="baseline: each page alone",
+            backends={"description": by},
+        )
         result.pages.append(self.page_result(i, scene, desc, cancel))
         return result
 
@@ -352,34 +437,53 @@ class Analyzer:
         scene = self.scene_input(idx, a, b, None, cancel)
         edited = self.edits.directive(a, b)
         data, by = self._record(
-            "section", self.text, self.builtin_text, _scene_inputs(scene),
+            "section",
+            self.text,
+            self.builtin_text,
+            _scene_inputs(scene),
             lambda be: list(be.section(self.book, scene, cancel)),
         )
         analysis, music = data
         music = edited or music
-        result = SceneResult(index=idx, first_page=a, last_page=b, directive=music,
-                             emotions=scene.emotions, reason=analysis,
-                             backends={"section": "edit" if edited else by},
-                             edited=["directive"] if edited else [])
+        result = SceneResult(
+            index=idx,
+            first_page=a,
+            last_page=b,
+            directive=music,
+            emotions=scene.emotions,
+            reason=analysis,
+            backends={"section": "edit" if edited else by},
+            edited=["directive"] if edited else [],
+        )
         for i in range(a, b + 1):
             t = self.transcript(i, cancel)
             emo, emo_by, _ = self.page_emotions(i, cancel)
             cap = self.edits.caption(i)
-            result.pages.append(PageResult(
-                index=i, emotions=emo.profile, caption=cap or music, lines=t.lines,
-                backends={"emotions": emo_by, "caption": "edit" if cap else result.backends["section"]},
-                edited=["caption"] if cap else [],
-            ))
+            result.pages.append(
+                PageResult(
+                    index=i,
+                    emotions=emo.profile,
+                    caption=cap or music,
+                    lines=t.lines,
+                    backends={
+                        "emotions": emo_by,
+                        "caption": "edit" if cap else result.backends["section"],
+                    },
+                    edited=["caption"] if cap else [],
+                )
+            )
         return result
 
 
 def _scene_inputs(scene: SceneInput) -> dict[str, Any]:
     return {
-        "first": scene.first_page, "last": scene.last_page,
+        "first": scene.first_page,
+        "last": scene.last_page,
         "lines": [ln.prompt_line() for ln in scene.lines],
         "emotions": {k: round(v, 6) for k, v in scene.emotions.items()},
         "brightness": None if scene.brightness is None else round(scene.brightness, 4),
-        "previous": scene.previous_emotions and {k: round(v, 6) for k, v in scene.previous_emotions.items()},
+        "previous": scene.previous_emotions
+        and {k: round(v, 6) for k, v in scene.previous_emotions.items()},
         "seed": scene.seed,
     }
 
@@ -401,6 +505,7 @@ def analyze(
     cancel: CancelToken = NEVER,
 ) -> Analysis:
     """Analyse a whole book. See `Analyzer` for the arguments."""
-    analyzer = Analyzer(book, text=text, emotions=emotions, store=store, edits=edits,
-                        on_fallback=on_fallback)
+    analyzer = Analyzer(
+        book, text=text, emotions=emotions, store=store, edits=edits, on_fallback=on_fallback
+    )
     return analyzer.run(mode, progress=progress, cancel=cancel)

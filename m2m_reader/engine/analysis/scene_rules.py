@@ -120,7 +120,9 @@ def gap_evidence(
     return gaps
 
 
-def choose_boundaries(gaps: list[GapEvidence], n_pages: int, upto: int | None = None) -> ScenesResult:
+def choose_boundaries(
+    gaps: list[GapEvidence], n_pages: int, upto: int | None = None
+) -> ScenesResult:
     """Best-first selection of gaps above the threshold, keeping scenes >= MIN_SCENE."""
     limit = n_pages if upto is None else min(n_pages, upto)
     starts = [0]

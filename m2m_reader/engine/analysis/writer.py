@@ -33,36 +33,106 @@ class Palette:
 PALETTES: dict[str, Palette] = {
     p.name: p
     for p in (
-        Palette("calm", "a gentle acoustic guitar and soft piano duo, with a light flute",
-                "the gentle guitar and piano", "flute", (70, 84), "major",
-                "unhurried arpeggios", "feel warm and unhurried, like an ordinary day unfolding"),
-        Palette("comedy", "a playful jazz ensemble of piano, upright bass and brushed drums, with a cheeky clarinet",
-                "the playful jazz ensemble", "clarinet", (124, 140), "major",
-                "a light swing", "bounce with mischief and leave room for each punchline"),
-        Palette("bright", "a bright pop orchestra of pizzicato strings, piano and glockenspiel",
-                "the bright pizzicato strings and glockenspiel", "glockenspiel", (104, 116), "major",
-                "a bouncy, even pulse", "sparkle with cheerful energy"),
-        Palette("quirky", "quirky pizzicato strings and marimba with woodwind flourishes",
-                "the pizzicato strings and marimba", "marimba", (112, 126), "major",
-                "a skipping pulse", "keep the listener curious, with sudden stops for each surprise"),
-        Palette("chase", "a driving orchestral ensemble of staccato strings, low brass and taiko drums",
-                "the driving strings, brass and taiko drums", "brass", (144, 160), "minor",
-                "a relentless driving beat", "race forward with urgency and danger"),
-        Palette("fury", "an aggressive rock band with distorted electric guitar, electric bass and pounding drums",
-                "the distorted guitar and pounding drums", "electric guitar", (136, 152), "minor",
-                "a heavy driving beat", "snarl with anger and confrontation"),
-        Palette("dread", "tense ambient synth pads with a low cello drone and sparse piano",
-                "the tense synth pads and low cello", "piano", (62, 74), "minor",
-                "a slow, uneasy pulse", "creep with quiet dread and uncertainty"),
-        Palette("sad", "a slow solo piano with a mournful cello and soft strings",
-                "the solo piano and mournful cello", "cello", (56, 68), "minor",
-                "a rubato, breathing pace", "ache with sorrow and the weight of parting"),
-        Palette("uneasy", "uneasy chamber strings with a dissonant bassoon and muted horn",
-                "the uneasy chamber strings", "bassoon", (80, 92), "minor",
-                "a lurching, hesitant pulse", "sour the air with distaste"),
-        Palette("hopeful", "a warm string orchestra with piano and a rising flute melody",
-                "the warm strings, piano and flute", "flute", (76, 90), "major",
-                "a steady, swelling pulse", "rise gently toward hope and a new beginning"),
+        Palette(
+            "calm",
+            "a gentle acoustic guitar and soft piano duo, with a light flute",
+            "the gentle guitar and piano",
+            "flute",
+            (70, 84),
+            "major",
+            "unhurried arpeggios",
+            "feel warm and unhurried, like an ordinary day unfolding",
+        ),
+        Palette(
+            "comedy",
+            "a playful jazz ensemble of piano, upright bass and brushed drums, with a cheeky clarinet",
+            "the playful jazz ensemble",
+            "clarinet",
+            (124, 140),
+            "major",
+            "a light swing",
+            "bounce with mischief and leave room for each punchline",
+        ),
+        Palette(
+            "bright",
+            "a bright pop orchestra of pizzicato strings, piano and glockenspiel",
+            "the bright pizzicato strings and glockenspiel",
+            "glockenspiel",
+            (104, 116),
+            "major",
+            "a bouncy, even pulse",
+            "sparkle with cheerful energy",
+        ),
+        Palette(
+            "quirky",
+            "quirky pizzicato strings and marimba with woodwind flourishes",
+            "the pizzicato strings and marimba",
+            "marimba",
+            (112, 126),
+            "major",
+            "a skipping pulse",
+            "keep the listener curious, with sudden stops for each surprise",
+        ),
+        Palette(
+            "chase",
+            "a driving orchestral ensemble of staccato strings, low brass and taiko drums",
+            "the driving strings, brass and taiko drums",
+            "brass",
+            (144, 160),
+            "minor",
+            "a relentless driving beat",
+            "race forward with urgency and danger",
+        ),
+        Palette(
+            "fury",
+            "an aggressive rock band with distorted electric guitar, electric bass and pounding drums",
+            "the distorted guitar and pounding drums",
+            "electric guitar",
+            (136, 152),
+            "minor",
+            "a heavy driving beat",
+            "snarl with anger and confrontation",
+        ),
+        Palette(
+            "dread",
+            "tense ambient synth pads with a low cello drone and sparse piano",
+            "the tense synth pads and low cello",
+            "piano",
+            (62, 74),
+            "minor",
+            "a slow, uneasy pulse",
+            "creep with quiet dread and uncertainty",
+        ),
+        Palette(
+            "sad",
+            "a slow solo piano with a mournful cello and soft strings",
+            "the solo piano and mournful cello",
+            "cello",
+            (56, 68),
+            "minor",
+            "a rubato, breathing pace",
+            "ache with sorrow and the weight of parting",
+        ),
+        Palette(
+            "uneasy",
+            "uneasy chamber strings with a dissonant bassoon and muted horn",
+            "the uneasy chamber strings",
+            "bassoon",
+            (80, 92),
+            "minor",
+            "a lurching, hesitant pulse",
+            "sour the air with distaste",
+        ),
+        Palette(
+            "hopeful",
+            "a warm string orchestra with piano and a rising flute melody",
+            "the warm strings, piano and flute",
+            "flute",
+            (76, 90),
+            "major",
+            "a steady, swelling pulse",
+            "rise gently toward hope and a new beginning",
+        ),
     )
 }
 
@@ -118,7 +188,11 @@ def choose_palette(profile: Profile, brightness: float, previous: Profile | None
     if lead in ("fear", "anger"):
         if feeling["anger"] > 2 * feeling["fear"] and not dark:
             return PALETTES["fury"]
-        return PALETTES["chase"] if dark or feeling["surprise"] >= 0.1 or tension >= 0.3 else PALETTES["dread"]
+        return (
+            PALETTES["chase"]
+            if dark or feeling["surprise"] >= 0.1 or tension >= 0.3
+            else PALETTES["dread"]
+        )
     if lead == "sadness":
         return PALETTES["sad"]
     return PALETTES["uneasy"]
@@ -149,13 +223,17 @@ def _names(cast: list[str]) -> str:
     return ", ".join(cast[:-1]) + " and " + cast[-1]
 
 
-def directive(music: SceneMusic, profile: Profile, cast: list[str], lines: int, pages: int,
-              brightness: float) -> str:
+def directive(
+    music: SceneMusic, profile: Profile, cast: list[str], lines: int, pages: int, brightness: float
+) -> str:
     p = music.palette
     moods = [MOOD_WORDS[e] for e, s in top(profile, 3) if e != "neutral" and s >= 0.1][:2]
     mood = " and ".join(moods) or "calm"
-    talk = "a lively exchange" if lines / max(1, pages) >= 4 else (
-        "a few quiet words" if lines else "silent panels")
+    talk = (
+        "a lively exchange"
+        if lines / max(1, pages) >= 4
+        else ("a few quiet words" if lines else "silent panels")
+    )
     light = "under a dark sky" if brightness < 0.45 else "in clear light"
     text = (
         f"{p.ensemble[0].upper()}{p.ensemble[1:]}, in {music.key} {music.mode} at about "
@@ -165,8 +243,13 @@ def directive(music: SceneMusic, profile: Profile, cast: list[str], lines: int, 
     return text
 
 
-ENERGY_WORDS = ((0.25, "softly"), (0.45, "gently"), (0.65, "with growing energy"),
-                (0.8, "with force"), (2.0, "at full intensity"))
+ENERGY_WORDS = (
+    (0.25, "softly"),
+    (0.45, "gently"),
+    (0.65, "with growing energy"),
+    (0.8, "with force"),
+    (2.0, "at full intensity"),
+)
 
 PAGE_COLOUR = {
     "anger": "hard accents and heavier drums carry the anger",
@@ -183,8 +266,9 @@ def energy_of(page_profile: Profile) -> float:
     return max(0.05, min(1.0, arousal(page_profile)))
 
 
-def caption(music: SceneMusic, page_profile: Profile, scene_profile: Profile, page_number: int,
-            first: bool) -> str:
+def caption(
+    music: SceneMusic, page_profile: Profile, scene_profile: Profile, page_number: int, first: bool
+) -> str:
     p = music.palette
     e_page, e_scene = energy_of(page_profile), energy_of(scene_profile)
     delta = e_page - e_scene
@@ -203,8 +287,9 @@ def caption(music: SceneMusic, page_profile: Profile, scene_profile: Profile, pa
 GENRES = ("comedy", "humor", "romance", "sci-fi", "horror", "action", "drama", "conversation")
 
 
-def section_analysis(profile: Profile, lines: int, pages: int, cast: list[str],
-                     brightness: float) -> dict[str, str]:
+def section_analysis(
+    profile: Profile, lines: int, pages: int, cast: list[str], brightness: float
+) -> dict[str, str]:
     """manga2music's stage 1, from features: genre, atmosphere, focus, plot."""
     dom = dominant(profile)
     shares = dict(top(profile, 7))
@@ -230,11 +315,15 @@ def section_music(analysis: dict[str, str], music: SceneMusic) -> str:
     """manga2music's stage 2: one broad, atmospheric paragraph that never names the comic."""
     genre, focus = analysis["genre"], analysis["focus"]
     if genre in ("comedy", "conversation", "humor"):
-        body = (f"A relaxed lo-fi groove with {music.palette.lead} and soft keys in {music.key} "
-                f"{music.mode} at {music.tempo} BPM, ambient and easygoing")
+        body = (
+            f"A relaxed lo-fi groove with {music.palette.lead} and soft keys in {music.key} "
+            f"{music.mode} at {music.tempo} BPM, ambient and easygoing"
+        )
     else:
-        body = (f"{music.palette.ensemble[0].upper()}{music.palette.ensemble[1:]} in {music.key} "
-                f"{music.mode} at {music.tempo} BPM")
+        body = (
+            f"{music.palette.ensemble[0].upper()}{music.palette.ensemble[1:]} in {music.key} "
+            f"{music.mode} at {music.tempo} BPM"
+        )
     if focus == "dialogue":
         tail = "following the story's turns with gentle shifts of colour rather than drama"
     else:

@@ -145,4 +145,3 @@ def read_page_file(path: Path, what: str) -> bytes:
     if len(data) > MAX_MEMBER_BYTES:
         raise PageError(f"{what} is larger than {MAX_MEMBER_BYTES // 1024**2} MiB; refused.")
     return data
-
