@@ -57,7 +57,7 @@ def prepare_audio(cue: Cue, sample_rate: int, channels: int) -> tuple[np.ndarray
     loop_end, samples per bar). The audio is C-contiguous float32 and ends at loop_end;
     a loop body shorter than `_MIN_LOOP` is tiled up to it."""
     clip = cue.clip
-    audio = clip.audio
+    audio = clip.audio if clip.audio.ndim == 2 else clip.audio.reshape(len(clip.audio), 1)
     ls, le = int(clip.loop_start), int(clip.loop_end)
     if not 0 <= ls < le <= len(audio):
         ls, le = 0, len(audio)
@@ -91,6 +91,8 @@ def prepare_audio(cue: Cue, sample_rate: int, channels: int) -> tuple[np.ndarray
         le = len(audio)
     if channels == 1:
         audio = audio.mean(axis=1, keepdims=True)
+    elif audio.shape[1] != channels:  # mono repeated, extra channels dropped
+        audio = audio[:, np.arange(channels) % audio.shape[1]]
     audio = np.ascontiguousarray(audio[:le], dtype=np.float32)
     return audio, ls, le, bar
 

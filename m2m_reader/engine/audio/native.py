@@ -311,14 +311,8 @@ class NativeMixer:
 
     def set_cue(self, page: int, cue: Cue) -> None:
         self.collect()
+        # (n, channels) float32, C-contiguous: exactly what the C side reads
         audio, ls, le, bar = prepare_audio(cue, self.sample_rate, self.channels)
-        if audio.ndim != 2 or audio.shape[1] != self.channels:  # C reads exactly this
-            audio = audio.reshape(len(audio), -1)
-            audio = np.ascontiguousarray(
-                np.repeat(audio, self.channels, axis=1)
-                if audio.shape[1] == 1
-                else audio[:, : self.channels]
-            )
         # Read one sample per page here, so the audio thread never faults a page in (a
         # composer's cue arrives mapped from shared memory, untouched in this process).
         if audio.size:
