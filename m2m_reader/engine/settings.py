@@ -28,7 +28,7 @@ from .errors import M2MError
 
 log = logging.getLogger(__name__)
 
-VERSION = 3
+VERSION = 2
 FILE_NAME = "settings.json"
 SECRET_FIELDS = frozenset({"llm_api_key"})
 
@@ -141,7 +141,8 @@ def _check(name: str, value: Any) -> Any:
     """Validate (and gently coerce) one value for setting `name`."""
     kind = _FIELD_TYPES[name]
     if name == "audio_device" and (value is None or type(value) is int):
-        value = "" if value is None else str(value)  # an index, or the default
+        # An index or null (the default), as files before the output's label kept it.
+        value = "" if value is None else str(value)
     try:
         if kind == "bool":
             if not isinstance(value, bool):
@@ -187,18 +188,7 @@ def _upgrade_1(d: dict[str, Any]) -> dict[str, Any]:
     return d
 
 
-def _upgrade_2(d: dict[str, Any]) -> dict[str, Any]:
-    # Version 2 kept the sound output as a device index or null; 3 keeps a text that
-    # names it (an index still works, as its digits).
-    device = d.get("audio_device")
-    if device is None:
-        d.pop("audio_device", None)
-    elif isinstance(device, int) and not isinstance(device, bool):
-        d["audio_device"] = str(device)
-    return d
-
-
-_UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _upgrade_1, 2: _upgrade_2}
+_UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _upgrade_1}
 
 
 def settings_path() -> Path:
