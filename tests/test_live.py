@@ -237,21 +237,24 @@ def test_underruns_are_counted(monkeypatch):
     assert out.underruns >= 5
 
 
-def _jack_device():
+def _jack_device_or_skip(native: bool):
+    """The JACK server's output, for a test that mixes natively or not; skips the test
+    when there is no JACK server or (native) no native mixer."""
     try:
-        return next((d for d in output_devices() if "JACK" in d.host_api), None)
+        device = next((d for d in output_devices() if "JACK" in d.host_api), None)
     except AudioUnavailable:
-        return None
+        device = None
+    if device is None:
+        pytest.skip("no JACK server (jackd --no-realtime -d dummy -r 48000 -p 1024)")
+    if native and native_mixer.available():
+        pytest.skip(native_mixer.available())
+    return device
 
 
 @pytest.mark.audio
 @pytest.mark.parametrize("native", [False, True])
 def test_real_stream_on_the_jack_dummy_device(native):
-    device = _jack_device()
-    if device is None:
-        pytest.skip("no JACK server (jackd --no-realtime -d dummy -r 48000 -p 1024)")
-    if native and native_mixer.available():
-        pytest.skip(native_mixer.available())
+    device = _jack_device_or_skip(native)
     engine = make_engine()
     try:
         player = LivePlayer(engine, Settings(), device=device.index, native=native)
@@ -282,11 +285,7 @@ def test_real_stream_on_the_jack_dummy_device(native):
 def test_a_new_output_takes_over_the_same_mixer_on_the_jack_device(native):
     """Choosing an output closes the stream and opens another on the same mixer: the
     music goes on from where it was (here JACK's output chosen again, by its host API)."""
-    device = _jack_device()
-    if device is None:
-        pytest.skip("no JACK server (jackd --no-realtime -d dummy -r 48000 -p 1024)")
-    if native and native_mixer.available():
-        pytest.skip(native_mixer.available())
+    device = _jack_device_or_skip(native)
     engine = make_engine()
     try:
         settings = Settings(audio_device=str(device.index))

@@ -252,13 +252,11 @@ def test_turned_off_by_the_environment(monkeypatch):
 def test_the_music_goes_on_while_python_is_busy():
     """The native callback needs no interpreter lock: a thread that holds it for half a
     second (a long sort never lets it go) does not stop the callbacks."""
-    from test_live import _jack_device
+    from test_live import _jack_device_or_skip
 
     from m2m_reader.engine.audio.live import LiveOutput
 
-    device = _jack_device()
-    if device is None:
-        pytest.skip("no JACK server (jackd --no-realtime -d dummy -r 48000 -p 1024)")
+    device = _jack_device_or_skip(native=True)
     rng = random.Random(0)
     values = [rng.random() for _ in range(1_500_000)]
     m = NativeMixer(48000, stats_ring=4096)
