@@ -25,6 +25,7 @@ done
 apt_packages=(
   gcc libc6-dev libportaudio2 libsndfile1 unar timgm6mb-soundfont ffmpeg
   libgl1 libegl1 libxkbcommon0 libfontconfig1 libglib2.0-0 libdbus-1-3
+  tesseract-ocr tesseract-ocr-eng tesseract-ocr-jpn tesseract-ocr-jpn-vert fonts-noto-cjk
 )
 if [ "$dev" = 1 ]; then
   apt_packages+=(
