@@ -23,7 +23,7 @@ for arg in "$@"; do
 done
 
 apt_packages=(
-  gcc libc6-dev libportaudio2 libsndfile1 unar timgm6mb-soundfont ffmpeg
+  gcc libc6-dev libportaudio2 libsndfile1 unar fluid-soundfont-gm timgm6mb-soundfont ffmpeg
   libgl1 libegl1 libxkbcommon0 libfontconfig1 libglib2.0-0 libdbus-1-3
   tesseract-ocr tesseract-ocr-eng tesseract-ocr-jpn tesseract-ocr-jpn-vert fonts-noto-cjk
 )

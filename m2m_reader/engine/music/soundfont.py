@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -85,6 +86,7 @@ def find_soundfont(setting: str | Path | None = None) -> Path | None:
 
 REFERENCE_DB = -42.0  # RMS of a reference note (velocity 100, full volume) a gain of 1 aims at
 _PROBE_SECONDS = 1.0  # a beat or two: a piano's level includes some of its decay
+_FLUSH_FRAMES = 8192  # longer than tinysoundfont's quick release
 _DRUM_PROBE = (36, 38, 42)  # kick, snare, closed hat: the kit's level is its backbeat's
 
 
@@ -111,48 +113,71 @@ class SoundFontRenderer:
             ) from e
         self._tsf = tinysoundfont
         try:
-            self._data = self.path.read_bytes()
-            synth = tinysoundfont.Synth(samplerate=sample_rate)
-            sfid = synth.sfload(self._data)
-            synth.program_select(0, sfid, 0, 0)
+            # One synth, loaded once: parsing a full General MIDI font (FluidR3 is 148 MB)
+            # costs more than rendering a page. Renders take turns on it (the lock), and
+            # each starts from silence (`_fresh`), so the same score gives the same samples.
+            self._synth = tinysoundfont.Synth(samplerate=sample_rate, gain=-6.0)
+            self._sfid = self._synth.sfload(str(self.path), max_voices=128)
+            self._synth.program_select(0, self._sfid, 0, 0)
         except Exception as e:  # tinysoundfont raises several types for damaged files
             raise BackendUnavailable(f"The SoundFont {self.path} cannot be loaded ({e}).") from e
+        self._lock = threading.Lock()
         self._levels: dict[tuple[int, bool, int], float] = {}
+
+    def _fresh(self):  # noqa: ANN202
+        """The shared synth with no voice sounding and every channel at its defaults.
+
+        `reset` only starts a quick release on the sounding voices; rendering a moment of
+        silence lets them end, so nothing of the last render reaches the next one.
+        """
+        synth = self._synth
+        synth.soundfonts[self._sfid].reset()
+        scratch = np.zeros((_FLUSH_FRAMES, 2), dtype=np.float32)
+        synth.generate_simple(_FLUSH_FRAMES, memoryview(scratch).cast("B"))
+        return synth
 
     def level_db(self, program: int, is_drums: bool, pitch: int) -> float:
         """RMS level (dB) of a reference note of `program` at `pitch` (drums: a backbeat hit)."""
         key = (program, is_drums, pitch)
         if key not in self._levels:
-            sr = self.sample_rate
-            synth = self._tsf.Synth(samplerate=sr, gain=-6.0)
-            sfid = synth.sfload(self._data, max_voices=16)
-            try:
-                synth.program_select(0, sfid, 0, program, is_drums=is_drums)
-            except RuntimeError:
-                synth.program_select(0, sfid, 0, 0, is_drums=is_drums)
-            synth.control_change(0, 7, 127)
-            for note in _DRUM_PROBE if is_drums else (pitch,):
-                synth.noteon(0, note, 100)
-            out = np.zeros((int(_PROBE_SECONDS * sr), 2), dtype=np.float32)
-            synth.generate_simple(len(out), memoryview(out).cast("B"))
-            rms = float(np.sqrt(np.mean(out.astype(np.float64) ** 2)))
-            self._levels[key] = 20 * np.log10(rms) if rms > 1e-7 else REFERENCE_DB
+            with self._lock:
+                self._levels[key] = self._measure(program, is_drums, pitch)
         return self._levels[key]
+
+    def _measure(self, program: int, is_drums: bool, pitch: int) -> float:
+        synth, sfid = self._fresh(), self._sfid
+        try:
+            synth.program_select(0, sfid, 0, program, is_drums=is_drums)
+        except RuntimeError:
+            synth.program_select(0, sfid, 0, 0, is_drums=is_drums)
+        synth.control_change(0, 7, 127)
+        for note in _DRUM_PROBE if is_drums else (pitch,):
+            synth.noteon(0, note, 100)
+        out = np.zeros((int(_PROBE_SECONDS * self.sample_rate), 2), dtype=np.float32)
+        synth.generate_simple(len(out), memoryview(out).cast("B"))
+        rms = float(np.sqrt(np.mean(out.astype(np.float64) ** 2)))
+        return 20 * np.log10(rms) if rms > 1e-7 else REFERENCE_DB
 
     def render(self, score: Score, n_samples: int, cancel: CancelToken = NEVER) -> np.ndarray:
         """Stereo float32 audio of `n_samples` frames: the score and its ringing tails."""
+        levels = {
+            tr.channel: self.level_db(tr.program, tr.is_drums, (tr.low + tr.high) // 2)
+            for tr in score.tracks
+        }
+        with self._lock:
+            return self._render(score, n_samples, levels, cancel)
+
+    def _render(
+        self, score: Score, n_samples: int, levels: dict[int, float], cancel: CancelToken
+    ) -> np.ndarray:
         sr = self.sample_rate
-        # A fresh synth per render: a reused one keeps traces of its last render (voice
-        # order, filter state), and the same request must give the same samples.
-        synth = self._tsf.Synth(samplerate=sr, gain=-6.0)
-        sfid = synth.sfload(self._data, max_voices=128)
+        synth, sfid = self._fresh(), self._sfid
         for tr in score.tracks:
             try:
                 synth.program_select(tr.channel, sfid, 0, tr.program, is_drums=tr.is_drums)
             except RuntimeError:  # a font without this program: fall back to the piano
                 synth.program_select(tr.channel, sfid, 0, 0, is_drums=tr.is_drums)
-            measured = self.level_db(tr.program, tr.is_drums, (tr.low + tr.high) // 2)
-            synth.control_change(tr.channel, 7, channel_volume(tr.gain, measured))
+            synth.control_change(tr.channel, 7, channel_volume(tr.gain, levels[tr.channel]))
             synth.control_change(tr.channel, 10, int(round(64 + tr.pan * 63)))
         events: list[tuple[int, int, int, int, int]] = []  # (sample, on?, channel, key, velocity)
         for n in score.notes:
