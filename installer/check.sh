@@ -23,13 +23,4 @@ trap stop_jack EXIT
 
 echo "== pytest"
 run_tests() { QT_QPA_PLATFORM=offscreen "$py" -m pytest -q -p no:cacheprovider "$@"; }
-status=0
-run_tests "$@" || status=$?
-if [ "$status" -ge 128 ]; then
-  # Killed by a signal, not a failed test: a native crash that is rare and not yet
-  # understood (see CHANGELOG). Say so loudly and run the suite once more.
-  echo "check.sh: pytest died from signal $((status - 128)); running the tests once more" >&2
-  status=0
-  run_tests "$@" || status=$?
-fi
-exit "$status"
+run_tests "$@"

@@ -36,23 +36,3 @@ def sample_book_path() -> Path:
     if SAMPLE_XML is None:
         pytest.skip("the sample book is not generated")
     return SAMPLE_XML
-
-
-# Once every test has run and the summary is printed, leave without interpreter
-# finalization: a C extension among those the suite loads together (Qt, PortAudio,
-# the SoundFont synth) sometimes frees a shared object twice while the interpreter
-# tears down ("bool_dealloc: deallocating True or False"), which would turn a green
-# run into exit code 134. Seen only at teardown, never while a test runs.
-_exit_status: list[int] = []
-
-
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    _exit_status.append(int(exitstatus))
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_unconfigure(config: pytest.Config) -> None:
-    if _exit_status and os.environ.get("M2M_TESTS_FINALIZE") != "1":
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(_exit_status[0])
