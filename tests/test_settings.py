@@ -43,7 +43,7 @@ def test_bad_values_are_refused_with_a_sentence():
         s.volume = 3
     with pytest.raises(SettingsError, match="no setting called"):
         s.colour = "red"
-    with pytest.raises(SettingsError, match="offline must be a bool"):
+    with pytest.raises(SettingsError, match="offline must be true or false"):
         s.offline = "yes"
     assert s.music == "composer" and s.volume == 0.8
 

@@ -1,9 +1,16 @@
 """The settings: declared once, typed, defaults in one place, with a change signal.
 
 `Settings` is a dataclass; assigning a field validates it and tells subscribers
-(`settings.subscribe(callback)`, called as `callback(name, value)`). `load()` and
-`save()` keep it as versioned JSON in `paths.config_dir()/settings.json`; older
+(`settings.subscribe(callback)`, called as `callback(name, value)`); `update()` sets
+several at once, all or none, and tells subscribers once every value is in place. `load()`
+and `save()` keep it as versioned JSON in `paths.config_dir()/settings.json`; older
 versions are upgraded on load by the functions in `_UPGRADES`.
+
+A bad value in the file (`1e400`, a string where a number goes, a backend that does not
+exist) is skipped with one warning line and the default used; the rest of the file is
+read. What the app could not use (bad values, settings it does not know) is written
+back unchanged by `save()` until the person sets that setting, so nothing they wrote is
+lost.
 
 The API key: `api_key()` prefers the `OPENAI_API_KEY` environment variable. A key a
 person stores lives only in the settings file, written with 0600 permissions; it is
@@ -15,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import math
 import os
 import threading
 from collections.abc import Callable
@@ -83,6 +91,9 @@ class Settings:
     def __post_init__(self) -> None:
         object.__setattr__(self, "_subscribers", [])
         object.__setattr__(self, "_lock", threading.Lock())
+        # Values from the file the app could not use, by name: written back by `save()`
+        # until the setting is set (see `load`).
+        object.__setattr__(self, "_kept", {})
         for f in fields(self):
             object.__setattr__(self, f.name, _check(f.name, getattr(self, f.name)))
         object.__setattr__(self, "_ready", True)
@@ -93,12 +104,19 @@ class Settings:
             return
         if name not in _FIELD_TYPES:
             raise SettingsError(f"there is no setting called {name!r}")
-        value = _check(name, value)
+        self._assign({name: _check(name, value)})
+
+    def _assign(self, values: dict[str, Any]) -> None:
+        """Set checked values together, then tell subscribers of each real change."""
+        changed = []
         with self._lock:
-            old = getattr(self, name)
-            object.__setattr__(self, name, value)
+            for name, value in values.items():
+                self._kept.pop(name, None)  # the person's new value replaces the file's
+                if getattr(self, name) != value:
+                    object.__setattr__(self, name, value)
+                    changed.append((name, value))
             subscribers = list(self._subscribers)
-        if old != value:
+        for name, value in changed:
             for callback in subscribers:
                 try:
                     callback(name, value)
@@ -129,9 +147,14 @@ class Settings:
         }
 
     def update(self, values: dict[str, Any]) -> None:
-        """Set several settings; unknown names are refused."""
+        """Set several settings, all or none (a bad value or unknown name is refused
+        before any is set); subscribers hear of each change once all are in place."""
+        checked = {}
         for name, value in values.items():
-            setattr(self, name, value)
+            if name not in _FIELD_TYPES:
+                raise SettingsError(f"there is no setting called {name!r}")
+            checked[name] = _check(name, value)
+        self._assign(checked)
 
 
 _FIELD_TYPES: dict[str, str] = {f.name: str(f.type) for f in fields(Settings)}
@@ -143,29 +166,16 @@ def _check(name: str, value: Any) -> Any:
     if name == "audio_device" and (value is None or type(value) is int):
         # An index or null (the default), as files before the output's label kept it.
         value = "" if value is None else str(value)
-    try:
-        if kind == "bool":
-            if not isinstance(value, bool):
-                raise TypeError
-        elif kind == "int":
-            if isinstance(value, bool):
-                raise TypeError
-            value = int(value)
-        elif kind == "int | None":
-            value = None if value is None else int(value)
-        elif kind == "float":
-            if isinstance(value, bool):
-                raise TypeError
-            value = float(value)
-        elif kind == "str":
-            if not isinstance(value, str):
-                raise TypeError
-    except (TypeError, ValueError):
-        raise SettingsError(
-            f"setting {name} must be a {kind}, not {type(value).__name__}"
-        ) from None
+    if kind in ("int", "float", "int | None"):
+        value = _number(name, kind, value)
+    elif kind == "bool" and not isinstance(value, bool):
+        raise SettingsError(f"setting {name} must be true or false, not {_shown(value)}")
+    elif kind == "str" and not isinstance(value, str):
+        raise SettingsError(f"setting {name} must be a str, not {type(value).__name__}")
     if name in CHOICES and value not in CHOICES[name]:
-        raise SettingsError(f"setting {name} must be one of {', '.join(CHOICES[name])}")
+        raise SettingsError(
+            f"setting {name} must be one of {', '.join(CHOICES[name])}, not {_shown(value)}"
+        )
     if name == "musicgen_model" and not value.strip():
         # small/medium/large/melody, a Hugging Face id (owner/name) or a local folder:
         # the model loader says which it cannot find, so no fixed list here.
@@ -177,6 +187,27 @@ def _check(name: str, value: Any) -> Any:
     if name == "reader_zoom" and value <= 0:
         raise SettingsError("setting reader_zoom must be positive")
     return value
+
+
+def _number(name: str, kind: str, value: Any) -> int | float | None:
+    """A finite number for setting `name` (whole for an int); text is not a number."""
+    if value is None and kind == "int | None":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise SettingsError(f"setting {name} must be a number, not {_shown(value)}")
+    if not math.isfinite(value):
+        raise SettingsError(f"setting {name} must be a finite number, not {value}")
+    if kind == "float":
+        return float(value)
+    if value != int(value):
+        raise SettingsError(f"setting {name} must be a whole number, not {value}")
+    return int(value)
+
+
+def _shown(value: Any) -> str:
+    """A bad value as a warning shows it: short, and its type."""
+    text = repr(value)
+    return f"{type(value).__name__} {text[:40] + '…' if len(text) > 40 else text}"
 
 
 def _upgrade_1(d: dict[str, Any]) -> dict[str, Any]:
@@ -214,26 +245,42 @@ def load(path: Path | None = None) -> Settings:
             path.replace(path.with_name(path.name + ".bad"))
         return Settings()
     version = data.pop("version", 1)
-    version = version if isinstance(version, int) and 1 <= version <= VERSION else 1
-    while version < VERSION:
-        data = _UPGRADES[version](data)
-        version += 1
+    kept_version = None
+    if isinstance(version, int) and not isinstance(version, bool) and version > VERSION:
+        log.info(
+            "settings file %s is from a newer version (%d); reading what it shares", path, version
+        )
+        kept_version = version
+    else:
+        version = version if isinstance(version, int) and 1 <= version <= VERSION else 1
+        try:
+            while version < VERSION:
+                data = _UPGRADES[version](data)
+                version += 1
+        except Exception as exc:  # noqa: BLE001 - a bad value an upgrade trips on
+            log.warning("settings file %s could not be upgraded (%s); using defaults", path, exc)
+            return Settings()
     settings = Settings()
     for name, value in data.items():
         if name not in _FIELD_TYPES:
-            log.info("ignoring unknown setting %s in %s", name, path)
+            log.info("keeping unknown setting %s in %s", name, path)
+            settings._kept[name] = value
             continue
         try:
             object.__setattr__(settings, name, _check(name, value))
         except SettingsError as exc:
-            log.warning("%s: %s; keeping the default", path, exc)
+            log.warning("%s: %s; using the default, %r", path, exc, getattr(settings, name))
+            settings._kept[name] = value
+    if kept_version is not None:
+        settings._kept["version"] = kept_version  # saved as it came: the newer app reads it
     return settings
 
 
 def save(settings: Settings, path: Path | None = None) -> Path:
     """Write the settings atomically, readable only by their owner (they may hold a key)."""
     path = path or settings_path()
-    data = {"version": VERSION, **settings.as_dict(public=False)}
+    with settings._lock:  # a consistent copy while another thread sets values
+        data = {"version": VERSION, **settings.as_dict(public=False), **settings._kept}
     if not data.get("llm_api_key"):
         data.pop("llm_api_key", None)
     blob = json.dumps(data, indent=2, sort_keys=True).encode("utf-8")
