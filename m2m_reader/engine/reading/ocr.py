@@ -1,0 +1,194 @@
+"""OCR of one text region: Tesseract through tesserocr, confident words only.
+
+Each region is cleaned (outside its mask set to paper, lettering dark on light),
+scaled so its letters are about `GLYPH_PX` high (Tesseract reads best there), and
+read as one block, vertical Japanese in its own mode. Words below `MIN_WORD`
+confidence are dropped; a region whose kept words are too few or too unsure is not
+text at all (a face, a window, a star). With no language given, a region is read as
+English and, when that reads poorly or its strokes stand in columns, as Japanese, and
+the surer reading wins.
+
+`Ocr` is the interface a model-backed reader (manga-ocr) also fits.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from ..errors import BackendUnavailable
+
+GLYPH_PX = 34
+MIN_WORD = 55  # Tesseract word confidence (0-100) a word needs to be kept
+MIN_REGION = 78  # mean confidence of the kept words a region needs
+TESSDATA = (
+    "/usr/share/tesseract-ocr/5/tessdata",
+    "/usr/share/tesseract-ocr/4.00/tessdata",
+    "/usr/share/tessdata",
+    "/usr/local/share/tessdata",
+)
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff01-\uff5e]")
+_LETTER = re.compile(r"[A-Za-z0-9\u3040-\u30ff\u3400-\u9fff]")
+_ALPHA = re.compile(r"[A-Za-z]")
+
+
+@dataclass
+class OcrResult:
+    text: str  # lines joined by newlines
+    confidence: float  # 0..1, mean over kept words
+    language: str  # "en" or "ja"
+    glyph_px: float = 0.0  # letter height Tesseract saw, in page pixels
+
+
+class Ocr(Protocol):
+    name: str
+
+    def settings_key(self) -> str: ...
+
+    def read(
+        self, crop: np.ndarray, *, vertical: bool, language: str | None, glyph: float
+    ) -> OcrResult | None:
+        """Text in a grey crop (paper white), or None when it holds no confident text."""
+        ...
+
+
+def tessdata_dir() -> str | None:
+    for d in TESSDATA:
+        if (Path(d) / "eng.traineddata").is_file():
+            return d
+    return None
+
+
+def clean_crop(grey: np.ndarray, mask: np.ndarray, glyph: float) -> np.ndarray:
+    """Outside the mask white, letters dark on light, scaled to Tesseract's size, padded."""
+    crop = np.where(mask, grey, 255).astype(np.uint8)
+    inside = crop[mask] if mask.any() else crop.ravel()
+    if float(np.median(inside)) < 110:  # light lettering on a dark ground
+        crop = np.where(mask, 255 - grey, 255).astype(np.uint8)
+    scale = GLYPH_PX / glyph if glyph > 0 else 1.0
+    scale = float(min(4.0, max(0.5, scale)))
+    if abs(scale - 1.0) > 0.1:
+        crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+    return cv2.copyMakeBorder(crop, 24, 24, 24, 24, cv2.BORDER_CONSTANT, value=255)
+
+
+class TesseractOcr:
+    """Tesseract 5 (LSTM) through tesserocr, one engine per thread and language."""
+
+    name = "tesseract"
+
+    def __init__(self, tessdata: str | None = None) -> None:
+        try:
+            import tesserocr
+        except ImportError as exc:
+            raise BackendUnavailable(
+                "Tesseract OCR is not installed (pip install tesserocr).", str(exc)
+            ) from exc
+        self._tr = tesserocr
+        self.tessdata = tessdata or tessdata_dir()
+        if self.tessdata is None:
+            raise BackendUnavailable(
+                "Tesseract's language data is missing (apt install tesseract-ocr-eng "
+                "tesseract-ocr-jpn tesseract-ocr-jpn-vert)."
+            )
+        _, langs = tesserocr.get_languages(self.tessdata + "/")
+        self.languages = set(langs)
+        self._local = threading.local()
+
+    def settings_key(self) -> str:
+        version = self._tr.tesseract_version().split()[1] if self._tr else "?"
+        return f"tesseract-{version}:{','.join(sorted(self.languages))}:{MIN_WORD}:{MIN_REGION}"
+
+    def _api(self, lang: str, psm: int):  # noqa: ANN202 - tesserocr's own type
+        apis = self._local.__dict__.setdefault("apis", {})
+        if (lang, psm) not in apis:
+            apis[(lang, psm)] = self._tr.PyTessBaseAPI(path=self.tessdata + "/", lang=lang, psm=psm)
+        return apis[(lang, psm)]
+
+    def _read_as(self, crop: np.ndarray, lang: str, vertical: bool) -> tuple[str, float]:
+        PSM, RIL = self._tr.PSM, self._tr.RIL
+        psm = PSM.SINGLE_BLOCK_VERT_TEXT if vertical else PSM.SINGLE_BLOCK
+        tess = "jpn_vert" if lang == "ja" and vertical else "jpn" if lang == "ja" else "eng"
+        if tess not in self.languages:
+            return "", 0.0
+        api = self._api(tess, psm)
+        api.SetImage(Image.fromarray(crop))
+        api.Recognize()
+        lines: list[list[str]] = []
+        confs: list[float] = []
+        it = api.GetIterator()
+        level = RIL.WORD
+        while it is not None:
+            try:
+                word, conf = it.GetUTF8Text(level), it.Confidence(level)
+            except RuntimeError:  # an empty block: nothing to read
+                break
+            if word and word.strip() and conf >= MIN_WORD:
+                if it.IsAtBeginningOf(RIL.TEXTLINE) or not lines:
+                    lines.append([])
+                lines[-1].append(word.strip())
+                confs.append(conf)
+            if not it.Next(level):
+                break
+        sep = "" if lang == "ja" else " "
+        text = "\n".join(sep.join(ws) for ws in lines if ws)
+        return text, (float(np.mean(confs)) / 100.0 if confs else 0.0)
+
+    def read(
+        self,
+        crop: np.ndarray,
+        *,
+        vertical: bool,
+        language: str | None,
+        glyph: float,
+        strokes: int = 0,
+    ) -> OcrResult | None:
+        if language in ("en", "ja"):
+            tries = [language]
+        else:
+            tries = ["ja", "en"] if vertical else ["en"]
+        best: OcrResult | None = None
+        for lang in tries:
+            text, conf = self._read_as(crop, lang, vertical and lang == "ja")
+            result = OcrResult(_tidy(text, lang), conf, lang, glyph)
+            if best is None or _quality(result) > _quality(best):
+                best = result
+        if language is None and not vertical and _quality(best) < 0.5 and strokes >= 6:
+            # poor English from something full of strokes: perhaps horizontal Japanese
+            text, conf = self._read_as(crop, "ja", False)
+            result = OcrResult(_tidy(text, "ja"), conf, "ja", glyph)
+            if _quality(result) > _quality(best):
+                best = result
+        if best is None or not _is_text(best):
+            return None
+        return best
+
+
+def _tidy(text: str, lang: str) -> str:
+    if lang == "en":  # Tesseract's favourite slip in lettering: a capital I as a bar
+        text = re.sub(r"(?<![^\s])\|(?![^\s])", "I", text)
+    return text.strip()
+
+
+def _quality(r: OcrResult | None) -> float:
+    if r is None:
+        return 0.0
+    letters = len(_LETTER.findall(r.text))
+    if r.language == "ja" and letters >= 6 and len(set(r.text)) < letters / 4:
+        return 0.0  # one sign repeated many times: Tesseract reading a texture
+    return r.confidence * min(1.0, letters / 3.0)
+
+
+def _is_text(r: OcrResult) -> bool:
+    if r.confidence * 100 < MIN_REGION or _quality(r) == 0.0:
+        return False
+    if r.language == "ja":
+        return len(_CJK.findall(r.text)) >= 1
+    return len(_ALPHA.findall(r.text)) >= 2
