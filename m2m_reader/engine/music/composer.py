@@ -17,7 +17,7 @@ import numpy as np
 
 from ..cancel import CancelToken
 from ..errors import BackendUnavailable
-from .base import Clip, Cue, CueRequest
+from .base import Clip, Cue, CueRequest, MusicPlan
 from .compose import Score, compose
 from .fx import TAIL_SECONDS, fold_loop, level, loop_reverb
 from .plan import plan_for, stable_hash
@@ -67,13 +67,13 @@ class Composer:
         self._notice.append(message)
         self.renderer = "synth"
 
-    def make_cue(self, request: CueRequest, cancel: CancelToken) -> Cue:
-        """Compose and render one page's music. Raises `Cancelled` when `cancel` fires."""
-        cancel.check()
+    def score_for(self, request: CueRequest) -> tuple[MusicPlan, Score, list[str]]:
+        """The plan and the score a request's cue is rendered from (and the plan's warnings).
+
+        The score is what `export --midi` writes and what `bench/music.py` measures.
+        """
         plan, warnings = plan_for(request.caption, request.directive, request.seed)
-        sr = self.sample_rate
         bar_seconds = plan.meter * 60.0 / plan.tempo
-        bar_samples = int(round(bar_seconds * sr))
         max_bars = max(MIN_BARS, int(MAX_SECONDS // bar_seconds))
         seconds = request.seconds if math.isfinite(request.seconds) else MAX_SECONDS
         wanted = math.ceil(max(0.0, seconds) / bar_seconds - 1e-6)
@@ -82,7 +82,15 @@ class Composer:
         scene_text = request.directive.strip() or request.caption.strip()
         harmony_seed = stable_hash("harmony", scene_text, request.seed)
         melody_seed = stable_hash("melody", request.caption, request.page, request.seed)
-        score = compose(plan, bars, melody_seed, harmony_seed)
+        return plan, compose(plan, bars, melody_seed, harmony_seed), warnings
+
+    def make_cue(self, request: CueRequest, cancel: CancelToken) -> Cue:
+        """Compose and render one page's music. Raises `Cancelled` when `cancel` fires."""
+        cancel.check()
+        plan, score, warnings = self.score_for(request)
+        sr = self.sample_rate
+        bars = score.bars
+        bar_samples = int(round(score.bar_seconds * sr))
         cancel.check()
         loop_len = bars * bar_samples
         audio = self._render(score, loop_len + int(TAIL_SECONDS * sr), cancel)
