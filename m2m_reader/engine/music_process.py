@@ -13,16 +13,27 @@ the samples in place: no copy in the parent at all.
 The child is started with "spawn" (forking a parent with threads is unsafe, and a
 fork would share the parent's hundreds of MB): it imports only the settings and the
 composer (numpy, scipy, the SoundFont synthesiser), never torch, transformers or Qt.
+
+The child dies with its parent, even a parent killed with SIGKILL: on Linux the kernel
+sends it SIGKILL when the parent goes (`prctl(PR_SET_PDEATHSIG)`), and everywhere a
+watchdog thread in the child leaves when its parent process id changes (the orphan
+was adopted). The kernel's signal follows the *thread* that started the child, so the
+child is started from a thread that lives as long as the process (`_spawner`), never
+from the caller's, which may be a pool thread that ends while the composer should go on.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import mmap
 import os
+import signal
+import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
@@ -34,6 +45,8 @@ from .settings import Settings
 
 CHILD_NICE = 10  # the composer yields the CPU to the parent's audio thread
 PREFIX = "m2m-cue-"
+PARENT_WATCH_S = 0.5  # how often the child checks that its parent is still there
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 class _EventToken:
@@ -54,9 +67,28 @@ class _EventToken:
 _child: dict[str, Any] = {}
 
 
-def _child_start(settings: dict[str, Any], event: Any, nice: int) -> None:
+def _die_with_parent(parent: int) -> None:
+    """Make this process end when `parent` does (see the module docstring)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    if os.getppid() != parent:  # it went before the signal was asked for
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_WATCH_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="m2m-parent-watch", daemon=True).start()
+
+
+def _child_start(settings: dict[str, Any], event: Any, nice: int, parent: int = 0) -> None:
     from .backend_choice import make_composer
 
+    if parent:
+        _die_with_parent(parent)
     with contextlib.suppress(OSError, AttributeError):
         os.nice(nice)
     _child["backend"] = make_composer(Settings(**settings))
@@ -122,9 +154,16 @@ def sweep(older_than_s: float = 600.0) -> None:
                         os.unlink(entry.path)
 
 
+# Starts the composer processes: its one thread lives until the interpreter exits, so
+# the kernel's parent-death signal comes when the process goes, not when a caller's
+# thread ends (ThreadPoolExecutor's threads never retire while idle).
+_spawner = ThreadPoolExecutor(1, thread_name_prefix="m2m-composer-start")
+
+
 class ProcessComposer:
     """The composer in a child process, one cue at a time (see the module docstring).
-    Cancelling fires an event the child's cancel token reads."""
+    Cancelling fires an event the child's cancel token reads. The child ends with the
+    process that made it, however that process ends."""
 
     def __init__(self, settings: Settings, nice: int = CHILD_NICE) -> None:
         import multiprocessing as mp
@@ -134,11 +173,16 @@ class ProcessComposer:
         self._event = ctx.Event()
         public = settings.as_dict(public=True)
         self._pool = ProcessPoolExecutor(
-            1, mp_context=ctx, initializer=_child_start, initargs=(public, self._event, nice)
+            1,
+            mp_context=ctx,
+            initializer=_child_start,
+            initargs=(public, self._event, nice, os.getpid()),
         )
         self._lock = threading.Lock()
         try:
-            self.name, self._key = self._pool.submit(_child_info).result(timeout=120)
+            # The first submit starts the child, from the spawner's long-lived thread.
+            first = _spawner.submit(self._pool.submit, _child_info).result(timeout=120)
+            self.name, self._key = first.result(timeout=120)
         except Exception:
             self._pool.shutdown(wait=False, cancel_futures=True)
             raise
