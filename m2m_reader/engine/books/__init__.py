@@ -4,9 +4,9 @@
     with open_book("One Piece 01.cbz") as book:
         first = book.image(0)
 
-Supported: a folder of images, CBZ/ZIP, CBR/RAR, PDF, and Manga109 (its
-`ROOT/annotations/TITLE.xml` or `ROOT/images/TITLE`). The format is recognised from
-the file's first bytes, not its extension, since CBR files are often ZIPs and the
+Supported: a folder of images, CBZ/ZIP, CBR/RAR, CB7/7z, CBT/tar, PDF, and Manga109
+(its `ROOT/annotations/TITLE.xml` or `ROOT/images/TITLE`). The format is recognised
+from the file's first bytes, not its extension, since CBR files are often ZIPs and the
 other way round.
 
 Reading direction: from the book when it says (ComicInfo `Manga`, Manga109 is always
@@ -16,6 +16,7 @@ right to left), else the caller's `direction`, else `DEFAULT_DIRECTION`.
 
 from __future__ import annotations
 
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -37,6 +38,7 @@ __all__ = [
     "Frame",
     "Page",
     "TextBox",
+    "check_book_path",
     "open_book",
 ]
 
@@ -44,6 +46,15 @@ __all__ = [
 DEFAULT_DIRECTION: Direction = "ltr"
 
 _RAR_MAGIC = b"Rar!\x1a\x07"
+_7Z_MAGIC = b"7z\xbc\xaf\x27\x1c"
+_COMPRESSED_MAGIC = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00")
+
+
+def _is_tar(path: Path) -> bool:
+    try:
+        return tarfile.is_tarfile(path)
+    except Exception:  # noqa: BLE001 - a damaged stream is simply not a tar
+        return False
 
 
 def _sniff(path: Path) -> str | None:
@@ -56,16 +67,37 @@ def _sniff(path: Path) -> str | None:
         return "cbr"
     if b"%PDF-" in head:
         return "pdf"
-    if head.startswith(b"PK") or zipfile.is_zipfile(path):
+    if head.startswith(b"PK"):
         return "cbz"
+    if head.startswith(_7Z_MAGIC):
+        return "cb7"
+    if head[257:262] == b"ustar":
+        return "cbt"
+    if head.startswith(_COMPRESSED_MAGIC) and _is_tar(path):
+        return "cbt"
+    if zipfile.is_zipfile(path):  # e.g. a self-extracting ZIP
+        return "cbz"
+    if path.suffix.lower() in (".cbt", ".tar") and _is_tar(path):  # a pre-POSIX tar
+        return "cbt"
     return None
+
+
+def check_book_path(path: str | Path) -> None:
+    """Fail at once, before any work, when a book's path names nothing.
+
+    Raises:
+        BookError: "no such file: PATH".
+    """
+    if not Path(path).expanduser().exists():
+        raise BookError(f"no such file: {path}")
 
 
 def open_book(path: str | Path, *, direction: Direction | None = None) -> Book:
     """Open a book without decoding its pages.
 
     Args:
-        path: a folder of images, a CBZ/ZIP, CBR/RAR or PDF file, or a Manga109 book's
+        path: a folder of images, a CBZ/ZIP, CBR/RAR, CB7/7z, CBT/tar or PDF file, or a
+            Manga109 book's
             annotation file or image folder.
         direction: reading direction to use when the book does not say.
 
@@ -92,12 +124,13 @@ def open_book(path: str | Path, *, direction: Direction | None = None) -> Book:
     kind = _sniff(path)
     if kind == "pdf":
         return open_pdf(path, fallback)
-    if kind in ("cbz", "cbr"):
+    if kind in ("cbz", "cbr", "cb7", "cbt"):
         return open_archive(path, kind, fallback)
     if path.suffix.lower() == ".xml":
         raise BookError(
             f"{path} is not a Manga109 annotation file (expected ROOT/annotations/TITLE.xml)."
         )
     raise BookError(
-        f"{path} is not a book m2m-reader can open (a folder of images, CBZ, CBR, PDF or Manga109)."
+        f"{path} is not a book m2m-reader can open "
+        "(a folder of images, CBZ, CBR, CB7, CBT, PDF or Manga109)."
     )

@@ -7,26 +7,61 @@ import re
 import warnings
 from typing import IO
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..errors import PageError
 from .safety import MAX_PIXELS
 
-IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".jpe", ".png", ".webp", ".gif", ".bmp"})
+try:  # JPEG XL pages: the plugin registers itself with Pillow on import
+    import pillow_jxl  # noqa: F401
+except ImportError:  # pragma: no cover - a dependency; without it .jxl pages say so
+    pass
+
+IMAGE_EXTENSIONS = frozenset(
+    {
+        ".jpg",
+        ".jpeg",
+        ".jpe",
+        ".jfif",
+        ".png",
+        ".webp",
+        ".gif",
+        ".bmp",
+        ".avif",
+        ".tif",
+        ".tiff",
+        ".jxl",
+    }
+)
 # A page wider than this (width / height) is a two-page spread.
 DOUBLE_ASPECT = 1.2
+# EXIF orientations that turn the picture a quarter turn (width and height swap).
+_QUARTER_TURNS = frozenset({5, 6, 7, 8})
+_ORIENTATION = 0x0112
 
 _DIGITS = re.compile(r"(\d+)")
 
+NaturalKey = tuple[tuple[int, tuple[tuple[int, int | str], ...]], ...]
 
-def natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
-    """Sort key putting "2.jpg" before "10.jpg", case-insensitively, path by path."""
-    parts: list[tuple[int, int | str]] = []
-    for chunk in _DIGITS.split(name.replace("\\", "/").lower()):
-        if not chunk:
-            continue
-        parts.append((0, int(chunk)) if chunk.isdigit() else (1, chunk))
-    return tuple(parts)
+
+def _chunks(part: str) -> tuple[tuple[int, int | str], ...]:
+    out: list[tuple[int, int | str]] = []
+    for chunk in _DIGITS.split(part.lower()):
+        if chunk:
+            out.append((0, int(chunk)) if chunk.isdigit() else (1, chunk))
+    return tuple(out)
+
+
+def natural_key(name: str) -> tuple[NaturalKey, str]:
+    """Sort key for page paths in reading order.
+
+    Folder by folder: the files of a folder come before its subfolders (so a root
+    `cover.jpg` leads), numbers compare as numbers ("Chapter 2" before "Chapter 10",
+    "1" before "1.5" before "2"), letters case-insensitively; the exact name breaks ties.
+    """
+    parts = [p for p in name.replace("\\", "/").split("/") if p]
+    key = tuple((0 if i == len(parts) - 1 else 1, _chunks(p)) for i, p in enumerate(parts))
+    return key, name
 
 
 def is_page_name(name: str) -> bool:
@@ -48,13 +83,34 @@ def is_double(width: int | None, height: int | None) -> bool:
     return bool(width and height and width / height > DOUBLE_ASPECT)
 
 
+def _orientation(im: Image.Image) -> int:
+    """The EXIF orientation (1 upright .. 8), read without decoding the pixels."""
+    if im.format == "TIFF":  # Pillow's TIFF reader turns the picture itself
+        return 1
+    if im.format == "PNG":  # Pillow would decode a PNG to look for a late eXIf chunk
+        raw = im.info.get("exif")
+        if not raw:
+            return 1
+        exif = Image.Exif()
+        exif.load(raw)
+    else:
+        exif = im.getexif()
+    value = exif.get(_ORIENTATION, 1)
+    return value if isinstance(value, int) else 1
+
+
 def read_size(stream: IO[bytes]) -> tuple[int, int] | None:
-    """Read only an image's header and return (width, height), or None if unreadable."""
+    """Read only an image's header and return its (width, height) as shown, or None.
+
+    The EXIF orientation is applied: a photo stored sideways with orientation 6 is as
+    tall as it is shown, which is what spread detection needs.
+    """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             with Image.open(stream) as im:
-                return im.size
+                w, h = im.size
+                return (h, w) if _orientation(im) in _QUARTER_TURNS else (w, h)
     except Exception:  # noqa: BLE001 - any failure here just means "size unknown"
         return None
 
@@ -83,6 +139,8 @@ def decode(data: bytes, what: str) -> Image.Image:
                 raise PageError(f"{what} has no pixels.")
             im.seek(0)  # first frame of an animated GIF/WebP
             im.load()
+            if _orientation(im) != 1:
+                im = ImageOps.exif_transpose(im)
             return _normalise(im)
     except PageError:
         raise
@@ -92,7 +150,10 @@ def decode(data: bytes, what: str) -> Image.Image:
             "limit; refused."
         ) from None
     except UnidentifiedImageError:
-        raise PageError(f"{what} is not an image Pillow can read.") from None
+        raise PageError(
+            f"{what} is not an image m2m-reader can read "
+            "(JPEG, PNG, WebP, AVIF, JPEG XL, TIFF, GIF or BMP)."
+        ) from None
     except Exception as exc:  # noqa: BLE001 - decoders raise many types on damaged data
         reason = str(exc).split("\n")[0].rstrip(".") or type(exc).__name__
         raise PageError(f"{what} is damaged ({reason}).") from None
