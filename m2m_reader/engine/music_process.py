@@ -89,6 +89,10 @@ def _child_start(settings: dict[str, Any], event: Any, nice: int, parent: int = 
 
     if parent:
         _die_with_parent(parent)
+    # Ctrl-C in a terminal reaches the whole process group: the parent decides what
+    # happens (the reader closes, and its composer with it), not a traceback here.
+    with contextlib.suppress(ValueError, OSError):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     with contextlib.suppress(OSError, AttributeError):
         os.nice(nice)
     _child["backend"] = make_composer(Settings(**settings))

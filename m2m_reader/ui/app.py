@@ -7,12 +7,16 @@ models. The engine joins through the bridge when it is ready.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import signal
+import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QSocketNotifier, QTimer
 from PySide6.QtWidgets import QApplication
 
 from ..engine.settings import Settings
@@ -119,16 +123,69 @@ class App(QObject):
 SWITCH_INTERVAL_S = 0.001
 
 
+# Exit codes after a signal, as a shell reports a process it ended (128 + the signal).
+SIGNAL_EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+
+def close_on_signals(app: QApplication) -> Callable[[], int | None]:
+    """Ctrl-C (SIGINT) and SIGTERM close the windows and leave the event loop, as closing
+    the reader does (its progress saved, the engine and the sound shut down).
+
+    Python runs a signal handler only between bytecodes, and while Qt's event loop waits
+    in C++ no Python runs at all. So the C-level handler's wake-up byte
+    (`signal.set_wakeup_fd`) goes to a socket that a QSocketNotifier watches: the loop
+    wakes at once, the notifier's slot is Python, and the handler runs there. Returns a
+    function that puts the old handlers back and gives the exit code of the signal that
+    came (None when none did). Call it from the main thread."""
+    came: list[int] = []
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    old_fd = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, app)
+
+    def drain() -> None:
+        with contextlib.suppress(OSError):
+            reader.recv(512)
+
+    def handler(signum: int, frame: object) -> None:
+        if came:  # a second Ctrl-C while closing: the close is already on its way
+            return
+        came.append(signum)
+        app.closeAllWindows()
+        QTimer.singleShot(0, app.quit)  # also when the loop has not started yet
+
+    notifier.activated.connect(drain)
+    old = {sig: signal.signal(sig, handler) for sig in SIGNAL_EXIT}
+
+    def restore() -> int | None:
+        notifier.setEnabled(False)
+        for sig, previous in old.items():
+            signal.signal(sig, previous)
+        signal.set_wakeup_fd(old_fd)
+        reader.close()
+        writer.close()
+        return SIGNAL_EXIT.get(signal.Signals(came[0])) if came else None
+
+    return restore
+
+
 def run(book: str | None, settings: Settings) -> int:
-    """Start the GUI: the reader on `book`, or the library. Returns the exit code."""
+    """Start the GUI: the reader on `book`, or the library. Returns the exit code
+    (130 after Ctrl-C, 143 after SIGTERM: the windows closed as by hand)."""
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("m2m-reader")
     theme.apply(app)  # type: ignore[arg-type]
-    main = App(settings)
-    if book:
-        main.open_book(book)
-    else:
-        main.show_library()
-    app.aboutToQuit.connect(main.shutdown)  # type: ignore[attr-defined]
-    return int(app.exec())  # type: ignore[attr-defined]
+    restore = close_on_signals(app)  # type: ignore[arg-type]
+    try:
+        main = App(settings)
+        if book:
+            main.open_book(book)
+        else:
+            main.show_library()
+        app.aboutToQuit.connect(main.shutdown)  # type: ignore[attr-defined]
+        code = int(app.exec())  # type: ignore[attr-defined]
+    finally:
+        interrupted = restore()
+    return interrupted if interrupted is not None else code

@@ -1,0 +1,86 @@
+"""Ctrl-C in the terminal closes the reader window cleanly: exit code 130, no traceback,
+and its composer process gone with it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("PySide6")
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "resources" / "sample" / "annotations" / "HaruNoMelody.xml"
+
+
+def _children(pid: int) -> list[int]:
+    kids: list[int] = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as fh:
+                kids += [int(k) for k in fh.read().split()]
+    except OSError:
+        pass
+    return kids
+
+
+def _composer(pid: int) -> int | None:
+    """The reader's composer process (a multiprocessing worker among its children)."""
+    for kid in _children(pid):
+        try:
+            with open(f"/proc/{kid}/cmdline", "rb") as fh:
+                if b"spawn_main" in fh.read():
+                    return kid
+        except OSError:
+            continue
+    return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not SAMPLE.exists(), reason="the sample book is not generated")
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads process states from /proc")
+def test_ctrl_c_closes_the_reader_with_exit_code_130_and_no_traceback(tmp_path):
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    reader = subprocess.Popen(
+        [sys.executable, "-m", "m2m_reader.cli", str(SAMPLE), "--offline"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+    )
+    composer = None
+    try:
+        deadline = time.monotonic() + 90
+        while composer is None and time.monotonic() < deadline and reader.poll() is None:
+            time.sleep(0.2)
+            composer = _composer(reader.pid)
+        assert composer is not None, "the reader's engine did not start its composer"
+        time.sleep(1.0)  # the window up, the engine at work
+        os.killpg(reader.pid, signal.SIGINT)  # what Ctrl-C sends: the whole group
+        out, err = reader.communicate(timeout=30)
+        assert reader.returncode == 130, err
+        assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+        deadline = time.monotonic() + 5
+        while _alive(composer) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(composer), "the composer outlived the reader"
+    finally:
+        if reader.poll() is None:
+            os.killpg(reader.pid, signal.SIGKILL)
+            reader.wait(10)
+        if composer and _alive(composer):
+            os.kill(composer, signal.SIGKILL)
