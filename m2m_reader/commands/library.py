@@ -72,6 +72,13 @@ def run_prepare(args: argparse.Namespace) -> int:
     finally:
         bar.close()
         engine.close()
+    unkept = getattr(engine.store, "write_error", None)
+    if unkept is not None and done < entry.pages:  # made, but the cache could not keep it
+        _options.warn(
+            f"music for {done} of {entry.pages} pages of {entry.title} is kept for offline "
+            f"reading: the cache at {engine.store.root} cannot be written ({unkept})"
+        )
+        return 1
     print(f"music ready for {done} of {entry.pages} pages of {entry.title}")
     return 0 if done >= entry.pages else 1
 

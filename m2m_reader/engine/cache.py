@@ -13,6 +13,10 @@ is a miss and is removed, never used.
 Least-recently-used eviction uses the file's modification time as its access time:
 a read touches the file, and eviction deletes the oldest files until the cache fits
 its limit. There is no index to damage, which is what makes it robust to kill -9.
+
+A cache that cannot be written (a full or read-only disk, no permission) is not an
+error: reads go on, writes are skipped, and one warning says so, once. Writing is
+tried again after `RETRY_WRITE_S`, silently, in case space was freed.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ import soundfile as sf
 
 from . import paths
 from .atomic import atomic_writer
+from .errors import M2MError
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +50,7 @@ _PREFIX = len(MAGIC) + _DIGEST + 4
 _SAFE_KEY = re.compile(r"^[0-9A-Za-z_-]{1,128}$")
 _KINDS = ("json", "audio")
 STALE_TMP_S = 600  # a temp file older than this is a leftover of a killed writer
+RETRY_WRITE_S = 60.0  # after a failed write, skip writes this long before trying again
 
 
 @dataclass(frozen=True)
@@ -76,14 +82,21 @@ class DiskCache:
     """
 
     def __init__(self, root: Path | None = None, limit_mb: float = 2048) -> None:
-        self.root = Path(root) if root is not None else paths.cache_dir()
+        self.root = Path(root) if root is not None else paths.cache_dir(create=False)
         self.objects = self.root / "objects"
-        self.objects.mkdir(parents=True, exist_ok=True)
         self.limit_bytes = int(limit_mb * 1024 * 1024)
         self.hits = 0
         self.misses = 0
+        self.write_error: str | None = None  # why writes failed, once they have
+        self.skipped_writes = 0  # entries not kept because the cache could not be written
+        self.skipped_audio = 0  # of which music cues
+        self._retry_at = 0.0  # monotonic time before which writes are skipped
         self._lock = threading.Lock()
         self._size: int | None = None  # bytes on disk, counted on first need
+        try:
+            self.objects.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            self._write_failed(exc)
 
     # -- the Store protocol ---------------------------------------------------------
 
@@ -126,10 +139,10 @@ class DiskCache:
         """Every entry, least recently used first (stray temp files are removed)."""
         out: list[Entry] = []
         now = time.time()
-        for sub in self.objects.iterdir() if self.objects.exists() else ():
+        for sub in _listing(self.objects):
             if not sub.is_dir():
                 continue
-            for path in sub.iterdir():
+            for path in _listing(sub):
                 try:
                     st = path.stat()
                 except FileNotFoundError:
@@ -176,9 +189,13 @@ class DiskCache:
         for entry in items:
             if total - freed <= limit:
                 break
-            with contextlib.suppress(FileNotFoundError):
+            try:
                 entry.path.unlink()
-                freed += entry.size
+            except FileNotFoundError:
+                continue
+            except OSError as exc:  # a read-only cache: nothing can be freed
+                raise CacheError(f"cannot prune the cache at {self.root}: {_reason(exc)}") from None
+            freed += entry.size
         with self._lock:
             self._size = total - freed
         return freed
@@ -186,9 +203,15 @@ class DiskCache:
     def clear(self) -> None:
         """Remove every entry."""
         shutil.rmtree(self.objects, ignore_errors=True)
-        self.objects.mkdir(parents=True, exist_ok=True)
+        left = self.entries()
         with self._lock:
-            self._size = 0
+            self._size = sum(e.size for e in left)
+        if left:
+            raise CacheError(
+                f"cannot clear the cache at {self.root}: {len(left)} entries could not be deleted"
+            )
+        with contextlib.suppress(OSError):
+            self.objects.mkdir(parents=True, exist_ok=True)
 
     # -- files ----------------------------------------------------------------------
 
@@ -203,8 +226,12 @@ class DiskCache:
         # The entry is written in pieces and hashed as it goes: joining megabytes of
         # audio into one blob would copy them while holding the interpreter lock, which
         # the audio callback needs every block.
+        if self.write_error is not None and time.monotonic() < self._retry_at:
+            with self._lock:
+                self.skipped_writes += 1
+                self.skipped_audio += kind == "audio"
+            return
         path = self._path(key, kind)
-        path.parent.mkdir(parents=True, exist_ok=True)
         head = json.dumps({"kind": kind, "length": len(payload), **header}).encode("utf-8")
         lead = len(head).to_bytes(4, "big") + head
         digest = hashlib.sha256(lead)
@@ -214,15 +241,37 @@ class DiskCache:
             old = path.stat().st_size
         except FileNotFoundError:
             old = 0
-        with atomic_writer(path, "wb") as fh:
-            for part in (MAGIC, digest.digest(), lead, payload):
-                fh.write(part)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_writer(path, "wb") as fh:
+                for part in (MAGIC, digest.digest(), lead, payload):
+                    fh.write(part)
+        except OSError as exc:
+            self._write_failed(exc, kind)
+            return
         with self._lock:
             if self._size is not None:
                 self._size += size - old
         if self.limit_bytes and self.size() > self.limit_bytes:
             # Leave some room so that every write does not trigger a scan.
             self.prune(int(self.limit_bytes * 0.9))
+
+    def _write_failed(self, exc: OSError, kind: str = "") -> None:
+        """A write failed: skip writes for a while, and say so the first time only."""
+        with self._lock:
+            first = self.write_error is None
+            if first:
+                self.write_error = _reason(exc)
+            if kind:
+                self.skipped_writes += 1
+                self.skipped_audio += kind == "audio"
+            self._retry_at = time.monotonic() + RETRY_WRITE_S
+        if first:
+            log.warning(
+                "the cache at %s cannot be written (%s); going on without caching",
+                self.root,
+                self.write_error,
+            )
 
     def _read(self, key: str, kind: str) -> tuple[dict[str, Any], memoryview] | None:
         path = self._path(key, kind)
@@ -255,6 +304,23 @@ class DiskCache:
         with self._lock:
             if self._size is not None:
                 self._size -= size
+
+
+class CacheError(M2MError):
+    """A maintenance command (prune, clear) cannot change the cache."""
+
+
+def _reason(exc: OSError) -> str:
+    """ "no space left on device", "read-only file system", ...: the cause, in words."""
+    return (exc.strerror or str(exc)).lower()
+
+
+def _listing(folder: Path) -> list[Path]:
+    """The folder's entries; none when it is missing or unreadable."""
+    try:
+        return list(folder.iterdir())
+    except OSError:
+        return []
 
 
 def _parse(blob: bytes, kind: str) -> tuple[dict[str, Any], memoryview] | None:

@@ -11,8 +11,11 @@ Two passes, so a long book never sits in memory:
    again, and written in blocks to a temporary file renamed at the end.
 
 The chapters sidecars (`NAME.chapters.json`, `NAME.cue`) and optional per-page stems
-(`NAME_stems/page_0001.wav`, each normalised on its own) follow. Cancel or Ctrl-C
-leaves nothing under the final names.
+(`NAME_stems/page_0001.wav`, each normalised on its own) are written under temporary
+names too, and the set is renamed together at the end, the audio last: never new
+audio with old or missing chapters. Cancel, Ctrl-C or a full disk leaves nothing
+under the final names (an earlier export there stays as it was), and a kill -9 leaves
+locked temporaries that the next export in that folder removes (`writer.sweep_stale`).
 """
 
 from __future__ import annotations
@@ -21,8 +24,6 @@ import hashlib
 import json
 import math
 import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,11 +33,21 @@ import numpy as np
 import soundfile as sf
 
 from .analysis.records import Analysis
-from .atomic import write_text
+from .atomic import publish_mode, replace_all
 from .audio.loudness import PEAK_MARGIN_DB, LoudnessMeter, limit, limiter_margin, normalize
 from .audio.mixer import Mixer
 from .audio.timeline import PageChapter, Timeline, chapters_dict, cue_sheet
-from .audio.writer import AudioWriter, OutputError, check_output, publish_mode
+from .audio.writer import (
+    AudioWriter,
+    Held,
+    OutputError,
+    check_output,
+    disk_reason,
+    mp3_encoder,
+    sweep_stale,
+    temp_dir,
+    temp_file,
+)
 from .books.model import Book
 from .cancel import NEVER, CancelToken
 from .errors import M2MError
@@ -120,8 +131,12 @@ def export_soundtrack(
     fade_out_s: float = 3.0,
     progress: Progress | None = None,
     cancel: CancelToken = NEVER,
+    unreadable: list[dict] | None = None,
 ) -> ExportResult:
     """Write the soundtrack of `book` to `out_path` (.wav, .flac, .ogg or .mp3).
+
+    `unreadable` lists the pages that could not be decoded ({index, name, reason}); the
+    chapters file carries it as `unreadable_pages`.
 
     Raises `OutputError` before any work when the path cannot be written,
     `M2MError` for bad settings or an analysis that does not fit the book, and
@@ -143,17 +158,23 @@ def export_soundtrack(
     # progress in permille: composing and mixing take most of the time
     total_work = PROGRESS_UNITS
     stems_dir = path.with_name(path.stem + "_stems") if stems else None
+    chapters_path = path.with_name(path.stem + ".chapters.json")
+    cue_path = path.with_suffix(".cue")
     timings: dict[str, float] = {}
-    fd, raw_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".mix", dir=path.parent)
-    raw_path = Path(raw_name)
-    stems_tmp = (
-        Path(tempfile.mkdtemp(prefix=f".{path.stem}_stems.", dir=path.parent)) if stems else None
-    )
+    sweep_stale(path.parent)  # what exports killed here before left behind
+    check_output(path, space_needed(timeline.total, sample_rate, path.suffix, stems))
+    held: list[Held] = []  # every temporary of this run, removed at the end
+    writer: AudioWriter | None = None
     try:
+        try:
+            mix = _hold(held, temp_file(path, ".mix"))
+            stems_tmp = _hold(held, temp_dir(stems_dir, ".stems")).path if stems_dir else None
+        except OSError as exc:
+            raise write_error(path, exc) from None
         t0 = time.perf_counter()
-        with os.fdopen(fd, "wb") as raw:
+        with os.fdopen(mix.take_fd(), "wb") as raw:
             chapters, mixer, loud_raw = _compose_and_mix(
-                book, analysis, backend, timeline, seconds, raw, stems_tmp,
+                book, analysis, backend, timeline, seconds, raw, path, stems_tmp,
                 (target_lufs, true_peak_db), crossfade_scene_s, crossfade_page_s, report, total_work, cancel,
             )  # fmt: skip
         timings["compose_mix_s"] = time.perf_counter() - t0
@@ -163,35 +184,43 @@ def export_soundtrack(
             writer = AudioWriter(path, sample_rate)
             with writer:
                 lufs, peak = _normalise_and_encode(
-                    raw_path, timeline.total, sample_rate, gain_db, true_peak_db, writer,
+                    mix.path, timeline.total, sample_rate, gain_db, true_peak_db, writer,
                     lambda i: report(_share(1, i + 1, encode_blocks), PROGRESS_UNITS, "normalising and writing"), cancel,
                 )  # fmt: skip
                 off = target_lufs - lufs if math.isfinite(lufs) else 0.0
                 if abs(off) <= LOUDNESS_TOLERANCE_LU or _attempt == 2:
-                    writer.commit()
+                    audio_tmp = writer.finish()
                     break
             gain_db += off
         timings["normalise_encode_s"] = time.perf_counter() - t0
         doc = chapters_dict(
             timeline, analysis, chapters, path.name,
             {"loudness": {"integrated_lufs": round(lufs, 2), "true_peak_dbtp": round(peak, 2),
-                          "target_lufs": target_lufs, "gain_db": round(gain_db, 2)}},
+                          "target_lufs": target_lufs, "gain_db": round(gain_db, 2)},
+             "unreadable_pages": list(unreadable or [])},
         )  # fmt: skip
-        chapters_path = path.with_name(path.stem + ".chapters.json")
-        cue_path = path.with_suffix(".cue")
-        write_text(chapters_path, json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
-        write_text(cue_path, cue_sheet(doc, path))
-        publish_mode(chapters_path)
-        publish_mode(cue_path)
+        # The set lands together: audio, chapters and CUE (and stems) are all written
+        # under temporary names first, then renamed, the audio last; if anything fails,
+        # the new files are removed and what was there before stays.
+        chapters_json = json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+        moves = [
+            (_stage(held, chapters_path, chapters_json), chapters_path),
+            (_stage(held, cue_path, cue_sheet(doc, path)), cue_path),
+        ]
         if stems_dir is not None and stems_tmp is not None:
             publish_mode(stems_tmp, folder=True)
-            _replace_dir(stems_tmp, stems_dir)
-            stems_tmp = None
+            moves.append((stems_tmp, stems_dir))
+        moves.append((audio_tmp, path))
+        try:
+            replace_all(moves)
+        except OSError as exc:
+            raise write_error(path, exc) from None
         report(total_work, total_work, "done")
     finally:
-        raw_path.unlink(missing_ok=True)
-        if stems_tmp is not None:
-            shutil.rmtree(stems_tmp, ignore_errors=True)
+        if writer is not None:
+            writer.abort()  # the temporaries, if they were not renamed into place
+        for h in held:
+            h.remove()
     sr = sample_rate
     return ExportResult(
         path=path,
@@ -224,6 +253,7 @@ def _compose_and_mix(
     timeline: Timeline,
     seconds: list[float],
     raw,
+    out_path: Path,
     stems_tmp: Path | None,
     loudness: tuple[float, float],
     crossfade_scene_s: float,
@@ -243,7 +273,10 @@ def _compose_and_mix(
             cancel.check()
             out = block[: min(MIX_BLOCK, stop - mixer.clock)]
             mixer.pull(out)
-            out.tofile(raw)
+            try:
+                out.tofile(raw)
+            except OSError as exc:
+                raise write_error(out_path, exc) from None
             meter.add(out)
 
     chapters: list[PageChapter] = []
@@ -274,9 +307,15 @@ def _compose_and_mix(
         )  # fmt: skip
         if stems_tmp is not None:
             stem, _ = normalize(cue.clip.audio, cue.clip.sample_rate, *loudness)
-            sf.write(
-                stems_tmp / f"page_{i + 1:04d}.wav", stem, cue.clip.sample_rate, subtype="PCM_16"
-            )
+            try:
+                sf.write(
+                    stems_tmp / f"page_{i + 1:04d}.wav",
+                    stem,
+                    cue.clip.sample_rate,
+                    subtype="PCM_16",
+                )
+            except (sf.SoundFileError, OSError) as exc:
+                raise write_error(out_path, exc) from None
         mixer.set_cue(i, cue)
         mixer.turn(i, "turn", at=timeline.starts[i])
         if i:
@@ -329,15 +368,46 @@ def _normalise_and_encode(
     return meter.integrated(), 20 * math.log10(peak) if peak > 0 else -math.inf
 
 
-def _replace_dir(new: Path, final: Path) -> None:
-    """Put folder `new` at `final`, replacing an older one."""
-    old = None
-    if final.exists():
-        old = final.with_name(f".{final.name}.old-{os.getpid()}")
-        os.replace(final, old)
-    os.replace(new, final)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+def write_error(path: Path, exc: BaseException) -> OutputError:
+    """One sentence for a write beside `path` that failed (full disk, read-only...)."""
+    return OutputError(f"cannot write {path}: {disk_reason(path, exc)}")
+
+
+def space_needed(frames: int, sample_rate: int, ext: str, stems: bool) -> int:
+    """About how many bytes an export of `frames` takes on its disk at its peak: the
+    raw float mix, the encoded file beside it, the stems and a margin."""
+    raw = frames * 2 * 4
+    pcm16 = frames * 2 * 2
+    ext = ext.lower()
+    if ext == ".wav":
+        encoded = pcm16
+    elif ext == ".flac":
+        encoded = pcm16 * 7 // 10
+    else:  # Vorbis, MP3: a few hundred kbit/s at most
+        encoded = int(frames / sample_rate * 320_000 / 8)
+        if ext == ".mp3" and mp3_encoder() == "ffmpeg":
+            encoded += frames * 2 * 4  # the ffmpeg route writes a float WAV first
+    return raw + encoded + (pcm16 if stems else 0) + 1_000_000
+
+
+def _hold(held: list[Held], h: Held) -> Held:
+    held.append(h)
+    return h
+
+
+def _stage(held: list[Held], final: Path, text: str) -> Path:
+    """`text` written (fsynced, usual permissions) to a locked temporary beside
+    `final`; returns the temporary's path, for `replace_all`."""
+    try:
+        h = _hold(held, temp_file(final, ".part"))
+        with os.fdopen(h.take_fd(), "wb") as fh:
+            fh.write(text.encode("utf-8"))
+            fh.flush()
+            os.fsync(fh.fileno())
+        publish_mode(h.path)
+    except OSError as exc:
+        raise write_error(final, exc) from None
+    return h.path
 
 
 __all__ = ["ExportResult", "OutputError", "export_soundtrack", "scene_seed"]

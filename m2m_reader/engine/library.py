@@ -26,6 +26,7 @@ from .books import open_book
 from .books.model import Book
 from .cancel import CancelToken
 from .errors import M2MError
+from .events import EngineError
 
 SCHEMA_VERSION = 1
 COVER_PX = 256  # the thumbnail's longer side
@@ -213,15 +214,47 @@ class Library:
         entry = self.get(book_id)
         book = open_book(entry.path)
         engine.open(book, entry.page)
+        store = getattr(engine, "store", None)
+        skipped_before = getattr(store, "skipped_audio", 0)
+        stop = _StopToken(cancel)
+        lock = threading.Lock()
+        state = {"best": 0, "errors": 0, "last": ""}
+        limit = 3 * entry.pages + 10  # errors with no new page: failing again and again
+        listener = getattr(engine, "on_event", None)
+
+        def on_event(event: Any) -> None:
+            if isinstance(event, EngineError):
+                with lock:
+                    state["errors"] += 1
+                    state["last"] = event.message
+                    if state["errors"] > limit:
+                        stop.cancel("the same work failed again and again")
+            if listener is not None:
+                listener(event)
 
         def report(done: int, total: int) -> None:
+            with lock:
+                if done > state["best"]:
+                    state["best"], state["errors"] = done, 0
             if done and (done == total or done % 4 == 0):
                 self.set_music_pages(book_id, done)
             if progress is not None:
                 progress(done, total)
 
-        done = engine.prepare_all(report, cancel)
+        engine.on_event = on_event
+        try:
+            done = engine.prepare_all(report, stop)
+        finally:
+            engine.on_event = listener
+        if getattr(store, "write_error", None) is not None:
+            # Made, but not kept: a full or read-only cache skipped these writes.
+            done = max(0, done - (getattr(store, "skipped_audio", 0) - skipped_before))
         self.set_music_pages(book_id, done)
+        if stop.reason and not (cancel is not None and cancel.cancelled):
+            raise LibraryError(
+                f"preparing {entry.title} stopped after {done} of {entry.pages} pages: "
+                f"{str(state['last']).rstrip('.')}, again and again"
+            )
         return done
 
     def prepare_in_background(
@@ -248,6 +281,20 @@ class Library:
 
         threading.Thread(target=run, name=f"prepare-{book_id}", daemon=True).start()
         return token
+
+
+class _StopToken(CancelToken):
+    """A token `prepare` cancels itself, which also fires when the caller's does."""
+
+    __slots__ = ("_outer",)
+
+    def __init__(self, outer: CancelToken | None) -> None:
+        super().__init__()
+        self._outer = outer
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set() or (self._outer is not None and self._outer.cancelled)
 
 
 def _book(row: sqlite3.Row) -> LibraryBook:

@@ -16,14 +16,17 @@ import platformdirs
 APP = "m2m-reader"
 
 
-def _dir(env: str, default: str) -> Path:
+def _dir(env: str, default: str, create: bool = True) -> Path:
     path = Path(os.environ.get(env) or default)
-    path.mkdir(parents=True, exist_ok=True)
+    if create:
+        path.mkdir(parents=True, exist_ok=True)
     return path
 
 
-def cache_dir() -> Path:
-    return _dir("M2M_READER_CACHE_DIR", platformdirs.user_cache_dir(APP))
+def cache_dir(create: bool = True) -> Path:
+    """The cache folder; `create=False` leaves making it to the caller (the cache, which
+    goes on without one on a full or read-only disk)."""
+    return _dir("M2M_READER_CACHE_DIR", platformdirs.user_cache_dir(APP), create)
 
 
 def data_dir() -> Path:

@@ -134,6 +134,24 @@ def _quote(text: str) -> str:
     return '"' + " ".join(text.replace('"', "'").split())[:200] + '"'
 
 
+def cue_file_name(name: str) -> str:
+    """The audio's file name as a CUE FILE argument that names exactly that file.
+
+    CUE strings have no escapes. A name without `"` is double-quoted, as every player
+    reads; one with `"` but no space is written bare, and one with `"` and spaces in
+    single quotes (libcue, used by most Linux players, reads both; mpv reads only
+    double-quoted names). A name with `"`, `'` and a space (or a line break) cannot be
+    named: it is double-quoted as it is (docs/export.md says so).
+    """
+    if '"' not in name:
+        return f'"{name}"'
+    if not any(c.isspace() for c in name):
+        return name
+    if "'" not in name:
+        return f"'{name}'"
+    return f'"{name}"'
+
+
 def cue_sheet(chapters: dict[str, Any], audio_path: Path) -> str:
     """A CUE sheet for the chapters: a track per scene (per page in page mode).
 
@@ -143,7 +161,7 @@ def cue_sheet(chapters: dict[str, Any], audio_path: Path) -> str:
     items = chapters["pages"] if per_page else chapters["scenes"]
     kind = "MP3" if audio_path.suffix.lower() == ".mp3" else "WAVE"
     lines = [f"TITLE {_quote(chapters['title'] or audio_path.stem)}", 'PERFORMER "m2m-reader"']
-    lines.append(f"FILE {_quote(audio_path.name)} {kind}")
+    lines.append(f"FILE {cue_file_name(audio_path.name)} {kind}")  # beside the sheet
     for n, item in enumerate(items, start=1):
         if per_page:
             title = f"Page {item['index'] + 1}"

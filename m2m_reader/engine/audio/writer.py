@@ -3,24 +3,39 @@
 `check_output` fails before any work when the path cannot be written or its
 extension is not one we write. `AudioWriter` writes to a hidden temporary file
 beside the target, in blocks (libsndfile 1.2 crashes writing a long Ogg Vorbis in one
-call), and only `commit` renames it to the final name: a cancel, an error or Ctrl-C
-leaves no half-written file under that name. MP3 goes through libsndfile when it was
-built with LAME, else through an `ffmpeg` subprocess.
+call), and only `commit` (or `finish` and `atomic.replace_all`, for a set of files)
+renames it to the final name: a cancel, an error or Ctrl-C leaves no half-written
+file under that name. MP3 goes through libsndfile when it was built with LAME, else
+through an `ffmpeg` subprocess.
+
+Temporary files (`.NAME.m2m-XXXXXXXX.part`, `.mix`, `.enc`, `.stems`) are locked
+(`flock`) by the process that writes them for as long as it lives. A process killed
+with -9 cannot remove its own, so every export first sweeps the folder it writes to:
+a temporary of ours that is not locked and is older than `STALE_S` is removed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import re
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
 
+from ..atomic import publish_mode
 from ..errors import M2MError
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; stale temporaries go by age alone
+    fcntl = None  # type: ignore[assignment]
 
 # extension -> (libsndfile format, subtype)
 FORMATS = {
@@ -33,19 +48,13 @@ WRITE_BLOCK = 32768  # frames per libsndfile call
 MP3_BITRATE = "192k"  # for the ffmpeg route
 DITHER_TABLE = 65537  # frames of dither noise, reused cyclically
 
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-UMASK = _umask()  # read once: mkstemp makes 0600 files, exports should look like any other
-
-
-def publish_mode(path: Path, folder: bool = False) -> None:
-    """Give a file (or folder) made by mkstemp the usual permissions."""
-    os.chmod(path, (0o777 if folder else 0o666) & ~UMASK)
+TAG = ".m2m-"  # in every temporary's name, so the sweep touches ours alone
+STALE_S = 2.0  # an unlocked temporary older than this has no live writer
+UNLOCKED_STALE_S = 24 * 3600.0  # without flock (Windows): only a day-old one is stale
+OLD_STALE_S = 3600.0  # temporaries named as before the lock (never locked)
+_OURS = re.compile(r"^\..+\.m2m-[a-z0-9_]{8}\.(mix|part|enc|probe|stems)$")
+_OLD = re.compile(r"^\..+\.(wav|flac|ogg|mp3)\.[a-z0-9_]{8}\.(mix|part|probe|mp3\.part)$")
+_OLD_STEMS = re.compile(r"^\..+_stems\.[a-z0-9_]{8}$")
 
 
 class OutputError(M2MError):
@@ -61,8 +70,35 @@ def mp3_encoder() -> str | None:
     return None
 
 
-def check_output(path: Path | str) -> Path:
-    """Make sure `path` can be written as audio, before any work; return it absolute."""
+def disk_reason(path: Path, exc: BaseException | None = None) -> str:
+    """Why writing beside `path` failed, in words: the errno when there is one, else
+    what the disk says (full, read-only), else the library's message."""
+    if isinstance(exc, OSError) and exc.errno is not None:
+        return (exc.strerror or os.strerror(exc.errno)).lower()
+    folder = path if path.is_dir() else path.parent
+    with contextlib.suppress(OSError, AttributeError):
+        st = os.statvfs(folder)
+        if st.f_flag & os.ST_RDONLY:
+            return os.strerror(errno.EROFS).lower()
+        if st.f_bavail * st.f_frsize < 64 * 1024:
+            return os.strerror(errno.ENOSPC).lower()
+    if not os.access(folder, os.W_OK):
+        return os.strerror(errno.EACCES).lower()
+    return str(exc).strip() or "unknown error" if exc is not None else "unknown error"
+
+
+def free_bytes(folder: Path) -> int | None:
+    """Bytes free for us on the disk of `folder`, or None when it cannot be told."""
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return None
+
+
+def check_output(path: Path | str, need_bytes: int = 0) -> Path:
+    """Make sure `path` can be written as audio, before any work; return it absolute.
+
+    With `need_bytes`, also that its disk has that much room."""
     path = Path(path).expanduser().absolute()
     ext = path.suffix.lower()
     if ext not in FORMATS:
@@ -75,21 +111,143 @@ def check_output(path: Path | str) -> Path:
     if not path.parent.is_dir():
         raise OutputError(f"cannot export to {path}: the folder {path.parent} does not exist")
     try:
-        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=path.parent)
+        hold = temp_file(path, ".probe")
     except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise OutputError(f"cannot write {path}: {reason.lower()}") from None
-    os.close(fd)
-    os.unlink(probe)
+        raise OutputError(f"cannot write {path}: {disk_reason(path, exc)}") from None
+    hold.remove()
     if path.exists() and not os.access(path, os.W_OK):
         raise OutputError(f"cannot write {path}: the existing file is read-only")
+    free = free_bytes(path.parent)
+    if need_bytes and free is not None and free < need_bytes:
+        raise OutputError(
+            f"cannot export to {path}: the disk has {_mb(free)} free and the export needs "
+            f"about {_mb(need_bytes)}"
+        )
     return path
 
 
-class AudioWriter:
-    """Block writer for `path`; use as a context manager and call `commit()`.
+def _mb(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n < 10e6 else f"{n / 1e6:.0f} MB"
 
-    16-bit PCM gets TPDF dither from a fixed table, so output is reproducible.
+
+# -- temporary files ----------------------------------------------------------------
+
+
+class Held:
+    """A temporary file or folder of ours, locked for as long as it is held.
+
+    `path` is where it is; `fd` (files only) is open for writing. `release()` drops the
+    lock (and closes `fd`), `remove()` deletes it too.
+    """
+
+    def __init__(self, path: Path, fd: int | None, lock_fd: int | None) -> None:
+        self.path = path
+        self.fd = fd
+        self._lock_fd = lock_fd
+
+    def take_fd(self) -> int:
+        """The open fd, handed over to the caller (who closes it); the lock stays."""
+        assert self.fd is not None
+        fd, self.fd = self.fd, None
+        return fd
+
+    def release(self) -> None:
+        for fd in (self.fd, self._lock_fd):
+            if fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self.fd = self._lock_fd = None
+
+    def remove(self) -> None:
+        if self.path.is_dir() and not self.path.is_symlink():
+            shutil.rmtree(self.path, ignore_errors=True)
+        else:
+            self.path.unlink(missing_ok=True)
+        self.release()
+
+
+def _lock(path: Path) -> int | None:
+    """An fd holding an exclusive flock on `path` (None where there is no flock)."""
+    if fcntl is None:
+        return None
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise
+    return fd
+
+
+def temp_file(final: Path, suffix: str) -> Held:
+    """A new, locked temporary file beside `final` (`.NAME.m2m-XXXXXXXX.SUFFIX`)."""
+    fd, name = tempfile.mkstemp(prefix=f".{final.name}{TAG}", suffix=suffix, dir=final.parent)
+    path = Path(name)
+    try:
+        lock_fd = _lock(path)
+    except OSError:
+        os.close(fd)
+        path.unlink(missing_ok=True)
+        raise
+    return Held(path, fd, lock_fd)
+
+
+def temp_dir(final: Path, suffix: str) -> Held:
+    """A new, locked temporary folder beside `final` (`.NAME.m2m-XXXXXXXX.SUFFIX`)."""
+    path = Path(tempfile.mkdtemp(prefix=f".{final.name}{TAG}", suffix=suffix, dir=final.parent))
+    try:
+        lock_fd = _lock(path)
+    except OSError:
+        shutil.rmtree(path, ignore_errors=True)
+        raise
+    return Held(path, None, lock_fd)
+
+
+def sweep_stale(folder: Path) -> list[Path]:
+    """Remove the temporaries that killed exports left in `folder`: ours, not locked by
+    a live process, and older than `STALE_S`. Returns what was removed."""
+    removed: list[Path] = []
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return removed
+    now = time.time()
+    for name in names:
+        ours = bool(_OURS.match(name))
+        if not ours and not (_OLD.match(name) or _OLD_STEMS.match(name)):
+            continue
+        path = folder / name
+        try:
+            age = now - path.lstat().st_mtime
+        except OSError:
+            continue
+        if age < (
+            STALE_S if ours and fcntl is not None else UNLOCKED_STALE_S if ours else OLD_STALE_S
+        ):
+            continue
+        try:
+            lock_fd = _lock(path)
+        except OSError:
+            continue  # a live process holds it (or it is gone)
+        try:
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+            if not path.exists():
+                removed.append(path)
+        finally:
+            if lock_fd is not None:
+                os.close(lock_fd)
+    return removed
+
+
+class AudioWriter:
+    """Block writer for `path`; use as a context manager and call `commit()` (or
+    `finish()`, then rename the file it returns with the rest of a set).
+
+    16-bit PCM gets TPDF dither from a fixed table, so output is reproducible. A full
+    or read-only disk raises `OutputError` (one sentence), and nothing is left behind.
     """
 
     def __init__(self, path: Path, sample_rate: int, channels: int = 2) -> None:
@@ -99,15 +257,22 @@ class AudioWriter:
         self.encoder = "libsndfile"
         if ext == ".mp3" and mp3_encoder() == "ffmpeg":
             fmt, subtype, self.encoder = "WAV", "FLOAT", "ffmpeg"
-        fd, tmp = tempfile.mkstemp(
-            prefix=f".{self.path.name}.", suffix=".part", dir=self.path.parent
-        )
-        os.close(fd)
-        self._tmp = Path(tmp)
-        publish_mode(self._tmp)
-        self._file: sf.SoundFile | None = sf.SoundFile(
-            tmp, "w", samplerate=sample_rate, channels=channels, format=fmt, subtype=subtype
-        )
+        self._file: sf.SoundFile | None = None
+        self._encoded: Held | None = None
+        try:
+            self._held = temp_file(self.path, ".part")
+        except OSError as exc:
+            raise self._error(exc) from None
+        os.close(self._held.take_fd())
+        publish_mode(self._held.path)
+        try:
+            self._file = sf.SoundFile(
+                str(self._held.path), "w", samplerate=sample_rate, channels=channels,
+                format=fmt, subtype=subtype,
+            )  # fmt: skip
+        except (sf.SoundFileError, OSError) as exc:
+            self._held.remove()
+            raise self._error(exc) from None
         self._dither: np.ndarray | None = None
         self._dpos = 0
         if subtype == "PCM_16":  # TPDF, ±1 LSB, from a fixed table: reproducible and cheap
@@ -115,6 +280,9 @@ class AudioWriter:
             shape = (DITHER_TABLE, channels)
             self._dither = ((rng.random(shape) - rng.random(shape)) / 32768).astype(np.float32)
         self.frames = 0
+
+    def _error(self, exc: BaseException) -> OutputError:
+        return OutputError(f"cannot write {self.path}: {disk_reason(self.path, exc)}")
 
     def write(self, block: np.ndarray) -> None:
         assert self._file is not None, "writer is closed"
@@ -127,41 +295,76 @@ class AudioWriter:
                 a += take
                 self._dpos = (self._dpos + take) % DITHER_TABLE
         np.clip(block, -1.0, 1.0, out=block)
-        for a in range(0, len(block), WRITE_BLOCK):
-            self._file.write(block[a : a + WRITE_BLOCK])
+        try:
+            for a in range(0, len(block), WRITE_BLOCK):
+                self._file.write(block[a : a + WRITE_BLOCK])
+        except (sf.SoundFileError, OSError) as exc:
+            self.abort()
+            raise self._error(exc) from None
         self.frames += len(block)
 
-    def commit(self) -> Path:
-        """Finish the file and move it to its final name."""
+    def finish(self) -> Path:
+        """Finish the file (encoded, fsynced) under its temporary name and return that
+        name; it is still locked, and removed by `abort` or on leaving the `with`."""
         assert self._file is not None, "writer is closed"
-        self._file.close()
+        try:
+            self._file.close()
+        except (sf.SoundFileError, OSError) as exc:
+            self._file = None
+            self.abort()
+            raise self._error(exc) from None
         self._file = None
-        done = self._tmp
+        done = self._held
         if self.encoder == "ffmpeg":
-            done = self._tmp.with_suffix(".mp3.part")
-            cmd = ["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-i", str(self._tmp)]
-            cmd += ["-codec:a", "libmp3lame", "-b:a", MP3_BITRATE, "-f", "mp3", str(done)]
+            try:
+                self._encoded = done = temp_file(self.path, ".enc")
+            except OSError as exc:
+                self.abort()
+                raise self._error(exc) from None
+            os.close(done.take_fd())
+            cmd = ["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-i", str(self._held.path)]
+            cmd += ["-codec:a", "libmp3lame", "-b:a", MP3_BITRATE, "-f", "mp3", str(done.path)]
             run = subprocess.run(cmd, capture_output=True, text=True)
-            self._tmp.unlink(missing_ok=True)
-            self._tmp = done
-            if done.exists():
-                publish_mode(done)
+            self._held.remove()
             if run.returncode != 0:
                 self.abort()
                 line = (run.stderr.strip().splitlines() or ["unknown error"])[-1]
                 raise OutputError(f"cannot write {self.path}: ffmpeg failed: {line}")
-        with open(done, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(done, self.path)
+            publish_mode(done.path)
+        try:
+            with open(done.path, "rb") as fh:
+                os.fsync(fh.fileno())
+        except OSError as exc:
+            self.abort()
+            raise self._error(exc) from None
+        return done.path
+
+    def commit(self) -> Path:
+        """Finish the file and move it to its final name."""
+        done = self.finish()
+        try:
+            os.replace(done, self.path)
+        except OSError as exc:
+            self.abort()
+            raise self._error(exc) from None
+        self.release()
         return self.path
 
+    def release(self) -> None:
+        """Let go of the temporary (after it was renamed into place)."""
+        for held in (self._held, self._encoded):
+            if held is not None:
+                held.release()
+
     def abort(self) -> None:
-        """Close and delete the temporary file; the final name is untouched."""
+        """Close and delete the temporary files; the final name is untouched."""
         if self._file is not None:
             with contextlib.suppress(Exception):
                 self._file.close()
             self._file = None
-        self._tmp.unlink(missing_ok=True)
+        for held in (self._held, self._encoded):
+            if held is not None:
+                held.remove()
 
     def __enter__(self) -> AudioWriter:
         return self
