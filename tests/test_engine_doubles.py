@@ -88,15 +88,16 @@ def wait_for(pred, timeout: float = 30.0) -> bool:
     return False
 
 
-def make_engine(music=None, store=None, events=None, settings=None, **kw) -> Engine:
-    """A headless engine for tests: no audio, an uncached disk store, fake music,
-    a reading speed that is not saved and edits kept in memory."""
+def make_engine(music=None, store=None, events=None, settings=None, on_event=None, **kw) -> Engine:
+    """A headless engine for tests: no audio, a disk store without a size limit, fake
+    music, a reading speed that is not saved and edits kept in memory. Events go to
+    the list `events` or to `on_event` (a bridge's, say)."""
     return Engine(
         settings or Settings(),
         audio=False,
         store=store or DiskCache(limit_mb=0),
         music=music or FakeMusic(),
-        on_event=(events.append if events is not None else None),
+        on_event=on_event or (events.append if events is not None else None),
         speed=ReadingSpeed(persist=False),
         edits_in_memory=True,
         **kw,

@@ -4,6 +4,11 @@
 that cannot start (package or weights missing, no key, offline mode) is reported to
 `on_fallback(stage, backend, fallback, message)` in one sentence, and the built-in
 backend is returned instead. Model packages are imported only when chosen.
+
+`BUILT_FROM` says which settings each backend is made from, and `signatures()` what of
+them matters now (the LLM's model while the text stages are built-in does not): a
+running engine rebuilds a backend when its signature changes, and redoes only what that
+backend made (see `Engine`).
 """
 
 from __future__ import annotations
@@ -18,9 +23,35 @@ from .settings import Settings
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ProcessComposer", "make_composer", "make_emotions", "make_music", "make_text"]
+__all__ = [
+    "BUILT_FROM", "ProcessComposer", "make_composer", "make_emotions", "make_music", "make_text",
+    "signatures",
+]  # fmt: skip
 
 OnFallback = Callable[[str, str, str, str], None]
+
+# The settings each backend is made from. "offline": the OpenAI backend refuses to
+# start in offline mode; "llm_timeout" where the settings have it.
+BUILT_FROM: dict[str, tuple[str, ...]] = {
+    "text": ("text", "llm_base_url", "llm_model", "llm_api_key", "llm_timeout", "offline"),
+    "emotions": ("emotions", "device"),
+    "music": ("music", "musicgen_model", "device", "soundfont"),
+}
+
+
+def signatures(settings: Settings) -> dict[str, tuple[Any, ...]]:
+    """Per backend, what of the settings it would be built from now: the same signature,
+    the same backend. Held in memory only (the text one holds the API key)."""
+    text: tuple[Any, ...] = ("builtin",)
+    if settings.text == "openai":
+        text = (*(getattr(settings, n, None) for n in BUILT_FROM["text"]), settings.api_key())
+    emotions: tuple[Any, ...] = ("builtin",)
+    if settings.emotions == "clip":
+        emotions = ("clip", settings.device)
+    music: tuple[Any, ...] = ("composer", settings.soundfont)  # the stand-in uses it too
+    if settings.music == "musicgen":
+        music = ("musicgen", settings.musicgen_model, settings.device, settings.soundfont)
+    return {"text": text, "emotions": emotions, "music": music}
 
 
 def _why(exc: BaseException) -> str:
@@ -42,6 +73,7 @@ def make_text(settings: Settings, on_fallback: OnFallback) -> Any:
                 model=settings.llm_model,
                 base_url=settings.llm_base_url or None,
                 api_key=settings.api_key() or None,
+                timeout=getattr(settings, "llm_timeout", None),
             )
             return OpenAIText(config, offline=settings.offline)
         except (ImportError, BackendUnavailable, M2MError, ValueError) as exc:

@@ -146,10 +146,15 @@ class CueWork:
         )  # fmt: skip
         try:
             cue = backend.make_cue(request, cancel)
-        except (Cancelled, BackendUnavailable):
+        except Cancelled:
             raise
-        except M2MError as exc:
-            raise BackendUnavailable(str(exc)) from exc
+        except Exception as exc:
+            # A backend retired under its job (settings changed, see `replan`) fails
+            # as it closes: the job was cancelled, not the backend broken.
+            cancel.check()
+            if isinstance(exc, M2MError) and not isinstance(exc, BackendUnavailable):
+                raise BackendUnavailable(str(exc)) from exc
+            raise
         if backend is self.music:  # stand-ins are not counted
             with self._lock:
                 self.stats.music_jobs += 1

@@ -4,8 +4,10 @@ Given a book and the reader's cursor, the engine runs the analysis stages and th
 backend on two worker pools (see `scheduler`): the page under the cursor first, then
 the next pages in reading order, then the rest of the book (see `lookahead`). Scene
 boundaries come first as a provisional answer (see `page_work`); cues come from the
-store or the music backend (see `cues`). `Engine` joins these parts, owns their state
-and is the public face the UI and the commands use.
+store or the music backend (see `cues`). The engine follows its settings: the offline
+switch and backend changes reach it at once and redo only what depends on them (see
+`replan`). `Engine` joins these parts, owns their state and is the public face the UI
+and the commands use.
 
 Everything the engine computes goes through the `Store` (the disk cache by default),
 keyed by content: reopening a book computes nothing that is cached (`stats` counts
@@ -40,6 +42,7 @@ from .memory import release_memory, tune_malloc
 from .music.base import Cue, MusicBackend
 from .page_work import PROVISIONAL_PAGES, PageInfo, PageWork
 from .reading_speed import ReadingSpeed
+from .replan import Replan
 from .scheduler import AHEAD, Job, Pool
 from .settings import Settings
 from .store import Store
@@ -59,7 +62,7 @@ class EngineStats:
     fallbacks: list[str] = field(default_factory=list)
 
 
-class Engine(Lookahead, PageWork, CueWork, Editing):
+class Engine(Lookahead, PageWork, CueWork, Editing, Replan):
     """The headless engine. See the module docstring.
 
     Args:
@@ -92,6 +95,7 @@ class Engine(Lookahead, PageWork, CueWork, Editing):
         self.settings = settings or Settings()
         tune_malloc()
         self._closed = False
+        self._lock = threading.RLock()
         self._offline = self.settings.offline
         if self._offline:
             offline.enable()
@@ -127,11 +131,11 @@ class Engine(Lookahead, PageWork, CueWork, Editing):
         self._standin_pool = Pool("standin", 1, nice=WORKER_NICE)
         self._standin: Any = None
         self._standin_failed = False
-        self._lock = threading.RLock()
         self._deliver_lock = threading.Lock()
         self._standin_lock = threading.Lock()
         self._scenes_lock = threading.Lock()
         self._reset()
+        self._follow_settings()  # settings changed from now on reach the engine (`replan`)
 
     # -- the book and the cursor ----------------------------------------------------
 
@@ -156,9 +160,15 @@ class Engine(Lookahead, PageWork, CueWork, Editing):
 
     def _start_music(self) -> None:
         try:
-            self._music = make_music(
-                self.settings, self._fallback, in_process=not self._music_process
-            )
+            music = make_music(self.settings, self._fallback, in_process=not self._music_process)
+            with self._lock:  # a settings change may have put another in place meanwhile
+                kept = self._music is None
+                if kept:
+                    self._music = music
+            if not kept:
+                close = getattr(music, "close", None)
+                if callable(close):
+                    close()
         except Exception as exc:  # noqa: BLE001 - reported; the engine goes on without music
             log.exception("no music backend could start")
             self._emit(ev.EngineError(f"No music backend could start ({exc})."))
@@ -233,10 +243,17 @@ class Engine(Lookahead, PageWork, CueWork, Editing):
             self._cursor = max(0, min(page, len(book) - 1))
         if self.mixer is not None:
             self.mixer.turn(self._cursor, "jump")
-        self._analysis_pool.submit("scenes:final", self._final_scenes, (AHEAD, 10_000),
-                                   on_done=lambda r, a=self.analyzer: self._final_scenes_done(r) if a is self.analyzer else None,
-                                   on_error=self._error)  # fmt: skip
+        self._submit_final_scenes()
         self._schedule()
+
+    def _submit_final_scenes(self) -> None:
+        """The whole book's scenes, after the pages near the cursor."""
+        analyzer, plan = self.analyzer, self._plan
+        self._analysis_pool.submit(
+            "scenes:final", self._final_scenes, (AHEAD, 10_000),
+            on_done=lambda r: self._final_scenes_done(r, plan) if analyzer is self.analyzer else None,
+            on_error=self._error,
+        )  # fmt: skip
 
     def attach_mixer(self, mixer: Any) -> None:
         """Feed cues and turns to `mixer` (live playback or a test's pull loop)."""
@@ -297,6 +314,7 @@ class Engine(Lookahead, PageWork, CueWork, Editing):
     def wait_idle(self, timeout: float = 60.0) -> bool:
         """Block until no work is queued or running (tests, benchmarks)."""
         end = time.monotonic() + timeout
+        self.settings_applied(timeout)  # a settings change first: it queues work
         while time.monotonic() < end:
             a = self._analysis_pool.wait_idle(max(0.0, end - time.monotonic()))
             m = self._music_pool.wait_idle(max(0.0, end - time.monotonic()))
@@ -307,6 +325,7 @@ class Engine(Lookahead, PageWork, CueWork, Editing):
 
     def close(self) -> None:
         self._closed = True
+        self._stop_following()
         if self.player is not None:
             self.player.close()
         self._cancel_all("closing")

@@ -50,7 +50,7 @@ class PageWork:
         """The best scene boundaries covering `page`: final, else provisional."""
         with self._scenes_lock:  # one provisional answer at a time, shared by all pages
             with self._lock:
-                scenes, upto = self._scenes, self._scenes_upto
+                scenes, upto, plan = self._scenes, self._scenes_upto, self._plan
             if scenes is not None and (upto is None or page < upto):
                 return scenes
             assert self.analyzer is not None and self.book is not None
@@ -58,13 +58,14 @@ class PageWork:
                 # Far from the reader there is no hurry: wait for the final answer
                 # rather than make music twice.
                 result = self._final_scenes(cancel)
-                self._final_scenes_done(result)
+                self._final_scenes_done(result, plan)
                 return result
             want = page + 6  # enough context for the first boundaries; more follows
             want = min(-(-want // PROVISIONAL_PAGES) * PROVISIONAL_PAGES, len(self.book))
             result, by, _ = self.analyzer.scenes(upto=want, cancel=cancel)
             with self._lock:
-                if self._scenes is None or self._scenes_upto is not None:
+                # Not when the analysis was redone meanwhile (another backend, see `replan`).
+                if plan == self._plan and (self._scenes is None or self._scenes_upto is not None):
                     final = not result.provisional
                     self._scenes, self._scenes_upto = result, None if final else want
         self._emit(ev.StageDone("scenes", "", by, provisional=result.provisional))
@@ -78,11 +79,15 @@ class PageWork:
         self._emit(ev.StageDone("scenes", "", by))
         return result
 
-    def _final_scenes_done(self, result: ScenesResult) -> None:
+    def _final_scenes_done(self, result: ScenesResult, plan: int | None = None) -> None:
+        """The whole book's scenes are here (`plan`: the analysis plan they were made
+        for; none when it has been redone since)."""
         book = self.book
         if book is None:
             return
         with self._lock:
+            if plan is not None and plan != self._plan:
+                return
             old = self._scenes
             self._scenes, self._scenes_upto = result, None
             n = len(book)
@@ -113,35 +118,40 @@ class PageWork:
     def _analyse_page(self, page: int, cancel: CancelToken) -> PageInfo | None:
         analyzer = self.analyzer
         assert analyzer is not None and self.book is not None
+        plan = self._plan
         scenes = self._scenes_for(page, cancel)
         idx, a, b = self._ranges(scenes, page)
         previous = None
         if idx > 0:
             _, pa, pb = self._ranges(scenes, a - 1)
-            previous = self._scene_profile(idx - 1, pa, pb, cancel)
+            previous = self._scene_profile(idx - 1, pa, pb, cancel, plan)
         scene = analyzer.scene_input(idx, a, b, previous, cancel)
         directive, by, _ = analyzer.directive(scene, cancel)
         result = analyzer.page_result(page, scene, directive, cancel)
         result.backends["directive"] = by
         with self._lock:
-            self._scene_emotions[(a, b)] = scene.emotions
+            if plan == self._plan:
+                self._scene_emotions[(a, b)] = scene.emotions
             self.stats.analysis_records = sum(analyzer.computed.values())
         joins = "continue" if page > a else "change"
         seed = int(key(self.book.fingerprint, "music", a)[:8], 16)
         return PageInfo(page, idx, a, b, directive, result, joins, seed, self._seconds(page))
 
-    def _scene_profile(self, idx: int, a: int, b: int, cancel: CancelToken) -> Profile:
+    def _scene_profile(
+        self, idx: int, a: int, b: int, cancel: CancelToken, plan: int | None = None
+    ) -> Profile:
         with self._lock:
             if (a, b) in self._scene_emotions:
                 return self._scene_emotions[(a, b)]
         prev = None
         if idx > 0 and self._scenes is not None:
             _, pa, pb = self._ranges(self._scenes, a - 1)
-            prev = self._scene_profile(idx - 1, pa, pb, cancel)
+            prev = self._scene_profile(idx - 1, pa, pb, cancel, plan)
         assert self.analyzer is not None
         profile = self.analyzer.scene_input(idx, a, b, prev, cancel).emotions
         with self._lock:
-            self._scene_emotions[(a, b)] = profile
+            if plan is None or plan == self._plan:
+                self._scene_emotions[(a, b)] = profile
         return profile
 
     def _page_done(self, info: PageInfo | None, gen: int) -> None:

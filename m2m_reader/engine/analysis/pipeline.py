@@ -94,6 +94,7 @@ class Analyzer:
         self.computed: Counter[str] = Counter()  # records computed (cache misses) per stage
         self._lock = threading.Lock()
         self._memo: dict[tuple[str, Any], Any] = {}
+        self._epoch = 0  # moves on when memos are dropped: work begun before stores none
         self._told: set[tuple[str, str, str]] = set()
 
     # -- caching and fallback -------------------------------------------------------
@@ -152,23 +153,55 @@ class Analyzer:
         with self._lock:
             if (name, arg) in self._memo:
                 return self._memo[(name, arg)]
+            epoch = self._epoch
         value = make()
         with self._lock:
-            self._memo[(name, arg)] = value
+            if self._epoch == epoch:  # not made from what was forgotten meanwhile
+                self._memo[(name, arg)] = value
         return value
 
     def forget(self) -> None:
         """Drop in-memory results (after an edit); the store keeps what stays valid."""
         with self._lock:
             self._memo.clear()
+            self._epoch += 1
+
+    def use_backends(
+        self, text: TextBackend | None = None, emotions: EmotionBackend | None = None
+    ) -> None:
+        """Use other backends from now on, dropping the in-memory results made from the
+        ones replaced: a text backend makes the scenes and the transcripts of pages the
+        book has no annotations for (and so their emotions); an emotion backend makes
+        the page emotions (and so the scenes). Directives and captions are not held in
+        memory: their records are keyed by backend in the store."""
+        with self._lock:
+            if text is not None:
+                self.text = text
+            if emotions is not None:
+                self.emotions = emotions
+            by_text = {p for p in range(len(self.book)) if not self._book_transcript(p)}
+
+            def stale(name: str, arg: Any) -> bool:
+                if name == "scenes":
+                    return True
+                if name == "emotions" and emotions is not None:
+                    return True
+                return text is not None and name in ("transcript", "emotions") and arg in by_text
+
+            self._memo = {k: v for k, v in self._memo.items() if not stale(*k)}
+            self._epoch += 1
+
+    def _book_transcript(self, page: int) -> bool:
+        """Whether the page's transcript comes from the book (annotations), not the text
+        backend."""
+        p = self.book.pages[page]
+        return bool(p.texts or p.faces) or self.book.has_annotations
 
     # -- stages ---------------------------------------------------------------------
 
     def transcript(self, page: int, cancel: CancelToken = NEVER) -> PageTranscript:
         def make() -> PageTranscript:
-            p = self.book.pages[page]
-            use_book = bool(p.texts or p.faces) or self.book.has_annotations
-            backend = self.builtin_text if use_book else self.text
+            backend = self.builtin_text if self._book_transcript(page) else self.text
             data, _ = self._record(
                 "transcript",
                 backend,
