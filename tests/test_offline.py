@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 
 import pytest
@@ -44,7 +45,9 @@ def test_a_book_read_offline_with_an_llm_configured_makes_no_connection(no_conne
     assert "sk-test-not-used" not in repr(events)
 
 
-def test_the_guard_refuses_internet_connections_only_while_offline():
+def test_the_guard_refuses_internet_connections_only_while_offline(monkeypatch):
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "0")
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(1)
@@ -54,8 +57,11 @@ def test_the_guard_refuses_internet_connections_only_while_offline():
             assert offline.is_offline()
             with pytest.raises(offline.OfflineViolation, match="127.0.0.1 was refused"):
                 socket.create_connection(("127.0.0.1", port), timeout=2)
+            assert os.environ["HF_HUB_OFFLINE"] == "1"
         assert not offline.is_offline()
         socket.create_connection(("127.0.0.1", port), timeout=2).close()  # online again
+        # The model libraries may use the Hub again, as before.
+        assert "HF_HUB_OFFLINE" not in os.environ and os.environ["TRANSFORMERS_OFFLINE"] == "0"
     finally:
         server.close()
 

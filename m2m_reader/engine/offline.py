@@ -4,7 +4,9 @@ Not a promise but a guard: a Python audit hook (installed once) refuses every
 `socket.connect` to an internet address (IPv4 or IPv6, loopback included) while
 offline mode is on, raising `OfflineViolation`. Local sockets (AF_UNIX: the audio
 server, D-Bus) stay allowed. The engine turns it on when the `offline` setting is set
-or `--offline` is given; model libraries are told to stay off the Hub as well.
+or `--offline` is given, and at once when the setting changes in a running engine;
+model libraries are told to stay off the Hub as well (`HF_HUB_OFFLINE`), and the
+environment is as it was once offline mode is off again.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ _lock = threading.Lock()
 _holders = 0  # offline mode is on while this is above zero
 _installed = False
 blocked: list[str] = []  # what was refused, for messages and tests
+_HUB_VARS = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+_saved_env: dict[str, str | None] = {}  # the Hub variables before offline mode set them
 
 
 class OfflineViolation(M2MError):
@@ -53,15 +57,24 @@ def enable() -> None:
     with _lock:
         _install()
         _holders += 1
+        if _holders == 1:
+            _saved_env.clear()
+            _saved_env.update({name: os.environ.get(name) for name in _HUB_VARS})
         # Hugging Face libraries: use the local cache only, never try the Hub.
-        os.environ["HF_HUB_OFFLINE"] = "1"
-        os.environ["TRANSFORMERS_OFFLINE"] = "1"
+        for name in _HUB_VARS:
+            os.environ[name] = "1"
 
 
 def disable() -> None:
     global _holders
     with _lock:
-        _holders = max(0, _holders - 1)
+        was, _holders = _holders, max(0, _holders - 1)
+        if was and not _holders:
+            for name, value in _saved_env.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
 
 
 def is_offline() -> bool:
