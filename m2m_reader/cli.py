@@ -69,6 +69,11 @@ def _unavailable(sub: argparse._SubParsersAction, name: str, exc: ImportError) -
     p.set_defaults(func=fail)
 
 
+def _looks_like_path(word: str) -> bool:
+    """A word that names a file: it has a folder separator or an extension."""
+    return "/" in word or "\\" in word or word.startswith("~") or bool(Path(word).suffix)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
@@ -77,10 +82,14 @@ def main(argv: list[str] | None = None) -> int:
     flags = [a for a in argv if a.startswith("-")]
     positional = [a for a in argv if not a.startswith("-")]
     asks_help = bool({"-h", "--help", "--version"} & set(flags))
-    if (not positional and not asks_help) or (
-        positional and positional[0] not in known and Path(positional[0]).exists()
-    ):
-        argv = ["gui", *flags, *positional]
+    if positional and positional[0] not in known:
+        if Path(positional[0]).expanduser().exists():
+            argv = ["gui", *flags, *positional]
+        elif not asks_help and _looks_like_path(positional[0]):  # a mistyped book
+            print(f"m2m-reader: error: no such file: {positional[0]}", file=sys.stderr)
+            return 1
+    elif not positional and not asks_help:
+        argv = ["gui", *flags]
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,

@@ -95,3 +95,70 @@ def three_scene_book() -> Book:
         for _ in range(4)
     ]
     return make_book(calm + chase + sad, names={"a": "Hana", "b": "Kenta", "c": "Rui", "d": "Mio"})
+
+
+# Archives as real tools write them -----------------------------------------------------
+
+
+def rar5_renamed(data: bytes, renames: dict[str, str]) -> bytes:
+    """A copy of a RAR5 archive with members renamed (same length), header CRCs redone.
+
+    RAR5 blocks are: CRC32 (4 bytes), header size (vint), header; the CRC covers the
+    size and the header. File data is untouched, so the archive stays valid.
+    """
+    import zlib
+
+    def vint(buf: bytes, at: int) -> tuple[int, int]:
+        value = shift = 0
+        while True:
+            b = buf[at]
+            at += 1
+            value |= (b & 0x7F) << shift
+            shift += 7
+            if not b & 0x80:
+                return value, at
+
+    out = bytearray(data)
+    at = 8  # after the signature
+    while at < len(out):
+        size, body = vint(out, at + 4)
+        end = body + size
+        header = bytes(out[at + 4 : end])
+        _, p = vint(out, body)  # type
+        flags, p = vint(out, p)
+        if flags & 1:
+            _, p = vint(out, p)
+        data_size = 0
+        if flags & 2:
+            data_size, p = vint(out, p)
+        for old, new in renames.items():
+            assert len(old) == len(new)
+            if old.encode() in header:
+                header = header.replace(old.encode(), new.encode())
+                out[at + 4 : end] = header
+                out[at : at + 4] = zlib.crc32(header).to_bytes(4, "little")
+        at = end + data_size
+    return bytes(out)
+
+
+def zip_raw_names(path: Path, members: list[tuple[bytes, bytes]]) -> Path:
+    """A stored ZIP whose names are raw bytes with no UTF-8 flag, as Windows Japanese
+    archivers (Explorer on a Japanese system, Lhaplus, Explzh) write cp932 names."""
+    import struct
+    import zlib
+
+    local = bytearray()
+    central = bytearray()
+    for name, data in members:
+        crc = zlib.crc32(data)
+        offset = len(local)
+        fields = (20, 0, 0, 0, 0x21, crc, len(data), len(data), len(name), 0)
+        local += struct.pack("<IHHHHHIIIHH", 0x04034B50, *fields) + name + data
+        central += (
+            struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, *fields, 0, 0, 0, 0, offset) + name
+        )
+    end = struct.pack(
+        "<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members), len(central), len(local), 0
+    )
+    path.write_bytes(bytes(local + central + end))
+    return path

@@ -85,11 +85,18 @@ def grouped_warnings(warnings: list[str]) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     from ..engine.analysis.edits import EditStore
-    from ..engine.analysis.pipeline import analyze
+    from ..engine.analysis.pipeline import Analyzer
     from ..engine.backend_choice import make_emotions, make_text
+    from ..engine.books import check_book_path
+    from ..engine.books.readable import (
+        require_readable_page,
+        unreadable_lines,
+        unreadable_records,
+    )
     from ..engine.export import export_soundtrack
 
     out = check_output(args.output)  # before any work
+    check_book_path(args.book)
     seconds = parse_seconds(args.seconds_per_page)
     settings = _options.settings_from(args)
     backend = make_music_backend(args.music, args)
@@ -97,22 +104,26 @@ def run(args: argparse.Namespace) -> int:
     emotions = make_emotions(settings, _options.on_fallback)
     book = _options.book_from(args, settings)
     with book:
+        require_readable_page(book)  # no soundtrack for a book with nothing to read
+        analyzer = Analyzer(
+            book,
+            text=text,
+            emotions=emotions,
+            store=_options.store_from(args, settings),
+            edits=EditStore(book.fingerprint),
+            on_fallback=lambda stage, b, msg: _options.warn(
+                f"{stage}: {b} failed ({msg}); the built-in stage made that record"
+            ),
+        )
         bar = TerminalProgress("analysing")
         try:
-            analysis = analyze(
-                book,
-                mode=args.mode,
-                text=text,
-                emotions=emotions,
-                store=_options.store_from(args, settings),
-                edits=EditStore(book.fingerprint),
-                progress=bar,
-                on_fallback=lambda stage, b, msg: _options.warn(
-                    f"{stage}: {b} failed ({msg}); the built-in stage made that record"
-                ),
-            )
+            analysis = analyzer.run(args.mode, progress=bar)
         finally:
             bar.close()
+        damaged = [i for i in range(len(book)) if analyzer.stats(i).damaged]
+        unreadable = book.unreadable(check=damaged)
+        for line in unreadable_lines(unreadable):
+            _options.warn(f"unreadable: {line}")
         rate = args.sample_rate or int(getattr(backend, "sample_rate", 0) or 44100)
         bar = TerminalProgress("exporting")
         try:
@@ -127,6 +138,7 @@ def run(args: argparse.Namespace) -> int:
                 stems=args.stems,
                 sample_rate=rate,
                 progress=bar,
+                unreadable=unreadable_records(book, unreadable),
             )
         finally:
             bar.close()

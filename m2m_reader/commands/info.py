@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..engine.books import Book, open_book
+from ..engine.books import Book, check_book_path, open_book
 
 
 def register(subparsers: Any) -> None:
@@ -14,12 +14,17 @@ def register(subparsers: Any) -> None:
         help="describe a book (kind, direction, pages, spreads, annotations)",
         description="Describe a book: kind, reading direction, pages, spreads and annotations.",
     )
-    parser.add_argument("book", help="a folder of images, CBZ, CBR, PDF or Manga109 book")
+    parser.add_argument("book", help="a folder of images, CBZ, CBR, CB7, CBT, PDF or Manga109 book")
     parser.add_argument(
         "--direction",
         choices=("rtl", "ltr"),
         default=None,
         help="reading direction to assume when the book does not say",
+    )
+    parser.add_argument(
+        "--pages",
+        action="store_true",
+        help="also list the pages in reading order: number, name, size, spreads",
     )
     parser.set_defaults(func=run)
 
@@ -50,6 +55,20 @@ def describe(book: Book) -> list[str]:
     return lines
 
 
+def page_lines(book: Book) -> list[str]:
+    """One line per page in reading order: its number, its name in the book, its size."""
+    width = max(len(p.name) for p in book.pages)
+    digits = len(str(len(book.pages)))
+    lines = []
+    for p in book.pages:
+        size = f"{p.width}×{p.height}" if p.width and p.height else "size read on first view"
+        extra = "  spread" if p.double else ""
+        if p.kind and p.kind != "Story":
+            extra += f"  {p.kind}"
+        lines.append(f"{p.index + 1:>{digits}}  {p.name:<{width}}  {size}{extra}")
+    return lines
+
+
 def _ranges(numbers: list[int]) -> str:
     """[1, 2, 3, 7] → '1-3, 7' (page numbers from 1, as a person counts)."""
     out: list[str] = []
@@ -67,7 +86,12 @@ def _ranges(numbers: list[int]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_book_path(args.book)
     with open_book(args.book, direction=args.direction) as book:
         for line in describe(book):
             print(line)
+        if args.pages:
+            print("\nreading order:")
+            for line in page_lines(book):
+                print(f"  {line}")
     return 0

@@ -17,6 +17,7 @@ from PIL import Image
 from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
 from PySide6.QtGui import QImage
 
+from ..engine.books.archive import short_reason
 from ..engine.books.model import Book
 from ..engine.errors import M2MError
 
@@ -69,7 +70,11 @@ class _Decode(QRunnable):
             self._relay.fail.emit(self._gen, self._index, str(exc))
         except Exception as exc:  # noqa: BLE001 - a worker must hand back every failure
             name = self._book.pages[self._index].name
-            self._relay.fail.emit(self._gen, self._index, f"page {name} failed to load ({exc}).")
+            self._relay.fail.emit(
+                self._gen,
+                self._index,
+                f"page {self._index + 1} ({name}) could not be shown ({short_reason(exc)}).",
+            )
         else:
             self._relay.done.emit(self._gen, self._index, image, prescale(image, self._size))
 

@@ -31,6 +31,16 @@ DEFAULT_ASPECT = 0.7  # width / height of a page whose size is not known yet
 ZOOM_MIN, ZOOM_MAX = 0.25, 8.0
 
 
+def card_title(reason: str) -> str:
+    """The heading of the card shown instead of a page that cannot be decoded."""
+    low = reason.lower()
+    if "encrypted" in low or "password" in low:
+        return "Password-protected page"
+    if "damaged" in low or "truncated" in low:
+        return "Damaged page"
+    return "Unreadable page"
+
+
 @dataclass
 class Slot:
     """One page on screen: its image, or why there is none yet."""
@@ -211,7 +221,8 @@ class PageView(QWidget):
         p.setFont(font)
         p.setPen(QColor(theme.TEXT))
         title = card.adjusted(0, card.height() * 0.28 + font.pointSizeF() * 4, 0, 0)
-        p.drawText(title, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, "Damaged page")
+        heading = card_title(slot.error or "")
+        p.drawText(title, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, heading)
         p.setFont(self.font())
         p.setPen(QColor(theme.MUTED))
         body = title.adjusted(card.width() * 0.1, font.pointSizeF() * 3, -card.width() * 0.1, 0)

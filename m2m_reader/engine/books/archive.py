@@ -53,10 +53,12 @@ def _open_source(path: Path, kind: ArchiveKind) -> Any:
                 f"{path} is a password-protected 7z archive; m2m-reader cannot read "
                 "encrypted archives."
             ) from None
-        raise BookError(f"{path} is not a readable {label} archive ({_reason(exc)}).") from None
+        raise BookError(
+            f"{path} is not a readable {label} archive ({short_reason(exc)})."
+        ) from None
 
 
-def _reason(exc: BaseException) -> str:
+def short_reason(exc: BaseException) -> str:
     """An exception as a short clause, without library object reprs."""
     text = _INFO_REPR.sub("the member", str(exc).split("\n")[0].strip()).rstrip(".")
     return text[:200] or type(exc).__name__
@@ -74,14 +76,14 @@ def _read_error(exc: BaseException) -> str:
         return "needs unar to be extracted, and unar is not installed (apt-get install unar)"
     if isinstance(exc, rarfile.RarExecError):
         return (
-            f"could not be extracted by the RAR tool ({_reason(exc)}); "
+            f"could not be extracted by the RAR tool ({short_reason(exc)}); "
             "installing unar (apt-get install unar) may help"
         )
     if isinstance(exc, NotImplementedError) or name == "UnsupportedCompressionMethodError":
-        return f"uses a compression m2m-reader cannot read ({_reason(exc)})"
+        return f"uses a compression m2m-reader cannot read ({short_reason(exc)})"
     if "crc" in text:
         return "is damaged in the archive (its checksum does not match)"
-    return f"cannot be read from the archive ({_reason(exc)})"
+    return f"cannot be read from the archive ({short_reason(exc)})"
 
 
 def _fingerprint(kind: str, members: list[Member]) -> str:
@@ -130,7 +132,7 @@ def _list_members(source: Any, path: Path) -> list[Member]:
     except BookError:
         raise
     except Exception as exc:  # noqa: BLE001
-        raise BookError(f"{path} has a damaged member list ({_reason(exc)}).") from None
+        raise BookError(f"{path} has a damaged member list ({short_reason(exc)}).") from None
     return members
 
 

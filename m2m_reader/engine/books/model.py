@@ -9,12 +9,14 @@ Images decode lazily through `Book.image()`.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from PIL import Image
+
+from ..errors import PageError
 
 Direction = Literal["rtl", "ltr"]
 
@@ -137,6 +139,7 @@ class Book:
         self._open_image = open_image
         self._close = close
         self._lock = threading.Lock()  # archive handles are not thread-safe
+        self._failures: dict[int, str] = {}  # page index -> why it could not be decoded
 
     def __len__(self) -> int:
         return len(self.pages)
@@ -145,7 +148,42 @@ class Book:
         """Decode page `index` (RGB or L). Raises `PageError` if it is damaged."""
         page = self.pages[index]
         with self._lock:
-            return self._open_image(page)
+            try:
+                image = self._open_image(page)
+            except PageError as exc:
+                self._failures[index] = str(exc)
+                raise
+            self._failures.pop(index, None)
+            return image
+
+    def unreadable(self, check: Iterable[int] = ()) -> dict[int, str]:
+        """Pages that failed to decode so far, each with its one-sentence reason.
+
+        Args:
+            check: pages to decode now unless already known to fail (e.g. the pages a
+                cached analysis marked damaged, which this run never decoded).
+        """
+        for index in check:
+            if index not in self._failures:
+                try:
+                    self.image(index)
+                except PageError:
+                    pass
+        with self._lock:
+            return dict(sorted(self._failures.items()))
+
+    def first_readable(self) -> int | None:
+        """The first page that decodes, or None when no page of the book can be read.
+
+        Costs one decode for a sound book; a book of unreadable pages is tried whole.
+        """
+        for index in range(len(self.pages)):
+            try:
+                self.image(index)
+            except PageError:
+                continue
+            return index
+        return None
 
     def speaker_name(self, character_id: str | None) -> str:
         if character_id is None:
