@@ -64,8 +64,12 @@ def _measure(line: Line, size: int, max_w: float) -> Fitted:
     return Fitted(line, tuple(rows), size, tw, th)
 
 
-def fit(line: Line, max_outer_w: float, max_outer_h: float) -> Fitted:
+def fit(line: Line, max_outer_w: float, max_outer_h: float, lang: str = "en") -> Fitted:
     """The largest legible size at which the item fits the given room."""
+    if lang == "ja":
+        from .vertical import fit_vertical
+
+        return fit_vertical(line, max_outer_w, max_outer_h)
     base = {"speech": 44, "thought": 42, "narration": 38, "shout": 54, "sfx": 96}[line.kind]
     grow = {"narration": 1.0, "sfx": 1.0, "shout": 1.5}.get(line.kind, 1.42)
     pad = {"narration": 44, "sfx": 20}.get(line.kind, 48)

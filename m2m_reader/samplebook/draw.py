@@ -98,7 +98,9 @@ def layout_page(
     return rects
 
 
-def _place_items(panel: Panel, w: float, h: float) -> list[tuple[Fitted, float, float]]:
+def _place_items(
+    panel: Panel, w: float, h: float, lang: str = "en"
+) -> list[tuple[Fitted, float, float]]:
     """Centres for the panel's balloons: across the top, first one on the right."""
     lines = panel.lines
     if not lines:
@@ -106,7 +108,7 @@ def _place_items(panel: Panel, w: float, h: float) -> list[tuple[Fitted, float, 
     placed = []
     if panel.close and panel.cast:
         x_lo = w * 0.56
-        fitted = [fit(line, w - x_lo - 24, h / len(lines) - 40) for line in lines]
+        fitted = [fit(line, w - x_lo - 24, h / len(lines) - 40, lang) for line in lines]
         total = sum(it.outer[1] + 24 for it in fitted)
         y = max(30.0, min(h * 0.3, h * 0.5 - total / 2))
         for it in fitted:
@@ -117,7 +119,7 @@ def _place_items(panel: Panel, w: float, h: float) -> list[tuple[Fitted, float, 
     room_h = h * (0.62 if panel.cast else 0.9)
     slot = (w - 40) / len(lines)
     for i, line in enumerate(lines):
-        it = fit(line, slot - 16, room_h - 40)
+        it = fit(line, slot - 16, room_h - 40, lang)
         ow, oh = it.outer
         cx = w - 20 - slot * (i + 0.5)
         if line.kind == "narration" and i == 0:
@@ -129,12 +131,12 @@ def _place_items(panel: Panel, w: float, h: float) -> list[tuple[Fitted, float, 
     return placed
 
 
-def draw_panel(panel: Panel, w: int, h: int, tone: str, rng: random.Random):
+def draw_panel(panel: Panel, w: int, h: int, tone: str, rng: random.Random, lang: str = "en"):
     """Draw one panel; returns the image and marks in panel pixels."""
     im = tone_image(tone, w, h, rng)
     draw_place(im, panel.place, tone, rng)
     d = ImageDraw.Draw(im)
-    items = _place_items(panel, w, h)
+    items = _place_items(panel, w, h, lang)
     heads: list[tuple[float, float, float]] = []
     figures = []
     n = len(panel.cast)
@@ -194,8 +196,11 @@ def _clip(b: tuple[float, float, float, float], r: Rect) -> Box:
     return (round(x0 / SCALE), round(y0 / SCALE), round(x1 / SCALE), round(y1 / SCALE))
 
 
-def draw_spread(spread: Spread, tone: str, number: int, seed: int) -> SpreadDrawing:
-    """Draw spread `number` (0-based); its right page is read first."""
+def draw_spread(
+    spread: Spread, tone: str, number: int, seed: int, lang: str = "en"
+) -> SpreadDrawing:
+    """Draw spread `number` (0-based); its right page is read first. `lang` "ja"
+    letters the balloons vertically in a CJK font."""
     rng = random.Random(seed * 1009 + number)
     W, H = WIDTH * SCALE, HEIGHT * SCALE
     canvas = Image.new("L", (W, H), GUTTER[tone])
@@ -206,7 +211,7 @@ def draw_spread(spread: Spread, tone: str, number: int, seed: int) -> SpreadDraw
         rects = layout_page(panels, x0, W // 2, H, rng)
         for panel, rect in zip(panels, rects, strict=True):
             x_a, y_a, x_b, y_b = (round(v) for v in rect)
-            im, figures, texts = draw_panel(panel, x_b - x_a, y_b - y_a, tone, rng)
+            im, figures, texts = draw_panel(panel, x_b - x_a, y_b - y_a, tone, rng, lang)
             canvas.paste(im, (x_a, y_a))
             cd.rectangle((x_a, y_a, x_b, y_b), outline=border, width=7)
             out.frames.append(_clip((x_a, y_a, x_b, y_b), rect))

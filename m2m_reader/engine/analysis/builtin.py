@@ -10,11 +10,14 @@ its page images. Offline, no model, deterministic.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 from ..books.model import Book, Face, Page, TextBox
 from ..cancel import CancelToken
 from ..emotions import Profile, mix, neutral_profile, normalise
+from ..reading import PageReading
 from . import scene_rules, writer
+from .page_reading import transcript_from_reading
 from .page_stats import PageStats
 from .records import (
     FaceReading,
@@ -26,6 +29,7 @@ from .records import (
     ScenesResult,
 )
 from .text_cues import evidence, line_profile
+from .visual_cues import read_page_emotions
 
 VERSION = "builtin-2"  # bump when the rules change: it is part of every cache key
 
@@ -70,7 +74,15 @@ def _nearest_character(page: Page, t: TextBox) -> str | None:
 
 
 class BuiltinText:
+    """Args:
+    read_page: reads a page's pixels (a cached `PageReadings.get`); used for the
+        transcript of a page when the book has no annotations.
+    """
+
     name = "builtin"
+
+    def __init__(self, read_page: Callable[[int], PageReading | None] | None = None) -> None:
+        self.read_page = read_page
 
     def settings_key(self) -> str:
         return VERSION
@@ -78,6 +90,10 @@ class BuiltinText:
     def transcript(self, book: Book, page: int, cancel: CancelToken) -> PageTranscript:
         cancel.check()
         p = book.pages[page]
+        if self.read_page is not None and not (p.texts or p.faces or book.has_annotations):
+            reading = self.read_page(page)
+            if reading is not None:
+                return transcript_from_reading(page, reading)
         has_speakers = any(t.speaker for t in p.texts)
         lines = []
         for t in _reading_order(p, book.direction):
@@ -138,13 +154,19 @@ class BuiltinText:
 
     def _write_directive(self, scene: SceneInput) -> str:
         pages = scene.last_page - scene.first_page + 1
+        talk = [ln for ln in scene.lines if ln.kind != "sfx"]
+        shows = None
+        if scene.visual:  # read from pixels: say what the pages show
+            sounds = len(scene.lines) - len(talk)
+            shows = writer.what_it_shows(scene.visual, scene.emotions, len(talk), sounds, pages)
         return writer.directive(
             self._music(scene),
             scene.emotions,
             self._cast(scene.lines),
-            len(scene.lines),
+            len(talk),
             pages,
             scene.brightness if scene.brightness is not None else 0.7,
+            shows,
         )
 
     def caption(self, page: PageInput, cancel: CancelToken) -> str:
@@ -222,6 +244,8 @@ class BuiltinEmotions:
         self, book: Book, transcript: PageTranscript, cancel: CancelToken
     ) -> PageEmotions:
         cancel.check()
+        if transcript.visual is not None:  # read from the pixels: words, lettering, pictures
+            return read_page_emotions(transcript)
         page = book.pages[transcript.index]
         lines = [(ln, line_profile(ln.text, prior=0.6)) for ln in transcript.lines]
         notes = [n for n in (evidence(ln.text) for ln, _ in lines) if n][:4]

@@ -26,6 +26,7 @@ from ..errors import Cancelled, M2MError, RecordError
 from ..store import MemoryStore, Store, key
 from .builtin import BuiltinEmotions, BuiltinText, seed_for
 from .edits import EditStore
+from .page_reading import PageReadings, scene_visual
 from .page_stats import PageStats, page_stats
 from .records import (
     MODES,
@@ -88,6 +89,8 @@ class Analyzer:
         self.text: TextBackend = text or self.builtin_text
         self.emotions: EmotionBackend = emotions or self.builtin_emotions
         self.store: Store = store if store is not None else MemoryStore()
+        self.readings = PageReadings(book, self.store)  # pages without annotations
+        self.builtin_text.read_page = self.readings.get
         self.edits = edits or EditStore.in_memory()
         self.on_fallback = on_fallback
         self.section_pages = max(1, section_pages)
@@ -206,7 +209,9 @@ class Analyzer:
                 "transcript",
                 backend,
                 self.builtin_text,
-                {"page": page},
+                {"page": page, "reader": self.readings.settings_key()}
+                if not self.book.has_annotations
+                else {"page": page},
                 lambda b: b.transcript(self.book, page, cancel).to_dict(),
             )
             return PageTranscript.from_dict(data)
@@ -302,10 +307,11 @@ class Analyzer:
         cancel: CancelToken = NEVER,
     ) -> SceneInput:
         lines: list[Line] = []
-        profiles, weights = [], []
+        profiles, weights, visuals = [], [], []
         for i in range(first, last + 1):
             t = self.transcript(i, cancel)
             lines.extend(t.lines)
+            visuals.append(t.visual)
             profiles.append(self.page_emotions(i, cancel)[0].profile)
             weights.append(max(1, len(t.faces)))  # M2M-Gen: shares of the scene's faces
         brightness = sum(self.stats(i).brightness for i in range(first, last + 1)) / (
@@ -321,6 +327,7 @@ class Analyzer:
             seed=seed_for(self.book, "scene", first),
             brightness=brightness,
             previous_emotions=previous,
+            visual=scene_visual(visuals),
         )
 
     def directive(self, scene: SceneInput, cancel: CancelToken = NEVER) -> tuple[str, str, bool]:
@@ -518,6 +525,7 @@ def _scene_inputs(scene: SceneInput) -> dict[str, Any]:
         "previous": scene.previous_emotions
         and {k: round(v, 6) for k, v in scene.previous_emotions.items()},
         "seed": scene.seed,
+        **({"visual": scene.visual} if scene.visual else {}),
     }
 
 

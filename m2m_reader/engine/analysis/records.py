@@ -25,6 +25,11 @@ class Line:
     page: int
     speaker: str
     text: str
+    # Read from the pixels (books without annotations): what held the text (balloon,
+    # shout, box, sfx, note), where it was and how sure the OCR was.
+    kind: str = ""
+    box: list[int] | None = None
+    confidence: float | None = None
 
     def prompt_line(self) -> str:
         text = " ".join(self.text.split())
@@ -46,9 +51,17 @@ class PageTranscript:
     index: int
     lines: list[Line] = field(default_factory=list)
     faces: list[FaceReading] = field(default_factory=list)
+    # What the page's pictures show, when it was read from pixels (see reading.record)
+    visual: dict[str, float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        d = asdict(self)
+        if self.visual is None:  # annotated pages keep their old form (and cache keys)
+            del d["visual"]
+        for ln in d["lines"]:
+            if not ln["kind"]:
+                del ln["kind"], ln["box"], ln["confidence"]
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> PageTranscript:
@@ -64,6 +77,7 @@ class PageTranscript:
                 )
                 for f in d.get("faces", [])
             ],
+            visual=d.get("visual"),
         )
 
 
@@ -101,6 +115,7 @@ class SceneInput:
     seed: str = ""  # stable per book and scene, for deterministic choices
     brightness: float | None = None  # mean page tone, 0 black .. 1 white
     previous_emotions: Profile | None = None  # the scene before, if any
+    visual: dict[str, float] | None = None  # mean visual cues of pages read from pixels
 
 
 @dataclass

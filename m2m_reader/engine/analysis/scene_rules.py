@@ -8,7 +8,9 @@ each in [0, 1], over a window of `WINDOW` pages on either side:
 - tone: how different the pages look (brightness, darkness, grey histogram);
 - cue: a narration box or a time or place marker at the top of page i
   ("That evening...", "Meanwhile", "The next day", 翌日, その夜, 一方);
-- mood: how far the emotion profile moves (half the L1 distance).
+- mood: how far the emotion profile moves (half the L1 distance);
+- look: for pages read from pixels, how far the drawing's visual cues move
+  (screentone, night, busy backgrounds, black panels).
 
 The score is a weighted mean over the kinds the book has (a book with no annotations
 has only tone). Boundaries are the gaps scoring above `THRESHOLD`, taken best first
@@ -29,8 +31,13 @@ from .records import PageTranscript, ScenesResult
 WINDOW = 2
 MIN_SCENE = 2
 THRESHOLD = 0.42
-WEIGHTS = {"cast": 0.35, "tone": 0.3, "cue": 0.25, "mood": 0.2}
+WEIGHTS = {"cast": 0.35, "tone": 0.3, "cue": 0.25, "mood": 0.2, "look": 0.3}
 TONE_SCALE = 0.15  # tone distance giving evidence 0.63 (1 - 1/e)
+LOOK_SCALE = 0.4  # the same for the distance between pages' visual cues
+# Visual cues of pages read from pixels that stay steady within a scene (its drawing
+# style: screentone, night, busy backgrounds, black panels), unlike shouts and sound
+# effects, which come and go from panel to panel.
+LOOK_KEYS = ("screentone", "dark", "edges", "speed_lines", "black_panels")
 
 _MARKERS = re.compile(
     r"\b(?:that (?:morning|afternoon|evening|night)|the next (?:day|morning|week)|"
@@ -40,7 +47,7 @@ _MARKERS = re.compile(
     r"flashback|earlier)\b|翌日|その夜|その日|一方|数日後|翌朝|次の日|夕方|放課後",
     re.IGNORECASE,
 )
-NARRATOR = {"", "unknown", "narration", "narrator", "none"}
+NARRATOR = {"", "unknown", "narration", "narrator", "none", "sfx"}
 
 
 @dataclass
@@ -50,6 +57,7 @@ class GapEvidence:
     tone: float | None
     cue: float | None
     mood: float | None
+    look: float | None = None  # pages read from pixels: how far their pictures move
 
     @property
     def score(self) -> float:
@@ -59,7 +67,13 @@ class GapEvidence:
         return sum(w * v for w, v in parts) / sum(w for w, _ in parts)
 
     def _kinds(self) -> list[tuple[str, float | None]]:
-        return [("cast", self.cast), ("tone", self.tone), ("cue", self.cue), ("mood", self.mood)]
+        return [
+            ("cast", self.cast),
+            ("tone", self.tone),
+            ("cue", self.cue),
+            ("mood", self.mood),
+            ("look", self.look),
+        ]
 
     def reason(self) -> str:
         named = [f"{k} {v:.2f}" for k, v in self._kinds() if v is not None and v >= 0.3]
@@ -89,6 +103,10 @@ def _mean_profile(profiles: list[Profile]) -> np.ndarray:
     return np.mean([[p.get(e, 0.0) for e in EMOTIONS] for p in profiles], axis=0)
 
 
+def _mean_visual(visuals: list) -> np.ndarray:
+    return np.mean([[v.get(k, 0.0) for k in LOOK_KEYS] for v in visuals], axis=0)
+
+
 def gap_evidence(
     transcripts: list[PageTranscript],
     stats: list[PageStats],
@@ -116,7 +134,12 @@ def gap_evidence(
             pb = _mean_profile([profiles[j] for j in before])
             pa = _mean_profile([profiles[j] for j in after])
             mood = float(0.5 * np.abs(pb - pa).sum())
-        gaps.append(GapEvidence(page=i, cast=cast, tone=tone, cue=cue, mood=mood))
+        look = None
+        if all(transcripts[j].visual for j in (*before, *after)):
+            vb = _mean_visual([transcripts[j].visual for j in before])
+            va = _mean_visual([transcripts[j].visual for j in after])
+            look = float(1.0 - np.exp(-float(np.abs(vb - va).sum()) / LOOK_SCALE))
+        gaps.append(GapEvidence(page=i, cast=cast, tone=tone, cue=cue, mood=mood, look=look))
     return gaps
 
 

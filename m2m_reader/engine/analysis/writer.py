@@ -223,18 +223,59 @@ def _names(cast: list[str]) -> str:
     return ", ".join(cast[:-1]) + " and " + cast[-1]
 
 
+def what_it_shows(
+    visual: dict[str, float], profile: Profile, lines: int, sounds: int, pages: int
+) -> str:
+    """What a scene read from pixels shows, in a few words ("a chase through the night").
+
+    Never "silent" when there is dialogue or lettering on its pages.
+    """
+    shares = dict(top(profile, 7))
+    dark = visual.get("dark", 0.0) > 0.5
+    action = max(visual.get("speed_lines", 0.0), visual.get("sfx", 0.0), visual.get("shouts", 0.0))
+    tense = shares["fear"] + shares["anger"]
+    per_page = lines / max(1, pages)
+    if tense >= 0.25 and action >= 0.5:
+        what = "a fight" if shares["anger"] > 1.5 * shares["fear"] else "a chase"
+    elif shares["sadness"] >= 0.15 and arousal(profile) < 0.4:
+        what = "a sad, quiet talk" if lines else "a quiet, grieving silence"
+    elif per_page >= 5:
+        what = "a lively exchange"
+    elif lines:
+        what = "a quiet talk" if arousal(profile) < 0.45 else "an eager talk"
+    elif sounds:
+        what = "panels of sound effects without words"
+    else:
+        what = "silent panels"
+    if dark:
+        return f"{what} at night"
+    if visual.get("screentone", 0.0) >= 0.2:
+        return f"{what} over screentone"
+    return what
+
+
 def directive(
-    music: SceneMusic, profile: Profile, cast: list[str], lines: int, pages: int, brightness: float
+    music: SceneMusic,
+    profile: Profile,
+    cast: list[str],
+    lines: int,
+    pages: int,
+    brightness: float,
+    shows: str | None = None,
 ) -> str:
     p = music.palette
     moods = [MOOD_WORDS[e] for e, s in top(profile, 3) if e != "neutral" and s >= 0.1][:2]
     mood = " and ".join(moods) or "calm"
-    talk = (
+    talk = shows or (
         "a lively exchange"
         if lines / max(1, pages) >= 4
         else ("a few quiet words" if lines else "silent panels")
     )
     light = "under a dark sky" if brightness < 0.45 else "in clear light"
+    if shows and shows.endswith("at night"):
+        talk, light = shows[: -len(" at night")], "through the night"
+    elif shows:
+        light = "in " + ("dim grey light" if brightness < 0.75 else "clear light")
     text = (
         f"{p.ensemble[0].upper()}{p.ensemble[1:]}, in {music.key} {music.mode} at about "
         f"{music.tempo} BPM with {p.feel}. It should {p.does}, carrying the {mood} of "

@@ -6,8 +6,8 @@ Panels are what the gutters leave: the gutter colour is read from the page's mar
 gutter), and the large pieces left are panels. A page
 with no margin is one full-bleed panel.
 
-Per page and per panel: darkness and contrast, screentone (fine periodic dots: much
-fine texture but few long edges), edge density and long straight lines (speed lines
+Per page and per panel: darkness and contrast, screentone (the density of tiny
+isolated dots), edge density and long straight lines (speed lines
 and action), panel count and sizes (many small panels is a fast pace), and full-bleed
 black panels.
 """
@@ -78,6 +78,20 @@ def _long_lines(edges: np.ndarray) -> np.ndarray:
     return lines[np.minimum(dx, dy) > 0.12 * np.maximum(dx, dy)]
 
 
+def _tone_dots(grey: np.ndarray) -> tuple[np.ndarray, float]:
+    """Centres of screentone dots (tiny, isolated, darker than paper) and the area one
+    dot of a dense tone stands for: dots times that area over a panel's area is its
+    screentone density."""
+    h = grey.shape[0]
+    side = max(3, int(0.008 * h))
+    n, _, stats, cents = cv2.connectedComponentsWithStats(
+        (grey < 235).astype(np.uint8), connectivity=8
+    )
+    st = stats[1:]
+    tiny = (st[:, 2] <= side) & (st[:, 3] <= side) & (st[:, 4] >= 2)
+    return cents[1:][tiny], (1.6 * side) ** 2
+
+
 WORK_H = 700  # evidence is measured on the page scaled to this height
 
 
@@ -88,10 +102,10 @@ def evidence(grey: np.ndarray, boxes: list[Box]) -> tuple[PanelEvidence, list[Pa
     small = grey if k == 1.0 else cv2.resize(grey, (max(1, int(w * k)), max(1, int(h * k))))
     f = small.astype(np.float32) / 255.0
     edges = cv2.Canny(small, 60, 160)
-    fine = np.abs(small.astype(np.int16) - cv2.medianBlur(small, 5).astype(np.int16)) > 30
-    near_edge = cv2.dilate(edges, np.ones((3, 3), np.uint8)) > 0
+    dots, cell = _tone_dots(grey)
     lines = _long_lines(edges)
     mids = np.stack([(lines[:, 0] + lines[:, 2]) / 2, (lines[:, 1] + lines[:, 3]) / 2], 1)
+    xs, ys = (lines[:, 2] - lines[:, 0]).astype(float), (lines[:, 3] - lines[:, 1]).astype(float)
 
     def one(box: Box) -> PanelEvidence:
         x0, y0, x1, y1 = (int(v * k) for v in box)
@@ -99,9 +113,16 @@ def evidence(grey: np.ndarray, boxes: list[Box]) -> tuple[PanelEvidence, list[Pa
         g, e = f[y0:y1, x0:x1], edges[y0:y1, x0:x1]
         if g.size == 0:
             return PanelEvidence(box=box)
-        tone = fine[y0:y1, x0:x1].mean() - 0.5 * near_edge[y0:y1, x0:x1].mean()
+        bx0, by0, bx1, by1 = box
+        in_box = (dots[:, 0] >= bx0) & (dots[:, 0] < bx1) & (dots[:, 1] >= by0) & (dots[:, 1] < by1)
+        tone = in_box.sum() * cell / max(1, (bx1 - bx0) * (by1 - by0))
         dark = float((g < 0.25).mean())
         inside = (mids[:, 0] >= x0) & (mids[:, 0] < x1) & (mids[:, 1] >= y0) & (mids[:, 1] < y1)
+        angles = np.degrees(np.arctan2(ys[inside], xs[inside])) % 180.0
+        # speed lines come in bundles: many lines at one slant
+        bundle = (
+            int(np.bincount((angles // 12).astype(int), minlength=15).max()) if len(angles) else 0
+        )
         return PanelEvidence(
             box=box,
             area=round((box[2] - box[0]) * (box[3] - box[1]) / max(1, h * w), 4),
@@ -110,7 +131,7 @@ def evidence(grey: np.ndarray, boxes: list[Box]) -> tuple[PanelEvidence, list[Pa
             dark=round(dark, 4),
             screentone=round(float(np.clip(tone, 0.0, 1.0)), 4),
             edges=round(float(e.mean() / 255.0), 4),
-            speed_lines=int(inside.sum()),
+            speed_lines=bundle if bundle >= 5 else 0,
             black=dark > 0.85,
         )
 

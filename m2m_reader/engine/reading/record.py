@@ -97,7 +97,7 @@ class PageReading:
             "contrast": p.contrast,
             "screentone": p.screentone,
             "edges": min(1.0, p.edges * 5),
-            "speed_lines": min(1.0, sum(q.speed_lines for q in self.panels) / 12.0),
+            "speed_lines": min(1.0, sum(q.speed_lines for q in self.panels) / 10.0),
             "pace": min(1.0, max(0, n - 3) / 5.0 + 0.1 * small),
             "black_panels": min(1.0, sum(q.black for q in self.panels) / max(1, n) * 2),
             "sfx": min(1.0, len(sfx) / 2.0),

@@ -1,0 +1,173 @@
+"""Score page reading on the sample story's unannotated CBZ (pixels only, built-in, offline).
+
+    python bench/reading.py [--lang en|ja] [--out DIR] [--pages N]
+
+Writes the CBZ and its truth (m2m_reader.samplebook.unannotated) unless DIR holds
+them, analyses the book cold with the built-in backends, and scores:
+
+- text: character error rate (edit distance over the truth's length) of all text and
+  of dialogue alone (balloons and captions, no sound effects), pages in reading order;
+- dialogue recovered: the share of pages with balloons on which at least 80 % of the
+  balloons are matched by a read text with a character error rate of at most 0.25;
+- scenes: boundary precision, recall and F1 (a start within one page, as in
+  bench/analysis.py);
+- emotions: for each true scene, whether the leading non-neutral emotion of the pages
+  read matches the leading non-neutral emotion drawn on its faces;
+- time: page reading seconds per page (cold), and bad images (blank, all black, a
+  30000-pixel strip) read without error.
+
+The last line is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from analysis import boundary_scores  # noqa: E402
+
+from m2m_reader.engine.analysis.pipeline import Analyzer  # noqa: E402
+from m2m_reader.engine.books import open_book  # noqa: E402
+from m2m_reader.engine.emotions import EMOTIONS, mix  # noqa: E402
+from m2m_reader.engine.reading import PageReader  # noqa: E402
+from m2m_reader.engine.store import MemoryStore  # noqa: E402
+from m2m_reader.samplebook.unannotated import write_unannotated  # noqa: E402
+
+DIALOGUE = ("speech", "shout", "thought", "narration")
+
+
+def distance(a: str, b: str) -> int:
+    """Levenshtein distance."""
+    if len(a) < len(b):
+        a, b = b, a
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def norm(text: str, lang: str) -> str:
+    joiner = "" if lang == "ja" else " "
+    return joiner.join(text.split())
+
+
+def lead_of(profile: dict[str, float]) -> str:
+    return max((e for e in EMOTIONS if e != "neutral"), key=lambda e: profile[e])
+
+
+def bad_images(reader: PageReader) -> dict[str, float]:
+    """Seconds to read each bad image; raises if any fails."""
+    out = {}
+    for name, im in (
+        ("blank", Image.new("L", (1200, 1700), 255)),
+        ("black", Image.new("L", (1200, 1700), 0)),
+        ("strip_30000px", Image.new("L", (800, 30000), 235)),
+        ("tiny", Image.new("L", (3, 2), 128)),
+    ):
+        t0 = time.perf_counter()
+        reader.read(im)
+        out[name] = round(time.perf_counter() - t0, 3)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--lang", default="en", choices=("en", "ja"))
+    ap.add_argument("--out", type=Path)
+    ap.add_argument("--pages", type=int, help="score only the first N pages' text")
+    args = ap.parse_args()
+    out = args.out or Path(tempfile.mkdtemp(prefix="m2m-reading-"))
+    name = f"HaruNoMelody-{args.lang}"
+    if not (out / f"{name}.cbz").is_file():
+        write_unannotated(out, args.lang)
+    truth = json.loads((out / f"{name}.truth.json").read_text("utf-8"))
+    book = open_book(out / f"{name}.cbz")
+    analyzer = Analyzer(book, store=MemoryStore())
+
+    t0 = time.perf_counter()
+    pages = range(min(len(book), args.pages or len(book)))
+    for i in pages:
+        analyzer.readings.get(i)
+    read_s = (time.perf_counter() - t0) / len(pages)
+
+    errs = total = d_errs = d_total = 0
+    with_balloons = recovered = 0
+    for i in pages:
+        t = analyzer.transcript(i)
+        want = truth["pages"][i]["texts"]
+        got_all = norm(" ".join(ln.text for ln in t.lines), args.lang)
+        want_all = norm(" ".join(w["text"] for w in want), args.lang)
+        errs += distance(got_all, want_all)
+        total += len(want_all)
+        got_d = [norm(ln.text, args.lang) for ln in t.lines if ln.kind != "sfx"]
+        want_d = [norm(w["text"], args.lang) for w in want if w["kind"] in DIALOGUE]
+        d_errs += distance(" ".join(got_d), " ".join(want_d))
+        d_total += len(" ".join(want_d))
+        if want_d:
+            with_balloons += 1
+            matched = sum(
+                1 for w in want_d if any(distance(g, w) <= 0.25 * max(1, len(w)) for g in got_d)
+            )
+            recovered += matched >= 0.8 * len(want_d)
+
+    t1 = time.perf_counter()
+    analysis = analyzer.run("scene")
+    analysis_s = time.perf_counter() - t1
+    pred = [s.first_page for s in analysis.scenes]
+    true = [s["first_page"] for s in truth["scenes"]]
+    scenes = boundary_scores(pred, true)
+    right = []
+    for s in truth["scenes"]:
+        profile = mix(
+            [
+                analyzer.page_emotions(i)[0].profile
+                for i in range(s["first_page"], s["last_page"] + 1)
+            ]
+        )
+        right.append((s["mood"], lead_of(profile), s["lead"]))
+    emotions_right = sum(p == t for _, p, t in right)
+    bad = bad_images(analyzer.readings.reader())
+
+    print(f"{name}: {len(book)} pages, reading {read_s:.2f} s/page, analysis {analysis_s:.2f} s")
+    print(f"text CER {errs / max(1, total):.3f}, dialogue CER {d_errs / max(1, d_total):.3f}")
+    print(f"dialogue recovered on {recovered}/{with_balloons} pages with balloons")
+    print(f"scene starts predicted {pred}, true {true}: F1 {scenes['f1']:.2f}")
+    for mood, p, t in right:
+        print(f"  {mood}: read {p}, drawn {t}")
+    print(f"bad images read in {bad} s")
+    print(
+        json.dumps(
+            {
+                "book": name,
+                "pages": len(book),
+                "reading_s_per_page": round(read_s, 3),
+                "analysis_s": round(analysis_s, 3),
+                "cer": round(errs / max(1, total), 4),
+                "dialogue_cer": round(d_errs / max(1, d_total), 4),
+                "dialogue_recovered": round(recovered / max(1, with_balloons), 3),
+                "boundary_precision": round(scenes["precision"], 3),
+                "boundary_recall": round(scenes["recall"], 3),
+                "boundary_f1": round(scenes["f1"], 3),
+                "scene_lead_emotions_right": emotions_right,
+                "scenes": len(right),
+                "bad_images_s": bad,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

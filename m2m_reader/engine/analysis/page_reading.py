@@ -1,0 +1,115 @@
+"""The page-reading stage: one cached `PageReading` per page of a book without annotations.
+
+Keyed like every stage: (stage, version, the reader's settings — OCR engine and its
+version, languages, face detector — the book's content fingerprint, the page, the
+reading direction and language). Reopening a book reads nothing again. A page that
+cannot be decoded reads as damaged (no text); a reader that cannot start (Tesseract
+missing) is said once and the pages read as empty, as they did before this stage.
+
+Transcripts are made from readings here too: balloons are dialogue (speaker
+unknown, the cast is not known from pixels), caption boxes are narration, and sound
+effects are kept as lines of their own so the emotion cues can hear them.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from ..books.model import Book
+from ..errors import M2MError, PageError
+from ..reading import PageReader, PageReading
+from ..store import Store, key
+from .records import FaceReading, Line, PageTranscript
+
+log = logging.getLogger(__name__)
+STAGE = "reading"
+VERSION = 1
+SPEAKERS = {"balloon": "unknown", "shout": "unknown", "box": "narration", "note": "narration"}
+
+
+def book_language(book: Book) -> str | None:
+    """'en', 'ja' or None (detect from the script) from the book's metadata."""
+    lang = (getattr(book, "language", None) or "").lower()[:2]
+    return lang if lang in ("en", "ja") else None
+
+
+class PageReadings:
+    """Reads and caches the pages of one book; safe to call from several threads."""
+
+    def __init__(self, book: Book, store: Store, reader: PageReader | None = None) -> None:
+        self.book = book
+        self.store = store
+        self._reader = reader
+        self._failed: str | None = None
+        self._lock = threading.Lock()
+
+    def reader(self) -> PageReader | None:
+        with self._lock:
+            if self._reader is None and self._failed is None:
+                try:
+                    self._reader = PageReader()
+                except M2MError as exc:
+                    self._failed = str(exc)
+                    log.warning("pages cannot be read: %s", exc)
+            return self._reader
+
+    def settings_key(self) -> str:
+        reader = self.reader()
+        return reader.settings_key() if reader else f"unavailable:{self._failed}"
+
+    def get(self, page: int) -> PageReading | None:
+        reader = self.reader()
+        if reader is None:
+            return None
+        language = book_language(self.book)
+        k = key(
+            STAGE,
+            VERSION,
+            reader.settings_key(),
+            self.book.fingerprint,
+            {"page": page, "direction": self.book.direction, "language": language},
+        )
+        hit = self.store.get_json(k)
+        if isinstance(hit, dict) and hit.get("stage") == STAGE and "data" in hit:
+            return PageReading.from_dict(hit["data"])
+        try:
+            image = self.book.image(page)
+            reading = reader.read(image, self.book.direction, language)
+        except PageError as exc:
+            log.warning("page %d: %s", page + 1, exc)
+            reading = PageReading(damaged=True)
+        self.store.put_json(
+            k, {"stage": STAGE, "version": VERSION, "backend": "builtin", "data": reading.to_dict()}
+        )
+        return reading
+
+
+def transcript_from_reading(page: int, reading: PageReading) -> PageTranscript:
+    """The page's transcript: its texts in reading order, its faces, its visual cues."""
+    lines = []
+    for t in reading.texts:
+        kind = "shout" if t.kind == "balloon" and t.shape == "spiky" else t.kind
+        joiner = "" if t.language == "ja" else " "
+        text = joiner.join(part.strip() for part in t.text.splitlines() if part.strip())
+        lines.append(
+            Line(
+                page=page,
+                speaker=SPEAKERS.get(kind, "sfx"),
+                text=text,
+                kind=kind,
+                box=list(t.box),
+                confidence=t.confidence,
+            )
+        )
+    faces = [FaceReading(box=f.box, id=f"read-{page}-{i}") for i, f in enumerate(reading.faces)]
+    visual = {k: round(v, 4) for k, v in reading.visual().items()}
+    return PageTranscript(index=page, lines=lines, faces=faces, visual=visual)
+
+
+def scene_visual(visuals: list[dict[str, float] | None]) -> dict[str, float] | None:
+    """The mean visual cues of a scene's read pages (None when none was read)."""
+    read = [v for v in visuals if v]
+    if not read:
+        return None
+    return {k: round(sum(v.get(k, 0.0) for v in read) / len(read), 4) for k in read[0]}
