@@ -29,7 +29,7 @@ import numpy as np
 from ..settings import Settings
 from .devices import AudioUnavailable, pick_output, sounddevice_module
 from .mixer import Mixer
-from .native import NativeMixer, NativeStream, NativeUnavailable
+from .native import STOP_TIMEOUT_S, NativeMixer, NativeStream, NativeUnavailable, abandon, within
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +100,7 @@ class LiveOutput:
         self._clock = time.perf_counter
         self.priority = ""  # what the callback thread got: "realtime", "nice" or ""
         self._asked_priority = False
+        self.stop_timeout_s = STOP_TIMEOUT_S
 
     @property
     def native(self) -> bool:
@@ -188,14 +189,53 @@ class LiveOutput:
         n = min(self.underruns, RING)
         return self._underrun_times[:n].copy()
 
-    def stop(self) -> None:
-        if self.stream is not None:
-            try:
-                self.stream.stop()
-                self.stream.close()
-            except Exception as exc:  # noqa: BLE001 - closing must not fail the app
-                log.warning("closing the audio stream: %s", exc)
+    def pause(self) -> None:
+        """Stop the callbacks, keeping the stream to start again; bounded in time like
+        `stop` (a stream whose server went away is abandoned and closed here)."""
+        stream = self.stream
+        if stream is None:
+            return
+        if isinstance(stream, NativeStream):
+            stream.stop()
+            if stream.stuck:
+                self.stream = None
+            return
+        if not self._bounded(stream.stop):
             self.stream = None
+
+    def stop(self) -> None:
+        """Stop and close the stream. Never waits for ever: when the sound server has
+        gone away under a running stream, PortAudio's stop and close would, so they are
+        given `native.STOP_TIMEOUT_S` and then abandoned (see `native.within`)."""
+        stream, self.stream = self.stream, None
+        if stream is None:
+            return
+        if isinstance(stream, NativeStream):
+            stream.close()
+            return
+
+        def stop_and_close() -> None:
+            stream.stop()
+            stream.close()
+
+        self._bounded(stop_and_close, stream)
+
+    def _bounded(self, fn: Any, stream: Any = None) -> bool:
+        """Run a stream call with a time limit; False when it had to be abandoned."""
+        stream = stream if stream is not None else self.stream
+        try:
+            if within(self.stop_timeout_s, fn):
+                return True
+        except Exception as exc:  # noqa: BLE001 - closing must not fail the app
+            log.warning("closing the audio stream: %s", exc)
+            return True
+        abandon(stream, self)  # its callback is this object's bound method
+        log.warning(
+            "the audio stream did not stop within %.0f s (the sound server is gone?); "
+            "it is left behind",
+            self.stop_timeout_s,
+        )
+        return False
 
 
 def make_mixer(crossfade_s: float, native: bool | None = None) -> Mixer | NativeMixer:
@@ -268,7 +308,7 @@ class LivePlayer:
 
     def pause(self) -> None:
         if self.output.stream is not None and not self.paused:
-            self.output.stream.stop()
+            self.output.pause()
             self.paused = True
 
     def play(self) -> None:
@@ -316,7 +356,7 @@ class LivePlayer:
             except AudioUnavailable as again:
                 log.warning("%s", again)  # no sound now; the reader goes on
         if paused and self.output.stream is not None:
-            self.output.stream.stop()
+            self.output.pause()
         return ok
 
     def close(self) -> None:

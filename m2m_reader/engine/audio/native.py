@@ -451,6 +451,57 @@ class NativeMixer:
         return int(self._ffi.cast("uintptr_t", self._m))
 
 
+# ---- PortAudio calls that may never return ----------------------------------------------
+#
+# When the sound server goes away under a running stream (JACK killed, PipeWire
+# restarted), PortAudio's stop, abort and close wait for it for ever. So they run on a
+# daemon thread that the caller waits for a bounded time; a stream that does not stop in
+# time is abandoned: it, and everything its callback reads, is kept alive for good (the
+# callback must never find freed memory), nothing is called on it again, and PortAudio is
+# not terminated at exit (that would wait on the same server). The process then exits.
+
+STOP_TIMEOUT_S = 2.0  # how long stopping or closing a stream may take
+_abandoned: list[tuple[Any, ...]] = []  # streams that would not stop, and their data
+
+
+def within(seconds: float, fn: Any, *args: Any) -> bool:
+    """Call `fn(*args)` on a daemon thread; True when it returned within `seconds`
+    (its exception, if it raised one, is raised here), False when it is still running."""
+    done = threading.Event()
+    failed: list[BaseException] = []
+
+    def call() -> None:
+        try:
+            fn(*args)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+            failed.append(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=call, name="m2m-audio-stop", daemon=True).start()
+    if not done.wait(seconds):
+        return False
+    if failed:
+        raise failed[0]
+    return True
+
+
+def abandon(*keep: Any) -> None:
+    """Keep a stream that would not stop (and what its callback uses) alive for good,
+    and take sounddevice's exit handler off: it would stop that stream and terminate
+    PortAudio, both of which wait for the server that is gone."""
+    _abandoned.append(keep)
+    sd = sys.modules.get("sounddevice")
+    handler = getattr(sd, "_exit_handler", None)
+    if handler is not None:
+        atexit.unregister(handler)
+
+
+def portaudio_stuck() -> bool:
+    """True once a stream has been abandoned (see `abandon`)."""
+    return bool(_abandoned)
+
+
 # ---- the stream ---------------------------------------------------------------------
 
 _open_streams: weakref.WeakSet[NativeStream] = weakref.WeakSet()
@@ -479,6 +530,8 @@ class NativeStream:
         self._ffi, self._pa = _portaudio()
         self._stream: Any = None
         self.active = False
+        self.stuck = False  # it would not stop (its server went away): left alone for good
+        self.stop_timeout_s = STOP_TIMEOUT_S
         self._control = threading.Lock()  # start, stop and close from any thread
         err = self._pa.Pa_Initialize()
         self._check(err, "initialising PortAudio")
@@ -529,9 +582,28 @@ class NativeStream:
             self._stop_locked()
 
     def _stop_locked(self) -> None:
-        if self._stream is None or not self.active:
+        if self._stream is None or not self.active or self.stuck:
             return
-        if self._pa.Pa_StopStream(self._stream) < 0 and self._pa.Pa_AbortStream(self._stream) < 0:
+        status: list[int] = []
+
+        def stop() -> None:
+            if self._pa.Pa_StopStream(self._stream) < 0:
+                status.append(int(self._pa.Pa_AbortStream(self._stream)))
+            else:
+                status.append(0)
+
+        if not within(self.stop_timeout_s, stop):
+            # The server is gone and PortAudio waits for it: leave the stream as it is.
+            self.stuck = True
+            abandon(self, self.mixer)
+            _open_streams.discard(self)
+            log.warning(
+                "the audio stream did not stop within %.0f s (the sound server is gone?); "
+                "it is left behind",
+                self.stop_timeout_s,
+            )
+            return
+        if status[0] < 0:
             # The callback may still run: producers must not mix in its place.
             log.warning("the audio stream did not stop")
             return
@@ -539,15 +611,24 @@ class NativeStream:
         self.mixer.pulled_by_stream = False
 
     def close(self) -> None:
+        """Stop and close the stream; bounded in time (see `within`): a stream whose
+        server is gone is abandoned, not waited for."""
         with self._control:
-            if self._stream is None:
+            if self._stream is None or self.stuck:
                 return
             self._stop_locked()
             if self.active:  # still running: closing would free what the callback uses
                 return
-            self._pa.Pa_CloseStream(self._stream)
-            self._stream = None
-            self._pa.Pa_Terminate()
+            stream, self._stream = self._stream, None
+
+            def close() -> None:
+                self._pa.Pa_CloseStream(stream)
+                self._pa.Pa_Terminate()
+
+            if not within(self.stop_timeout_s, close):
+                self.stuck = True
+                abandon(self, self.mixer, stream)
+                log.warning("the audio stream did not close (the sound server is gone?)")
         _open_streams.discard(self)
 
     def __del__(self) -> None:  # a stream must never outlive its mixer
