@@ -51,6 +51,9 @@ IMAGES = {
     "gif": _image("GIF", "P"),
     "webp": _image("WEBP"),
     "bmp": _image("BMP"),
+    "tif": _image("TIFF"),
+    "avif": _image("AVIF"),
+    "jxl": _image("JXL"),
 }
 
 COMICINFO = (
@@ -107,6 +110,29 @@ def _rar() -> bytes:
     return bytes(out + block(0x7B, 0x4000, b""))
 
 
+def _cb7() -> bytes:
+    import py7zr
+
+    buf = io.BytesIO()
+    with py7zr.SevenZipFile(buf, "w") as sz:
+        sz.writestr(COMICINFO, "ComicInfo.xml")
+        for i, (ext, data) in enumerate(IMAGES.items()):
+            sz.writestr(data, f"p{i}.{ext}")
+    return buf.getvalue()
+
+
+def _cbt(mode: str) -> bytes:
+    import tarfile
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode=mode) as tar:
+        for i, (ext, data) in enumerate([("ComicInfo", COMICINFO), *IMAGES.items()]):
+            info = tarfile.TarInfo("ComicInfo.xml" if ext == "ComicInfo" else f"./p{i}.{ext}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
 def _pdf() -> bytes:
     buf = io.BytesIO()
     first = Image.new("RGB", (40, 60), (200, 0, 0))
@@ -116,6 +142,9 @@ def _pdf() -> bytes:
 
 CBZ = _cbz()
 RAR = _rar()
+CB7 = _cb7()
+CBT = _cbt("w")
+CBT_GZ = _cbt("w:gz")
 PDF = _pdf()
 
 
@@ -178,6 +207,30 @@ def test_mutated_cbz(data: bytes) -> None:
 @given(mutated(RAR))
 def test_mutated_cbr(data: bytes) -> None:
     _write_and_read("fuzz.cbr", data)
+
+
+@FUZZ
+@given(mutated(CB7))
+def test_mutated_cb7(data: bytes) -> None:
+    _write_and_read("fuzz.cb7", data)
+
+
+@FUZZ
+@given(st.sampled_from([CBT, CBT_GZ]).flatmap(mutated))
+def test_mutated_cbt(data: bytes) -> None:
+    _write_and_read("fuzz.cbt", data)
+
+
+def test_unmutated_archives_read_whole() -> None:
+    """The fuzz bases themselves: every page of every format decodes."""
+    for name, data in (("a.cbz", CBZ), ("a.cb7", CB7), ("a.cbt", CBT), ("b.cbt", CBT_GZ)):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / name
+            path.write_bytes(data)
+            with open_book(path) as book:
+                assert book.direction == "rtl" and book.pages[1].double
+                assert len(book) == len(IMAGES) - 1  # ComicInfo deletes one
+                assert all(book.image(i).size == (24, 16) for i in range(len(book)))
 
 
 @FUZZ
