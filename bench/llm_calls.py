@@ -1,20 +1,31 @@
 """Calls, cache reuse and failure cost of the OpenAI backend, against the local fake server.
 
     python bench/llm_calls.py [--pages 24]
+    python bench/llm_calls.py --faults [--timeout 5] [BOOK]
 
 A book of PAGES page images without annotations (so transcripts go to the vision model)
 runs through the whole scene-mode pipeline three times: with a fresh cache, again with
 the same cache, and against an endpoint that is down. The fake server starts a scene
 every 6 pages. Figures: calls per stage, calls per page and per scene, the second run's
-calls, seconds for the dead endpoint, and the dry-run estimate's calls. The last line is
-one JSON object.
+calls, seconds for the dead endpoint, and the dry-run estimate's calls.
+
+`--faults` runs `m2m-reader analyze BOOK --llm openai --llm-timeout TIMEOUT` (the
+bundled sample book by default) as a person would, with OPENAI_BASE_URL on the fake
+server broken in one way at a time (hangs, drops connections, answers 500, 429 or
+garbage, answers 5 MB), and reports per fault: wall seconds, requests the server got,
+the exit code, pages captioned and by whom, and the warning lines printed.
+
+The last line is one JSON object.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -28,11 +39,59 @@ from m2m_reader.engine.store import MemoryStore  # noqa: E402
 from tests.bookfactory import PageSpec, make_book  # noqa: E402
 from tests.fake_openai import FakeOpenAI, free_port  # noqa: E402
 
+SAMPLE = ROOT / "resources" / "sample" / "annotations" / "HaruNoMelody.xml"
+FAULTS = ("hang", "drop", 500, 429, "garbage", "huge")
+
+
+def faults(book: Path, timeout: float) -> dict[str, object]:
+    """Each fault mode against the CLI: its figures by mode."""
+    out: dict[str, object] = {"book": book.name, "llm_timeout": timeout}
+    for fault in FAULTS:
+        with FakeOpenAI() as fake, tempfile.TemporaryDirectory() as tmp:
+            fake.fault = fault
+            env = {
+                **os.environ,
+                "OPENAI_BASE_URL": fake.base_url,
+                "OPENAI_API_KEY": "sk-bench-0123456789",
+                "M2M_READER_CONFIG_DIR": f"{tmp}/config",
+                "M2M_READER_CACHE_DIR": f"{tmp}/cache",
+                "M2M_READER_DATA_DIR": f"{tmp}/data",
+            }
+            result = Path(tmp) / "analysis.json"
+            cmd = [sys.executable, "-m", "m2m_reader.cli", "analyze", str(book)]
+            cmd += ["--llm", "openai", "--llm-timeout", f"{timeout:g}", "-o", str(result)]
+            started = time.perf_counter()
+            run = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True)
+            seconds = time.perf_counter() - started
+            pages = [p for s in json.loads(result.read_text())["scenes"] for p in s["pages"]]
+            warnings = [ln for ln in run.stderr.splitlines() if ln.startswith("m2m-reader:")]
+            out[str(fault)] = {
+                "wall_s": round(seconds, 2),
+                "requests": len(fake.requests),
+                "exit": run.returncode,
+                "pages": len(pages),
+                "captioned": sum(1 for p in pages if p["caption"]),
+                "caption_by": dict(Counter(p["backends"]["caption"] for p in pages)),
+                "warnings": len(warnings),
+                "tracebacks": run.stderr.count("Traceback"),
+                "first_warning": warnings[0][:160] if warnings else "",
+            }
+    return out
+
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pages", type=int, default=24)
+    parser.add_argument("--faults", action="store_true", help="the CLI against broken servers")
+    parser.add_argument("--timeout", type=float, default=5.0, help="--llm-timeout for --faults")
+    parser.add_argument("book", nargs="?", type=Path, default=SAMPLE)
     args = parser.parse_args()
+    if args.faults:
+        figures = faults(args.book, args.timeout)
+        for key, value in figures.items():
+            print(f"{key}: {value}")
+        print(json.dumps(figures))
+        return
     book = make_book([PageSpec() for _ in range(args.pages)])
     store = MemoryStore()
     figures: dict[str, object] = {"pages": args.pages}

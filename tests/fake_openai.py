@@ -14,6 +14,18 @@ behaviours for the next requests, consumed in order:
     "no_schema"  400 saying response_format json_schema is unsupported
     callable     f(body) -> the answer's content string
 
+and the faults of a broken server:
+
+    "hang"       accept the request and never answer (until the server closes)
+    "drop"       read the request, then close the connection without a word
+    "garbage"    HTTP 200 with a body that is not JSON (declared application/json)
+    "huge"       HTTP 200 with a well-formed chat completion of 5 MB
+    "huge_stream" the same 5 MB without a Content-Length, sent until the client stops
+    bytes        HTTP 200 with exactly that body (declared application/json)
+
+`fault` sets the behaviour of every request once the script is used up (e.g.
+`fake.fault = "hang"` or `fake.fault = 500`): an endpoint that is broken for good.
+
 Every request is recorded (`requests`: parsed body and headers) so tests check the
 model, the messages, the images and the response_format schema.
 """
@@ -22,6 +34,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import threading
 import time
 from collections import deque
@@ -128,6 +141,9 @@ class FakeOpenAI:
         self.in_flight = 0
         self.max_in_flight = 0
         self.delay = 0.0  # seconds added to every answer (for concurrency tests)
+        self.fault: Any = None  # what every request gets once the script is used up
+        self.huge_bytes = 5_000_000
+        self._closing = threading.Event()
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -141,6 +157,7 @@ class FakeOpenAI:
         return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
 
     def close(self) -> None:
+        self._closing.set()  # hung requests end
         self._server.shutdown()
         self._server.server_close()
 
@@ -155,10 +172,11 @@ class FakeOpenAI:
 
     def _next(self) -> Any:
         with self._lock:
-            return self.script.popleft() if self.script else "good"
+            return self.script.popleft() if self.script else (self.fault or "good")
 
-    def _answer(self, body: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
-        what = self._next()
+    def _answer(
+        self, body: dict[str, Any], what: Any
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
         if isinstance(what, int):
             headers = {"Retry-After": "0"} if what == 429 else {}
             error = {"error": {"message": f"fake error {what}", "type": "fake", "code": what}}
@@ -177,6 +195,8 @@ class FakeOpenAI:
         elif what == "short":
             key = next(iter(good_answer(body, self.scene_every)))
             content = json.dumps({key: "far too short"})
+        elif what == "huge":
+            content = "x" * self.huge_bytes
         else:
             content = json.dumps(good_answer(body, self.scene_every))
         prompt = len(json.dumps(body["messages"])) // 4
@@ -224,11 +244,33 @@ class FakeOpenAI:
                 try:
                     if fake.delay:
                         time.sleep(fake.delay)
-                    if self.path.rstrip("/") != "/v1/chat/completions":
+                    what = fake._next() if self.path.startswith("/v1/chat/completions") else None
+                    if what == "hang":
+                        fake._closing.wait(120)
+                        self.close_connection = True
+                        return
+                    if what == "drop":
+                        self.close_connection = True
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                        return
+                    if what == "huge_stream":  # HTTP/1.0: the body ends when the connection does
+                        self.close_connection = True
+                        self.send_response(200)
+                        self.send_header("Content-Type", "application/json")
+                        self.end_headers()
+                        self.wfile.write(b'{"choices": [{"message": {"content": "')
+                        for _ in range(fake.huge_bytes // 65536):
+                            self.wfile.write(b"x" * 65536)
+                        return
+                    if what is None:
                         status, reply, headers = 404, {"error": {"message": "no route"}}, {}
+                    elif isinstance(what, bytes):
+                        status, reply, headers = 200, {}, {}
                     else:
-                        status, reply, headers = fake._answer(body)
-                    blob = json.dumps(reply).encode()
+                        status, reply, headers = fake._answer(body, what)
+                    blob = what if isinstance(what, bytes) else json.dumps(reply).encode()
+                    if what == "garbage":
+                        status, blob = 200, b"<html>\x00\xff\xfe upstream error <b>oops"
                     self.send_response(status)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(blob)))
@@ -236,8 +278,8 @@ class FakeOpenAI:
                         self.send_header(k, v)
                     self.end_headers()
                     self.wfile.write(blob)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up (timeout test)
+                except (BrokenPipeError, ConnectionResetError, OSError):
+                    pass  # the client gave up (timeout and size-cap tests)
                 finally:
                     with fake._lock:
                         fake.in_flight -= 1

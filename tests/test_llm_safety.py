@@ -3,18 +3,24 @@ and dialogue that tries to instruct the model stays data and changes only its ow
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from m2m_reader.engine.analysis.pipeline import analyze
-from m2m_reader.engine.analysis.records import Line, SceneInput
+from m2m_reader.engine.analysis.records import Line, PageInput, SceneInput
 from m2m_reader.engine.cancel import NEVER
 from m2m_reader.engine.emotions import neutral_profile
 from m2m_reader.engine.errors import M2MError
 from m2m_reader.engine.llm import LLMConfig, OpenAIText
+from m2m_reader.engine.llm.config import redact
 from m2m_reader.engine.store import MemoryStore
 from tests.bookfactory import PageSpec, make_book
 from tests.fake_openai import FakeOpenAI, free_port, good_answer, stage_of, user_text
@@ -34,8 +40,8 @@ class RecordingStore(MemoryStore):
 
 
 def config(base_url: str, **kw) -> LLMConfig:
-    settings = {"backoff_base": 0.01, "backoff_max": 0.05, "timeout": 5.0, "max_retries": 1, **kw}
-    return LLMConfig(model="text-m", base_url=base_url, api_key=KEY, **settings)
+    settings = {"backoff_base": 0.01, "backoff_max": 0.05, "timeout": 5.0, "max_retries": 1}
+    return LLMConfig(model="text-m", base_url=base_url, **{"api_key": KEY, **settings, **kw})
 
 
 def book(page5: str = "Let's see who wins.", n: int = 12):
@@ -50,7 +56,7 @@ def test_the_key_appears_in_no_log_error_record_or_key(caplog):
     with FakeOpenAI() as fake:
         # good answers, then a schema failure, a 500 storm and a refused key
         fake.script.extend(["good", "invalid", "invalid", 500, 500, 401])
-        backend = OpenAIText(config(fake.base_url))
+        backend = OpenAIText(config(fake.base_url, concurrency=1))  # the script in order
         store = RecordingStore()
         result = analyze(
             book(), text=backend, store=store, on_fallback=lambda stage, b, msg: seen.append(msg)
@@ -80,6 +86,99 @@ def test_credentials_in_the_base_url_stay_out_of_settings():
     cfg = LLMConfig(model="m", base_url="http://user:pw-secret@localhost:11434/v1?token=t0ken")
     assert cfg.endpoint() == "http://localhost:11434/v1"
     assert "pw-secret" not in json.dumps(cfg.public()) and "t0ken" not in json.dumps(cfg.public())
+
+
+URL_KEY = "sk-in-the-url-SECRET-98765"
+
+
+def key_in(url: str, where: str) -> str:
+    if where == "userinfo":
+        return url.replace("http://", f"http://me:{URL_KEY}@")
+    return f"{url}?api_key={URL_KEY}&api-version=2024-06-01"
+
+
+@pytest.mark.parametrize("where", ["userinfo", "query"])
+def test_a_key_inside_the_base_url_is_masked_everywhere(caplog, where):
+    caplog.set_level(logging.DEBUG)  # what -v shows, and more: the HTTP libraries' records
+    seen: list[str] = []
+    with FakeOpenAI() as fake:
+        fake.script.extend(["good", "invalid", "invalid", 500, 500, 401])
+        cfg = config(key_in(fake.base_url, where), api_key=None, concurrency=1)
+        backend = OpenAIText(cfg)
+        store = RecordingStore()
+        result = analyze(
+            book(), text=backend, store=store, on_fallback=lambda stage, b, msg: seen.append(msg)
+        )
+        first = fake.requests[0]
+    # The key still goes where the URL put it.
+    if where == "userinfo":
+        basic = base64.b64encode(f"me:{URL_KEY}".encode()).decode()
+        assert first["headers"]["authorization"] == f"Basic {basic}"
+        assert first["path"] == "/v1/chat/completions"
+    else:
+        assert first["path"].startswith("/v1/chat/completions?")
+        assert f"api_key={URL_KEY}" in first["path"] and "api-version=2024-06-01" in first["path"]
+    down = OpenAIText(config(key_in(f"http://127.0.0.1:{free_port()}/v1", where), api_key=None))
+    with pytest.raises(M2MError) as error:
+        down.caption(
+            PageInput(0, SceneInput(0, 0, 0, [], neutral_profile()), [], neutral_profile(), ""),
+            NEVER,
+        )
+    seen.append(str(error.value))
+    assert any("invalid twice" in m for m in seen) and any("API key" in m for m in seen)
+    logged = [r.getMessage() + (r.exc_text or "") for r in caplog.records]
+    assert any("HTTP Request: POST" in m for m in logged)  # the URL was logged, masked
+    texts = [
+        *seen,
+        *store.written,
+        *logged,
+        json.dumps(result.to_dict()),
+        backend.settings_key(),
+        repr(backend.config.public()),
+        json.dumps(backend.cost),
+    ]
+    for text in texts:
+        assert URL_KEY not in text and "SECRET" not in text
+
+
+def test_redact_masks_credentials_in_any_url():
+    text = (
+        "POST http://me:pa55word@host:8080/v1/chat?api_key=abc123&api-version=1 and "
+        "https://h/v1?token=t0k&x=1 with sk-abcdefghijkl"
+    )
+    assert redact(text) == (
+        "POST http://***@host:8080/v1/chat?api_key=***&api-version=1 and "
+        "https://h/v1?token=***&x=1 with sk-***"
+    )
+    assert redact("the key is hunter2-long-key", "hunter2-long-key") == "the key is ***"
+
+
+def test_the_command_line_never_shows_a_key_from_the_base_url(tmp_path):
+    """`-v analyze` against a failing server, with the key inside OPENAI_BASE_URL: not in
+    the terminal, the analysis file or the cache."""
+    root = Path(__file__).resolve().parents[1]
+    sample = root / "resources" / "sample" / "annotations" / "HaruNoMelody.xml"
+    out = tmp_path / "analysis.json"
+    with FakeOpenAI() as fake:
+        fake.script.extend(["good", 500, 500, 500])
+        env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+        env.update(
+            OPENAI_BASE_URL=key_in(fake.base_url, "userinfo") + f"?token={URL_KEY}",
+            M2M_READER_CONFIG_DIR=str(tmp_path / "config"),
+            M2M_READER_CACHE_DIR=str(tmp_path / "cache"),
+            M2M_READER_DATA_DIR=str(tmp_path / "data"),
+        )
+        cmd = [sys.executable, "-m", "m2m_reader.cli", "-v", "analyze", str(sample)]
+        cmd += ["--llm", "openai", "--llm-timeout", "5", "-o", str(out)]
+        run = subprocess.run(cmd, env=env, cwd=root, capture_output=True, text=True, timeout=60)
+        assert fake.requests[0]["headers"]["authorization"].startswith("Basic ")
+    assert run.returncode == 0, run.stderr
+    assert "HTTP Request: POST http://127.0.0.1:" in run.stderr  # -v logged the URL ...
+    assert "/v1/chat/completions?token=*** " in run.stderr  # ... with no key in it
+    cached = [f.read_bytes() for f in (tmp_path / "cache").rglob("*") if f.is_file()]
+    assert cached  # the analysis was cached
+    for blob in [run.stdout.encode(), run.stderr.encode(), out.read_bytes(), *cached]:
+        assert URL_KEY.encode() not in blob and b"SECRET" not in blob
 
 
 def test_dialogue_stays_inside_its_data_block():

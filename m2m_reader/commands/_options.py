@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 
 from ..engine import settings as settings_mod
@@ -28,6 +29,13 @@ def add_backends(parser: argparse.ArgumentParser, music: bool = False) -> None:
     )
     g.add_argument("--llm-model", metavar="NAME", help="the chat model, e.g. gpt-4o-mini, llama3.1")
     g.add_argument("--llm-base-url", metavar="URL", help="an OpenAI-compatible endpoint")
+    g.add_argument(
+        "--llm-timeout",
+        metavar="SECONDS",
+        type=seconds,
+        help="the most one LLM request may take, its retries included (default 60); "
+        "an endpoint that keeps failing is left for the built-in stage",
+    )
     g.add_argument("--emotions", choices=settings_mod.CHOICES["emotions"], help="emotion reader")
     if music:
         g.add_argument("--music", choices=settings_mod.CHOICES["music"], help="music backend")
@@ -49,6 +57,17 @@ def add_backends(parser: argparse.ArgumentParser, music: bool = False) -> None:
     )
 
 
+def seconds(text: str) -> float:
+    """A number of seconds above 0 (argparse type)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds, not {text}")
+    return value
+
+
 def settings_from(args: argparse.Namespace) -> Settings:
     """The saved settings with this run's command-line choices on top (not saved)."""
     s = settings_mod.load()
@@ -56,6 +75,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         "text": getattr(args, "llm", None),
         "llm_model": getattr(args, "llm_model", None),
         "llm_base_url": getattr(args, "llm_base_url", None),
+        "llm_timeout": getattr(args, "llm_timeout", None),
         "emotions": getattr(args, "emotions", None),
         "music": getattr(args, "music", None),
         "musicgen_model": getattr(args, "musicgen_model", None),

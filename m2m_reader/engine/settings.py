@@ -66,6 +66,7 @@ class Settings:
     llm_base_url: str = ""  # empty: the OpenAI default endpoint
     llm_model: str = "gpt-4o-mini"
     llm_api_key: str = field(default="", repr=False)  # prefer the OPENAI_API_KEY variable
+    llm_timeout: float = 60.0  # seconds one LLM request may take, its retries included
     emotions: str = "builtin"
     music: str = "composer"
     musicgen_model: str = "small"

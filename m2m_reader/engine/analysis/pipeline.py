@@ -13,10 +13,12 @@ makes that record, which is marked with the backend that really made it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any
 
 from ..books.model import Book
@@ -98,7 +100,7 @@ class Analyzer:
         self._lock = threading.Lock()
         self._memo: dict[tuple[str, Any], Any] = {}
         self._epoch = 0  # moves on when memos are dropped: work begun before stores none
-        self._told: set[tuple[str, str, str]] = set()
+        self._told: set[tuple[str, ...]] = set()
 
     # -- caching and fallback -------------------------------------------------------
 
@@ -131,14 +133,24 @@ class Analyzer:
             except M2MError as exc:
                 if i + 1 == len(backends):
                     raise
-                told = (stage, b.name, str(exc))
-                with self._lock:  # say it once, not once per page
+                # Say it once, not once per record: per kind of failure when the backend
+                # names one (an LLM endpoint: timeout, HTTP 500, breaker open ...), else
+                # per stage and message.
+                kind = getattr(exc, "kind", None)
+                told = (b.name, str(kind)) if kind else (stage, b.name, str(exc))
+                with self._lock:
                     first = told not in self._told
                     self._told.add(told)
                 if first:
-                    log.warning("%s: %s failed (%s); using the built-in stage", stage, b.name, exc)
+                    # Told once: by `on_fallback` when there is one, else in the log.
+                    level = logging.INFO if self.on_fallback else logging.WARNING
+                    log.log(
+                        level, "%s: %s failed (%s); using the built-in stage", stage, b.name, exc
+                    )
                     if self.on_fallback:
                         self.on_fallback(stage, b.name, str(exc))
+                else:
+                    log.debug("%s: %s failed (%s); using the built-in stage", stage, b.name, exc)
                 continue
             with self._lock:
                 self.computed[stage] += 1
@@ -408,34 +420,90 @@ class Analyzer:
     def run(
         self, mode: str = "scene", progress: Progress | None = None, cancel: CancelToken = NEVER
     ) -> Analysis:
+        """The whole book in `mode`. A text backend that can take several requests at
+        once (`concurrency`, an LLM endpoint) gets that many: page transcripts, scene
+        directives, page captions, baseline pages and sections each run on a pool of
+        that size, in that order. A backend with `whole_run()` is held for the run: an
+        endpoint that stops answering is left alone for the rest of it."""
         if mode not in MODES:
             raise RecordError(f"unknown mode {mode!r} (choose from {', '.join(MODES)})")
+        hold = getattr(self.text, "whole_run", None)
+        with hold() if callable(hold) else contextlib.nullcontext():
+            return self._run(mode, progress or (lambda done, total, what: None), cancel)
+
+    def _run(self, mode: str, report: Progress, cancel: CancelToken) -> Analysis:
         n = len(self.book)
-        report = progress or (lambda done, total, what: None)
-        for i in range(n):  # page-level stages first, so progress moves page by page
+        # Transcripts the text backend makes go first, several at once; then the
+        # page-level stages in order, so progress moves page by page.
+        by_text = [i for i in range(n) if not self._book_transcript(i)]
+        reported = 0
+        if self._workers() > 1 and len(by_text) > 1:
+
+            def read(k: int) -> None:
+                nonlocal reported
+                reported = k
+                report(k, 2 * n, f"reading page {k}")
+
+            self._each(lambda i: self.transcript(i, cancel), by_text, cancel, read)
+        for i in range(n):
             cancel.check()
             self.page_emotions(i, cancel)
             self.stats(i)
-            report(i + 1, 2 * n, f"reading page {i + 1}")
+            if i + 1 > reported:
+                report(i + 1, 2 * n, f"reading page {i + 1}")
         scenes: list[SceneResult] = []
         provisional = False
         if mode == "scene":
             result, by, _ = self.scenes(cancel=cancel)
             provisional = result.provisional
+            inputs: list[SceneInput] = []
             previous = None
             for idx, (a, b) in enumerate(result.ranges(n)):
-                scene = self.scene_result(idx, a, b, previous, result.reasons.get(a, ""), cancel)
-                scene.backends["scenes"] = by
+                inputs.append(self.scene_input(idx, a, b, previous, cancel))
+                previous = inputs[-1].emotions
+            directives = self._each(lambda s: self.directive(s, cancel), inputs, cancel)
+            jobs = [
+                (i, s, text)
+                for s, (text, _, _) in zip(inputs, directives, strict=True)
+                for i in range(s.first_page, s.last_page + 1)
+            ]
+            pages = self._each(
+                lambda job: self.page_result(*job, cancel),
+                jobs,
+                cancel,
+                lambda k: report(n + k, 2 * n, f"captions: {k} of {n} pages"),
+            )
+            by_page = {p.index: p for p in pages}
+            for s, (text, d_by, edited) in zip(inputs, directives, strict=True):
+                scene = SceneResult(
+                    index=s.index,
+                    first_page=s.first_page,
+                    last_page=s.last_page,
+                    directive=text,
+                    emotions=s.emotions,
+                    reason=result.reasons.get(s.first_page, ""),
+                    backends={"directive": d_by, "scenes": by},
+                    edited=["directive"] if edited else [],
+                )
+                scene.pages = [by_page[i] for i in range(s.first_page, s.last_page + 1)]
                 scenes.append(scene)
-                previous = scene.emotions
-                report(n + b + 1, 2 * n, f"scene {idx + 1}")
         elif mode == "page":
-            scenes = [self._baseline_page(i, cancel) for i in range(n)]
+            scenes = self._each(
+                lambda i: self._baseline_page(i, cancel),
+                range(n),
+                cancel,
+                lambda k: report(n + k, 2 * n, f"pages: {k} of {n}"),
+            )
         else:
-            for idx, a in enumerate(range(0, n, self.section_pages)):
-                b = min(n, a + self.section_pages) - 1
-                scenes.append(self._section(idx, a, b, cancel))
-                report(n + b + 1, 2 * n, f"section {idx + 1}")
+            groups = [(idx, a) for idx, a in enumerate(range(0, n, self.section_pages))]
+            scenes = self._each(
+                lambda g: self._section(g[0], g[1], min(n, g[1] + self.section_pages) - 1, cancel),
+                groups,
+                cancel,
+                lambda k: report(
+                    n + min(n, k * self.section_pages), 2 * n, f"sections: {k} of {len(groups)}"
+                ),
+            )
         report(2 * n, 2 * n, "done")
         return Analysis(
             title=self.book.title,
@@ -445,6 +513,45 @@ class Analyzer:
             provisional=provisional,
             backends={"text": self.text.name, "emotions": self.emotions.name},
         )
+
+    def _workers(self) -> int:
+        """How many records of the text backend to make at once (1 for the built-in)."""
+        if self.text is self.builtin_text:
+            return 1
+        value = getattr(self.text, "concurrency", 1)
+        return max(1, min(int(value), 32)) if isinstance(value, int) else 1
+
+    def _each(
+        self,
+        work: Callable[[Any], Any],
+        items: Any,
+        cancel: CancelToken,
+        done: Callable[[int], None] | None = None,
+    ) -> list[Any]:
+        """`[work(x) for x in items]`, `_workers()` at a time; `done(k)` after the k-th
+        finishes (on this thread). The first error cancels what has not started."""
+        items = list(items)
+        workers = min(self._workers(), len(items))
+        if workers <= 1:
+            out = []
+            for x in items:
+                cancel.check()
+                out.append(work(x))
+                if done:
+                    done(len(out))
+            return out
+        pool = ThreadPoolExecutor(workers, thread_name_prefix="analysis")
+        try:
+            futures = [pool.submit(work, x) for x in items]
+            for k, future in enumerate(as_completed(futures), 1):
+                future.result()
+                if done:
+                    done(k)
+            return [f.result() for f in futures]
+        finally:
+            # On an error or Ctrl-C, what has not started is dropped; a request under
+            # way ends within its timeout.
+            pool.shutdown(wait=False, cancel_futures=True)
 
     def _baseline_page(self, i: int, cancel: CancelToken) -> SceneResult:
         """The baseline: each page described alone, then captioned from that description."""

@@ -3,14 +3,16 @@
 Each method is one step (transcript, scene boundaries, directive, caption, the baseline's
 page description, manga2music's section stages) and makes one call (scenes: one per
 window of pages; section: two). It holds no state between calls besides usage
-counters, so one page's answer cannot change another's request. Every failure is an
-`M2MError`, on which the pipeline uses the built-in backend for that record.
+counters and the endpoint's circuit breaker, so one page's answer cannot change another's
+request. Every failure is an `M2MError`, on which the pipeline uses the built-in backend
+for that record; once the breaker is open, every call fails at once (`EndpointDown`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +68,16 @@ class OpenAIText:
 
     def close(self) -> None:
         self._client.close()
+
+    @property
+    def concurrency(self) -> int:
+        """Requests this backend may have in flight at once (the pipeline asks this many)."""
+        return self.config.concurrency
+
+    def whole_run(self) -> AbstractContextManager[None]:
+        """Inside, a tripped circuit breaker stays open: the built-in stage makes the
+        rest of a whole-book run (the pipeline's `run` enters it)."""
+        return self._client.breaker.hold()
 
     @property
     def cost(self) -> dict[str, Any]:

@@ -45,8 +45,10 @@ class Usage:
         return self._stages.setdefault(stage, StageUsage())
 
     def add(self, stage: str, model: str, usage: Any, seconds: float) -> None:
-        prompt = int(getattr(usage, "prompt_tokens", 0) or 0) if usage else 0
-        completion = int(getattr(usage, "completion_tokens", 0) or 0) if usage else 0
+        """Count one answered call; `usage` is the answer's usage block (a dict or an
+        object with `prompt_tokens` and `completion_tokens`) or None."""
+        prompt = _tokens(usage, "prompt_tokens")
+        completion = _tokens(usage, "completion_tokens")
         with self._lock:
             s = self._stage(stage)
             s.calls += 1
@@ -113,6 +115,14 @@ class Usage:
         out["total_tokens"] = out["prompt_tokens"] + out["completion_tokens"]
         out["usd"] = _usd(self.config, snap["models"])
         return out
+
+
+def _tokens(usage: Any, name: str) -> int:
+    """A token count of a usage block; 0 when it is missing or not a whole number."""
+    value = usage.get(name) if isinstance(usage, dict) else getattr(usage, name, None)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+        return 0
+    return int(min(value, 10**9))
 
 
 def _usd(config: LLMConfig | None, models: dict[str, list[int]]) -> float | None:
