@@ -27,6 +27,7 @@ from m2m_reader.engine.settings import Settings
 from m2m_reader.engine.store import MemoryStore
 from tests.bookfactory import PageSpec, make_book
 from tests.fake_openai import FakeOpenAI
+from tests.ui_support import ui_dirs  # noqa: F401 (a fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "resources" / "sample" / "annotations" / "HaruNoMelody.xml"
@@ -310,3 +311,16 @@ def test_every_fault_still_raises_only_m2m_errors(fake):
         fake.script.extend([fault, fault])
         with pytest.raises(M2MError):
             backend.caption(page_input(), NEVER)
+
+
+def test_the_settings_dialog_sets_the_llm_timeout(qtbot, ui_dirs):  # noqa: F811
+    from m2m_reader.ui.bridge import EngineBridge
+    from m2m_reader.ui.settings_dialog import SettingsDialog
+
+    settings = Settings(llm_timeout=2.56)
+    dialog = SettingsDialog(settings, EngineBridge(None, settings))
+    qtbot.addWidget(dialog)
+    assert dialog.llm_timeout.text() == "2.6 s"
+    assert dialog.values()["llm_timeout"] == 2.56  # shown rounded, kept as it was
+    dialog.llm_timeout.setValue(12)
+    assert dialog.values()["llm_timeout"] == 12.0

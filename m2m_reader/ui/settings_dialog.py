@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -89,6 +90,13 @@ class SettingsDialog(QDialog):
         self.text = _combo("text", s.text)
         self.llm_base_url = QLineEdit(s.llm_base_url, placeholderText="https://api.openai.com/v1")
         self.llm_model = QLineEdit(s.llm_model)
+        self.llm_timeout = QDoubleSpinBox(suffix=" s", decimals=1, minimum=0.5, maximum=3600.0)
+        self.llm_timeout.setValue(s.llm_timeout)
+        self._timeout_shown = self.llm_timeout.value()  # the setting, rounded to the box
+        self.llm_timeout.setToolTip(
+            "The most one request may take, its retries included; an endpoint that keeps "
+            "failing is left for the built-in stage"
+        )
         self.llm_api_key = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
         if os.environ.get("OPENAI_API_KEY"):
             self.llm_api_key.setPlaceholderText("Using OPENAI_API_KEY from the environment")
@@ -125,6 +133,7 @@ class SettingsDialog(QDialog):
                 ("Endpoint", self.llm_base_url),
                 ("Model", self.llm_model),
                 ("API key", self.llm_api_key),
+                ("Timeout", self.llm_timeout),
                 ("Emotions", self.emotions),
             ),
             "Analysis",
@@ -175,6 +184,9 @@ class SettingsDialog(QDialog):
             "text": self.text.currentData(),
             "llm_base_url": self.llm_base_url.text().strip(),
             "llm_model": self.llm_model.text().strip() or "gpt-4o-mini",
+            "llm_timeout": self.settings.llm_timeout
+            if self.llm_timeout.value() == self._timeout_shown
+            else self.llm_timeout.value(),
             "emotions": self.emotions.currentData(),
             "music": self.music.currentData(),
             "musicgen_model": self.musicgen_model.currentText().strip() or "small",
