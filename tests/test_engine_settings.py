@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 from bookfactory import PageSpec, make_book, three_scene_book
 from fake_openai import FakeOpenAI
-from test_engine_doubles import FakeMusic, RecordingMixer, make_engine
+from test_engine_doubles import FakeMusic, RecordingMixer, make_engine, wait_for
 
 from m2m_reader.engine import events as ev
 from m2m_reader.engine import offline
@@ -134,7 +134,7 @@ def test_a_music_change_redoes_the_cues_not_the_analysis():
     mixer = RecordingMixer()
     engine.attach_mixer(mixer)
     try:
-        read_all(engine, small_book("music"))
+        read_all(engine, small_book("music", pages=2))  # the composer takes a while
         before = Counter(engine.analyzer.computed)
         captions = [p.caption for s in engine.analysis().scenes for p in s.pages]
         assert {c.backend for c in mixer.cues.values()} == {"fake"}
@@ -142,11 +142,11 @@ def test_a_music_change_redoes_the_cues_not_the_analysis():
 
         # The built-in composer with its own synthesiser (no such SoundFont).
         settings.soundfont = "/no/such/font.sf2"
-        assert engine.prepare_all() == 4 and engine.wait_idle(60)
+        assert engine.prepare_all() == 2 and engine.wait_idle(60)
         assert engine.music.name == "composer"
         assert engine.analyzer.computed == before  # nothing of the analysis again
         assert [p.caption for s in engine.analysis().scenes for p in s.pages] == captions
-        assert {engine.cue(p).backend for p in range(4)} == {"composer"}
+        assert {engine.cue(p).backend for p in range(2)} == {"composer"}
         assert {c.backend for c in mixer.cues.values()} == {"composer"}
         assert len(fake.calls) == made  # the old backend made no more
 
@@ -213,3 +213,47 @@ def test_an_emotion_change_redoes_emotions_and_what_follows_not_transcripts(monk
         assert all(max(p.emotions, key=p.emotions.get) == "fear" for p in pages)
     finally:
         engine.close()
+
+
+def test_settings_a_backend_does_not_use_rebuild_nothing_and_the_cache_limit_moves():
+    settings = Settings()
+    engine = make_engine(settings=settings)
+    try:
+        read_all(engine, small_book("idle"))
+        text, before = engine.text, Counter(engine.analyzer.computed)
+        ready = engine.ready_pages()
+        settings.update({"llm_model": "another-model", "llm_base_url": "http://127.0.0.1:9/v1"})
+        settings.cache_limit_mb = 64
+        assert engine.wait_idle(30)
+        assert engine.text is text and engine.ready_pages() == ready
+        assert engine.analyzer.computed == before
+        assert engine.store.limit_bytes == 64 * 1024 * 1024
+    finally:
+        engine.close()
+
+
+def test_work_in_flight_when_offline_goes_on_opens_no_connection(server, monkeypatch):
+    server.delay = 0.2  # every answer takes a while: requests are in flight at the switch
+    made = []  # connections made while offline mode is on
+    real = socket.socket.connect
+
+    def connect(sock, address):
+        offline_now = offline.is_offline()
+        real(sock, address)
+        if offline_now:
+            made.append(address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    settings = Settings(text="openai", llm_base_url=server.base_url)
+    events: list = []
+    engine = make_engine(events=events, settings=settings)
+    try:
+        engine.open(three_scene_book())
+        assert wait_for(lambda: server.in_flight > 0, 10)
+        settings.offline = True
+        assert engine.prepare_all() == 12 and engine.wait_idle(30)
+        assert captions_by(engine) == {"builtin"}
+    finally:
+        engine.close()
+    assert made == []
+    assert not [e for e in events if isinstance(e, ev.EngineError)]

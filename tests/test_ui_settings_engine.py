@@ -65,37 +65,40 @@ def test_the_dialog_changes_the_running_engines_text_stages(qtbot, live):
         qtbot.waitUntil(lambda: bridge.ready_pages == {0, 1, 2, 3}, timeout=20_000)
 
 
-def test_the_offline_switch_reaches_the_engine_and_no_connection_follows(qtbot, live):
+def test_the_offline_switch_reaches_the_engine_and_no_connection_follows(qtbot, live, monkeypatch):
     bridge, engine, settings = live
     with FakeOpenAI() as server:
         bridge.update_settings({"text": "openai", "llm_base_url": server.base_url})
         bridge.wait_idle()
         assert engine.settings_applied(10) and engine.text.name == "openai"
+        assert engine.prepare_all() == 4 and engine.wait_idle(30)
+        assert captions(engine.analysis()) == {"openai"}
 
-        controls = PlayerControls(settings, bridge)
-        qtbot.addWidget(controls)
-        made = []
+        made = []  # connections made while offline mode is on
         real = socket.socket.connect
 
         def connect(sock, address):
-            real(sock, address)  # offline mode's guard refuses work begun before the switch
-            made.append(address)  # a connection made
+            offline_now = offline.is_offline()
+            real(sock, address)
+            if offline_now:
+                made.append(address)
 
-        socket.socket.connect = connect
-        try:
-            qtbot.mouseClick(controls.offline, Qt.MouseButton.LeftButton)
-            bridge.wait_idle()
-            assert settings.offline is True and offline.is_offline()
-            assert engine.settings_applied(10) and engine.text.name == "builtin"
-            requests = len(server.requests)
-            bridge.edit_directive(2, 3, "A storm at sea, drums and low brass")
-            bridge.wait_idle()
-            assert engine.wait_idle(30)
-            bridge.prepare_all()
-            qtbot.waitUntil(lambda: bridge.ready_pages >= {2, 3}, timeout=20_000)
-            assert engine.prepare_all() == 4
-        finally:
-            socket.socket.connect = real
+        monkeypatch.setattr(socket.socket, "connect", connect)
+        controls = PlayerControls(settings, bridge)
+        qtbot.addWidget(controls)
+        qtbot.mouseClick(controls.offline, Qt.MouseButton.LeftButton)
+        bridge.wait_idle()
+        assert settings.offline is True and offline.is_offline()
+        assert engine.text.name == "builtin"  # before the switch's call returned
+        requests = len(server.requests)
+        # A new directive needs new captions: the built-in writer makes them now.
+        bridge.edit_directive(2, 3, "A storm at sea, drums and low brass")
+        bridge.wait_idle()
+        bridge.prepare_all()
+        qtbot.waitUntil(lambda: bridge.ready_pages >= {2, 3}, timeout=20_000)
+        assert engine.prepare_all() == 4 and engine.wait_idle(30)
         assert made == [] and len(server.requests) == requests
-        assert captions(engine.analysis()) == {"builtin"}
-        assert engine.analysis().scene_of(2).directive == "A storm at sea, drums and low brass"
+        analysis = engine.analysis()
+        assert captions(analysis) <= {"openai", "builtin"}
+        assert {analysis.page(p).backends["caption"] for p in (2, 3)} == {"builtin"}
+        assert analysis.scene_of(2).directive == "A storm at sea, drums and low brass"
