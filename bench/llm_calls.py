@@ -126,9 +126,26 @@ def main() -> None:
     figures["endpoint_down_pages_with_captions"] = sum(
         1 for s in result.scenes for p in s.pages if p.caption
     )
+    figures.update(in_flight(make_book([PageSpec() for _ in range(12)], size=(200, 150))))
     for key, value in figures.items():
         print(f"{key}: {value}")
     print(json.dumps(figures))
+
+
+def in_flight(book: object, delay: float = 0.15) -> dict[str, object]:
+    """A whole-book run against a server taking `delay` s an answer, one request at a
+    time and at the default concurrency: wall seconds and the most in flight."""
+    out: dict[str, object] = {"answer_delay_s": delay}
+    for concurrency in (1, LLMConfig().concurrency):
+        with FakeOpenAI() as fake:
+            fake.delay = delay
+            cfg = LLMConfig(model="fake", base_url=fake.base_url, concurrency=concurrency)
+            started = time.perf_counter()
+            analyze(book, text=OpenAIText(cfg), store=MemoryStore())  # type: ignore[arg-type]
+            out[f"concurrency_{concurrency}_s"] = round(time.perf_counter() - started, 2)
+            out[f"concurrency_{concurrency}_max_in_flight"] = fake.max_in_flight
+            out[f"concurrency_{concurrency}_requests"] = len(fake.requests)
+    return out
 
 
 if __name__ == "__main__":
