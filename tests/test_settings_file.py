@@ -109,7 +109,7 @@ def test_a_file_from_a_newer_version_is_read_not_upgraded_and_keeps_its_version(
     assert data["version"] == 9 and data["music_backend"] == "x"
 
 
-@pytest.mark.parametrize("text", ["[1, 2]", '"settings"', "1e400", "{", ""])
+@pytest.mark.parametrize("text", ["[1, 2]", '"settings"', "1e400", "{", "", "[" * 100_000])
 def test_a_file_that_is_not_an_object_gives_defaults_and_is_set_aside(path, text, caplog):
     path.write_text(text)
     caplog.set_level(logging.WARNING)

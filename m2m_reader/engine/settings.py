@@ -240,7 +240,7 @@ def load(path: Path | None = None) -> Settings:
         data = json.loads(path.read_text("utf-8"))
         if not isinstance(data, dict):
             raise ValueError("not a JSON object")
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:  # RecursionError: nesting too deep
         log.warning("settings file %s is unreadable (%s); using defaults", path, exc)
         with contextlib.suppress(OSError):
             path.replace(path.with_name(path.name + ".bad"))
