@@ -1,13 +1,19 @@
 """A person's edits (directives and captions) and the analysis as the UI shows it.
 
 An edit invalidates what was made from the edited text (the page's generation moves
-on, so results of stale work are dropped) and the engine redoes it. `Editing` is a
-part of `Engine` (it uses the engine's state, see `Engine._reset`).
+on, so results of stale work are dropped) and the engine redoes it. Edits another
+process makes (`m2m-reader edit` in a terminal while the reader is open) are picked up
+within `EDITS_POLL_S` and redone the same way; the store writes one edit at a time, so
+neither side overwrites the other's. `Editing` is a part of `Engine` (it uses the
+engine's state, see `Engine._reset`).
 """
 
 from __future__ import annotations
 
 import itertools
+import logging
+import threading
+import time
 from typing import Any
 
 from .analysis.records import Analysis, PageResult, SceneResult
@@ -15,6 +21,10 @@ from .analysis.records import Analysis, PageResult, SceneResult
 # Generations are unique across books and edits: a result carries the generation its
 # page had when the work started, and is dropped if the page has moved on since.
 _GENERATIONS = itertools.count(1)
+
+EDITS_POLL_S = 1.0  # how often a running engine looks for edits made elsewhere
+
+log = logging.getLogger(__name__)
 
 
 class Editing:
@@ -64,7 +74,81 @@ class Editing:
         self.edits.set_caption(page, text)
         self._after_edit(range(page, page + 1))
 
-    def _after_edit(self, pages: range) -> None:
+    # -- edits made by another process ----------------------------------------------
+
+    def _watch_edits(self) -> None:
+        """Start (once per engine) the thread that takes in edits made elsewhere, if the
+        edits are kept on disk."""
+        if getattr(self, "_edits_watcher", None) is not None:
+            return
+        if self.edits is None or self.edits.path is None:
+            return
+        self._edits_watcher = threading.Thread(
+            target=self._watch_loop, name="edits-watch", daemon=True
+        )
+        self._edits_watcher.start()
+
+    def _watch_loop(self) -> None:
+        failed = False
+        while not self._closed:
+            time.sleep(EDITS_POLL_S)
+            if self._closed:
+                return
+            try:
+                self.reload_edits()
+                failed = False
+            except Exception:  # noqa: BLE001 - logged once; the next poll tries again
+                if not failed:
+                    log.exception("edits made elsewhere could not be taken in")
+                failed = True
+
+    def reload_edits(self) -> set[str]:
+        """Take in edits another process made to this book and redo what depends on
+        them; returns their keys (the engine's own edits are not among them)."""
+        edits, analyzer = self.edits, self.analyzer
+        if edits is None or analyzer is None or self._closed:
+            return set()
+        changed = edits.refresh()
+        if not changed or edits is not self.edits:
+            return changed
+        pages: set[int] = set()
+        everything = False
+        for k in changed:
+            kind, _, arg = k.partition(":")
+            try:
+                if kind == "caption":
+                    pages.add(int(arg))
+                    continue
+                if kind == "directive":
+                    first, last = (int(x) for x in arg.split("-"))
+                    pages.update(range(first, last + 1))
+                    continue
+            except ValueError:
+                pass
+            everything = True  # scene boundaries or emotions: scenes and directives move
+        log.info("edits made elsewhere: %s", ", ".join(sorted(changed)))
+        if everything:
+            self._redo_all()
+        else:
+            n = len(self.book or ())
+            self._after_edit(sorted(p for p in pages if 0 <= p < n))
+        return changed
+
+    def _redo_all(self) -> None:
+        """Scenes, directives and captions again (the store keeps what stays valid); the
+        scenes shown stay until the new ones replace them."""
+        assert self.analyzer is not None
+        self.analyzer.forget()
+        with self._lock:
+            self._plan += 1  # scenes made from the old edits are dropped when they come
+            self._scene_emotions.clear()
+            self._analysis_pool.cancel_where(lambda j: j.page is None, "the edits changed")
+            for p in range(len(self.book or ())):
+                self._invalidate(p)
+        self._submit_final_scenes()
+        self._schedule()
+
+    def _after_edit(self, pages: range | list[int]) -> None:
         assert self.analyzer is not None
         self.analyzer.forget()
         with self._lock:

@@ -245,6 +245,7 @@ class Engine(Lookahead, PageWork, CueWork, Editing, Replan):
             self.mixer.turn(self._cursor, "jump")
         self._submit_final_scenes()
         self._schedule()
+        self._watch_edits()  # edits made in a terminal meanwhile (see `editing`)
 
     def _submit_final_scenes(self) -> None:
         """The whole book's scenes, after the pages near the cursor."""

@@ -4,21 +4,41 @@ An edit overrides the computed record and survives re-runs: scene boundaries for
 book, a directive for a scene (by its page range), a caption or an emotion profile for
 a page. Everything downstream of an edit is recomputed, because the edited text is an
 input of the records that depend on it (their cache keys change), and nothing else.
+
+Edits live in `DATA/edits.sqlite3`, one row per edit, each change in its own write
+transaction: the reader and any number of `m2m-reader edit` commands may edit the same
+book at once and every edit is kept (a change rewrites its own row, never a copy of the
+others). A store sees what other processes changed on its next read, and `refresh()`
+says which edits those were, so a running engine redoes what depends on them.
+
+The edits files of earlier versions (`DATA/edits/<fingerprint>.json`) are imported on
+first use and kept as `<fingerprint>.json.migrated`; a file with bad values is set aside
+as `.bad-<time>` with one warning, its good edits imported.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import math
+import os
+import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
-from ..atomic import write_text
+from .. import database
 from ..emotions import EMOTIONS
 from ..errors import RecordError
 from ..paths import data_dir
 
-EDITS_VERSION = 1
+log = logging.getLogger(__name__)
+
+EDITS_VERSION = 1  # of the legacy JSON files
+SCHEMA_VERSION = 1
+DB_NAME = "edits.sqlite3"
+LEGACY_DIR = "edits"
 
 
 def scene_key(first_page: int, last_page: int) -> str:
@@ -26,45 +46,243 @@ def scene_key(first_page: int, last_page: int) -> str:
 
 
 class EditStore:
-    """Edits of one book, in `DATA/edits/<fingerprint>.json` (or `path`)."""
+    """Edits of one book, in `DATA/edits.sqlite3` (or the database at `path`).
 
-    def __init__(self, fingerprint: str, path: Path | None = None, *, memory: bool = False) -> None:
-        self.path: Path | None = (
-            None if memory else path or data_dir() / "edits" / f"{fingerprint}.json"
-        )
-        self._lock = threading.Lock()
+    Args:
+        fingerprint: the book's fingerprint (edits follow the book, not its file).
+        path: the database (tests); earlier versions' files are looked for in
+            `edits/` beside it.
+        memory: keep the edits for this run only.
+        timeout: how long a change waits for another process's change (seconds).
+    """
+
+    def __init__(
+        self,
+        fingerprint: str,
+        path: Path | None = None,
+        *,
+        memory: bool = False,
+        timeout: float = database.BUSY_TIMEOUT_S,
+    ) -> None:
+        self.fingerprint = fingerprint
+        self.path: Path | None = None if memory else Path(path or data_dir() / DB_NAME)
+        self.timeout = timeout
+        self._lock = threading.RLock()
         self._edits: dict[str, dict[str, Any]] = {}
-        if self.path is not None and self.path.exists():
+        self._pending: set[str] = set()  # changed by other processes, not yet refreshed
+        self._version: int | None = None  # sqlite's data_version when last read
+        self._warned: set[str] = set()
+        self._db: sqlite3.Connection | None = None
+        if self.path is not None:
             try:
-                blob = json.loads(self.path.read_text("utf-8"))
-                self._edits = dict(blob.get("edits", {}))
-            except (OSError, ValueError, AttributeError) as exc:
-                raise RecordError(f"{self.path}: the edits file is damaged ({exc})") from exc
+                self._open()
+                self._import_legacy()
+                self._sync()
+                self._pending.clear()
+            except sqlite3.Error as exc:
+                raise self._explain(exc) from None
 
     @classmethod
     def in_memory(cls) -> EditStore:
         """Edits kept for this run only (tests, one-shot runs)."""
         return cls("", memory=True)
 
-    def _save(self) -> None:
+    @property
+    def legacy_path(self) -> Path | None:
+        """Where an earlier version kept this book's edits (a JSON file)."""
         if self.path is None:
-            return
+            return None
+        return self.path.parent / LEGACY_DIR / f"{self.fingerprint}.json"
+
+    def close(self) -> None:
+        with self._lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+
+    def __del__(self) -> None:
+        # A sqlite3 connection sits in a reference cycle (its statement cache) and would
+        # stay open until a garbage collection; a dropped store closes it at once.
+        db = getattr(self, "_db", None)
+        if db is not None:
+            db.close()
+
+    # -- the database -------------------------------------------------------------
+
+    def _explain(self, exc: sqlite3.Error) -> database.DatabaseError:
+        assert self.path is not None
+        return database.explain(exc, self.path, "edits database", self.timeout)
+
+    def _open(self) -> None:
+        assert self.path is not None
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        blob = {"version": EDITS_VERSION, "edits": self._edits}
-        write_text(self.path, json.dumps(blob, ensure_ascii=False, indent=1, sort_keys=True))
+        try:
+            self._db = self._prepare()
+        except sqlite3.DatabaseError as exc:
+            if not database.is_damaged(exc) or not _still_damaged(self.path):
+                raise
+            aside = _set_aside(self.path, also=("-wal", "-shm"))
+            log.warning(
+                "%s is damaged (%s); set aside as %s, edits start afresh", self.path, exc, aside
+            )
+            self._db = self._prepare()
+
+    def _prepare(self) -> sqlite3.Connection:
+        assert self.path is not None
+        db = database.connect(self.path, self.timeout)
+        try:
+            if db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+                database.use_wal(db)
+                with database.write(db):
+                    db.execute(
+                        "CREATE TABLE IF NOT EXISTS edits (book TEXT NOT NULL, key TEXT NOT NULL,"
+                        " value TEXT NOT NULL, changed REAL NOT NULL, PRIMARY KEY (book, key))"
+                    )
+                    db.execute(
+                        "CREATE TABLE IF NOT EXISTS imported (book TEXT NOT NULL,"
+                        " source TEXT NOT NULL, stamp TEXT NOT NULL, at REAL NOT NULL,"
+                        " PRIMARY KEY (book, source, stamp))"
+                    )
+                    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            else:
+                db.execute("SELECT 1 FROM edits LIMIT 1").fetchall()  # damage shows here
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _read_rows(self, db: sqlite3.Connection) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        for row in db.execute("SELECT key, value FROM edits WHERE book = ?", (self.fingerprint,)):
+            try:
+                out[row["key"]] = _valid(row["key"], json.loads(row["value"]))
+            except (ValueError, TypeError, RecordError) as exc:
+                if row["key"] not in self._warned:
+                    self._warned.add(row["key"])
+                    log.warning("%s: the edit %r is unreadable (%s); skipped", self.path, row["key"], exc)  # fmt: skip
+        return out
+
+    def _sync(self) -> None:
+        """Take in what other processes changed since the last read (cheap when nothing
+        did: sqlite's data_version says so without reading the table)."""
+        db = self._db
+        if db is None:
+            return
+        version = db.execute("PRAGMA data_version").fetchone()[0]
+        if version == self._version:
+            return
+        rows = self._read_rows(db)  # read after the version: at worst one reload too many
+        self._absorb(rows, own=None)
+        self._version = version
+
+    def _absorb(self, rows: dict[str, dict[str, Any]], own: str | None) -> None:
+        changed = {k for k in set(rows) | set(self._edits) if rows.get(k) != self._edits.get(k)}
+        changed.discard(own)  # type: ignore[arg-type]
+        self._pending |= changed
+        self._edits = rows
 
     def _get(self, key: str) -> dict[str, Any] | None:
         with self._lock:
+            try:
+                self._sync()
+            except sqlite3.Error as exc:  # a reader goes on with what it last read
+                log.debug("edits not re-read: %s", exc)
             value = self._edits.get(key)
-            return dict(value) if value is not None else None
+            return json.loads(json.dumps(value)) if value is not None else None
 
     def _set(self, key: str, value: dict[str, Any] | None) -> None:
+        self._change(key, value)
+
+    def _change(self, key: str | None, value: dict[str, Any] | None) -> None:
+        """Set or remove one edit (`key` None: remove every edit of the book)."""
         with self._lock:
-            if value is None:
-                self._edits.pop(key, None)
+            db = self._db
+            if db is None:
+                if key is None:
+                    self._edits = {}
+                elif value is None:
+                    self._edits.pop(key, None)
+                else:
+                    self._edits[key] = value
+                return
+            try:
+                with database.write(db):
+                    if key is None:
+                        db.execute("DELETE FROM edits WHERE book = ?", (self.fingerprint,))
+                    elif value is None:
+                        db.execute(
+                            "DELETE FROM edits WHERE book = ? AND key = ?", (self.fingerprint, key)
+                        )
+                    else:
+                        db.execute(
+                            "INSERT INTO edits (book, key, value, changed) VALUES (?, ?, ?, ?)"
+                            " ON CONFLICT(book, key) DO UPDATE SET value = excluded.value,"
+                            " changed = excluded.changed",
+                            (self.fingerprint, key, _dump(value), time.time()),
+                        )
+                    # No other writer can commit inside this transaction: what is read
+                    # here is every edit of the book, as of this change.
+                    version = db.execute("PRAGMA data_version").fetchone()[0]
+                    rows = self._read_rows(db)
+            except sqlite3.Error as exc:
+                raise self._explain(exc) from None
+            if key is None:
+                self._edits = rows  # every edit is gone, by this store's own hand
             else:
-                self._edits[key] = value
-            self._save()
+                self._absorb(rows, own=key)
+            self._version = version
+
+    def refresh(self) -> set[str]:
+        """The keys of edits other processes made or removed since the last call."""
+        with self._lock:
+            try:
+                self._sync()
+            except sqlite3.Error as exc:
+                log.debug("edits not re-read: %s", exc)
+            changed, self._pending = self._pending, set()
+            return changed
+
+    # -- edits files of earlier versions ------------------------------------------
+
+    def _import_legacy(self) -> None:
+        legacy, db = self.legacy_path, self._db
+        if legacy is None or db is None or not legacy.is_file():
+            return
+        try:
+            st = legacy.stat()
+        except OSError:
+            return
+        stamp = f"{st.st_mtime_ns}:{st.st_size}"
+        with database.write(db):  # one process imports a file; the others see it done
+            done = db.execute(
+                "SELECT 1 FROM imported WHERE book = ? AND source = ? AND stamp = ?",
+                (self.fingerprint, str(legacy), stamp),
+            ).fetchone()
+            if done is not None:
+                return
+            good, problems = _read_legacy(legacy)
+            now = time.time()
+            db.executemany(  # an edit made since in the database is newer: it stays
+                "INSERT OR IGNORE INTO edits (book, key, value, changed) VALUES (?, ?, ?, ?)",
+                [(self.fingerprint, k, _dump(v), now) for k, v in good.items()],
+            )
+            db.execute(
+                "INSERT INTO imported (book, source, stamp, at) VALUES (?, ?, ?, ?)",
+                (self.fingerprint, str(legacy), stamp, now),
+            )
+        if problems:
+            aside = _set_aside(legacy)
+            kept = (
+                f"kept {len(good)} good edit{'' if len(good) == 1 else 's'}"
+                if good
+                else "none kept"
+            )
+            log.warning("%s has bad edits (%s); %s, set the file aside as %s", legacy, problems, kept, aside.name)  # fmt: skip
+        else:
+            try:
+                os.replace(legacy, legacy.with_name(legacy.name + ".migrated"))
+            except OSError as exc:
+                log.info("%s imported but not renamed: %s", legacy, exc)
 
     # -- typed accessors -----------------------------------------------------------
 
@@ -74,7 +292,7 @@ class EditStore:
 
     def set_scenes(self, starts: list[int] | None) -> None:
         if starts is not None:
-            if any(not isinstance(s, int) or s < 0 for s in starts):
+            if any(not isinstance(s, int) or isinstance(s, bool) or s < 0 for s in starts):
                 raise RecordError("scene starts must be page numbers from 0")
             starts = sorted(set(starts) | {0})
         self._set("scenes", None if starts is None else {"starts": starts})
@@ -100,19 +318,19 @@ class EditStore:
 
     def set_emotions(self, page: int, profile: dict[str, float] | None) -> None:
         if profile is not None:
-            unknown = set(profile) - set(EMOTIONS)
-            if unknown:
-                raise RecordError(f"unknown emotion classes: {', '.join(sorted(unknown))}")
+            profile = _valid("emotions:0", {"profile": profile})["profile"]
         self._set(f"emotions:{page}", None if profile is None else {"profile": profile})
 
     def all(self) -> dict[str, dict[str, Any]]:
         with self._lock:
+            try:
+                self._sync()
+            except sqlite3.Error as exc:
+                log.debug("edits not re-read: %s", exc)
             return json.loads(json.dumps(self._edits))
 
     def clear(self) -> None:
-        with self._lock:
-            self._edits = {}
-            self._save()
+        self._change(None, None)
 
 
 def _clean(text: str) -> str:
@@ -120,3 +338,105 @@ def _clean(text: str) -> str:
     if not text:
         raise RecordError("an edit cannot be empty (clear it instead)")
     return text
+
+
+def _dump(value: dict[str, Any]) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, allow_nan=False)
+
+
+def _page(text: str) -> int:
+    if not text.isdigit():
+        raise RecordError(f"{text!r} is not a page number from 0")
+    return int(text)
+
+
+def _valid(key: str, value: Any) -> dict[str, Any]:
+    """The edit `key` = `value`, checked and normalised; RecordError says what is wrong."""
+    if not isinstance(value, dict):
+        raise RecordError("not an object")
+    kind, _, arg = key.partition(":")
+    if kind == "scenes" and not arg:
+        starts = value.get("starts")
+        if not isinstance(starts, list) or any(
+            not isinstance(s, int) or isinstance(s, bool) or s < 0 for s in starts
+        ):
+            raise RecordError("scene starts must be page numbers from 0")
+        return {"starts": sorted(set(starts) | {0})}
+    if kind in ("directive", "caption"):
+        if kind == "directive":
+            first, sep, last = arg.partition("-")
+            if not sep or _page(first) > _page(last):
+                raise RecordError(f"{arg!r} is not a page range")
+        else:
+            _page(arg)
+        text = value.get("text")
+        if not isinstance(text, str):
+            raise RecordError("the text is not a string")
+        return {"text": _clean(text)}
+    if kind == "emotions":
+        _page(arg)
+        profile = value.get("profile")
+        if not isinstance(profile, dict):
+            raise RecordError("the profile is not an object")
+        unknown = set(profile) - set(EMOTIONS)
+        if unknown:
+            raise RecordError(f"unknown emotion classes: {', '.join(sorted(unknown))}")
+        out: dict[str, float] = {}
+        for name, weight in profile.items():
+            if isinstance(weight, bool) or not isinstance(weight, int | float):
+                raise RecordError(f"{name} is not a number")
+            if not math.isfinite(weight) or weight < 0:
+                raise RecordError(f"{name} is {weight}, not a weight from 0")
+            out[name] = float(weight)
+        return {"profile": out}
+    raise RecordError(f"{key!r} is not a kind of edit")
+
+
+def _read_legacy(path: Path) -> tuple[dict[str, dict[str, Any]], str]:
+    """The good edits of an earlier version's file, and what was wrong ('' if nothing)."""
+    try:
+        blob = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        return {}, f"unreadable: {exc}"
+    edits = blob.get("edits") if isinstance(blob, dict) else None
+    if not isinstance(edits, dict):
+        return {}, "no edits object"
+    good: dict[str, dict[str, Any]] = {}
+    bad: list[str] = []
+    for key, value in edits.items():
+        try:
+            good[str(key)] = _valid(str(key), value)
+        except RecordError as exc:
+            bad.append(f"{key}: {exc}")
+    problems = "; ".join(bad[:3]) + (f"; and {len(bad) - 3} more" if len(bad) > 3 else "")
+    return good, problems
+
+
+def _set_aside(path: Path, also: tuple[str, ...] = ()) -> Path:
+    """Rename `path` (and its companions `path+suffix`) to `path.bad-<time>`."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    aside = path.with_name(f"{path.name}.bad-{stamp}")
+    n = 1
+    while aside.exists():
+        n += 1
+        aside = path.with_name(f"{path.name}.bad-{stamp}-{n}")
+    os.replace(path, aside)
+    for suffix in also:
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            os.replace(companion, aside.with_name(aside.name + suffix))
+    return aside
+
+
+def _still_damaged(path: Path) -> bool:
+    """Checked again on a fresh connection, just before the file is set aside (another
+    process may have set it aside and started afresh meanwhile)."""
+    try:
+        db = sqlite3.connect(path, timeout=1)
+        try:
+            answer = db.execute("PRAGMA quick_check").fetchone()
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        return database.is_damaged(exc)
+    return answer is not None and answer[0] != "ok"
