@@ -86,7 +86,7 @@ def test_mood_words_set_mode_and_energy() -> None:
         ("clarinet and oboe duet", "clarinet"),
         ("warm synth pads", "synth pad"),
         ("a distant choir", "choir"),
-        ("muted trumpet", "trumpet"),
+        ("muted trumpet", "muted trumpet"),
         ("marimba and glockenspiel", "marimba"),
         ("church organ", "organ"),
         ("accordion waltz", "accordion"),

@@ -30,6 +30,9 @@ class MusicPlan:
     feel: str = "straight"  # e.g. straight, swing, waltz, driving, rubato
     style: str = "ambient"  # e.g. ambient, jazz, orchestral, rock, lofi
     meter: int = 4  # beats per bar
+    lead: str = ""  # the instrument that sings the melody, when the text names one
+    articulations: list[str] = field(default_factory=list)  # staccato, legato, tremolo, ...
+    colour: list[str] = field(default_factory=list)  # sound under the music: vinyl, rain
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -72,6 +75,9 @@ class CueRequest:
     joins: Join = "change"
     seed: int = 0
     previous: Cue | None = None  # the previous page's cue, for continuation
+    # Which page of its scene this is (0 first); the composer walks the scene's form with
+    # it. None: the page number stands in, so consecutive pages still move on.
+    scene_page: int | None = None
 
 
 @dataclass

@@ -8,14 +8,23 @@ bass plays chord roots on the downbeats: the key and the beat are audible, not i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from .arrange import Track, arrange
 from .base import MusicPlan
-from .patterns import accompaniment, bass_line, drum_pattern, voicing
-from .theory import Chord, nearest, pitch_class, progression, scale_pitches
+from .form import Bar, Slot, page_bars
+from .melody import melody
+from .patterns import (
+    _pitch_near,
+    accompaniment,
+    bass_line,
+    drum_pattern,
+    pitched_percussion,
+    voicing,
+)
+from .theory import HELD, Chord, pitch_class
 
 
 @dataclass
@@ -33,35 +42,7 @@ class Score:
     notes: list[Note]
     bars: int
     bar_seconds: float
-
-
-# Melody rhythms: (beat, length) per bar, by metre and density (0 sparse .. 2 busy).
-_RHYTHMS: dict[int, list[list[list[tuple[float, float]]]]] = {
-    4: [
-        [[(0, 2), (2, 2)], [(0, 3), (3, 1)], [(0, 1.5), (1.5, 2.5)], [(0, 2), (2, 1), (3, 1)]],
-        [
-            [(0, 1), (1, 1), (2, 2)],
-            [(0, 1.5), (1.5, 0.5), (2, 2)],
-            [(0, 1), (1, 0.5), (1.5, 0.5), (2, 1), (3, 1)],
-            [(0, 1.5), (1.5, 0.5), (2, 1), (3, 1)],
-        ],
-        [
-            [(0, 0.5), (0.5, 0.5), (1, 0.5), (1.5, 0.5), (2, 1), (3, 1)],
-            [(0, 1), (1, 0.5), (1.5, 0.5), (2, 0.5), (2.5, 0.5), (3, 1)],
-            [(0, 0.5), (0.5, 0.5), (1, 1), (2, 0.5), (2.5, 0.5), (3, 0.5), (3.5, 0.5)],
-        ],
-    ],
-    3: [
-        [[(0, 3)], [(0, 2), (2, 1)]],
-        [[(0, 1), (1, 1), (2, 1)], [(0, 1.5), (1.5, 0.5), (2, 1)], [(0, 2), (2, 0.5), (2.5, 0.5)]],
-        [
-            [(0, 0.5), (0.5, 0.5), (1, 1), (2, 1)],
-            [(0, 1), (1, 0.5), (1.5, 0.5), (2, 0.5), (2.5, 0.5)],
-        ],
-    ],
-}
-_CADENCE = {4: [[(0, 4)], [(0, 1), (1, 3)]], 3: [[(0, 3)], [(0, 1), (1, 2)]]}
-_STEPS = np.array([-2, -1, -1, 0, 1, 1, 2, 3, -3])
+    form: list[Bar] = field(default_factory=list)  # the bars' harmony and place in the form
 
 
 def _density(plan: MusicPlan) -> int:
@@ -104,105 +85,138 @@ class Timing:
         return pos * self.beat
 
 
-def _melody(
-    chords: list[Chord], track: Track, plan: MusicPlan, tonic: int, rng: np.random.Generator
-) -> list[tuple[int, float, float, int, bool]]:
-    """(bar, beat, beats, pitch, accent) for a motif-based melody in 4- and 8-bar phrases."""
-    meter = plan.meter if plan.meter in _RHYTHMS else 4
-    bank = _RHYTHMS[meter][_density(plan)]
-    motif_a, motif_b = bank[rng.integers(len(bank))], bank[rng.integers(len(bank))]
-    contour_a = rng.choice(_STEPS, size=len(motif_a))
-    contour_b = rng.choice(_STEPS, size=len(motif_b))
-    cadence = _CADENCE[meter][int(rng.integers(2))]
-    scale = scale_pitches(tonic, plan.mode, track.low, track.high)
-    anchors = {tonic, (tonic + (3 if plan.mode == "minor" else 4)) % 12}
-    centre = (track.low + track.high) / 2
-    cur = nearest(scale, centre)
-    out = []
-    bars = len(chords)
-    for bar, chord in enumerate(chords):
-        pos, half = bar % 4, (bar // 4) % 2
-        last = bar == bars - 1
-        if pos == 3 or last:
-            rhythm, contour = cadence, np.zeros(len(cadence), int)
-        elif pos == 2:
-            rhythm, contour = motif_b, contour_b
-        else:
-            rhythm = motif_a
-            contour = contour_a if pos == 0 else -contour_a if half else contour_a + 1
-        tones = [p for p in range(track.low, track.high + 1) if p % 12 in chord.tones]
-        for i, (beat, length) in enumerate(rhythm):
-            strong = beat == 0 or (meter == 4 and beat == 2)
-            idx = scale.index(nearest(scale, cur))
-            target = scale[int(np.clip(idx + int(contour[i]), 0, len(scale) - 1))]
-            if target in (scale[0], scale[-1]):  # bounce off the register's edge
-                target = scale[int(np.clip(idx - int(contour[i]), 0, len(scale) - 1))]
-            if (pos == 3 or last) and i == len(rhythm) - 1:
-                # Cadence: the phrase's end lands on the chord root (tonic at the loop end).
-                ends_on_root = half == 1 or last or bars < 8
-                goal = [
-                    p for p in tones if p % 12 == (chord.root if ends_on_root else chord.tones[1])
-                ]
-                pitch = nearest(goal or tones or scale, cur)
-            elif strong and tones:
-                pitch = nearest(tones, target)
-                homes = [p for p in tones if p % 12 in anchors and abs(p - target) <= 3]
-                if homes:  # lean on the tonic or the mode's third when the chord allows it
-                    pitch = nearest(homes, target)
-            else:
-                pitch = target
-            out.append((bar, float(beat), float(length), pitch, strong))
-            cur = pitch
-    return out
+# Layers by energy: below these a layer rests (a calm page is thinner, not only quieter).
+DRUMS_FROM = 0.22
+COUNTER_FROM = 0.4
+OVERLAP_BEATS = 0.2  # held notes ring this far into the next one: no hole at bar lines
 
 
-def compose(plan: MusicPlan, bars: int, seed: int, harmony_seed: int) -> Score:
-    """A score of `bars` bars; notes may ring past the end (the renderer wraps them)."""
+def _note_length(track: Track, plan: MusicPlan, role: str) -> float:
+    """How much of its written length a note sounds, by articulation and instrument."""
+    if track.is_drums:
+        return 1.0
+    arts = plan.articulations
+    if "staccato" in arts and role in ("melody", "harmony", "sustained", "counter"):
+        return 0.42
+    if "legato" in arts and role == "melody":
+        return 1.08
+    if track.instrument in HELD:
+        return 1.03
+    return 0.95
+
+
+def compose(
+    plan: MusicPlan, bars: int, seed: int, harmony_seed: int, start_phrase: int = 0
+) -> Score:
+    """A score of `bars` bars; notes may ring past the end (the renderer wraps them).
+
+    `harmony_seed` is the scene's (its form, harmony and motifs), `seed` the page's (how
+    the motifs develop, small human variations), `start_phrase` where in the scene's form
+    the page begins.
+    """
     rng = np.random.default_rng(seed)
     tonic = pitch_class(plan.key)
-    prog = progression(plan.style, plan.mode, tonic, harmony_seed)
-    chords = [prog[i % len(prog)] for i in range(bars)]
-    for i in range(7, bars, 8):  # every 8-bar period closes on the tonic
-        chords[i] = prog[0]
+    meter = plan.meter if plan.meter in (3, 4) else 4
+    form = page_bars(plan.style, plan.mode, tonic, meter, harmony_seed, start_phrase, bars)
     tracks = arrange(plan)
     t = Timing(plan, bars)
-    base_vel = 38 + 64 * plan.energy
+    e = plan.energy
+    base_vel = 38 + 64 * e
     humanise = 0.005
     notes: list[Note] = []
 
-    def add(track: int, bar: int, beat: float, beats: float, pitch: int, vel: float) -> None:
+    def add(
+        track: int, bar: int, beat: float, beats: float, pitch: int, vel: float, hold: float
+    ) -> None:
         start = t.at(bar, beat)
         if beat > 0:
             start += float(rng.normal(0.0, humanise))
         v = int(np.clip(vel + rng.normal(0.0, 4.0), 1, 127))
-        dur = max(0.05, beats * t.beat * (0.96 if not tracks[track].is_drums else 1.0))
+        end = t.at(bar, beat + beats) if not tracks[track].is_drums else start + beats * t.beat
+        dur = max(0.05, (end - start) * hold)
         notes.append(Note(max(0.0, start), dur, int(pitch), v, track))
 
     for ti, track in enumerate(tracks):
-        if track.role == "melody":
-            for bar, beat, beats, pitch, accent in _melody(chords, track, plan, tonic, rng):
-                add(ti, bar, beat, beats, pitch, base_vel + 14 + 6 * accent)
-        elif track.role == "bass":
-            next_roots = [c.root for c in chords[1:]] + [chords[0].root]
-            for bar, chord in enumerate(chords):
-                for beat, beats, pitch, accent in bass_line(
-                    plan, chord, next_roots[bar], tonic, track, rng
-                ):
-                    add(ti, bar, beat, beats, pitch, base_vel + 10 + 8 * accent)
-        elif track.role == "drums":
-            for bar in range(bars):
-                for beat, drum, vel in drum_pattern(plan, track.instrument, bar, rng):
-                    add(ti, bar, beat, 0.25, drum, vel * (base_vel + 22))
-        elif track.role in ("harmony", "sustained", "counter"):
+        role = track.role
+        hold = _note_length(track, plan, role)
+        if role == "melody":
+            line = melody(form, track, plan, tonic, _density(plan), harmony_seed ^ 0x5EED, rng)
+            for bar, beat, beats, pitch, accent in line:
+                add(ti, bar, beat, beats, pitch, base_vel + 14 + 6 * accent, hold)
+        elif role == "bass":
+            for bar, fb in enumerate(form):
+                nxt = form[(bar + 1) % len(form)].chord
+                for slot in fb.slots:
+                    events = bass_line(plan, slot.chord, nxt.bass, tonic, track, rng)
+                    for beat, beats, pitch, accent in _in_slot(events, slot, meter, track, hold):
+                        add(ti, bar, beat, beats, pitch, base_vel + 10 + 8 * accent, hold)
+        elif role == "drums":
+            if e < DRUMS_FROM:
+                continue
+            for bar, fb in enumerate(form):
+                for beat, drum, vel in drum_pattern(plan, track.instrument, fb, bar, rng):
+                    add(ti, bar, beat, 0.25, drum, vel * (base_vel + 22), 1.0)
+        elif role == "perc":
+            for bar, fb in enumerate(form):
+                for beat, beats, pitch, vel in pitched_percussion(plan, fb, track, tonic):
+                    add(ti, bar, beat, beats, pitch, vel * (base_vel + 20), 1.0)
+        elif role in ("harmony", "sustained", "counter"):
+            if role == "counter" and e < COUNTER_FROM:
+                continue
             prev: list[int] = []
-            for bar, chord in enumerate(chords):
-                prev = voicing(chord, track, prev)
-                if track.role == "harmony":
-                    events = accompaniment(plan, prev, chord, track, bar, rng)
-                elif track.role == "sustained":
-                    events = [(0.0, float(plan.meter), p, 0) for p in prev]
-                else:
-                    events = [(0.0, float(plan.meter), prev[len(prev) // 2], 0)]
-                for beat, beats, pitch, accent in events:
-                    add(ti, bar, beat, beats, pitch, base_vel - 4 + 8 * accent)
-    return Score(tracks=tracks, notes=notes, bars=bars, bar_seconds=t.bar)
+            for bar, fb in enumerate(form):
+                for slot in fb.slots:
+                    prev = voicing(slot.chord, track, prev)
+                    voiced = _with_minor_third(prev, slot.chord, plan.mode, tonic, track)
+                    if role == "harmony" or (
+                        role == "sustained" and "staccato" in plan.articulations
+                    ):
+                        events = accompaniment(plan, voiced, slot.chord, track, bar, rng)
+                        events = _in_slot(events, slot, meter, track, 1.0, chord=voiced)
+                    elif role == "sustained":
+                        events = [(slot.beat, slot.beats + OVERLAP_BEATS, p, 0) for p in voiced]
+                    else:
+                        events = [(slot.beat, slot.beats + OVERLAP_BEATS, prev[len(prev) // 2], 0)]
+                    for beat, beats, pitch, accent in events:
+                        add(ti, bar, beat, beats, pitch, base_vel - 4 + 8 * accent, hold)
+    return Score(tracks=tracks, notes=notes, bars=bars, bar_seconds=t.bar, form=form)
+
+
+def _with_minor_third(
+    voiced: list[int], chord: Chord, mode: str, tonic: int, track: Track
+) -> list[int]:
+    """The tonic chord of a minor key with its third doubled an octave up: the minor
+    third is what tells a listener the key is minor and not its relative major."""
+    if mode != "minor" or chord.root != tonic or chord.quality not in ("min", "min7"):
+        return voiced
+    third = (tonic + 3) % 12
+    top = max(voiced)
+    up = top + ((third - top) % 12 or 12)
+    if up <= track.high + 4 and up not in voiced:
+        return voiced + [up]
+    return voiced
+
+
+def _in_slot(
+    events: list[tuple[float, float, int, int]],
+    slot: Slot,
+    meter: int,
+    track: Track,
+    hold: float,
+    chord: list[int] | None = None,
+) -> list[tuple[float, float, int, int]]:
+    """A bar's pattern cut to one chord's span; a chord that starts mid-bar with nothing
+    struck on it is struck (the bass on its bass note, the others as a chord)."""
+    end = slot.beat + slot.beats
+    out = [
+        (b, min(n, end - b + (OVERLAP_BEATS if n >= end - b else 0.0)), p, a)
+        for b, n, p, a in events
+        if slot.beat - 1e-6 <= b < end - 1e-6
+    ]
+    if not any(abs(b - slot.beat) < 1e-6 for b, _, _, _ in out):
+        if chord is not None:
+            out += [(slot.beat, slot.beats, p, 1) for p in chord]
+        else:
+            bass = _pitch_near(slot.chord.bass, track.low + 7, track.low, track.low + 11)
+            out.append((slot.beat, min(slot.beats, 2.0), bass, 1))
+    return out

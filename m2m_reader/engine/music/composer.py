@@ -19,13 +19,14 @@ from ..cancel import CancelToken
 from ..errors import BackendUnavailable
 from .base import Clip, Cue, CueRequest, MusicPlan
 from .compose import Score, compose
-from .fx import TAIL_SECONDS, fold_loop, level, loop_reverb
+from .fx import TAIL_SECONDS, add_colour, fold_loop, level, loop_reverb
 from .plan import plan_for, stable_hash
 from .soundfont import SoundFontRenderer, find_soundfont
 from .synth import SynthRenderer
 
 log = logging.getLogger(__name__)
 
+VERSION = 2  # bump when the same request makes other music: it is part of cue keys
 MAX_SECONDS = 64.0
 MIN_BARS = 2
 
@@ -67,6 +68,10 @@ class Composer:
         self._notice.append(message)
         self.renderer = "synth"
 
+    def settings_key(self) -> str:
+        """What changes this backend's audio for the same request (for cue keys)."""
+        return f"composer-{VERSION}:{self.renderer}"
+
     def score_for(self, request: CueRequest) -> tuple[MusicPlan, Score, list[str]]:
         """The plan and the score a request's cue is rendered from (and the plan's warnings).
 
@@ -82,7 +87,10 @@ class Composer:
         scene_text = request.directive.strip() or request.caption.strip()
         harmony_seed = stable_hash("harmony", scene_text, request.seed)
         melody_seed = stable_hash("melody", request.caption, request.page, request.seed)
-        return plan, compose(plan, bars, melody_seed, harmony_seed), warnings
+        # Each page of a scene starts one phrase further into the scene's form.
+        position = request.scene_page if request.scene_page is not None else request.page
+        score = compose(plan, bars, melody_seed, harmony_seed, start_phrase=max(0, position))
+        return plan, score, warnings
 
     def make_cue(self, request: CueRequest, cancel: CancelToken) -> Cue:
         """Compose and render one page's music. Raises `Cancelled` when `cancel` fires."""
@@ -96,6 +104,9 @@ class Composer:
         audio = self._render(score, loop_len + int(TAIL_SECONDS * sr), cancel)
         cancel.check()
         audio = loop_reverb(fold_loop(audio, loop_len), sr, plan.style)
+        if plan.colour:
+            seed = stable_hash("colour", request.caption, request.page, request.seed)
+            audio = add_colour(audio, sr, plan.colour, seed)
         audio = level(audio, plan.energy)
         cancel.check()
         clip = Clip(audio, sr, loop_start=0, loop_end=loop_len, bar_samples=bar_samples)

@@ -77,8 +77,50 @@ def fold_loop(render: np.ndarray, loop_len: int) -> np.ndarray:
 
 
 def target_rms(energy: float) -> float:
-    """Calm pages are quieter than intense ones: about -24 dBFS .. -16 dBFS RMS."""
-    return float(10 ** ((-24.0 + 8.0 * energy) / 20))
+    """Calm pages are quieter than intense ones: about -29 dBFS .. -15 dBFS RMS.
+
+    Export normalises the whole book with one gain, so these differences are the book's
+    dynamics: a 14 dB span gives a loudness range of 8 LU or more when the story moves
+    from calm to a fight and back, as a film score's does."""
+    return float(10 ** ((-29.0 + 14.0 * energy) / 20))
+
+
+# colour -> level under the music (dB relative to the music's RMS)
+COLOUR_DB = {"vinyl": -22.0, "rain": -17.0, "wind": -19.0}
+
+
+def add_colour(audio: np.ndarray, sample_rate: int, colours: list[str], seed: int) -> np.ndarray:
+    """Sound under the music: vinyl crackle and hiss, rain, wind (seeded noise)."""
+    n = len(audio)
+    rng = np.random.default_rng(seed)
+    flat = audio.reshape(-1)
+    music_rms = float(np.sqrt(np.dot(flat, flat) / max(1, flat.size))) or 1e-3
+    out = audio.astype(np.float32).copy()
+    t = np.arange(n) / sample_rate
+    for colour in colours:
+        if colour not in COLOUR_DB:
+            continue
+        noise = rng.standard_normal((n, 2)).astype(np.float32)
+        if colour == "vinyl":
+            layer = 0.15 * lfilter([1.0, -1.0], [1.0, -0.6], noise, axis=0)  # hiss
+            clicks = np.zeros((n, 2), np.float32)
+            count = int(18 * n / sample_rate)
+            at = rng.integers(0, n, size=count)
+            clicks[at] = rng.exponential(1.0, size=(count, 1)) * rng.choice(
+                [-1, 1], size=(count, 1)
+            )
+            layer += lfilter([1.0, -1.0], [1.0, -0.3], clicks, axis=0) * 3.0
+        elif colour == "rain":
+            hiss = lfilter([1.0, -1.0], [1.0, -0.75], noise, axis=0)  # bright patter
+            swell = 1.0 + 0.25 * np.sin(2 * np.pi * 0.07 * t + rng.uniform(0, 6.3))
+            layer = lfilter([0.5], [1.0, -0.5], hiss, axis=0) * swell[:, None]
+        else:  # wind: dark noise that rises and falls
+            dark = lfilter([0.02], [1.0, -0.98], noise, axis=0) * 6.0
+            swell = 0.6 + 0.4 * np.sin(2 * np.pi * 0.11 * t + rng.uniform(0, 6.3)) ** 2
+            layer = dark * swell[:, None]
+        rms = float(np.sqrt(np.mean(layer.astype(np.float64) ** 2))) or 1.0
+        out += (layer * (music_rms * 10 ** (COLOUR_DB[colour] / 20) / rms)).astype(np.float32)
+    return out
 
 
 def level(audio: np.ndarray, energy: float) -> np.ndarray:

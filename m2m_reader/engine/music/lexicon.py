@@ -9,48 +9,114 @@ from __future__ import annotations
 # (pattern, canonical instrument). Earlier patterns win over later ones on the same words.
 INSTRUMENT_PATTERNS: list[tuple[str, str]] = [
     (r"electric pianos?|e-piano|rhodes|wurlitzer|electric keys", "electric piano"),
+    (r"honky[- ]?tonk( pianos?)?|saloon pianos?", "honky-tonk piano"),
     (r"music[ -]?box(es)?", "music box"),
     (r"harpsichords?", "harpsichord"),
+    (r"clavinets?|clavs?\b", "clavinet"),
     (r"pianos?|keyboards?|piano chords", "piano"),
+    (r"tremolo strings|string tremolo", "tremolo strings"),
     (r"pizzicato( strings)?|plucked strings", "pizzicato strings"),
+    (r"synth(esizer)? strings|string synths?", "synth strings"),
     (r"string (quartet|section|ensemble|orchestra)s?|strings|string pads?", "strings"),
-    (r"violins?|fiddles?", "violin"),
+    (r"fiddles?", "fiddle"),
+    (r"violins?", "violin"),
     (r"violas?", "viola"),
     (r"cellos?|violoncellos?", "cello"),
     (
         r"double bass(es)?|upright bass(es)?|contrabass(es)?|walking bass|acoustic bass",
         "upright bass",
     ),
+    (r"fretless bass(es)?", "fretless bass"),
+    (r"slap bass(es)?", "slap bass"),
     (r"synth(esizer)? bass|bass synth|808s?", "synth bass"),
+    (r"tubas?|sousaphones?", "tuba"),
     (r"bass guitars?|basslines?|bass lines?|bass(?! drum)(?!oon)\b", "bass"),
-    (r"flutes?|piccolos?|recorders?|pan ?flutes?|woodwinds?", "flute"),
+    (r"pan ?flutes?|pan ?pipes?|zampo[ñn]as?", "pan flute"),
+    (r"shakuhachi|bamboo flutes?", "shakuhachi"),
+    (r"recorders?", "recorder"),
+    (r"piccolos?", "piccolo"),
+    (r"ocarinas?", "ocarina"),
+    (r"tin whistles?|penny whistles?|whistl", "whistle"),
+    (r"flutes?|woodwinds?", "flute"),
     (r"clarinets?", "clarinet"),
-    (r"oboes?|english horn", "oboe"),
+    (r"english horns?|cor anglais", "english horn"),
+    (r"oboes?", "oboe"),
     (r"bassoons?", "bassoon"),
+    (r"harmonicas?|blues harp", "harmonica"),
+    (r"bagpipes?", "bagpipe"),
+    (r"shehnai|shanai", "shanai"),
     (r"harps?\b", "harp"),
-    (r"distorted guitars?|power chords|heavy guitars?|overdriven guitars?", "distorted guitar"),
+    (r"kotos?\b", "koto"),
+    (r"shamisens?|samisens?", "shamisen"),
+    (r"sitars?", "sitar"),
+    (r"banjos?", "banjo"),
+    (r"kalimbas?|thumb pianos?|mbira", "kalimba"),
+    (r"dulcimers?|hammered dulcimer|santur", "dulcimer"),
+    (r"distorted guitars?|power chords|heavy guitars?", "distorted guitar"),
+    (r"overdriven guitars?|crunchy guitars?", "overdriven guitar"),
+    (r"muted guitars?|palm[- ]muted", "muted guitar"),
+    (r"jazz guitars?|hollow[- ]?body", "jazz guitar"),
+    (r"steel guitars?|pedal steel|slide guitars?", "steel guitar"),
     (r"electric guitars?|guitar riffs?|guitar solos?", "electric guitar"),
     (r"acoustic guitars?|nylon[- ]string|classical guitars?|guitars?|strumm", "acoustic guitar"),
-    (r"synth(esizer)? leads?|lead synth|chiptune", "synth lead"),
+    (r"synth(esizer)? leads?|lead synth|chiptune|square (wave|lead)", "synth lead"),
     (r"synth(esizer)? pads?|pads?\b|drones?|synth(esizer)?s?\b|swells?", "synth pad"),
     (r"choirs?|choral|chorus|voices|vocals|chant|humming", "choir"),
+    (r"muted trumpets?|trumpets? with (a )?mute|harmon mute|cup mute", "muted trumpet"),
     (r"trumpets?|cornets?", "trumpet"),
     (r"trombones?", "trombone"),
     (r"french horns?|horns?\b", "horn"),
+    (r"synth(esizer)? brass", "synth brass"),
     (r"brass", "brass"),
-    (r"sax(ophone)?s?\b", "saxophone"),
+    (r"soprano sax(ophone)?s?", "soprano saxophone"),
+    (r"tenor sax(ophone)?s?", "tenor saxophone"),
+    (r"baritone sax(ophone)?s?|bari sax", "baritone saxophone"),
+    (r"(alto )?sax(ophone)?s?\b", "saxophone"),
     (r"celestas?|celeste", "celesta"),
-    (r"glockenspiels?|bells?\b|chimes?|twinkl", "glockenspiel"),
-    (r"marimbas?|xylophones?", "marimba"),
+    (r"tubular bells?|church bells?|chimes?\b|tolling bells?|bells toll", "tubular bells"),
+    (r"steel (drums?|pans?)|steelpans?", "steel drums"),
+    (r"glockenspiels?|bells?\b|twinkl", "glockenspiel"),
+    (r"xylophones?", "xylophone"),
+    (r"marimbas?", "marimba"),
     (r"vibraphones?|vibes\b", "vibraphone"),
-    (r"organs?\b", "organ"),
+    (r"church organs?|pipe organs?|organs?\b", "organ"),
     (r"accordions?", "accordion"),
-    (r"timpani|taiko|war drums|percussion|tom[- ]toms?", "percussion"),
+    (r"bandoneons?", "bandoneon"),
+    (r"taiko( drums?)?|war drums|wadaiko", "taiko"),
+    (r"timpani|kettle ?drums?", "timpani"),
+    (r"wood ?blocks?|temple blocks?", "woodblock"),
+    (r"reverse cymbals?", "reverse cymbal"),
+    (r"brush(es|ed)?( drums?| kit| snare)?", "brush kit"),
+    (r"percussion|tom[- ]toms?|tabla|bongos?|congas?|hand drums?", "percussion"),
     (
-        r"drums?\b|drum ?kits?|drumbeats?|beats?\b|brushes|snares?|hi-?hats?|cymbals?|backbeat",
+        r"drums?\b|drum ?kits?|drumbeats?|beats?\b|snares?|hi-?hats?|cymbals?|backbeat",
         "drums",
     ),
 ]
+
+# Playing techniques a caption may ask for: (pattern, articulation).
+ARTICULATIONS: list[tuple[str, str]] = [
+    (r"staccato|spiccato|detached|short,? clipped", "staccato"),
+    (r"legato|smooth(ly)? connected|long,? flowing lines?|slurred", "legato"),
+    (r"tremolo|trembling|shiver", "tremolo"),
+    (r"pizzicato|plucked strings", "pizzicato"),
+]
+
+# Sound colour a synthesiser can add under the music: (pattern, colour).
+COLOURS: list[tuple[str, str]] = [
+    (r"vinyl|crackl|record noise|dusty record", "vinyl"),
+    (r"rain(y|ing|fall|drops?)?\b|drizzl|downpour|storm", "rain"),
+    (r"wind\b|windy|gust|breez", "wind"),
+]
+
+# Words that make the instrument next to them the one that sings the melody: after it
+# ("the cello sings", "a flute melody") they are surer than an adjective before it
+# ("a mournful cello"), which is surer than "solo" before it.
+LEAD_AFTER = r"sings?|singing|melod|leads?\b|takes the lead|solos?\b|theme|tune|calls?|wails?|cries"
+LEAD_BEFORE = (
+    r"mournful|singing|lyrical|plaintive|soaring|lonely|lone|wistful|cheeky|rising|"
+    r"tender|sighing|sorrowful|aching|keening|yearning|haunting|sweet|wailing|lead|featured"
+)
 
 STYLE_PATTERNS: list[tuple[str, str]] = [
     (r"jazz|swing\b|bebop|big band|bossa|lounge|ragtime", "jazz"),

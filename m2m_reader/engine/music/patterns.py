@@ -12,13 +12,36 @@ import numpy as np
 
 from .arrange import Track
 from .base import MusicPlan
+from .form import Bar
 from .theory import SCALES, Chord
 
 Event = tuple[float, float, int, int]
 
 KICK, KICK2, STICK, SNARE, CLAP = 36, 35, 37, 38, 39
 CLOSED_HAT, PEDAL_HAT, OPEN_HAT, CRASH, RIDE = 42, 44, 46, 49, 51
-LOW_TOM, SHAKER = 41, 70
+LOW_TOM, HIGH_TOM, SHAKER = 41, 45, 70
+
+
+def pitched_percussion(
+    plan: MusicPlan, form_bar: Bar, track: Track, tonic: int
+) -> list[tuple[float, float, int, float]]:
+    """Taiko, timpani and the like on the tonic and the fifth: (beat, beats, pitch, vel)."""
+    meter, e = plan.meter, plan.energy
+    low = _pitch_near(tonic, track.low + 4, track.low, track.high)
+    fifth = _pitch_near((tonic + 7) % 12, low + 7, track.low, track.high)
+    if e < 0.4:  # a soft stroke a bar, a roll into the phrase's end
+        out = [(0.0, 1.5, low, 0.55)]
+        if form_bar.cadence:
+            out += [(meter - 1 + i / 8, 0.15, low, 0.25 + 0.04 * i) for i in range(8)]
+        return out
+    if meter == 3:
+        return [(0.0, 1.0, low, 0.9), (2.0, 0.5, fifth, 0.6)]
+    out = [(0.0, 1.0, low, 1.0), (2.0, 1.0, low, 0.8)]
+    if e > 0.6:
+        out += [(1.5, 0.5, fifth, 0.6), (3.0, 0.5, low, 0.7), (3.5, 0.5, fifth, 0.75)]
+    if form_bar.cadence and e > 0.6:
+        out += [(3.0 + i / 4, 0.25, low if i % 2 else fifth, 0.6 + 0.08 * i) for i in range(4)]
+    return out
 
 
 def _pitch_near(pc: int, target: float, low: int, high: int) -> int:
@@ -138,8 +161,11 @@ def bass_line(
     rng: np.random.Generator,
 ) -> list[Event]:
     meter, e = plan.meter, plan.energy
-    root = _pitch_near(chord.root, track.low + 7, track.low, track.low + 11)
+    # An inverted chord puts its third or fifth in the bass: the line moves, not only roots.
+    root = _pitch_near(chord.bass, track.low + 7, track.low, track.low + 11)
     fifth = _pitch_near(chord.fifth, root + 7, track.low, track.high)
+    if chord.inversion == 2:
+        fifth = _pitch_near(chord.root, root + 5, track.low, track.high)
     if plan.style == "jazz" and meter == 4:
         target = _pitch_near(next_root, root, track.low, track.high)
         # Approach the next root from a scale step above or below, or a half step below:
@@ -178,9 +204,32 @@ def bass_line(
 
 
 def drum_pattern(
-    plan: MusicPlan, instrument: str, bar: int, rng: np.random.Generator
+    plan: MusicPlan, instrument: str, form_bar: Bar, bar: int, rng: np.random.Generator
+) -> list[tuple[float, int, float]]:
+    """One bar of drums: the groove, a crash where a phrase begins, a fill where it ends."""
+    hits = _groove(plan, instrument, form_bar, bar, rng)
+    e, meter = plan.energy, plan.meter
+    if form_bar.cadence and e > 0.45 and instrument != "brush kit":
+        # A fill over the phrase's last beat: snare (and toms when it is loud) into the next.
+        last = float(meter - 1)
+        hits = [h for h in hits if h[0] < last or h[1] in (KICK, KICK2)]
+        steps = [last + i / 4 for i in range(4)] if e > 0.7 else [last, last + 0.5]
+        notes = [SNARE, SNARE, HIGH_TOM, LOW_TOM] if e > 0.7 else [SNARE, SNARE]
+        hits += [(b, n, 0.45 + 0.1 * i) for i, (b, n) in enumerate(zip(steps, notes, strict=False))]
+    elif form_bar.phrase_bar == 0 and e > 0.45 and not any(h[1] == CRASH for h in hits):
+        hits.append((0.0, CRASH, 0.55 if e < 0.7 else 0.7))
+    return hits
+
+
+def _groove(
+    plan: MusicPlan, instrument: str, form_bar: Bar, bar: int, rng: np.random.Generator
 ) -> list[tuple[float, int, float]]:
     meter, e = plan.meter, plan.energy
+    if instrument == "brush kit":  # swept snare on the beats, a soft kick, the pedal hat
+        out = [(float(b), SNARE, 0.32 if b % 2 else 0.26) for b in range(meter)]
+        out += [(b + 0.5, SNARE, 0.18) for b in range(meter)] if e > 0.4 else []
+        out += [(0.0, KICK, 0.35)] + [(float(b), PEDAL_HAT, 0.3) for b in range(1, meter, 2)]
+        return out
     eighths = [i / 2 for i in range(meter * 2)]
     if instrument == "percussion":
         out = [(0.0, KICK2, 0.9), (float(meter - 1) + 0.5, LOW_TOM, 0.6)]
@@ -206,8 +255,9 @@ def drum_pattern(
     kicks = [0.0, 2.0] + ([2.5] if e > 0.6 else []) + ([1.5] if e > 0.85 else [])
     out = [(b, KICK, 0.9) for b in kicks] + [(1.0, SNARE, 0.85), (3.0, SNARE, 0.85)]
     hats = eighths if e >= 0.35 else [0.0, 1.0, 2.0, 3.0]
+    cymbal = RIDE if form_bar.section == "B" else CLOSED_HAT  # the B section rides
     out += [
-        (b, CLOSED_HAT, 0.5 if b % 1 == 0 else 0.35)
+        (b, cymbal, 0.5 if b % 1 == 0 else 0.35)
         for b in hats
         if not (b == 3.5 and e > 0.7 and bar % 2)
     ]

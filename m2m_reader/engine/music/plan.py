@@ -15,8 +15,12 @@ from dataclasses import dataclass, field
 
 from .base import MusicPlan
 from .lexicon import (
+    ARTICULATIONS,
     BUILDING,
+    COLOURS,
     INSTRUMENT_PATTERNS,
+    LEAD_AFTER,
+    LEAD_BEFORE,
     MOODS,
     STYLE_PATTERNS,
     STYLE_TEMPLATES,
@@ -24,7 +28,16 @@ from .lexicon import (
     TEMPO_WORDS,
     TEXTURES,
 )
-from .theory import BASS, MELODY, PATTERNED, PERCUSSION, PITCH_NAMES, SUSTAINED, normalise_key
+from .theory import (
+    BASS,
+    MELODY,
+    PATTERNED,
+    PERCUSSION,
+    PITCH_NAMES,
+    PITCHED_PERCUSSION,
+    SUSTAINED,
+    normalise_key,
+)
 
 _BPM = re.compile(
     r"(\d{2,3}(?:\.\d+)?)\s*(?:bpm|beats per minute|beats a minute)|tempo\s*(?:of|:|=)?\s*(\d{2,3})",
@@ -76,6 +89,10 @@ class Reading:
     valence: float | None = None
     texture: str | None = None
     feel_words: set[str] = field(default_factory=set)
+    lead: str | None = None  # the named instrument that sings the melody
+    solo: bool = False  # one instrument named "solo" and nothing else: it plays alone
+    articulations: list[str] = field(default_factory=list)
+    colour: list[str] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -127,7 +144,11 @@ def read_text(text: str) -> Reading:
 
     negated = " ".join(m.group(1) for m in _NEGATION.finditer(low))
     r.unwanted = {name for _, name in _find(INSTRUMENT_PATTERNS, negated)}
-    r.instruments = [n for _, n in _find(INSTRUMENT_PATTERNS, low) if n not in r.unwanted]
+    found = [(pos, n) for pos, n in _find(INSTRUMENT_PATTERNS, low) if n not in r.unwanted]
+    r.instruments = [n for _, n in found]
+    r.lead, r.solo = _lead(low, found)
+    r.articulations = [n for _, n in _find(ARTICULATIONS, low)]
+    r.colour = [n for _, n in _find(COLOURS, low) if n not in _negated(low, n)]
     if "acoustic guitar" in r.instruments and r.style == "rock" and "acoustic guitar" not in low:
         r.instruments[r.instruments.index("acoustic guitar")] = "electric guitar"
 
@@ -149,6 +170,36 @@ def read_text(text: str) -> Reading:
     return r
 
 
+def _negated(low: str, colour: str) -> set[str]:
+    negated = " ".join(m.group(1) for m in _NEGATION.finditer(low))
+    return {n for _, n in _find(COLOURS, negated)}
+
+
+def _lead(low: str, found: list[tuple[int, str]]) -> tuple[str | None, bool]:
+    """The instrument the text gives the melody to, and whether it plays alone ("solo
+    piano", no other instrument named)."""
+    best: tuple[int, int, str] | None = None  # (rank, position, name)
+    solo = False
+    for pos, name in found:
+        if name in PERCUSSION or name in PITCHED_PERCUSSION:
+            continue
+        end = low.find(" ", pos + len(name.split()[-1]))
+        after = low[pos:][len(name) :] if end < 0 else low[pos : pos + 60]
+        before = low[max(0, pos - 30) : pos]
+        words_before = before.split()[-2:]
+        rank = None
+        if re.search(rf"^\S*\s+(?:\S+\s+)?(?:{LEAD_AFTER})", after):
+            rank = 0
+        elif any(re.match(rf"(?:{LEAD_BEFORE})", w) for w in words_before):
+            rank = 1
+        elif words_before and words_before[-1] == "solo":
+            rank = 2
+            solo = len(found) == 1
+        if rank is not None and (best is None or (rank, pos) < best[:2]):
+            best = (rank, pos, name)
+    return (best[2] if best else None), solo
+
+
 def _style_of(r: Reading) -> str:
     if r.style:
         return r.style
@@ -168,7 +219,7 @@ def _style_of(r: Reading) -> str:
 
 
 def _role(name: str) -> str:
-    if name in PERCUSSION:
+    if name in PERCUSSION or name in PITCHED_PERCUSSION:
         return "drums"
     if name in BASS:
         return "bass"
@@ -182,6 +233,8 @@ def _role(name: str) -> str:
 def _instruments(r: Reading, style: str) -> list[str]:
     """Named instruments first; a named style fills the roles the text left empty."""
     names = list(r.instruments)
+    if r.solo:
+        return names[:1]
     roles = {_role(n) for n in names}
     template = STYLE_TEMPLATES[style]
     if not (r.style or not names):
@@ -259,15 +312,23 @@ def plan_for(caption: str, directive: str = "", seed: int = 0) -> tuple[MusicPla
     key = base.key or PITCH_NAMES[h % 12]
     scene_energy = base.energy if base.energy is not None else energy
     meter = base.meter or 4
+    names = _instruments(base, style)
     plan = MusicPlan(
         tempo=_tempo(base, style, scene_energy, h >> 8),
         key=key,
         mode=mode,  # type: ignore[arg-type]
-        instruments=_instruments(base, style),
+        instruments=names,
         energy=round(float(min(1.0, max(0.0, energy))), 3),
         texture=texture,
         feel=_feel(base, style, meter, scene_energy, mode),
         style=style,
         meter=meter,
+        lead=base.lead or (cap.lead if cap.lead in names else "") or "",
+        articulations=_union(base.articulations, cap.articulations),
+        colour=_union(base.colour, cap.colour),
     )
     return plan, warnings
+
+
+def _union(a: list[str], b: list[str]) -> list[str]:
+    return a + [x for x in b if x not in a]

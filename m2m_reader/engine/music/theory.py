@@ -75,6 +75,7 @@ def key_from_chroma(chroma: Any) -> tuple[int, str]:
 class Chord:
     root: int  # pitch class 0..11
     quality: str  # a key of CHORD_INTERVALS
+    inversion: int = 0  # 0 root position, 1 third in the bass, 2 fifth in the bass
 
     @property
     def tones(self) -> tuple[int, ...]:
@@ -85,6 +86,11 @@ class Chord:
     def fifth(self) -> int:
         return self.tones[2]
 
+    @property
+    def bass(self) -> int:
+        """The pitch class the bass plays: the root, or the third or fifth of an inversion."""
+        return self.tones[min(self.inversion, len(self.tones) - 1)]
+
 
 _NUMERALS = {"i": 0, "ii": 1, "iii": 2, "iv": 3, "v": 4, "vi": 5, "vii": 6}
 _MAJOR_STEPS = SCALES["major"]
@@ -92,7 +98,20 @@ _ROMAN = re.compile(r"^(b|#)?(iii|ii|iv|vii|vi|v|i)(o|maj7|7|ø7|6)?$", re.I)
 
 
 def parse_roman(token: str, tonic: int) -> Chord:
-    """One roman numeral (accidentals relative to the major scale) -> a Chord."""
+    """One roman numeral (accidentals relative to the major scale) -> a Chord.
+
+    Two extensions: `>x` makes a secondary chord of the numeral `x` ("V7>ii" is the
+    dominant seventh of ii), and `/3` or `/5` an inversion ("I/3" has its third in the bass).
+    """
+    inversion = 0
+    if "/" in token:
+        token, figure = token.split("/", 1)
+        inversion = {"3": 1, "5": 2, "7": 3}.get(figure, 0)
+    if ">" in token:
+        token, target = token.split(">", 1)
+        base = parse_roman(target, tonic)
+        chord = parse_roman(token, base.root)
+        return Chord(chord.root, chord.quality, inversion)
     m = _ROMAN.match(token)
     if not m:
         raise ValueError(f"not a roman numeral: {token!r}")
@@ -111,7 +130,7 @@ def parse_roman(token: str, tonic: int) -> Chord:
         quality = "dom7" if upper else "min7"
     else:
         quality = "maj" if upper else "min"
-    return Chord((tonic + offset) % 12, quality)
+    return Chord((tonic + offset) % 12, quality, inversion)
 
 
 # Progressions by (style family, mode). One chord per bar, four or eight (a whole period,
@@ -152,9 +171,17 @@ def progression(style: str, mode: str, tonic: int, choice: int) -> list[Chord]:
     return [parse_roman(t, tonic) for t in options[choice % len(options)].split()]
 
 
-def scale_pitches(tonic: int, mode: str, low: int, high: int) -> list[int]:
-    """MIDI pitches of the scale between low and high inclusive."""
+def scale_pitches(
+    tonic: int, mode: str, low: int, high: int, chord: Chord | None = None
+) -> list[int]:
+    """MIDI pitches of the scale between low and high inclusive.
+
+    In minor, over a chord holding the leading tone (the harmonic minor's V or vii°), the
+    scale takes the raised seventh, so the melody does not clash with its own harmony.
+    """
     pcs = {(tonic + s) % 12 for s in SCALES[mode]}
+    if mode == "minor" and chord is not None and (tonic + 11) % 12 in chord.tones:
+        pcs = (pcs - {(tonic + 10) % 12}) | {(tonic + 11) % 12}
     return [p for p in range(low, high + 1) if p % 12 in pcs]
 
 
@@ -162,56 +189,68 @@ def nearest(pitches: list[int], target: float) -> int:
     return min(pitches, key=lambda p: (abs(p - target), p))
 
 
-# General MIDI programs (0-based) for the instrument names plans use.
+# General MIDI programs (0-based) for the instrument names plans use: every family of the
+# General MIDI set, by the names a caption gives them.
 GM_PROGRAMS: dict[str, int] = {
-    "piano": 0,
-    "electric piano": 4,
-    "harpsichord": 6,
-    "celesta": 8,
-    "glockenspiel": 9,
-    "music box": 10,
-    "vibraphone": 11,
-    "marimba": 12,
-    "organ": 19,
-    "accordion": 21,
-    "acoustic guitar": 24,
-    "electric guitar": 27,
-    "distorted guitar": 30,
-    "upright bass": 32,
-    "bass": 33,
-    "synth bass": 38,
-    "violin": 40,
-    "viola": 41,
-    "cello": 42,
-    "contrabass": 43,
-    "pizzicato strings": 45,
-    "harp": 46,
-    "timpani": 47,
-    "strings": 48,
-    "choir": 52,
-    "trumpet": 56,
-    "trombone": 57,
-    "horn": 60,
-    "brass": 61,
-    "saxophone": 65,
-    "oboe": 68,
-    "bassoon": 70,
-    "clarinet": 71,
-    "flute": 73,
-    "synth lead": 81,
-    "synth pad": 89,
-}
+    "piano": 0, "bright piano": 1, "honky-tonk piano": 3, "electric piano": 4,
+    "harpsichord": 6, "clavinet": 7, "celesta": 8, "glockenspiel": 9, "music box": 10,
+    "vibraphone": 11, "marimba": 12, "xylophone": 13, "tubular bells": 14, "dulcimer": 15,
+    "rock organ": 18, "organ": 19, "reed organ": 20, "accordion": 21, "harmonica": 22,
+    "bandoneon": 23, "acoustic guitar": 24, "steel guitar": 25, "jazz guitar": 26,
+    "electric guitar": 27, "muted guitar": 28, "overdriven guitar": 29,
+    "distorted guitar": 30, "upright bass": 32, "bass": 33, "picked bass": 34,
+    "fretless bass": 35, "slap bass": 36, "synth bass": 38, "violin": 40, "viola": 41,
+    "cello": 42, "contrabass": 43, "tremolo strings": 44, "pizzicato strings": 45,
+    "harp": 46, "timpani": 47, "strings": 48, "slow strings": 49, "synth strings": 50,
+    "choir": 52, "voice": 53, "synth voice": 54, "trumpet": 56, "trombone": 57,
+    "tuba": 58, "muted trumpet": 59, "horn": 60, "brass": 61, "synth brass": 62,
+    "soprano saxophone": 64, "saxophone": 65, "tenor saxophone": 66,
+    "baritone saxophone": 67, "oboe": 68, "english horn": 69, "bassoon": 70,
+    "clarinet": 71, "piccolo": 72, "flute": 73, "recorder": 74, "pan flute": 75,
+    "blown bottle": 76, "shakuhachi": 77, "whistle": 78, "ocarina": 79, "square lead": 80,
+    "synth lead": 81, "synth pad": 89, "warm pad": 89, "halo pad": 94, "sitar": 104,
+    "banjo": 105, "shamisen": 106, "koto": 107, "kalimba": 108, "bagpipe": 109,
+    "fiddle": 110, "shanai": 111, "tinkle bell": 112, "agogo": 113, "steel drums": 114,
+    "woodblock": 115, "taiko": 116, "melodic tom": 117, "synth drum": 118,
+    "reverse cymbal": 119,
+}  # fmt: skip
 
 # What each instrument does in an arrangement.
 MELODY = {
     "violin", "flute", "clarinet", "oboe", "trumpet", "saxophone", "horn", "music box",
     "celesta", "glockenspiel", "vibraphone", "synth lead", "electric guitar", "viola",
-    "bassoon", "trombone",
+    "bassoon", "trombone", "xylophone", "tubular bells", "harmonica", "muted trumpet",
+    "soprano saxophone", "tenor saxophone", "baritone saxophone", "english horn", "piccolo",
+    "recorder", "pan flute", "blown bottle", "shakuhachi", "whistle", "ocarina",
+    "square lead", "sitar", "bagpipe", "fiddle", "shanai", "steel drums", "tinkle bell",
+    "voice", "synth voice", "jazz guitar", "overdriven guitar", "steel guitar",
 }  # fmt: skip
-BASS = {"bass", "upright bass", "synth bass", "contrabass", "cello"}
-SUSTAINED = {"strings", "synth pad", "choir", "organ", "accordion", "brass"}
+BASS = {
+    "bass", "upright bass", "synth bass", "contrabass", "cello", "picked bass",
+    "fretless bass", "slap bass", "tuba",
+}  # fmt: skip
+SUSTAINED = {
+    "strings", "synth pad", "choir", "organ", "accordion", "brass", "tremolo strings",
+    "slow strings", "synth strings", "synth brass", "warm pad", "halo pad", "rock organ",
+    "reed organ", "bandoneon",
+}  # fmt: skip
 PATTERNED = {
     "piano", "electric piano", "acoustic guitar", "harp", "marimba", "harpsichord",
-    "distorted guitar", "pizzicato strings",
+    "distorted guitar", "pizzicato strings", "bright piano", "honky-tonk piano", "clavinet",
+    "dulcimer", "muted guitar", "banjo", "shamisen", "koto", "kalimba",
 }  # fmt: skip
-PERCUSSION = {"drums", "percussion"}
+PERCUSSION = {"drums", "percussion", "brush kit"}
+# Pitched drums on a melodic channel: they play the rhythm on the tonic and the fifth.
+PITCHED_PERCUSSION = {"taiko", "timpani", "woodblock", "melodic tom", "synth drum", "agogo"}
+# Drum kits on the drum channel (General MIDI 2 kit numbers; a font without one plays its
+# standard kit).
+DRUM_KITS = {"drums": 0, "percussion": 0, "brush kit": 40}
+# Instruments that hold a note at full level (bowed, blown, sung): their notes overlap a
+# little into the next one, so held music never drops out between notes.
+HELD = SUSTAINED | {
+    "violin", "viola", "cello", "contrabass", "flute", "clarinet", "oboe", "trumpet",
+    "trombone", "horn", "saxophone", "bassoon", "muted trumpet", "english horn", "piccolo",
+    "recorder", "pan flute", "shakuhachi", "ocarina", "bagpipe", "fiddle", "shanai",
+    "harmonica", "voice", "synth voice", "synth lead", "square lead", "tuba", "whistle",
+    "soprano saxophone", "tenor saxophone", "baritone saxophone", "blown bottle",
+}  # fmt: skip

@@ -1,0 +1,162 @@
+"""The melody: a scene's motif, developed phrase by phrase, sung mostly in steps.
+
+Each scene has two motifs (a rhythm and a contour in scale steps), drawn from its harmony
+seed: one for the A sections, one for B. A four-bar phrase states its motif, then
+develops it — a sequence, a rhythmic variation, an inversion or a fragment, chosen per
+page — and ends on a cadence note with a breath after it. Pitches move by step by
+preference; after a leap the line turns back by step; strong beats lean on chord tones,
+and the phrase's last note lands on the tonic (a full cadence) or on the dominant's
+chord (a half cadence). Over a minor key's V the line takes the raised seventh.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .arrange import Track
+from .base import MusicPlan
+from .form import Bar
+from .theory import nearest, scale_pitches
+
+Rhythm = list[tuple[float, float]]  # (beat, beats) in a bar
+
+# Melody rhythms by metre and density (0 sparse .. 2 busy).
+RHYTHMS: dict[int, list[list[Rhythm]]] = {
+    4: [
+        [[(0, 2), (2, 2)], [(0, 3), (3, 1)], [(0, 1.5), (1.5, 2.5)], [(0, 2), (2, 1), (3, 1)],
+         [(0, 1), (1, 3)], [(0, 2.5), (2.5, 0.5), (3, 1)]],
+        [[(0, 1), (1, 1), (2, 2)], [(0, 1.5), (1.5, 0.5), (2, 2)],
+         [(0, 1), (1, 0.5), (1.5, 0.5), (2, 1), (3, 1)], [(0, 1.5), (1.5, 0.5), (2, 1), (3, 1)],
+         [(0, 0.5), (0.5, 1.5), (2, 1), (3, 1)], [(0, 1), (1, 1), (2, 1), (3, 1)]],
+        [[(0, 0.5), (0.5, 0.5), (1, 0.5), (1.5, 0.5), (2, 1), (3, 1)],
+         [(0, 1), (1, 0.5), (1.5, 0.5), (2, 0.5), (2.5, 0.5), (3, 1)],
+         [(0, 0.5), (0.5, 0.5), (1, 1), (2, 0.5), (2.5, 0.5), (3, 0.5), (3.5, 0.5)],
+         [(0, 0.75), (0.75, 0.25), (1, 0.5), (1.5, 0.5), (2, 1), (3, 0.5), (3.5, 0.5)]],
+    ],
+    3: [
+        [[(0, 3)], [(0, 2), (2, 1)], [(0, 1), (1, 2)]],
+        [[(0, 1), (1, 1), (2, 1)], [(0, 1.5), (1.5, 0.5), (2, 1)], [(0, 2), (2, 0.5), (2.5, 0.5)]],
+        [[(0, 0.5), (0.5, 0.5), (1, 1), (2, 1)], [(0, 1), (1, 0.5), (1.5, 0.5), (2, 0.5), (2.5, 0.5)]],
+    ],
+}  # fmt: skip
+# Phrase ends: the last note, then a breath (the rest of the bar).
+CADENCES: dict[int, list[Rhythm]] = {
+    4: [[(0, 3)], [(0, 1), (1, 2)], [(0, 2), (2, 1.5)], [(0, 1.5), (1.5, 1.5)]],
+    3: [[(0, 2)], [(0, 1), (1, 1.5)]],
+}
+# Contour steps in scale degrees: mostly steps, some thirds, few leaps.
+_DELTAS = np.array([-1, 1, -1, 1, 0, 2, -2, 3, -3, -4, 4])
+_WEIGHTS = np.array([0.22, 0.22, 0.1, 0.1, 0.1, 0.08, 0.08, 0.03, 0.03, 0.02, 0.02])
+
+
+def _contour(rng: np.random.Generator, n: int) -> list[int]:
+    return [int(d) for d in rng.choice(_DELTAS, size=n, p=_WEIGHTS / _WEIGHTS.sum())]
+
+
+def _vary_rhythm(rhythm: Rhythm, rng: np.random.Generator, meter: int) -> Rhythm:
+    """Split the longest note in two, or join the first two: the same motif, a new rhythm."""
+    out = list(rhythm)
+    longest = max(range(len(out)), key=lambda i: out[i][1])
+    b, n = out[longest]
+    if n >= 1.0 and (len(out) < 3 or rng.random() < 0.6):
+        half = 0.5 if n <= 1.0 else float(np.floor(n / 2 * 2) / 2) or 0.5
+        out[longest : longest + 1] = [(b, half), (b + half, n - half)]
+    elif len(out) >= 2:
+        out[0:2] = [(out[0][0], out[0][1] + out[1][1])]
+    return out
+
+
+class Motif:
+    def __init__(self, rng: np.random.Generator, bank: list[Rhythm]) -> None:
+        self.rhythm = bank[int(rng.integers(len(bank)))]
+        self.contour = _contour(rng, len(self.rhythm))
+        if sum(abs(d) for d in self.contour) == 0:
+            self.contour[-1] = 1
+
+
+def melody(
+    bars: list[Bar],
+    track: Track,
+    plan: MusicPlan,
+    tonic: int,
+    density: int,
+    scene_seed: int,
+    rng: np.random.Generator,
+) -> list[tuple[int, float, float, int, bool]]:
+    """(bar, beat, beats, pitch, accent) of the page's melody."""
+    meter = plan.meter if plan.meter in RHYTHMS else 4
+    scene_rng = np.random.default_rng(scene_seed)
+    bank = RHYTHMS[meter][density]
+    motifs = {"A": Motif(scene_rng, bank), "B": Motif(scene_rng, bank)}
+    motifs["A'"] = motifs["A"]
+    # Where the line sits: calm music lower in the register, intense music higher.
+    span = track.high - track.low
+    centre = track.low + span * (0.4 + 0.2 * plan.energy)
+    cur = float(centre)
+    prev_step = 0  # the last interval, in scale degrees
+    anchors = {tonic, (tonic + (3 if plan.mode == "minor" else 4)) % 12}
+    out: list[tuple[int, float, float, int, bool]] = []
+    technique = [int(rng.integers(4)) for _ in range(len(bars))]
+    for i, bar in enumerate(bars):
+        motif = motifs.get(bar.section, motifs["A"])
+        pos = bar.phrase_bar
+        if bar.cadence or i == len(bars) - 1:
+            cad = CADENCES[meter]
+            rhythm = cad[int(rng.integers(len(cad)))]
+            contour = [-1 if cur > centre else 1] * len(rhythm)
+        elif pos == 0:
+            rhythm, contour = motif.rhythm, motif.contour
+            if bar.section == "A'":
+                rhythm = _vary_rhythm(rhythm, rng, meter)
+                contour = (contour * 2)[: len(rhythm)]
+        else:
+            t = technique[i]
+            if t == 0:  # sequence: the motif again, from where the line is
+                rhythm, contour = motif.rhythm, motif.contour
+            elif t == 1:  # rhythmic variation
+                rhythm = _vary_rhythm(motif.rhythm, rng, meter)
+                contour = (motif.contour * 2)[: len(rhythm)]
+            elif t == 2:  # inversion
+                rhythm, contour = motif.rhythm, [-d for d in motif.contour]
+            else:  # a new figure from the bank, stepping towards the centre
+                rhythm = bank[int(rng.integers(len(bank)))]
+                contour = _contour(rng, len(rhythm))
+        for j, (beat, length) in enumerate(rhythm):
+            chord = bar.chord_at(beat)
+            scale = scale_pitches(tonic, plan.mode, track.low, track.high, chord)
+            idx = scale.index(nearest(scale, cur))
+            d = contour[j % len(contour)]
+            if abs(prev_step) >= 2:  # recover from a leap: a step back the other way
+                d = -int(np.sign(prev_step))
+            target = idx + d
+            if target <= 0 or target >= len(scale) - 1:  # bounce off the register's edge
+                target = idx - d
+            target = int(np.clip(target, 0, len(scale) - 1))
+            if abs(scale[target] - centre) > span * 0.45:  # drift home
+                target = int(np.clip(idx + (1 if scale[idx] < centre else -1), 0, len(scale) - 1))
+            tones = set(chord.tones)
+            homes = tones & anchors
+            strong = beat == 0 or (meter == 4 and beat == 2)
+            last_note = (bar.cadence or i == len(bars) - 1) and j == len(rhythm) - 1
+            if last_note:
+                goal = {tonic} if bar.cadence == "full" else set(chord.tones)
+                options = [p for p in scale if p % 12 in goal] or scale
+                pitch = nearest(options, scale[target])
+            elif strong and scale[target] % 12 not in (homes or tones):
+                # Lean on a chord tone a step away, in the line's direction first: the
+                # tonic or the mode's third when the chord has them, so the key is heard.
+                step = int(np.sign(d)) or 1
+                pitch = scale[target]
+                for want in (homes, tones):
+                    alts = [a for a in (target + step, target - step) if 0 <= a < len(scale)]
+                    hit = [a for a in alts if scale[a] % 12 in want]
+                    if hit:
+                        pitch = scale[hit[0]]
+                        break
+            else:
+                pitch = scale[target]
+            new_idx = scale.index(nearest(scale, pitch))
+            prev_step = new_idx - idx
+            out.append((i, float(beat), float(length), int(pitch), strong))
+            cur = float(pitch)
+    return out
