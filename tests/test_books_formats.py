@@ -257,3 +257,33 @@ def test_info_pages_lists_the_reading_order_with_names(tmp_path, capsys):
         for line in out.split("order:")[1].split("\n")[1:-1]
     ]
     assert [(int(r[1]), r[2]) for r in rows if r] == list(enumerate(ORDER, 1))
+
+
+def test_cb7_pages_read_in_order_cost_one_pass_and_any_page_comes_back(tmp_path, monkeypatch):
+    """A solid 7z is decompressed once for a book read in order, even past the memory
+    budget a page read again after being given up is extracted again, byte for byte."""
+    from m2m_reader.engine.books import members
+
+    src = tmp_path / "src"
+    src.mkdir()
+    for i in range(12):
+        Image.effect_noise((80, 120), 40 + i).convert("L").save(src / f"{i:02d}.png")
+    run(tool("7z"), "a", "-bd", tmp_path / "book.cb7", ".", cwd=src)
+    passes: list[object] = []
+    real_start = members._Pass.start
+    monkeypatch.setattr(
+        members._Pass, "start", lambda self: (passes.append(self), real_start(self))
+    )
+    source = members.open_source(tmp_path / "book.cb7", "cb7")
+    try:
+        listed = list(source.iter_members())
+        for m in listed:
+            assert source.read(m, 10**8) == (src / m.name).read_bytes()
+        assert len(passes) == 1
+        monkeypatch.setattr(members, "KEEP_BYTES", 3 * listed[0].size)  # keeps about 3 pages
+        source._kept.clear()
+        source._kept_bytes = 0
+        for m in (listed[10], listed[2], listed[11], listed[0]):
+            assert source.read(m, 10**8) == (src / m.name).read_bytes()
+    finally:
+        source.close()

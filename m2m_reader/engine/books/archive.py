@@ -16,6 +16,7 @@ say why when decoded.
 from __future__ import annotations
 
 import hashlib
+import logging
 import posixpath
 import re
 from collections import Counter
@@ -27,10 +28,12 @@ import rarfile
 from ..errors import BookError, PageError, UnsafeInputError
 from .comicinfo import ComicInfo, parse_comicinfo
 from .images import is_page_name, natural_key, read_size
-from .members import Member, open_source
+from .members import SIDECAR_SCAN_BYTES, Member, open_source
 from .model import Book, Direction, Page
 from .pagelist import build_pages, make_opener, page_label
 from .safety import MAX_MEMBER_BYTES, MAX_XML_BYTES, MemberInfo, check_archive, member_escapes
+
+log = logging.getLogger(__name__)
 
 ArchiveKind = Literal["cbz", "cbr", "cb7", "cbt"]
 _LABELS = {"cbz": "ZIP/CBZ", "cbr": "RAR/CBR", "cb7": "7z/CB7", "cbt": "tar/CBT"}
@@ -106,6 +109,10 @@ def _comicinfo(source: Any, members: list[Member], path: Path) -> ComicInfo:
     where = f"{member.name} in {path}"
     if member.size > MAX_XML_BYTES:
         raise UnsafeInputError(f"{where} is larger than {MAX_XML_BYTES // 1024**2} MiB; refused.")
+    if hasattr(source, "ahead") and source.ahead(member) > SIDECAR_SCAN_BYTES:
+        # A solid 7z would be decompressed up to it before the book could open.
+        log.info("%s: not reading %s, stored after the pages of a solid 7z", path, member.name)
+        return ComicInfo()
     try:
         data = source.read(member, MAX_XML_BYTES)
     except Exception:  # noqa: BLE001 - a damaged sidecar must not hide the book
