@@ -262,7 +262,10 @@ class LibraryWindow(QMainWindow):
 
     def add_file_dialog(self) -> None:
         dialog = QFileDialog(
-            self, "Add books", filter="Books (*.cbz *.zip *.cbr *.rar *.pdf *.xml);;All files (*)"
+            self,
+            "Add books",
+            filter="Books (*.cbz *.zip *.cbr *.rar *.cb7 *.7z *.cbt *.tar *.pdf *.xml);;"
+            "All files (*)",
         )
         dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
         dialog.filesSelected.connect(self.add_paths)
