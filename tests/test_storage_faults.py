@@ -207,17 +207,23 @@ def test_analysis_on_a_full_cache_disk_exits_0(tmp_path, small_disk):
 
 
 def test_library_prepare_on_a_full_cache_ends_and_says_so(tmp_path, small_disk):
+    from PIL import Image
+
+    book = tmp_path / "Three Pages"
+    book.mkdir()
+    for i in range(3):
+        Image.new("L", (60, 90), 40 + 60 * i).save(book / f"{i + 1:03d}.png")
     disk = small_disk("256k")
     fill(disk)
     env = user_dirs(tmp_path, cache=disk / "c")
-    assert run_cli("library", "add", str(SAMPLE), env=env).returncode == 0
+    assert run_cli("library", "add", str(book), env=env).returncode == 0
     t0 = time.monotonic()
     run = run_cli("library", "prepare", "1", env=env, timeout=240)
     assert time.monotonic() - t0 < 200
     assert run.returncode == 1
     assert "Traceback" not in run.stderr
     assert run.stderr.count("going on without caching") == 1
-    assert "music for 0 of 24 pages of HaruNoMelody is kept for offline reading" in run.stderr
+    assert "music for 0 of 3 pages of Three Pages is kept for offline reading" in run.stderr
     listing = run_cli("library", "ls", env=env).stdout
     assert "music   0%" in listing  # not "offline ready": nothing was kept
 
@@ -426,3 +432,58 @@ def test_cuetools_reads_the_file_name_with_a_quote(tmp_path):
     toc = subprocess.run(["cueconvert", "-i", "cue", "-o", "toc", str(result.cue_path)],
                          capture_output=True, text=True, check=True).stdout  # fmt: skip
     assert 'FILE "say"hi".wav"' in toc  # the TOC quotes it again, the name whole
+
+
+def test_a_full_data_disk_is_one_sentence_and_exit_1(tmp_path, small_disk):
+    disk = small_disk("256k")
+    fill(disk)
+    env = user_dirs(tmp_path, data=disk / "data")
+    run = run_cli("edit", str(SAMPLE), "directive", "2", "Ethereal strings", env=env)
+    assert run.returncode == 1
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("m2m-reader: error: "), run.stderr
+    assert str(disk / "data") in lines[0] and "full" in lines[0]
+
+
+def test_an_atomic_write_to_a_full_disk_names_the_file_and_the_cause(small_disk):
+    disk = small_disk("256k")
+    fill(disk)
+    target = disk / "settings.json"
+    with pytest.raises(atomic.StorageError) as err:
+        atomic.write_text(target, "x" * 100_000)
+    assert str(err.value) == f"cannot write {target}: no space left on device"
+    assert err.value.errno == errno.ENOSPC and isinstance(err.value, OSError)
+    assert sorted(os.listdir(disk)) == ["filler"]
+
+
+def test_prepare_stops_when_a_page_fails_again_and_again(tmp_path):
+    from PIL import Image
+    from test_engine_doubles import FakeMusic, make_engine
+
+    from m2m_reader.engine.library import Library, LibraryError
+    from m2m_reader.engine.store import MemoryStore
+
+    class BrokenOnPage3(FakeMusic):
+        def make_cue(self, request, cancel):
+            if request.page == 2:
+                raise RuntimeError("the synth broke")
+            return super().make_cue(request, cancel)
+
+    book = tmp_path / "My Comic"
+    book.mkdir()
+    for i in range(6):
+        Image.new("L", (60, 90), 30 * i).save(book / f"{i + 1:03d}.png")
+    lib = Library()
+    entry = lib.add(book)
+    music = BrokenOnPage3()
+    engine = make_engine(music=music, store=MemoryStore())
+    t0 = time.monotonic()
+    try:
+        with pytest.raises(LibraryError) as err:
+            lib.prepare(entry.id, engine)
+    finally:
+        engine.close()
+    assert time.monotonic() - t0 < 60
+    assert str(err.value).startswith("preparing My Comic stopped after 5 of 6 pages: ")
+    assert "the synth broke" in str(err.value)
+    assert lib.get(entry.id).music_pages == 5
