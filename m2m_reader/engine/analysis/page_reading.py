@@ -43,6 +43,7 @@ class PageReadings:
         self._reader = reader
         self._failed: str | None = None
         self._lock = threading.Lock()
+        self.computed = 0  # pages read (cache misses)
 
     def reader(self) -> PageReader | None:
         with self._lock:
@@ -79,6 +80,8 @@ class PageReadings:
         except PageError as exc:
             log.warning("page %d: %s", page + 1, exc)
             reading = PageReading(damaged=True)
+        with self._lock:
+            self.computed += 1
         self.store.put_json(
             k, {"stage": STAGE, "version": VERSION, "backend": "builtin", "data": reading.to_dict()}
         )

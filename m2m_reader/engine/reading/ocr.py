@@ -26,6 +26,7 @@ from PIL import Image
 from ..errors import BackendUnavailable
 
 GLYPH_PX = 34
+MAX_CROP = 500_000  # pixels of the largest crop handed to Tesseract
 MIN_WORD = 55  # Tesseract word confidence (0-100) a word needs to be kept
 MIN_REGION = 78  # mean confidence of the kept words a region needs
 TESSDATA = (
@@ -66,14 +67,22 @@ def tessdata_dir() -> str | None:
     return None
 
 
-def clean_crop(grey: np.ndarray, mask: np.ndarray, glyph: float) -> np.ndarray:
-    """Outside the mask white, letters dark on light, scaled to Tesseract's size, padded."""
-    crop = np.where(mask, grey, 255).astype(np.uint8)
-    inside = crop[mask] if mask.any() else crop.ravel()
-    if float(np.median(inside)) < 110:  # light lettering on a dark ground
-        crop = np.where(mask, 255 - grey, 255).astype(np.uint8)
+def clean_crop(
+    grey: np.ndarray, mask: np.ndarray, glyph: float, invert: bool = False
+) -> np.ndarray:
+    """Outside the mask white, scaled to Tesseract's size, padded; `invert` for light
+    lettering on a dark ground."""
+    src = 255 - grey if invert else grey
+    rim = mask & ~cv2.erode(mask.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    if rim.any():
+        ground = float(np.median(src[rim]))
+        if ground < 128:  # letters outlined on a dark panel: the panel becomes paper
+            src = np.where(np.abs(src.astype(np.int16) - ground) < 40, 255, src)
+    crop = np.where(mask, src, 255).astype(np.uint8)
     scale = GLYPH_PX / glyph if glyph > 0 else 1.0
     scale = float(min(4.0, max(0.5, scale)))
+    # Tesseract's time grows with the crop: a huge region is read a little smaller.
+    scale = min(scale, (MAX_CROP / max(1, crop.size)) ** 0.5)
     if abs(scale - 1.0) > 0.1:
         crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
     return cv2.copyMakeBorder(crop, 24, 24, 24, 24, cv2.BORDER_CONSTANT, value=255)
@@ -152,20 +161,20 @@ class TesseractOcr:
     ) -> OcrResult | None:
         if language in ("en", "ja"):
             tries = [language]
+        elif vertical:
+            tries = ["ja", "en"]
+        elif strokes >= 6:
+            tries = ["en", "ja"]  # poor English from many strokes: horizontal Japanese?
         else:
-            tries = ["ja", "en"] if vertical else ["en"]
+            tries = ["en"]
         best: OcrResult | None = None
         for lang in tries:
             text, conf = self._read_as(crop, lang, vertical and lang == "ja")
             result = OcrResult(_tidy(text, lang), conf, lang, glyph)
-            if best is None or _quality(result) > _quality(best):
-                best = result
-        if language is None and not vertical and _quality(best) < 0.5 and strokes >= 6:
-            # poor English from something full of strokes: perhaps horizontal Japanese
-            text, conf = self._read_as(crop, "ja", False)
-            result = OcrResult(_tidy(text, "ja"), conf, "ja", glyph)
             if _quality(result) > _quality(best):
                 best = result
+            if _quality(best) >= 0.8:
+                break  # sure enough: no need to try the other script
         if best is None or not _is_text(best):
             return None
         return best
@@ -181,9 +190,11 @@ def _quality(r: OcrResult | None) -> float:
     if r is None:
         return 0.0
     letters = len(_LETTER.findall(r.text))
-    if r.language == "ja" and letters >= 6 and len(set(r.text)) < letters / 4:
-        return 0.0  # one sign repeated many times: Tesseract reading a texture
-    return r.confidence * min(1.0, letters / 3.0)
+    if r.language == "ja":
+        if letters >= 6 and len(set(r.text)) < letters / 4:
+            return 0.0  # one sign repeated many times: Tesseract reading a texture
+        letters = 1.5 * len(_CJK.findall(r.text)) - len(_ALPHA.findall(r.text))
+    return r.confidence * max(0.0, min(1.0, letters / 3.0))
 
 
 def _is_text(r: OcrResult) -> bool:

@@ -23,8 +23,9 @@ from .ocr import Ocr, TesseractOcr, clean_crop
 from .record import FoundFace, PageReading, PanelEvidence, ReadText
 from .regions import Region, bright_parts, find_balloons, find_loose_text
 
-MAX_PIXELS = 6_000_000  # larger pages are scaled down to this many pixels
+MAX_PIXELS = 2_500_000  # larger pages are read scaled down to this many pixels
 MIN_SIDE = 48
+MAX_LOOSE = 6  # loose lettering read per page, largest first
 VERSION = "reader-1"
 Box = tuple[int, int, int, int]
 
@@ -105,16 +106,23 @@ class PageReader:
         bright = bright_parts(grey)
         balloons = find_balloons(grey, bright)
         texts: list[tuple[tuple, ReadText]] = []
-        for r in balloons:
-            t = self._read_region(grey, r, language, "box" if r.kind == "box" else "balloon")
+        seen: list[str] = []
+        for r in balloons:  # largest first
+            # A page is lettered in one script: once three balloons agree, read the rest
+            # in it alone (half the OCR calls on a Japanese page).
+            settled = seen[0] if len(seen) >= 3 and len(set(seen)) == 1 else None
+            kind = "box" if r.kind == "box" else "balloon"
+            t = self._read_region(grey, r, language or settled, kind)
             if t is not None:
                 texts.append((self._order_key(t.box, boxes, rtl, h), t))
+                seen.append(t.language)
         kept = [r for r in balloons if any(t.box == r.box for _, t in texts)]
         glyphs = sorted(t.glyph for _, t in texts if t.glyph)
         base = glyphs[len(glyphs) // 2] if glyphs else 0.02 * h
-        for r in find_loose_text(grey, kept):
+        settled = max(set(seen), key=seen.count) if language is None and seen else language
+        for r in find_loose_text(grey, kept)[:MAX_LOOSE]:
             slant = _slant(r.mask)
-            t = self._read_region(grey, r, language, "note", slant)
+            t = self._read_region(grey, r, settled, "note", slant)
             if t is None or t.text.replace(" ", "").isdigit():
                 continue  # nothing, or a page number
             loud = t.glyph >= 1.6 * base or abs(slant) >= 3.0
@@ -144,10 +152,12 @@ class PageReader:
     ) -> ReadText | None:
         x0, y0, x1, y1 = r.box
         got = None
-        # Lettering drawn by hand reads at some sizes and not others: loose text gets
-        # a second and third try at other scales.
-        for factor in (1.0, 0.8, 1.3) if r.kind == "loose" else (1.0,):
-            crop = clean_crop(grey[y0:y1, x0:x1], r.mask, r.glyph * factor)
+        # Lettering drawn on the art may be dark on light or light on dark (outlined
+        # letters on a dark panel), and reads at some sizes and not others: loose text
+        # gets a second and third try.
+        tries = ((1.0, False), (1.0, True), (1.3, False)) if r.kind == "loose" else ((1.0, False),)
+        for factor, invert in tries:
+            crop = clean_crop(grey[y0:y1, x0:x1], r.mask, r.glyph * factor, invert)
             if abs(slant) >= 2.0:
                 ch, cw = crop.shape
                 m = cv2.getRotationMatrix2D((cw / 2, ch / 2), slant, 1.0)

@@ -19,7 +19,7 @@ import numpy as np
 
 BRIGHT = 200  # grey level a balloon's inside is brighter than
 MIN_AREA = 0.0012  # of the page: the smallest balloon
-MAX_AREA = 0.2  # of the page: anything larger is background or a gutter
+MAX_AREA = 0.25  # of the page: anything larger is background or a gutter
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1
 
 
@@ -48,20 +48,27 @@ def _letter_like(strokes: list[tuple[int, int, int, int]], page_h: int) -> list:
     return [s for s in strokes if lo <= s[3] <= hi and s[2] <= 2.5 * hi]
 
 
-def _columns(strokes: list[tuple[int, int, int, int]]) -> bool:
-    """True when the strokes line up in columns more than in rows (vertical writing)."""
-    if len(strokes) < 4:
+def _gaps(ink: np.ndarray, axis: int) -> float:
+    """Share of the ink's span, across `axis`, that is empty (gaps between lines)."""
+    filled = np.flatnonzero(ink.any(axis=axis))
+    if len(filled) < 2:
+        return 0.0
+    span = filled[-1] - filled[0] + 1
+    return 1.0 - len(filled) / span
+
+
+def _vertical(ink: np.ndarray) -> bool:
+    """True when the lettering stands in columns (vertical Japanese).
+
+    Columns leave empty stripes between them; lines leave empty rows. A single column
+    has neither, but is tall and narrow without gaps between its rows.
+    """
+    ys, xs = np.nonzero(ink)
+    if len(xs) < 10:
         return False
-    xs = np.array([s[0] + s[2] / 2 for s in strokes])
-    ys = np.array([s[1] + s[3] / 2 for s in strokes])
-    size = float(np.median([max(s[2], s[3]) for s in strokes]))
-
-    def groups(values: np.ndarray) -> int:
-        v = np.sort(values)
-        return 1 + int((np.diff(v) > 0.6 * size).sum())
-
-    # Few distinct x positions with many strokes each: columns.
-    return groups(xs) * 1.5 < groups(ys)
+    gx, gy = _gaps(ink, 0), _gaps(ink, 1)
+    tall = (ys.max() - ys.min() + 1) / (xs.max() - xs.min() + 1)
+    return (gx > gy + 0.05 and tall > 0.7) or (tall > 1.4 and gy < 0.15)
 
 
 def _shape(contour: np.ndarray, area: float) -> str:
@@ -116,7 +123,7 @@ def find_balloons(grey: np.ndarray, parts: Parts | None = None) -> list[Region]:
                 kind="box" if shape == "box" else "balloon",
                 shape=shape,
                 glyph=float(np.median([s[3] for s in letters])),
-                vertical=_columns(letters),
+                vertical=_vertical((grey[y : y + bh, x : x + bw] < 128) & inside),
                 strokes=len(letters),
             )
         )
@@ -178,4 +185,5 @@ def find_loose_text(grey: np.ndarray, taken: list[Region]) -> list[Region]:
         inside = heights[y0:y1, x0:x1][(labels[y0:y1, x0:x1] == i) & (clusters[y0:y1, x0:x1] > 0)]
         glyph = float(np.median(inside[inside > 0])) if (inside > 0).any() else 0.7 * bh
         out.append(Region(box=(x0, y0, x1, y1), mask=mask.astype(bool), kind="loose", glyph=glyph))
+    out.sort(key=lambda r: -(r.box[2] - r.box[0]) * (r.box[3] - r.box[1]))
     return out
