@@ -31,7 +31,7 @@ if [ "$dev" = 1 ]; then
   apt_packages+=(
     sox xvfb libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0
     libxcb-randr0 libxcb-render-util0 libxcb-image0 libxcb-xinerama0 x11-utils imagemagick jackd2
-    zip p7zip-full libjxl-tools
+    zip p7zip-full libjxl-tools cuetools
   )
 fi
 
