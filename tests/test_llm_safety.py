@@ -233,3 +233,20 @@ def test_a_hostile_page_changes_only_its_own_record(tmp_path, monkeypatch):
             assert (a.caption, a.backends) == (b.caption, b.backends)
     assert [s.directive for s in clean.scenes] == [s.directive for s in hostile.scenes]
     assert list(tmp_path.iterdir()) == []  # nothing was written or executed
+
+
+def test_an_export_holds_no_key_from_the_base_url(tmp_path):
+    from m2m_reader.engine.export import export_soundtrack
+    from tests.test_export_support import ToneBackend
+
+    pages = book(n=6)
+    with FakeOpenAI() as fake:
+        fake.script.extend([500, 500])  # a failure's message goes nowhere near the files
+        backend = OpenAIText(config(key_in(fake.base_url, "query"), api_key=None))
+        analysis = analyze(pages, text=backend, store=MemoryStore())
+        assert any(p.backends["caption"] == "openai" for s in analysis.scenes for p in s.pages)
+    export_soundtrack(pages, analysis, ToneBackend(), tmp_path / "s.flac", seconds_per_page=1.0)
+    written = sorted(f.name for f in tmp_path.iterdir())
+    assert "s.flac" in written and len(written) >= 2  # the audio and its chapters
+    for f in tmp_path.iterdir():
+        assert URL_KEY.encode() not in f.read_bytes() and b"SECRET" not in f.read_bytes()

@@ -545,7 +545,7 @@ _FILTER = _MaskSecrets()
 
 def _mask_http_logs(secrets: list[str]) -> None:
     with _SECRETS_LOCK:
-        _SECRETS.update(s for s in secrets if s)
+        _SECRETS.update(s for s in secrets if len(s) >= 4)  # not every "x" of a log line
     for name in _HTTP_LOGGERS:
         logger = logging.getLogger(name)
         if _FILTER not in logger.filters:
