@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import paths
+from . import database, paths
 from .books import open_book
 from .books.model import Book
 from .cancel import CancelToken
@@ -50,7 +50,8 @@ CREATE TABLE IF NOT EXISTS books (
 
 
 class LibraryError(M2MError):
-    """A library operation on a book that is not there, or a damaged database."""
+    """A library operation on a book that is not there, or a database that is in use,
+    damaged or cannot be written."""
 
 
 @dataclass(frozen=True)
@@ -103,29 +104,50 @@ def cover_png(book: Book) -> bytes | None:
 
 
 class Library:
-    """The library database. `path` defaults to `DATA/library.sqlite3`."""
+    """The library database. `path` defaults to `DATA/library.sqlite3`.
 
-    def __init__(self, path: Path | None = None) -> None:
+    Several processes may use it at once (the reader, `library prepare`, a second
+    window): writes are `BEGIN IMMEDIATE` transactions that wait up to `timeout`
+    seconds for another's; one that is still locked then is "in use" (a
+    `LibraryError`), never "damaged", and the file is never replaced.
+    """
+
+    def __init__(self, path: Path | None = None, timeout: float | None = None) -> None:
         self.path = Path(path) if path is not None else paths.data_dir() / FILE_NAME
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.timeout = database.BUSY_TIMEOUT_S if timeout is None else timeout
         self._write_lock = threading.Lock()
-        try:
-            with self._db() as db:
-                db.executescript(_SCHEMA)
+        with self._db() as db:
+            # Reading needs no lock: a library another process is writing still opens.
+            fresh = db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION
+            if not fresh:
+                db.execute("SELECT id FROM books LIMIT 1").fetchall()  # damage shows here
+            else:
+                database.use_wal(db)  # readers never wait for a writer
+        if fresh:
+            with self._db(write=True) as db:
+                db.execute(_SCHEMA)
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        except sqlite3.DatabaseError as exc:
-            raise LibraryError(f"{self.path}: the library database is damaged ({exc}).") from None
 
     @contextlib.contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=10)
-        db.row_factory = sqlite3.Row
+    def _db(self, write: bool = False) -> Iterator[sqlite3.Connection]:
+        """A short connection: one write transaction (`write`), else plain reads. A
+        sqlite failure comes out as one `LibraryError` sentence (in use, damaged, disk
+        full, read-only)."""
         try:
-            db.execute("PRAGMA journal_mode=WAL")
-            with db:  # one transaction
-                yield db
-        finally:
-            db.close()
+            db = database.connect(self.path, self.timeout)
+            try:
+                if write:
+                    with database.write(db):
+                        yield db
+                else:
+                    yield db
+            finally:
+                db.close()
+        except sqlite3.Error as exc:
+            raise LibraryError(
+                str(database.explain(exc, self.path, "library database", self.timeout))
+            ) from None
 
     # -- books --------------------------------------------------------------------
 
@@ -145,7 +167,7 @@ class Library:
             found = self.find(same[0])
             assert found is not None
             return found
-        with self._write_lock, self._db() as db:
+        with self._write_lock, self._db(write=True) as db:
             db.execute(
                 "INSERT INTO books (path, title, kind, fingerprint, pages, cover, added)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -196,7 +218,7 @@ class Library:
         self._update(book_id, "UPDATE books SET music_pages = ? WHERE id = ?", (max(0, pages),))
 
     def _update(self, book_id: int, sql: str, values: tuple[Any, ...]) -> None:
-        with self._write_lock, self._db() as db:
+        with self._write_lock, self._db(write=True) as db:
             if db.execute(sql, (*values, book_id)).rowcount == 0:
                 raise LibraryError(f"there is no book {book_id} in the library.")
 

@@ -53,7 +53,8 @@ class EditStore:
         path: the database (tests); earlier versions' files are looked for in
             `edits/` beside it.
         memory: keep the edits for this run only.
-        timeout: how long a change waits for another process's change (seconds).
+        timeout: how long a change waits for another process's change (seconds;
+            default `database.BUSY_TIMEOUT_S`).
     """
 
     def __init__(
@@ -62,11 +63,11 @@ class EditStore:
         path: Path | None = None,
         *,
         memory: bool = False,
-        timeout: float = database.BUSY_TIMEOUT_S,
+        timeout: float | None = None,
     ) -> None:
         self.fingerprint = fingerprint
         self.path: Path | None = None if memory else Path(path or data_dir() / DB_NAME)
-        self.timeout = timeout
+        self.timeout = database.BUSY_TIMEOUT_S if timeout is None else timeout
         self._lock = threading.RLock()
         self._edits: dict[str, dict[str, Any]] = {}
         self._pending: set[str] = set()  # changed by other processes, not yet refreshed
