@@ -287,3 +287,18 @@ def test_cb7_pages_read_in_order_cost_one_pass_and_any_page_comes_back(tmp_path,
             assert source.read(m, 10**8) == (src / m.name).read_bytes()
     finally:
         source.close()
+
+
+def test_info_zip_in_a_utf8_locale_keeps_the_name(tmp_path):
+    """Info-ZIP 3.0 writes a UTF-8 system's names as they are, without the flag."""
+    src = tmp_path / "src"
+    jpeg(src / "漫画" / "第1話.jpg")
+    env = {**os.environ, "LC_ALL": "C.UTF-8"}
+    subprocess.run(
+        [tool("zip"), "-q", "-r", str(tmp_path / "b.cbz"), "漫画"],
+        cwd=src,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    assert names(tmp_path / "b.cbz") == ["漫画/第1話.jpg"]
