@@ -227,6 +227,35 @@ def test_a_broken_endpoint_costs_the_sample_book_seconds(fake, fault):
     assert "not asked again in this run" in told[-1][1]
 
 
+def test_the_reader_asks_a_failing_endpoint_again_after_the_cool_down(fake, tmp_path):
+    from m2m_reader.engine import events as ev
+    from m2m_reader.engine.cache import DiskCache
+    from tests.bookfactory import three_scene_book
+    from tests.test_engine_doubles import make_engine
+
+    fake.fault = 500
+    events: list = []
+    backend = make_backend(fake.base_url, down_cooldown=0.5)
+    engine = make_engine(text=backend, events=events, store=DiskCache(tmp_path, limit_mb=0))
+    book = three_scene_book()
+    try:
+        engine.open(book)
+        assert engine.prepare_all() == len(book) and engine.wait_idle(30)
+        captions = {p.backends["caption"] for s in engine.analysis().scenes for p in s.pages}
+        assert captions == {"builtin"}  # every page captioned all the same
+        assert len(fake.requests) <= 6
+        told = [e for e in events if isinstance(e, ev.BackendFallback) and e.stage != "music"]
+        assert len(told) == 1 and "asked again in 0.5 s" in told[0].message
+        fake.fault = None  # the server is back; after the cool-down the reader asks again
+        time.sleep(0.6)
+        engine.open(book)
+        assert engine.prepare_all() == len(book) and engine.wait_idle(30)
+        captions = {p.backends["caption"] for s in engine.analysis().scenes for p in s.pages}
+        assert captions == {"openai"}
+    finally:
+        engine.close()
+
+
 def test_the_concurrency_limit_is_what_a_run_uses(fake):
     fake.delay = 0.15
     book = make_book([PageSpec() for _ in range(12)], size=(200, 150))  # no annotations
