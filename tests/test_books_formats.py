@@ -104,6 +104,13 @@ def test_cbt_member_escaping_the_archive_is_refused(tmp_path):
         open_book(tmp_path / "evil.cbt")
 
 
+def test_cb7_with_absolute_paths_is_refused(tmp_path):
+    page = jpeg(tmp_path / "01.jpg")
+    run(tool("7z"), "a", "-bd", "-spf", tmp_path / "abs.cb7", page, cwd=tmp_path)  # full paths
+    with pytest.raises(UnsafeInputError, match="escapes"):
+        open_book(tmp_path / "abs.cb7")
+
+
 def test_cbt_symlink_to_a_system_file_is_never_read(tmp_path):
     jpeg(tmp_path / "01.jpg")
     (tmp_path / "02.jpg").symlink_to("/etc/passwd")
