@@ -93,10 +93,7 @@ class DiskCache:
         self._retry_at = 0.0  # monotonic time before which writes are skipped
         self._lock = threading.Lock()
         self._size: int | None = None  # bytes on disk, counted on first need
-        try:
-            self.objects.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            self._write_failed(exc)
+        # No folder is made here: the first write makes it (or finds it cannot).
 
     # -- the Store protocol ---------------------------------------------------------
 
