@@ -119,7 +119,7 @@ def build_dirs() -> list[Path]:
     """Where the library may be: beside the source, else the user cache."""
     from ..paths import cache_dir
 
-    return [SOURCE.parent / "_native", cache_dir() / "native"]
+    return [SOURCE.parent / "_native", cache_dir(create=False) / "native"]  # build() makes it
 
 
 def compiler() -> str | None:
