@@ -475,6 +475,9 @@ class SevenZipSource:
 
     def _keep(self, name: str, data: bytes, length: int) -> None:
         with self.changed:
+            if self._closed:
+                self._pass_stop()
+                return
             if name not in self._kept:
                 self._kept[name] = (data, length)
                 self._kept_bytes += len(data)
@@ -485,6 +488,10 @@ class SevenZipSource:
             if self._unread_bytes > KEEP_BYTES // 2 and self._pass is not None:
                 self._pass.stop.set()  # far enough ahead of the reader
             self.changed.notify_all()
+
+    def _pass_stop(self) -> None:
+        if self._pass is not None:
+            self._pass.stop.set()
 
     def close(self) -> None:
         with self.changed:
