@@ -39,6 +39,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--stems", action="store_true", help="also write each page's music to NAME_stems/"
     )
     p.add_argument("--sample-rate", type=int, help="output rate (default: the music backend's)")
+    p.add_argument("--midi", type=Path, metavar="FILE.mid",
+                   help="also write the score (one track per part, tempo map, page and scene markers)")  # fmt: skip
     _options.add_backends(p, music=True)
     p.set_defaults(func=run)
 
@@ -139,6 +141,7 @@ def run(args: argparse.Namespace) -> int:
                 sample_rate=rate,
                 progress=bar,
                 unreadable=unreadable_records(book, unreadable),
+                midi_path=args.midi,
             )
         finally:
             bar.close()
@@ -151,6 +154,11 @@ def run(args: argparse.Namespace) -> int:
         f"music by {getattr(backend, 'name', '?')})"
     )
     print(f"wrote {result.chapters_path} and {result.cue_path}")
+    if args.midi is not None:
+        if result.midi_path is not None:
+            print(f"wrote the score to {result.midi_path}")
+        else:
+            _options.warn(f"no score written to {args.midi}: the music backend makes audio only")
     if result.stems_dir is not None:
         print(f"wrote page stems to {result.stems_dir}/")
     return 0

@@ -80,6 +80,7 @@ class ExportResult:
     events: list[tuple[float, str, int]] = field(default_factory=list)  # crossfades, loop seams
     warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    midi_path: Path | None = None  # the score, when asked for and the backend has one
 
 
 def _share(phase: int, done: int, total: int) -> int:
@@ -132,6 +133,7 @@ def export_soundtrack(
     progress: Progress | None = None,
     cancel: CancelToken = NEVER,
     unreadable: list[dict] | None = None,
+    midi_path: Path | str | None = None,
 ) -> ExportResult:
     """Write the soundtrack of `book` to `out_path` (.wav, .flac, .ogg or .mp3).
 
@@ -164,6 +166,7 @@ def export_soundtrack(
     sweep_stale(path.parent)  # what exports killed here before left behind
     check_output(path, space_needed(timeline.total, sample_rate, path.suffix, stems))
     held: list[Held] = []  # every temporary of this run, removed at the end
+    scores: list | None = [] if midi_path is not None else None  # for the score (--midi)
     writer: AudioWriter | None = None
     try:
         try:
@@ -176,6 +179,7 @@ def export_soundtrack(
             chapters, mixer, loud_raw = _compose_and_mix(
                 book, analysis, backend, timeline, seconds, raw, path, stems_tmp,
                 (target_lufs, true_peak_db), crossfade_scene_s, crossfade_page_s, report, total_work, cancel,
+                scores,
             )  # fmt: skip
         timings["compose_mix_s"] = time.perf_counter() - t0
         t0 = time.perf_counter()
@@ -215,6 +219,12 @@ def export_soundtrack(
             replace_all(moves)
         except OSError as exc:
             raise write_error(path, exc) from None
+        if midi_path is not None and scores:
+            from .music.midi import write_midi
+
+            midi_path = write_midi(midi_path, scores)
+        else:
+            midi_path = None
         report(total_work, total_work, "done")
     finally:
         if writer is not None:
@@ -239,6 +249,7 @@ def export_soundtrack(
         events=[(at / sr, kind, page) for at, kind, page in mixer.events],
         warnings=[f"page {c.index + 1}: {w}" for c in chapters for w in c.warnings],
         timings=timings,
+        midi_path=Path(midi_path) if midi_path is not None else None,
     )
 
 
@@ -261,6 +272,7 @@ def _compose_and_mix(
     report: Progress,
     total_work: int,
     cancel: CancelToken,
+    scores: list | None = None,
 ) -> tuple[list[PageChapter], Mixer, float]:
     """Pass 1: make every cue, drive the mixer along the timeline, write raw float32."""
     sr = timeline.sample_rate
@@ -299,8 +311,18 @@ def _compose_and_mix(
             joins="change" if i == scene.first_page else "continue",
             seed=scene_seed(book.fingerprint, scene.first_page),
             previous=previous if previous is not None and previous.scene == scene.index else None,
+            scene_page=i - scene.first_page,
         )
         cue = backend.make_cue(request, cancel)
+        if scores is not None and cue.score is not None:
+            from .music.midi import PageScore
+
+            title = scene.directive if i == scene.first_page else ""
+            scores.append(
+                PageScore(
+                    i, scene.index, timeline.starts[i] / sr, seconds[i], cue.plan, cue.score, title
+                )
+            )
         cancel.check()
         chapters.append(
             PageChapter(i, scene.index, seconds[i], page.caption, cue.plan, cue.backend, request.joins, list(cue.warnings))

@@ -8,7 +8,7 @@ page's music. The mixer only ever sees cues.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
@@ -89,6 +89,7 @@ class Cue:
     joins: Join
     backend: str
     warnings: list[str] = field(default_factory=list)
+    score: Any = None  # the composer's `Score` the clip was rendered from (for --midi)
 
 
 class MusicBackend(Protocol):

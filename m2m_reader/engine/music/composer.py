@@ -118,6 +118,7 @@ class Composer:
             joins=request.joins,
             backend=self.name,
             warnings=warnings + self._notice,
+            score=score,
         )
 
     def _render(self, score: Score, n_samples: int, cancel: CancelToken) -> np.ndarray:
