@@ -143,6 +143,7 @@ class CueWork:
         request = CueRequest(
             page=info.page, scene=info.scene, caption=info.result.caption, directive=info.directive,
             seconds=info.seconds, joins=info.joins, seed=info.seed, previous=previous,  # type: ignore[arg-type]
+            scene_page=info.page - info.first,
         )  # fmt: skip
         try:
             cue = backend.make_cue(request, cancel)

@@ -180,18 +180,17 @@ def choose_palette(profile: Profile, brightness: float, previous: Profile | None
             return PALETTES["comedy"]
         return PALETTES["bright"] if arousal(profile) >= 0.45 else PALETTES["calm"]
     if lead == "surprise":
-        if after_sorrow and not dark:
-            return PALETTES["hopeful"]
+        # Surprise alone says nothing about hope: a shock after sorrow is not a sunrise.
         if dark or tension >= 0.08:
-            return PALETTES["chase"]
+            return PALETTES["chase" if not dark or feeling["anger"] >= 0.1 else "dread"]
         return PALETTES["comedy" if feeling["happiness"] >= 0.1 else "quirky"]
     if lead in ("fear", "anger"):
-        if feeling["anger"] > 2 * feeling["fear"] and not dark:
-            return PALETTES["fury"]
+        if feeling["anger"] > 2 * feeling["fear"]:
+            return PALETTES["fury"]  # anger is fury, by day or by night
+        if dark and feeling["anger"] < 0.1:
+            return PALETTES["dread"]  # fear at night creeps; it does not race
         return (
-            PALETTES["chase"]
-            if dark or feeling["surprise"] >= 0.1 or tension >= 0.3
-            else PALETTES["dread"]
+            PALETTES["chase"] if feeling["surprise"] >= 0.1 or tension >= 0.3 else PALETTES["dread"]
         )
     if lead == "sadness":
         return PALETTES["sad"]
