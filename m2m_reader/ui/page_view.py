@@ -8,6 +8,7 @@ Scaled pixmaps are cached per page and size, so a repaint does not rescale.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
@@ -29,6 +30,9 @@ from .layouts import Fit, fit_scale
 
 DEFAULT_ASPECT = 0.7  # width / height of a page whose size is not known yet
 ZOOM_MIN, ZOOM_MAX = 0.25, 8.0
+STEP = 0.85  # a key scroll moves this share of the view, so a line stays in sight
+EDGE_STOP_S = 0.45  # after a scroll reaches the edge, the next push waits this long to turn
+FAR = 1e9  # a pan past any edge; clamping puts the page's far side in view
 
 
 def card_title(reason: str) -> str:
@@ -83,12 +87,18 @@ class PageView(QWidget):
         self._press: QPointF | None = None
         self._dragged = False
         self._scaled: dict[tuple[int, int, int], QPixmap] = {}
+        self.direction = "ltr"  # where a page starts: top-left, or top-right in "rtl"
+        self._edge_at = 0.0  # when a scroll last came to rest at an edge
+        self._overlay = ""
 
     # What to show ---------------------------------------------------------------------
-    def set_slots(self, slots: list[Slot], *, keep_pan: bool = False) -> None:
+    def set_slots(self, slots: list[Slot], *, keep_pan: bool = False, at_end: bool = False) -> None:
+        """Show these slots; a new spread opens at its reading start (top-right in a
+        right-to-left book), or at its reading end (`at_end`, when scrolling back)."""
         self._slots = slots
         if not keep_pan:
-            self._pan = QPointF(0, 0)
+            self._reset_pan(at_end)
+            self._edge_at = 0.0
         live = {s.image.cacheKey() for s in slots if s.image is not None}
         self._scaled = {k: v for k, v in self._scaled.items() if k[0] in live}
         self.update()
@@ -102,19 +112,43 @@ class PageView(QWidget):
 
     def set_fit(self, fit: Fit) -> None:
         self._fit = fit
-        self._pan = QPointF(0, 0)
+        self._reset_pan(False)
         self.update()
 
     @property
     def zoom(self) -> float:
         return self._zoom
 
-    def set_zoom(self, zoom: float) -> None:
+    def set_zoom(self, zoom: float, anchor: QPointF | None = None) -> None:
+        """Zoom keeping the point of the page under `anchor` (the pointer) where it is;
+        without an anchor, the point at the centre of the view."""
         zoom = min(ZOOM_MAX, max(ZOOM_MIN, zoom))
-        if abs(zoom - self._zoom) > 1e-6:
+        if abs(zoom - self._zoom) <= 1e-6:
+            return
+        at = anchor if anchor is not None else QPointF(self.width() / 2, self.height() / 2)
+        rects = self._layout()
+        if rects:
+            left, top = rects[0].left(), rects[0].top()
+            width, height = rects[-1].right() - left, rects[0].height()
+            fx = (at.x() - left) / width if width else 0.5
+            fy = (at.y() - top) / height if height else 0.5
+            ratio = zoom / self._zoom
             self._zoom = zoom
+            self._pan = QPointF(at.x() - fx * width * ratio, at.y() - fy * height * ratio)
+            self._layout()  # clamps
+        else:
+            self._zoom = zoom
+        self.update()
+        self.zoomChanged.emit(zoom)
+
+    def set_direction(self, direction: str) -> None:
+        self.direction = direction
+
+    def set_overlay(self, text: str) -> None:
+        """A small page number painted in a corner (shown in fullscreen); "" for none."""
+        if text != self._overlay:
+            self._overlay = text
             self.update()
-            self.zoomChanged.emit(zoom)
 
     # Geometry ---------------------------------------------------------------------------
     def _content(self, slots: list[Slot] | None = None) -> tuple[list[tuple[float, float]], float]:
@@ -160,8 +194,73 @@ class PageView(QWidget):
         self._pan = QPointF(px, py)
 
     def scroll_to_start(self) -> None:
-        self._pan = QPointF(0, 0)
+        self._reset_pan(False)
         self.update()
+
+    def _reset_pan(self, at_end: bool) -> None:
+        start_x = -FAR if self.direction == "rtl" else 0.0
+        end_x = 0.0 if self.direction == "rtl" else -FAR
+        self._pan = QPointF(end_x if at_end else start_x, -FAR if at_end else 0.0)
+
+    def pan(self) -> QPointF:
+        """The pan after clamping: (0, 0) is the top-left corner of the spread."""
+        self._layout()
+        return QPointF(self._pan)
+
+    def pan_by(self, dx: float, dy: float) -> bool:
+        """Move the spread by this much (clamped). True when it moved."""
+        before = self.pan()
+        self._pan = QPointF(before.x() + dx, before.y() + dy)
+        after = self.pan()
+        moved = abs(after.x() - before.x()) > 0.5 or abs(after.y() - before.y()) > 0.5
+        if moved:
+            self.update()
+            if self._at_edge(dy > 0 or dx > 0, dy != 0):
+                self._edge_at = time.monotonic()
+        return moved
+
+    def _at_edge(self, toward_start: bool, vertical: bool) -> bool:
+        over_w, over_h = self._overflow()
+        pan = self._pan
+        if vertical:
+            return pan.y() >= -0.5 if toward_start else pan.y() <= -over_h + 0.5
+        return pan.x() >= -0.5 if toward_start else pan.x() <= -over_w + 0.5
+
+    def advance(self, forward: bool, step: float | None = None) -> str:
+        """Read on (or back) within the spread, as the keys and the wheel do.
+
+        Down first; at the bottom, the next column in reading order from its top (a
+        zoomed spread is read right to left in a right-to-left book). Returns "scrolled",
+        "hold" (the edge was reached a moment ago: a short stop so that a scroll never
+        turns the page by accident) or "turn" (nothing left: turn the page)."""
+        over_w, over_h = self._overflow()
+        dy = (step if step is not None else self.height() * STEP) * (-1 if forward else 1)
+        if over_h > 0 and self.pan_by(0, dy):
+            return "scrolled"
+        if over_w > 0 and step is None:
+            toward_left = (self.direction == "rtl") == forward
+            dx = self.width() * STEP * (1 if toward_left else -1)
+            before = self.pan()
+            if self.pan_by(dx, 0):
+                self._pan = QPointF(self._pan.x(), 0.0 if forward else -FAR)
+                self._layout()
+                self.update()
+                return "scrolled"
+            self._pan = before
+        return self._turn_or_hold()
+
+    def sideways(self, toward_left: bool) -> str:
+        """Left or Right: pan a spread wider than the view first, then turn."""
+        if self._overflow()[0] > 0 and self.pan_by(
+            self.width() * STEP * (1 if toward_left else -1), 0
+        ):
+            return "scrolled"
+        return self._turn_or_hold()
+
+    def _turn_or_hold(self) -> str:
+        if time.monotonic() - self._edge_at < EDGE_STOP_S:
+            return "hold"
+        return "turn"
 
     # Painting ---------------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
@@ -187,8 +286,22 @@ class PageView(QWidget):
                     QRectF(x - 3 + i * 2, rects[0].top(), 2, rects[0].height()),
                     QColor(0, 0, 0, alpha),
                 )
+        if self._overlay:
+            self._paint_overlay(p)
         p.end()
         self.painted.emit()
+
+    def _paint_overlay(self, p: QPainter) -> None:
+        metrics = p.fontMetrics()
+        w = metrics.horizontalAdvance(self._overlay) + 20
+        h = metrics.height() + 10
+        box = QRectF(self.width() - w - 12, self.height() - h - 12, w, h)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QColor(0, 0, 0, 150))
+        p.drawRoundedRect(box, 8, 8)
+        p.setPen(QColor(theme.TEXT))
+        p.drawText(box, Qt.AlignmentFlag.AlignCenter, self._overlay)
 
     def _pixmap(self, image: QImage, size: QSize) -> QPixmap:
         key = (image.cacheKey(), size.width(), size.height())
@@ -235,17 +348,10 @@ class PageView(QWidget):
         if dy == 0:
             return
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
-            self.set_zoom(self._zoom * (1.1 if dy > 0 else 1 / 1.1))
+            self.set_zoom(self._zoom * (1.1 if dy > 0 else 1 / 1.1), event.position())
             return
-        _, over_h = self._overflow()
-        if over_h > 0:
-            before = self._pan.y()
-            self._pan = QPointF(self._pan.x(), before + dy)
-            self._layout()
-            if abs(self._pan.y() - before) > 0.5:
-                self.update()
-                return
-        self.wheelTurn.emit(-1 if dy > 0 else 1)
+        if self.advance(dy < 0, step=abs(dy)) == "turn":
+            self.wheelTurn.emit(-1 if dy > 0 else 1)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         if event.button() == Qt.MouseButton.LeftButton:
