@@ -353,3 +353,15 @@ def test_the_settings_dialog_sets_the_llm_timeout(qtbot, ui_dirs):  # noqa: F811
     assert dialog.values()["llm_timeout"] == 2.56  # shown rounded, kept as it was
     dialog.llm_timeout.setValue(12)
     assert dialog.values()["llm_timeout"] == 12.0
+
+
+def test_an_unexpected_error_reading_an_answer_is_a_failure(fake, monkeypatch):
+    backend = make_backend(fake.base_url, max_retries=0)
+
+    def broken(*args, **kwargs):
+        raise ValueError(f"bad header in {fake.base_url}?api_key={KEY}")
+
+    monkeypatch.setattr(backend._client, "_read", broken)
+    with pytest.raises(LLMError, match=r"could not be read \(ValueError\)") as info:
+        backend.caption(page_input(), NEVER)
+    assert info.value.kind == "body" and KEY not in str(info.value)

@@ -331,6 +331,12 @@ class ChatClient:
                         delay = _retry_after(exc)
                     except _BadBody as exc:
                         kind, what = "body", str(exc)
+                    except Exception as exc:  # noqa: BLE001 - a failure, never a traceback
+                        # (only its type is shown: a message may quote the URL and its query)
+                        kind, what = (
+                            "body",
+                            f"an answer that could not be read ({type(exc).__name__})",
+                        )
                     else:
                         self.breaker.success()
                         self.usage.add(stage, model, usage, time.monotonic() - started)
