@@ -359,37 +359,41 @@ SLOW_EXPORT = textwrap.dedent(
 
 
 def test_a_killed_export_leaves_nothing_for_good(tmp_path):
-    target = tmp_path / "soundtrack.flac"
-    script = SLOW_EXPORT.format(tests=str(TESTS), target=str(target))
+    out = tmp_path / "out"
+    out.mkdir()
+    script = SLOW_EXPORT.format(tests=str(TESTS), target=str(out / "soundtrack.flac"))
     proc = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT)
     try:
         end = time.monotonic() + 60
         while time.monotonic() < end:
-            mixes = [p for p in tmp_path.glob(".*.mix") if p.stat().st_size > 0]
-            stems = list(tmp_path.glob(".*.stems/page_0002.wav"))
-            if mixes and stems:
+            mixes = [p for p in out.glob(".*.mix") if p.stat().st_size > 0]
+            if mixes and list(out.glob(".*.stems/page_0002.wav")):
                 break
             assert proc.poll() is None, "the export ended before it could be killed"
             time.sleep(0.05)
         else:
             pytest.fail("the export never started mixing")
-        # while it runs, its temporaries are its own: another export does not touch them
-        held = temporaries(tmp_path)
-        for p in tmp_path.iterdir():
+        # while it runs, its temporaries are its own: a sweep does not touch them
+        held = temporaries(out)
+        for p in out.iterdir():
             os.utime(p, (time.time() - 60, time.time() - 60))
-        assert writer_mod.sweep_stale(tmp_path) == [] and temporaries(tmp_path) == held
+        assert writer_mod.sweep_stale(out) == [] and writer_mod.sweep_noted() == []
+        assert temporaries(out) == held
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
     finally:
         if proc.poll() is None:
             proc.kill()
-    left = temporaries(tmp_path)
+    left = temporaries(out)
     assert any(n.endswith(".mix") for n in left) and any(n.endswith(".stems") for n in left)
     time.sleep(writer_mod.STALE_S + 0.2)
-    result = export(tmp_path, "other.wav")  # the next export in that folder
-    assert temporaries(tmp_path) == []
-    assert sorted(os.listdir(tmp_path)) == ["other.chapters.json", "other.cue", "other.wav"]
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    result = export(elsewhere, "other.wav")  # the next export, in another folder
+    assert os.listdir(out) == []  # nothing left where the killed one wrote
+    assert sorted(os.listdir(elsewhere)) == ["other.chapters.json", "other.cue", "other.wav"]
     assert result.path.exists()
+    assert list(writer_mod._journal().iterdir()) == []  # and no note of either export
 
 
 def test_the_sweep_leaves_young_and_foreign_files(tmp_path):

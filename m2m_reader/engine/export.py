@@ -44,6 +44,8 @@ from .audio.writer import (
     check_output,
     disk_reason,
     mp3_encoder,
+    note_export,
+    sweep_noted,
     sweep_stale,
     temp_dir,
     temp_file,
@@ -164,8 +166,12 @@ def export_soundtrack(
     cue_path = path.with_suffix(".cue")
     timings: dict[str, float] = {}
     sweep_stale(path.parent)  # what exports killed here before left behind
+    sweep_noted()  # ... and wherever else they wrote
     check_output(path, space_needed(timeline.total, sample_rate, path.suffix, stems))
     held: list[Held] = []  # every temporary of this run, removed at the end
+    note = note_export(path.parent)
+    if note is not None:
+        held.append(note)
     scores: list | None = [] if midi_path is not None else None  # for the score (--midi)
     writer: AudioWriter | None = None
     try:

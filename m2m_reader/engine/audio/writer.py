@@ -11,7 +11,9 @@ through an `ffmpeg` subprocess.
 Temporary files (`.NAME.m2m-XXXXXXXX.part`, `.mix`, `.enc`, `.stems`) are locked
 (`flock`) by the process that writes them for as long as it lives. A process killed
 with -9 cannot remove its own, so every export first sweeps the folder it writes to:
-a temporary of ours that is not locked and is older than `STALE_S` is removed.
+a temporary of ours that is not locked and is older than `STALE_S` is removed, in
+that folder and in the folders of other exports that were killed (each export leaves a
+locked note of its folder in the cache folder while it runs, see `note_export`).
 """
 
 from __future__ import annotations
@@ -166,13 +168,16 @@ class Held:
         self.release()
 
 
-def _lock(path: Path) -> int | None:
-    """An fd holding an exclusive flock on `path` (None where there is no flock)."""
+def _lock(path: Path, wait: bool = False) -> int | None:
+    """An fd holding an exclusive flock on `path` (None where there is no flock).
+
+    Without `wait`, raises `OSError` when another process holds it. The owner of a new
+    temporary waits: a sweep may hold it for a moment, to look at it."""
     if fcntl is None:
         return None
     fd = os.open(path, os.O_RDONLY)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         os.close(fd)
         raise
@@ -184,7 +189,7 @@ def temp_file(final: Path, suffix: str) -> Held:
     fd, name = tempfile.mkstemp(prefix=f".{final.name}{TAG}", suffix=suffix, dir=final.parent)
     path = Path(name)
     try:
-        lock_fd = _lock(path)
+        lock_fd = _lock(path, wait=True)
     except OSError:
         os.close(fd)
         path.unlink(missing_ok=True)
@@ -196,7 +201,7 @@ def temp_dir(final: Path, suffix: str) -> Held:
     """A new, locked temporary folder beside `final` (`.NAME.m2m-XXXXXXXX.SUFFIX`)."""
     path = Path(tempfile.mkdtemp(prefix=f".{final.name}{TAG}", suffix=suffix, dir=final.parent))
     try:
-        lock_fd = _lock(path)
+        lock_fd = _lock(path, wait=True)
     except OSError:
         shutil.rmtree(path, ignore_errors=True)
         raise
@@ -206,11 +211,17 @@ def temp_dir(final: Path, suffix: str) -> Held:
 def sweep_stale(folder: Path) -> list[Path]:
     """Remove the temporaries that killed exports left in `folder`: ours, not locked by
     a live process, and older than `STALE_S`. Returns what was removed."""
+    return _sweep(folder)[0]
+
+
+def _sweep(folder: Path) -> tuple[list[Path], int]:
+    """(what was removed, how many unlocked temporaries of ours were too young)."""
     removed: list[Path] = []
+    young = 0
     try:
         names = os.listdir(folder)
     except OSError:
-        return removed
+        return removed, young
     now = time.time()
     for name in names:
         ours = bool(_OURS.match(name))
@@ -221,21 +232,83 @@ def sweep_stale(folder: Path) -> list[Path]:
             age = now - path.lstat().st_mtime
         except OSError:
             continue
-        if age < (
-            STALE_S if ours and fcntl is not None else UNLOCKED_STALE_S if ours else OLD_STALE_S
-        ):
-            continue
         try:
             lock_fd = _lock(path)
         except OSError:
             continue  # a live process holds it (or it is gone)
         try:
+            if age < (
+                STALE_S if ours and fcntl is not None else UNLOCKED_STALE_S if ours else OLD_STALE_S
+            ):
+                young += ours
+                continue
             if path.is_dir() and not path.is_symlink():
                 shutil.rmtree(path, ignore_errors=True)
             else:
                 path.unlink(missing_ok=True)
             if not path.exists():
                 removed.append(path)
+        finally:
+            if lock_fd is not None:
+                os.close(lock_fd)
+    return removed, young
+
+
+# Each export also leaves a locked note in the cache folder naming the folder it writes
+# to, so that the temporaries of one killed there are found by the next export wherever
+# it writes, not only by one into the same folder.
+
+
+def _journal() -> Path:
+    from ..paths import cache_dir
+
+    return cache_dir(create=False) / "exports"
+
+
+def note_export(folder: Path) -> Held | None:
+    """A locked note that an export writes into `folder` (None when the cache folder
+    cannot be written: the export goes on, only the sweep by folder is left)."""
+    journal = _journal()
+    try:
+        journal.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix="export-", suffix=".folder", dir=journal)
+    except OSError:
+        return None
+    path = Path(name)
+    try:
+        os.write(fd, os.fsencode(folder))
+        lock_fd = _lock(path, wait=True)
+    except OSError:
+        os.close(fd)
+        path.unlink(missing_ok=True)
+        return None
+    return Held(path, fd, lock_fd)
+
+
+def sweep_noted() -> list[Path]:
+    """Sweep the folders of exports that were killed (their notes unlocked), wherever
+    they wrote; a note goes once its folder holds no temporary of ours."""
+    removed: list[Path] = []
+    try:
+        notes = [p for p in _journal().iterdir() if p.name.endswith(".folder")]
+    except OSError:
+        return removed
+    now = time.time()
+    for note in notes:
+        try:
+            if now - note.stat().st_mtime < STALE_S:
+                continue  # being written
+            lock_fd = _lock(note)
+        except OSError:
+            continue  # that export is still running
+        try:
+            folder = Path(os.fsdecode(note.read_bytes()))
+            gone, young = _sweep(folder) if folder.is_absolute() else ([], 0)
+            removed += gone
+            if not young:
+                note.unlink(missing_ok=True)
+        except OSError:
+            pass
         finally:
             if lock_fd is not None:
                 os.close(lock_fd)
