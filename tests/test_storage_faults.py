@@ -155,6 +155,25 @@ def test_a_cache_that_cannot_be_written_goes_on_with_one_warning(
     assert len(caplog.records) == 1
 
 
+def test_entries_that_cannot_be_evicted_do_not_stop_writes(tmp_path, monkeypatch, caplog):
+    cache = DiskCache(tmp_path / "cache", limit_mb=0.05)
+    real_unlink = Path.unlink
+
+    def unlink(self, missing_ok=False):
+        if self.suffix in (".json", ".audio"):
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return real_unlink(self, missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", unlink)
+    with caplog.at_level(logging.WARNING, logger="m2m_reader.engine.cache"):
+        for i in range(10):
+            cache.put_json(f"k{i}", "x" * 20_000)  # past the limit: eviction fails
+    assert [r.getMessage() for r in caplog.records] == [
+        f"cannot prune the cache at {cache.root}: permission denied"
+    ]
+    assert all(cache.get_json(f"k{i}") == "x" * 20_000 for i in range(10))
+
+
 def test_a_full_cache_disk_keeps_reads_and_skips_writes(small_disk, caplog):
     disk = small_disk("256k")
     cache = DiskCache(disk / "cache", limit_mb=0)

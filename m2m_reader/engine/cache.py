@@ -251,7 +251,12 @@ class DiskCache:
                 self._size += size - old
         if self.limit_bytes and self.size() > self.limit_bytes:
             # Leave some room so that every write does not trigger a scan.
-            self.prune(int(self.limit_bytes * 0.9))
+            try:
+                self.prune(int(self.limit_bytes * 0.9))
+            except CacheError as exc:
+                # Entries that cannot be deleted: say so once, and stop pruning this run.
+                log.warning("%s", exc)
+                self.limit_bytes = 0
 
     def _write_failed(self, exc: OSError, kind: str = "") -> None:
         """A write failed: skip writes for a while, and say so the first time only."""
