@@ -26,6 +26,7 @@ import json
 import sys
 import tempfile
 import time
+import unicodedata
 from pathlib import Path
 
 from PIL import Image
@@ -60,8 +61,9 @@ def distance(a: str, b: str) -> int:
 
 
 def norm(text: str, lang: str) -> str:
+    """Whitespace and the width of punctuation (！ and ! are the same letter) aside."""
     joiner = "" if lang == "ja" else " "
-    return joiner.join(text.split())
+    return joiner.join(unicodedata.normalize("NFKC", text).split())
 
 
 def lead_of(profile: dict[str, float]) -> str:

@@ -182,3 +182,53 @@ def test_command_line_reports_an_unwritable_folder(
     assert main([str(blocker / "book")]) == 1
     err = capsys.readouterr().err
     assert "could not write the sample book" in err and "Traceback" not in err
+
+
+def test_the_unannotated_edition_is_the_same_story_without_annotations(tmp_path: Path) -> None:
+    from m2m_reader.engine.books import open_book
+    from m2m_reader.samplebook.unannotated import write_unannotated
+
+    truth = write_unannotated(tmp_path, "en")
+    book = open_book(tmp_path / f"{TITLE}-en.cbz")
+    assert not book.has_annotations and book.direction == "rtl"
+    assert len(book) == len(truth["pages"]) == _truth(COMMITTED)["pages"]
+    assert [s["first_page"] for s in truth["scenes"]] == [
+        s["first_page"] for s in _truth(COMMITTED)["scenes"]
+    ]
+    assert [s["lead"] for s in truth["scenes"]] == [
+        "happiness",
+        "happiness",
+        "fear",
+        "sadness",
+        "happiness",
+    ]
+    # the pixels are the annotated book's, and the texts its texts in reading order
+    page = np.asarray(book.image(9).convert("L"), dtype=np.int16)
+    kept = np.asarray(Image.open(COMMITTED / "images" / TITLE / "009.jpg").convert("L"))
+    assert np.abs(page - kept.astype(np.int16)).mean() < 2.0
+    texts = [t["text"] for t in truth["pages"][9]["texts"]]
+    assert texts[0] == "That evening, on the way home..." and "GRAB!" in texts
+
+
+@pytest.mark.skipif(
+    not Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc").is_file(),
+    reason="Noto Sans CJK not installed",
+)
+def test_the_japanese_edition_letters_every_line_vertically() -> None:
+    from m2m_reader.samplebook.draw import draw_spread
+    from m2m_reader.samplebook.japanese import translate
+    from m2m_reader.samplebook.story import parse
+
+    scenes = translate(parse())  # raises KeyError if a line has no translation
+    spread = scenes[2].spreads[0]
+    drawing = draw_spread(spread, scenes[2].tone, 9, 20240611, lang="ja")
+    boxes = [t.box for t in drawing.texts]
+    speech = [
+        b
+        for b, p in zip(
+            boxes, [ln for p in spread.right + spread.left for ln in p.lines], strict=True
+        )
+        if p.kind != "sfx"
+    ]
+    # columns: taller than wide
+    assert sum((b[3] - b[1]) > (b[2] - b[0]) for b in speech) >= len(speech) - 1

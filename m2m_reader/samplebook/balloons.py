@@ -33,6 +33,8 @@ class Fitted:
     size: int
     text_w: float
     text_h: float
+    vertical: bool = False  # rows are columns, read right to left (Japanese)
+    cjk: bool = False  # lettered in a CJK font
 
     @property
     def outer(self) -> tuple[float, float]:
@@ -89,6 +91,10 @@ def fit(line: Line, max_outer_w: float, max_outer_h: float, lang: str = "en") ->
 
 
 def _draw_text(d: ImageDraw.ImageDraw, item: Fitted, cx: float, cy: float, fill: int = INK) -> Box:
+    if item.vertical:
+        from .vertical import draw_columns
+
+        return draw_columns(d, item, cx, cy, fill)
     f = font(item.size)
     lh = item.size * 1.22
     y = cy - item.text_h / 2
@@ -132,7 +138,12 @@ def draw_item(
         )
         return _draw_text(d, item, cx, cy)
     if kind == "sfx":
-        f = font(item.size)
+        if item.cjk:
+            from .vertical import cjk_font
+
+            f = cjk_font(item.size)
+        else:
+            f = font(item.size)
         layer = Image.new("L", (int(ow) + 40, int(oh) + 40), 0)
         ink = Image.new("L", layer.size, 0)
         ld, kd = ImageDraw.Draw(layer), ImageDraw.Draw(ink)

@@ -36,6 +36,11 @@ COMICINFO = """<?xml version="1.0" encoding="utf-8"?>
 """
 
 
+def _plain(text: str, lang: str) -> str:
+    """The text as a reader sees it (the Japanese script's spaces only break columns)."""
+    return "".join(text.split()) if lang == "ja" else text
+
+
 def _lead(emotions: list[str]) -> str:
     feeling = [e for e in emotions if e != "neutral"]
     return Counter(feeling).most_common(1)[0][0] if feeling else "neutral"
@@ -70,7 +75,7 @@ def write_unannotated(
                     {
                         "index": number,
                         "texts": [
-                            {"text": t.text, "kind": k, "box": list(t.box)}
+                            {"text": _plain(t.text, lang), "kind": k, "box": list(t.box)}
                             for t, k in zip(drawing.texts, kinds, strict=True)
                         ],
                         "emotions": [f.emotion for f in drawing.figures],

@@ -28,6 +28,8 @@ from ..errors import BackendUnavailable
 GLYPH_PX = 34
 MAX_CROP = 500_000  # pixels of the largest crop handed to Tesseract
 MIN_WORD = 55  # Tesseract word confidence (0-100) a word needs to be kept
+MIN_SIGN = 25  # the same for one Japanese sign (each is a "word"; a dropped sign costs
+# as much as a wrong one, and Tesseract is unsure of many right kanji)
 MIN_REGION = 78  # mean confidence of the kept words a region needs
 TESSDATA = (
     "/usr/share/tesseract-ocr/5/tessdata",
@@ -113,7 +115,10 @@ class TesseractOcr:
 
     def settings_key(self) -> str:
         version = self._tr.tesseract_version().split()[1] if self._tr else "?"
-        return f"tesseract-{version}:{','.join(sorted(self.languages))}:{MIN_WORD}:{MIN_REGION}"
+        return (
+            f"tesseract-{version}:{','.join(sorted(self.languages))}:"
+            f"{MIN_WORD}:{MIN_SIGN}:{MIN_REGION}"
+        )
 
     def _api(self, lang: str, psm: int):  # noqa: ANN202 - tesserocr's own type
         apis = self._local.__dict__.setdefault("apis", {})
@@ -139,7 +144,7 @@ class TesseractOcr:
                 word, conf = it.GetUTF8Text(level), it.Confidence(level)
             except RuntimeError:  # an empty block: nothing to read
                 break
-            if word and word.strip() and conf >= MIN_WORD:
+            if word and word.strip() and conf >= (MIN_SIGN if lang == "ja" else MIN_WORD):
                 if it.IsAtBeginningOf(RIL.TEXTLINE) or not lines:
                     lines.append([])
                 lines[-1].append(word.strip())

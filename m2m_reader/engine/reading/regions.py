@@ -48,27 +48,33 @@ def _letter_like(strokes: list[tuple[int, int, int, int]], page_h: int) -> list:
     return [s for s in strokes if lo <= s[3] <= hi and s[2] <= 2.5 * hi]
 
 
-def _gaps(ink: np.ndarray, axis: int) -> float:
-    """Share of the ink's span, across `axis`, that is empty (gaps between lines)."""
-    filled = np.flatnonzero(ink.any(axis=axis))
-    if len(filled) < 2:
-        return 0.0
-    span = filled[-1] - filled[0] + 1
-    return 1.0 - len(filled) / span
+def _valleys(ink: np.ndarray, axis: int) -> list[int]:
+    """Widths of the empty stripes across the ink's span (gaps between lines or columns)."""
+    filled = ink.any(axis=axis)
+    idx = np.flatnonzero(filled)
+    if len(idx) < 2:
+        return []
+    span = filled[idx[0] : idx[-1] + 1].astype(np.int8)
+    edges = np.flatnonzero(np.diff(np.concatenate([[1], span, [1]])))
+    return [int(b - a) for a, b in zip(edges[::2], edges[1::2], strict=True)]
 
 
-def _vertical(ink: np.ndarray) -> bool:
+def _vertical(ink: np.ndarray, glyph: float) -> bool:
     """True when the lettering stands in columns (vertical Japanese).
 
-    Columns leave empty stripes between them; lines leave empty rows. A single column
-    has neither, but is tall and narrow without gaps between its rows.
+    Between columns run empty vertical stripes about half a letter wide; between the
+    letters of a column the empty rows are narrow. English lines are the other way
+    round. A single column has no stripes: it is tall, with narrow gaps.
     """
     ys, xs = np.nonzero(ink)
     if len(xs) < 10:
         return False
-    gx, gy = _gaps(ink, 0), _gaps(ink, 1)
+    across, down = _valleys(ink, 0), _valleys(ink, 1)
+    gap_down = float(np.median(down)) if down else 0.0
+    if across:
+        return float(np.median(across)) > 1.3 * gap_down and max(across) >= 0.25 * glyph
     tall = (ys.max() - ys.min() + 1) / (xs.max() - xs.min() + 1)
-    return (gx > gy + 0.05 and tall > 0.7) or (tall > 1.4 and gy < 0.15)
+    return tall > 1.4 and gap_down < 0.3 * glyph
 
 
 def _shape(contour: np.ndarray, area: float) -> str:
@@ -116,14 +122,15 @@ def find_balloons(grey: np.ndarray, parts: Parts | None = None) -> list[Region]:
         if not letters:
             continue
         shape = _shape(contour, outer)
+        glyph = float(np.median([s[3] for s in letters]))
         out.append(
             Region(
                 box=(x, y, x + bw, y + bh),
                 mask=inside,
                 kind="box" if shape == "box" else "balloon",
                 shape=shape,
-                glyph=float(np.median([s[3] for s in letters])),
-                vertical=_vertical((grey[y : y + bh, x : x + bw] < 128) & inside),
+                glyph=glyph,
+                vertical=_vertical((grey[y : y + bh, x : x + bw] < 128) & inside, glyph),
                 strokes=len(letters),
             )
         )
