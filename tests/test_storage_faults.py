@@ -463,11 +463,13 @@ def test_a_full_data_disk_is_one_sentence_and_exit_1(tmp_path, small_disk):
     disk = small_disk("256k")
     fill(disk)
     env = user_dirs(tmp_path, data=disk / "data")
-    run = run_cli("edit", str(SAMPLE), "directive", "2", "Ethereal strings", env=env)
-    assert run.returncode == 1
-    lines = run.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("m2m-reader: error: "), run.stderr
-    assert str(disk / "data") in lines[0] and "full" in lines[0]
+    for command in (["edit", str(SAMPLE), "directive", "2", "Ethereal strings"],
+                    ["library", "add", str(SAMPLE)]):  # fmt: skip
+        run = run_cli(*command, env=env)
+        assert run.returncode == 1, command
+        lines = run.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("m2m-reader: error: "), run.stderr
+        assert str(disk / "data") in lines[0] and "disk is full" in lines[0]
 
 
 def test_an_atomic_write_to_a_full_disk_names_the_file_and_the_cause(small_disk):
