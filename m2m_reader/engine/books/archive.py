@@ -214,6 +214,7 @@ def open_archive(path: Path, kind: ArchiveKind, fallback: Direction) -> Book:
         kind=kind,
         direction=comic.direction or fallback,
         direction_known=comic.direction is not None,
+        language=comic.language,
         pages=pages,
         open_image=make_opener(read_bytes, path.name),
         fingerprint=_fingerprint(kind, members),

@@ -32,6 +32,7 @@ class PageInfo:
 class ComicInfo:
     title: str | None = None
     direction: Direction | None = None  # None when the file does not say
+    language: str | None = None  # LanguageISO, lower case ("en", "ja")
     pages: dict[int, PageInfo] = field(default_factory=dict)
 
 
@@ -76,6 +77,8 @@ def parse_comicinfo(data: bytes, source: str) -> ComicInfo:
         text = (child.text or "").strip()
         if tag == "Title" and text:
             info.title = text[:300]
+        elif tag == "LanguageISO" and text:
+            info.language = text.lower()[:12]
         elif tag == "Manga":
             if text.lower() == "yesandrighttoleft":
                 info.direction = "rtl"

@@ -98,6 +98,7 @@ def open_folder(path: Path, fallback: Direction) -> Book:
         kind="folder",
         direction=comic.direction or fallback,
         direction_known=comic.direction is not None,
+        language=comic.language,
         pages=pages,
         open_image=make_opener(read_bytes, path.name),
         fingerprint=_fingerprint(path, names),

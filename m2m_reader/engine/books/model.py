@@ -111,6 +111,7 @@ class Book:
         characters: named characters by id (Manga109, or recovered).
         fingerprint: a stable hash of the book's content, used in cache keys.
         direction_known: True when the direction came from the book itself.
+        language: the book's language when it says (ComicInfo `LanguageISO`), else None.
         close: releases open files.
     """
 
@@ -126,6 +127,7 @@ class Book:
         fingerprint: str,
         characters: dict[str, Character] | None = None,
         direction_known: bool = False,
+        language: str | None = None,
         close: Callable[[], None] | None = None,
     ) -> None:
         self.path = path
@@ -133,6 +135,7 @@ class Book:
         self.kind = kind
         self.direction: Direction = direction
         self.direction_known = direction_known
+        self.language = language  # ISO 639 code from the book (ComicInfo LanguageISO)
         self.pages = pages
         self.characters = characters or {}
         self.fingerprint = fingerprint
