@@ -8,6 +8,7 @@ Errors a person can act on (`M2MError`) print one line and exit 1; no traceback.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import logging
 import sys
@@ -15,6 +16,8 @@ from pathlib import Path
 
 from . import __version__
 from .engine.errors import M2MError
+
+_DISK_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EACCES, errno.EPERM}
 
 # Command modules, in the order `--help` lists them. A module that fails to import
 # (an optional dependency missing) leaves its command out with a note, not a crash.
@@ -106,6 +109,14 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # the output was piped into `head` or similar
         sys.stderr.close()
         return 0
+    except OSError as exc:
+        if exc.errno not in _DISK_ERRNOS:
+            raise
+        # A folder or file that could not be made or written, wherever it happened: the
+        # disk is full or read-only, or permission is denied. One sentence, no traceback.
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"m2m-reader: error: {where}{(exc.strerror or str(exc)).lower()}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("m2m-reader: interrupted", file=sys.stderr)
         return 130

@@ -514,3 +514,12 @@ def test_prepare_stops_when_a_page_fails_again_and_again(tmp_path):
     assert str(err.value).startswith("preparing My Comic stopped after 5 of 6 pages: ")
     assert "the synth broke" in str(err.value)
     assert lib.get(entry.id).music_pages == 5
+
+
+def test_a_data_folder_on_a_read_only_disk_is_one_sentence(tmp_path, read_only):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    data = read_only(empty) / "data"
+    run = run_cli("library", "ls", env=user_dirs(tmp_path, data=data))
+    assert run.returncode == 1
+    assert run.stderr.strip().splitlines() == [f"m2m-reader: error: {data}: read-only file system"]
