@@ -193,15 +193,21 @@ def test_go_to_page_dialog(qtbot, reader):
 
 
 def test_resume_where_the_reader_left_off(qtbot, tmp_path, ui_dirs):  # noqa: F811
+    # The reader reports the page; the library keeps it (test_library_resume.py) and
+    # the reader opens there, with or without its UI state file.
     book = make_book(10)
     win = make_window(qtbot, tmp_path)
+    pages = []
+    win.progressChanged.connect(lambda _book, page: pages.append(page))
     win.set_book(book)
     win.go_to_page(6)
+    assert pages[-1] == 6
     win.close()
     win.runner.wait()
+    (tmp_path / "ui.json").unlink(missing_ok=True)
     fresh = make_window(qtbot, tmp_path, prefs=Prefs(tmp_path / "ui.json"))
     fresh.set_layout("single")
-    fresh.set_book(make_book(10))
+    fresh.set_book(make_book(10), pages[-1])
     assert shown(qtbot, fresh) == [6]
 
 

@@ -58,6 +58,7 @@ class App(QObject):
         self.source = source or open_source(settings)
         self.library = LibraryWindow(self.source, self.runner)
         self.reader = ReaderWindow(settings, self.bridge, self.prefs, self.runner)
+        self.reader.saved_page = self._saved_page  # the library keeps where one left off
         self.library.openRequested.connect(self.open_book)
         self.library.settingsRequested.connect(self.reader.open_settings)
         self.reader.libraryRequested.connect(self.show_library)
@@ -86,8 +87,9 @@ class App(QObject):
         self.library.activateWindow()
 
     def open_book(self, path: str, page: int = -1) -> None:
-        """Open `path` in the reader (resuming where the person left off) and add it."""
-        self.reader.open_path(path)
+        """Open `path` in the reader at `page` (default: where the library says the
+        person left off) and add it to the library."""
+        self.reader.open_path(path, page if page >= 0 else None)
         self.reader.show()
         self.reader.raise_()
         self.reader.activateWindow()
@@ -95,10 +97,22 @@ class App(QObject):
         if not any(e.path == str(Path(path).resolve()) for e in self.library.entries()):
             self.library.add_paths([path])
 
+    def _saved_page(self, book: Any) -> int | None:
+        """(On a worker.) The library's page for `book`; None for a book not in it."""
+        page_of = getattr(self.source, "page_of", None)
+        if callable(page_of):
+            return page_of(str(book.path))
+        resolved = str(Path(book.path).resolve())
+        return next((e.page for e in self.source.entries() if e.path == resolved), None)
+
     def _added(self, entry: object) -> None:
         """A book just added may be the one open: give the library its progress."""
         book = self.reader.book
-        if book is not None and str(Path(book.path).resolve()) == getattr(entry, "path", None):
+        if (
+            book is not None
+            and self.reader.position_known
+            and str(Path(book.path).resolve()) == getattr(entry, "path", None)
+        ):
             self.library.record_progress(entry.path, self.reader.page)  # type: ignore[attr-defined]
 
     def _music_progress(self, done: int, total: int, what: str) -> None:

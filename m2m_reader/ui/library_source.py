@@ -125,6 +125,11 @@ class EngineLibrary:
         if book_id is not None:
             self.library.remove(book_id)
 
+    def page_of(self, path: str) -> int | None:
+        """Where the person left off in the book at `path` (None: not in the library)."""
+        found = self.library.find(_resolved(path))
+        return found.page if found is not None else None
+
     def set_progress(self, path: str, page: int) -> None:
         book_id = self._id(path)
         if book_id is not None:

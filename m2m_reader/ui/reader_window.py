@@ -9,6 +9,7 @@ Keys follow the book's direction: in a right-to-left book, Left is the next page
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,10 @@ class ReaderWindow(QMainWindow):
         self.book: Book | None = None
         self.page = 0
         self.direction = "ltr"
+        # Where the person left off in a book: asked of the library on a worker (the
+        # App sets it); the UI state file keeps window state only.
+        self.saved_page: Callable[[Book], int | None] | None = None
+        self._record_open = True  # False when the saved page could not be read
         layout = settings.reader_layout
         self.layout_mode: Layout = layout if layout in LAYOUTS else "auto"  # type: ignore[assignment]
         self.cover_offset: bool = settings.reader_cover_offset
@@ -246,23 +251,28 @@ class ReaderWindow(QMainWindow):
         self.toolbar = bar
 
     # Opening ----------------------------------------------------------------------------
-    def open_path(self, path: str | Path) -> None:
-        """Open a book file or folder in the background; errors show in the banner."""
-        from ..engine.books import open_book
-
+    def open_path(self, path: str | Path, start_page: int | None = None) -> None:
+        """Open a book file or folder in the background at `start_page` (default: where
+        the library says the person left off); errors show in the banner."""
         self.statusBar().showMessage(f"Opening {Path(path).name}…")
         self.runner.run(
-            open_book,
+            _open_at,
             Path(path),
-            on_done=self.set_book,
+            start_page,
+            self.saved_page,
+            on_done=lambda opened: self.set_book(*opened),
             on_error=lambda msg: self.banner.show_message(msg, "error", 20),
         )
 
-    def set_book(self, book: Book, start_page: int | None = None) -> None:
+    def set_book(self, book: Book, start_page: int | None = None, record_open: bool = True) -> None:
+        """Show `book` at `start_page` (the first page by default). `record_open` False:
+        where the person left off is unknown, so the library hears of no position until
+        they turn a page."""
         if self.book is not None and self.book is not book:
             old = self.book
             self.runner.run(old.close)
         self.book = book
+        self._record_open = record_open
         entry = self.prefs.book(book.fingerprint)
         self.direction = entry.get("direction", book.direction)
         self._wide = [p.double or is_double(p.width, p.height) for p in book.pages]
@@ -272,11 +282,17 @@ class ReaderWindow(QMainWindow):
         self._cue_backend.clear()
         self.setWindowTitle(f"{book.title} — m2m-reader")
         self.statusBar().showMessage(f"Opened {book.title} ({len(book)} pages)", 4000)
-        page = start_page if start_page is not None else int(entry.get("page", 0))
+        page = start_page if start_page is not None else 0
         self.page = min(max(0, page), max(0, len(book) - 1))
         self.bridge.open(book, self.page)
         self._relayout()
         self._show(kind="open")
+
+    @property
+    def position_known(self) -> bool:
+        """False while the book shows its first page only because the library could
+        not say where the person left off (nothing is recorded until they turn)."""
+        return self._record_open
 
     # Navigation -------------------------------------------------------------------------
     @property
@@ -444,9 +460,10 @@ class ReaderWindow(QMainWindow):
             self.bridge.set_cursor(group[0], kind)
         self.pageChanged.emit(group[0])
         if self.book is not None:
-            self.prefs.book(self.book.fingerprint)["page"] = group[0]
-            self.progressChanged.emit(self.book, group[0])
-            self._save_timer.start()
+            if kind not in ("open", "none"):
+                self._record_open = True  # the person chose this page
+            if self._record_open:
+                self.progressChanged.emit(self.book, group[0])
 
     def _image_ready(self, index: int, image: QImage) -> None:
         if self.book is None:
@@ -556,3 +573,20 @@ class ReaderWindow(QMainWindow):
             self._save_timer.stop()
             self._save_prefs()
         super().closeEvent(event)
+
+
+def _open_at(
+    path: Path, start_page: int | None, saved_page: Callable[[Book], int | None] | None
+) -> tuple[Book, int | None, bool]:
+    """(On a worker.) The book, the page to show and whether that page is known: the
+    library's saved page when no page is asked for."""
+    from ..engine.books import open_book
+
+    book = open_book(path)
+    if start_page is not None or saved_page is None:
+        return book, start_page, True
+    try:
+        return book, saved_page(book), True
+    except Exception as exc:  # noqa: BLE001 - the book still opens, at its first page
+        log.warning("where %s was left off is unknown (%s)", book.title, exc)
+        return book, None, False
