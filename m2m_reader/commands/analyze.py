@@ -123,7 +123,9 @@ def write_records(analyzer: Analyzer, analysis: Analysis, folder: Path) -> None:
             "mode": analysis.mode,
             "items": items,
         }
-        write_text(folder / f"{stage}.json", json.dumps(blob, ensure_ascii=False, indent=1))
+        write_text(
+            folder / f"{stage}.json", json.dumps(blob, ensure_ascii=False, indent=1), public=True
+        )
 
 
 def cost_line(head: str, cost: dict) -> str:
@@ -168,8 +170,12 @@ def check_output(path: Path) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..engine.books import check_book_path
+    from ..engine.books.readable import require_readable_page, unreadable_lines
+
     if args.output:
         check_output(args.output)
+    check_book_path(args.book)
     settings = _options.settings_from(args)
     from ..engine.backend_choice import make_emotions, make_text
 
@@ -189,6 +195,7 @@ def run(args: argparse.Namespace) -> int:
             )
         return 0
     with book:
+        require_readable_page(book)  # before any work (or any LLM spending)
         analyzer = Analyzer(
             book,
             text=text,
@@ -205,11 +212,15 @@ def run(args: argparse.Namespace) -> int:
         finally:
             bar.close()
         print(summary(analysis, args.captions))
+        damaged = [i for i in range(len(book)) if analyzer.stats(i).damaged]
+        for line in unreadable_lines(book.unreadable(check=damaged)):
+            _options.warn(f"unreadable: {line}")
         cost = getattr(text, "cost", None)
         if cost is not None:
             print("\n" + cost_line("LLM spent", cost))
         if args.output:
-            write_text(args.output, json.dumps(analysis.to_dict(), ensure_ascii=False, indent=1))
+            text_out = json.dumps(analysis.to_dict(), ensure_ascii=False, indent=1)
+            write_text(args.output, text_out, public=True)  # the usual permissions, like audio
             print(f"\nwrote {args.output}")
         if args.records:
             write_records(analyzer, analysis, args.records)
