@@ -19,6 +19,15 @@ FIT_NAMES = {"page": "Fit page", "width": "Fit width", "height": "Fit height", "
 
 # A view wider than this (width / height) shows two pages side by side in auto layout.
 AUTO_DOUBLE_ASPECT = 1.15
+# Pages this many times taller than wide (their median) make a long strip: a webtoon.
+LONG_STRIP_RATIO = 2.0
+
+
+def is_long_strip(sizes: Sequence[tuple[int | None, int | None]]) -> bool:
+    """True for a book whose pages (width, height; None where unknown) are long strips,
+    read best in the continuous vertical mode."""
+    ratios = sorted(h / w for w, h in sizes if w and h)
+    return bool(ratios) and ratios[len(ratios) // 2] >= LONG_STRIP_RATIO
 
 
 def effective_layout(

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QScrollArea,
     QSizePolicy,
+    QStackedWidget,
     QToolBar,
     QToolButton,
     QVBoxLayout,
@@ -39,7 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..engine.books.images import is_double
-from ..engine.books.model import Book
+from ..engine.books.model import Book, Direction
 from ..engine.settings import Settings
 from .banner import Banner
 from .bridge import AudioState, EngineBridge
@@ -52,6 +53,7 @@ from .layouts import (
     Fit,
     Layout,
     effective_layout,
+    is_long_strip,
     screen_order,
     spread_of,
     spreads,
@@ -60,6 +62,7 @@ from .mood_timeline import MoodTimeline
 from .page_view import PageView, Slot
 from .prefs import Prefs
 from .soundtrack_panel import SoundtrackPanel
+from .strip_view import StripView
 from .tasks import Runner
 
 log = logging.getLogger(__name__)
@@ -105,6 +108,12 @@ class ReaderWindow(QMainWindow):
         self.view = PageView()
         self.view.set_fit(settings.reader_fit if settings.reader_fit in FITS else "page")  # type: ignore[arg-type]
         self.view.set_zoom(settings.reader_zoom)
+        self.strip = StripView(self.images)
+        self.vertical = False  # the continuous vertical strip instead of spreads
+        self._strip_kind = "turn"  # how the engine hears of the strip's next page
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.view)
+        self.stack.addWidget(self.strip)
         self.banner = Banner()
         self.timeline = MoodTimeline()
         central = QWidget()
@@ -112,7 +121,7 @@ class ReaderWindow(QMainWindow):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         column.addWidget(self.banner)
-        column.addWidget(self.view, 1)
+        column.addWidget(self.stack, 1)
         column.addWidget(self.timeline)
         self.setCentralWidget(central)
 
@@ -150,6 +159,10 @@ class ReaderWindow(QMainWindow):
             lambda step: self.next_spread() if step > 0 else self.prev_spread()
         )
         self.view.zoomChanged.connect(self._zoom_changed)
+        self.strip.pageChanged.connect(self._strip_page)
+        self.strip.set_spacing(
+            int(prefs.get("strip_gap", 0)), float(prefs.get("strip_padding", 0.0))
+        )
         self.timeline.pageClicked.connect(lambda p: self.go_to_page(p))
         self.panel.directiveEdited.connect(self._edit_directive)
         self.panel.captionEdited.connect(self._edit_caption)
@@ -186,20 +199,23 @@ class ReaderWindow(QMainWindow):
     def _build_actions(self) -> None:
         self._action("Left", "Left", lambda: self._arrow("left"))
         self._action("Right", "Right", lambda: self._arrow("right"))
-        self._action("Next", ["PgDown", "Space"], lambda: self.next_spread())
-        self._action("Previous", ["PgUp", "Shift+Space", "Backspace"], lambda: self.prev_spread())
+        self._action("Read on", ["Space", "Down"], lambda: self.read_on(True))
+        self._action("Read back", ["Shift+Space", "Up"], lambda: self.read_on(False))
+        self._action("Next page", "PgDown", lambda: self.next_spread())
+        self._action("Previous page", ["PgUp", "Backspace"], lambda: self.prev_spread())
         self._action("First page", "Home", lambda: self.go_to_page(0))
         self._action("Last page", "End", lambda: self.go_to_page(len(self._wide) - 1))
         self._action("Go to page…", "Ctrl+G", self.ask_page)
         self.act_fullscreen = self._action("Fullscreen", ["F", "F11"], self.toggle_fullscreen)
         self._action("Leave fullscreen", "Esc", self.leave_fullscreen)
         self.act_double = self._action("Double pages", "D", self.toggle_double)
+        self.act_vertical = self._action("Vertical strip", "V", self.set_vertical, checkable=True)
         self.act_direction = self._action(
             "Manga direction (right to left)", "M", self.toggle_direction
         )
         self._action(
             "Zoom in", ["Ctrl++", "Ctrl+=", "+"], lambda: self.view.set_zoom(self.view.zoom * 1.15)
-        )
+        )  # keys zoom about the centre of the view, the wheel about the pointer
         self._action("Zoom out", ["Ctrl+-", "-"], lambda: self.view.set_zoom(self.view.zoom / 1.15))
         self._action("Actual zoom", "Ctrl+0", lambda: self.view.set_zoom(1.0))
         self._action("Play/pause", "P", lambda: self.controls.play.toggle())
@@ -225,6 +241,7 @@ class ReaderWindow(QMainWindow):
         self.act_cover.setToolTip("In double layout, show the first page alone")
         self.act_cover.toggled.connect(self.set_cover_offset)
         bar.addAction(self.act_cover)
+        bar.addWidget(self._strip_button())
         bar.addSeparator()
         self.dir_button = QToolButton(toolTip="Reading direction (M)")
         self.dir_button.clicked.connect(self.toggle_direction)
@@ -250,6 +267,37 @@ class ReaderWindow(QMainWindow):
         bar.addWidget(gear)
         self.toolbar = bar
 
+    def _strip_button(self) -> QToolButton:
+        """ "Vertical" toggles the strip for this book; its menu sets gaps and padding."""
+        menu = QMenu(self)
+        gap = QAction("Gap between pages", self, checkable=True)
+        gap.setChecked(int(self.prefs.get("strip_gap", 0)) > 0)
+        gap.toggled.connect(lambda on: self.set_strip_spacing(gap=16 if on else 0))
+        menu.addAction(gap)
+        pad_menu = menu.addMenu("Side padding")
+        pads = QActionGroup(self)
+        for share in (0.0, 0.1, 0.2, 0.3):
+            act = QAction(f"{round(share * 100)} %", self, checkable=True)
+            act.setChecked(abs(float(self.prefs.get("strip_padding", 0.0)) - share) < 1e-3)
+            act.triggered.connect(lambda _c=False, v=share: self.set_strip_spacing(padding=v))  # type: ignore[misc]
+            pads.addAction(act)
+            pad_menu.addAction(act)
+        button = QToolButton(toolTip="Continuous vertical strip for this book (V)")
+        button.setDefaultAction(self.act_vertical)
+        button.setText("Vertical")
+        button.setMenu(menu)
+        button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        self.strip_button = button
+        return button
+
+    def set_strip_spacing(self, gap: int | None = None, padding: float | None = None) -> None:
+        gap = int(self.prefs.get("strip_gap", 0)) if gap is None else gap
+        padding = float(self.prefs.get("strip_padding", 0.0)) if padding is None else padding
+        self.prefs.set("strip_gap", gap)
+        self.prefs.set("strip_padding", padding)
+        self.strip.set_spacing(gap, padding)
+        self._save_timer.start()
+
     # Opening ----------------------------------------------------------------------------
     def open_path(self, path: str | Path, start_page: int | None = None) -> None:
         """Open a book file or folder in the background at `start_page` (default: where
@@ -274,7 +322,10 @@ class ReaderWindow(QMainWindow):
         self.book = book
         self._record_open = record_open
         entry = self.prefs.book(book.fingerprint)
+        if not book.direction_known:  # the book does not say: the setting decides
+            book.direction = self._default_direction()
         self.direction = entry.get("direction", book.direction)
+        self.view.set_direction(self.direction)
         self._wide = [p.double or is_double(p.width, p.height) for p in book.pages]
         self.images.set_book(book)
         self.timeline.set_book(len(book), self.direction)
@@ -286,7 +337,50 @@ class ReaderWindow(QMainWindow):
         self.page = min(max(0, page), max(0, len(book) - 1))
         self.bridge.open(book, self.page)
         self._relayout()
-        self._show(kind="open")
+        mode = entry.get("mode")
+        if mode not in ("vertical", "paged"):  # the person has not chosen for this book
+            sizes = [(p.width, p.height) for p in book.pages]
+            long = self.settings.reader_layout == "scroll" or is_long_strip(sizes)
+            mode = "vertical" if long else "paged"
+        self._enter_mode(mode == "vertical", kind="open")
+
+    def _enter_mode(self, vertical: bool, kind: str) -> None:
+        self.vertical = vertical
+        self.act_vertical.blockSignals(True)
+        self.act_vertical.setChecked(vertical)
+        self.act_vertical.blockSignals(False)
+        self.strip.set_active(vertical)
+        self.stack.setCurrentWidget(self.strip if vertical else self.view)
+        if self.book is None:
+            return
+        if vertical:
+            ratios = [
+                (p.height / p.width) if p.width and p.height else 0.0 for p in self.book.pages
+            ]
+            self._strip_kind = "none"
+            self.strip.set_pages(ratios, self.page)
+            self._strip_kind = "turn"
+            self._announce((self.page,), kind)
+        else:
+            self._show(kind=kind)
+
+    def set_vertical(self, on: bool) -> None:
+        """V: this book in the vertical strip (or back to spreads), remembered per book."""
+        if self.book is not None:
+            self.prefs.book(self.book.fingerprint)["mode"] = "vertical" if on else "paged"
+            self._save_timer.start()
+        self._enter_mode(on, kind="none")
+
+    def _strip_page(self, page: int) -> None:
+        """The strip scrolled another page under the reading line: it is the cursor."""
+        if self.vertical and self.book is not None:
+            self.page = page
+            kind, self._strip_kind = self._strip_kind, "turn"
+            self._announce((page,), kind)
+
+    def _default_direction(self) -> Direction:
+        """The direction for a book that does not say: the `default_direction` setting."""
+        return "ltr" if self.settings.default_direction == "ltr" else "rtl"
 
     @property
     def position_known(self) -> bool:
@@ -303,31 +397,56 @@ class ReaderWindow(QMainWindow):
         return self._groups[self.spread_index] if self._groups else ()
 
     def next_spread(self) -> None:
+        if self.vertical:
+            self.strip.step_page(True)
+            return
         k = self.spread_index
         if k + 1 < len(self._groups):
             self.page = self._groups[k + 1][0]
             self._show(kind="turn")
 
-    def prev_spread(self) -> None:
+    def prev_spread(self, at_end: bool = False) -> None:
+        """The previous spread, at its start; at its end (`at_end`) when scrolling back."""
+        if self.vertical:
+            self.strip.step_page(False)
+            return
         k = self.spread_index
         if k > 0:
             self.page = self._groups[k - 1][0]
-            self._show(kind="turn")
+            self._show(kind="turn", at_end=at_end)
+
+    def read_on(self, forward: bool) -> None:
+        """Space / Down (Up): scroll within the spread first, turn at its edge."""
+        if self.vertical:
+            self.strip.advance(forward)
+        elif self.view.advance(forward) == "turn":
+            self.next_spread() if forward else self.prev_spread(at_end=True)
 
     def go_to_page(self, page: int, kind: str = "jump") -> None:
         if not self._groups:
             return
         page = min(max(0, page), len(self._wide) - 1)
+        if self.vertical:
+            self._strip_kind = kind
+            self.strip.go_to_page(page, animate=False)
+            self._strip_kind = "turn"
+            return
         self.page = self._groups[spread_of(self._groups, page)][0]
         self._show(kind=kind)
 
     def _arrow(self, side: str) -> None:
+        if not self.vertical and self.view.sideways(side == "left") != "turn":
+            return
+        forward = (side == "left") == (self.direction == "rtl")
+        self.next_spread() if forward else self.prev_spread()
+
+    def _turn_side(self, side: str) -> None:
         forward = (side == "left") == (self.direction == "rtl")
         self.next_spread() if forward else self.prev_spread()
 
     def _zone(self, zone: str) -> None:
         if zone in ("left", "right"):
-            self._arrow(zone)
+            self._turn_side(zone)
 
     def ask_page(self) -> None:
         if not self._wide:
@@ -381,6 +500,7 @@ class ReaderWindow(QMainWindow):
             self.prefs.book(self.book.fingerprint)["direction"] = direction
             self._save_timer.start()
         self.timeline.set_direction(direction)
+        self.view.set_direction(direction)
         self._relayout()
         self._show(kind="none")
 
@@ -401,15 +521,22 @@ class ReaderWindow(QMainWindow):
         if self.isFullScreen():
             self.leave_fullscreen()
         else:
+            self._dock_was_open = self.dock.isVisible()
             for w in (self.toolbar, self.dock, self.timeline, self.statusBar()):
                 w.hide()
             self.showFullScreen()
+            self.view.set_overlay(self.page_label.text().strip())
+            self.strip.set_overlay(self.page_label.text().strip())
 
     def leave_fullscreen(self) -> None:
         if self.isFullScreen():
             self.showNormal()
-            for w in (self.toolbar, self.dock, self.timeline, self.statusBar()):
+            for w in (self.toolbar, self.timeline, self.statusBar()):
                 w.show()
+            if getattr(self, "_dock_was_open", True):
+                self.dock.show()
+            self.view.set_overlay("")
+            self.strip.set_overlay("")
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
@@ -439,21 +566,28 @@ class ReaderWindow(QMainWindow):
                 out[i] = size
         return out
 
-    def _show(self, kind: str) -> None:
-        if self.book is None or not self._groups:
+    def _show(self, kind: str, at_end: bool = False) -> None:
+        if self.book is None or not self._groups or self.vertical:
             return
         group = self.current_pages()
         slots = [self._slot(i) for i in screen_order(group, self.direction)]
-        self.view.set_slots(slots)
+        same = kind == "none" and [s.index for s in self.view.slots()] == [s.index for s in slots]
+        self.view.set_slots(slots, keep_pan=same, at_end=at_end)
         k = self.spread_index
         near = self._groups[max(0, k - PRELOAD_BEHIND) : k + 1 + PRELOAD_AHEAD]
         self.images.set_sizes(self._planned_sizes(near))
         ahead = [i for g in self._groups[k + 1 : k + 1 + PRELOAD_AHEAD] for i in g]
         behind = [i for g in self._groups[max(0, k - PRELOAD_BEHIND) : k] for i in g]
         self.images.preload(ahead + behind)
+        self._announce(group, kind)
+
+    def _announce(self, group: tuple[int, ...], kind: str) -> None:
+        """The page label, timeline, panel, engine and library hear of the cursor."""
         n = len(self._wide)
         pages = "–".join(str(i + 1) for i in group)
         self.page_label.setText(f"  {pages} / {n}  ")
+        self.view.set_overlay(f"{pages} / {n}" if self.isFullScreen() else "")
+        self.strip.set_overlay(f"{pages} / {n}" if self.isFullScreen() else "")
         self.timeline.set_cursor(group)
         self.panel.set_page(group[0])
         if kind not in ("none", "open"):
