@@ -4,11 +4,13 @@ replaced; a short lock is waited out."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import sqlite3
 import threading
 import time
 
 import pytest
+from test_engine_doubles import make_engine
 from test_library import folder_book
 
 from m2m_reader.cli import main
@@ -93,3 +95,27 @@ def test_a_library_file_that_is_not_a_database_is_damaged_and_left_alone(tmp_pat
     with pytest.raises(LibraryError, match="library database is damaged"):
         Library(bad)
     assert _digest(bad) == before
+
+
+def test_prepare_goes_on_while_another_process_holds_the_library(tmp_path, caplog):
+    lib = Library(timeout=0.05)
+    entry = lib.add(folder_book(tmp_path, pages=8))
+    holder = Holder(data_dir() / FILE_NAME)
+    seen = []
+
+    def progress(done, total):
+        seen.append(done)
+        if done == total and holder.db is not None:
+            holder.release()  # the other process finishes just before the last count
+            holder.db = None
+
+    engine = make_engine()
+    try:
+        with caplog.at_level(logging.INFO, logger="m2m_reader.engine.library"):
+            assert lib.prepare(entry.id, engine, progress=progress) == 8
+    finally:
+        engine.close()
+        if holder.db is not None:
+            holder.release()
+    assert seen[-1] == 8 and Library().get(entry.id).music_pages == 8
+    assert any("in use by another program" in r.getMessage() for r in caplog.records)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import sqlite3
 import threading
 import time
@@ -27,6 +28,8 @@ from .books.model import Book
 from .cancel import CancelToken
 from .errors import M2MError
 from .events import EngineError
+
+log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 COVER_PX = 256  # the thumbnail's longer side
@@ -259,7 +262,10 @@ class Library:
                 if done > state["best"]:
                     state["best"], state["errors"] = done, 0
             if done and (done == total or done % 4 == 0):
-                self.set_music_pages(book_id, done)
+                try:
+                    self.set_music_pages(book_id, done)
+                except LibraryError as exc:  # in use a while: the count catches up later
+                    log.info("%s", exc)
             if progress is not None:
                 progress(done, total)
 
