@@ -19,7 +19,7 @@ rendered from and from the rendered audio:
 - energy_onset_r: within-scene Pearson r of page energy with audio onset density (mean
   over scenes of three pages or more whose energy varies)
 - deepest_dip_db: the deepest 25 ms dip under the surrounding 2 s median level inside cues
-  with held parts (strings, pads, choir, organ, bowed bass), looped twice
+  with a held accompaniment (bowed, blown or sung: strings, pads, choir, organ), looped twice
 - caption_words_honoured: of named instruments, articulations, "solo", "no drums" and
   tempo words in 30 captions, the share the score (or plan) carries out
 - story_fit: scenes of calm, comedy, fear at night, anger, grief, hope and surprise whose
@@ -56,12 +56,11 @@ import numpy as np  # noqa: E402
 from m2m_reader.engine.cancel import NEVER  # noqa: E402
 from m2m_reader.engine.music.base import CueRequest  # noqa: E402
 from m2m_reader.engine.music.composer import Composer  # noqa: E402
-from m2m_reader.engine.music.theory import key_from_chroma, pitch_class  # noqa: E402
+from m2m_reader.engine.music.theory import HELD, key_from_chroma, pitch_class  # noqa: E402
 
 SR = 22050
 SAMPLE = ROOT / "resources/sample/annotations/HaruNoMelody.xml"
 PITCHED = ("melody", "bass", "harmony", "sustained", "counter")
-HELD = {"strings", "synth pad", "choir", "organ", "cello", "contrabass", "viola", "violin"}
 
 
 def _bench_export():  # noqa: ANN202
@@ -249,10 +248,8 @@ def deepest_dip(audio: np.ndarray, sr: int) -> float:
 
 
 def has_held_part(score) -> bool:  # noqa: ANN001
-    return any(
-        t.role in ("sustained", "counter") or (t.instrument in HELD and t.role != "drums")
-        for t in score.tracks
-    )
+    """A held accompaniment (the melody breathes between phrases by design)."""
+    return any(t.instrument in HELD and t.role in PITCHED[1:] for t in score.tracks)
 
 
 def pearson(x: list[float], y: list[float]) -> float | None:

@@ -173,6 +173,13 @@ def compose(
                     ):
                         events = accompaniment(plan, voiced, slot.chord, track, bar, rng)
                         events = _in_slot(events, slot, meter, track, 1.0, chord=voiced)
+                    elif role == "sustained" and track.instrument not in HELD and slot.beats > 2:
+                        # A piano's held chord dies away: strike it again mid-bar.
+                        events = [
+                            (slot.beat + k, 2.0 + OVERLAP_BEATS, p, int(k == 0))
+                            for k in (0.0, 2.0)
+                            for p in voiced
+                        ]
                     elif role == "sustained":
                         events = [(slot.beat, slot.beats + OVERLAP_BEATS, p, 0) for p in voiced]
                     else:

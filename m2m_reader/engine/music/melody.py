@@ -45,8 +45,8 @@ CADENCES: dict[int, list[Rhythm]] = {
     3: [[(0, 2)], [(0, 1), (1, 1.5)]],
 }
 # Contour steps in scale degrees: mostly steps, some thirds, few leaps.
-_DELTAS = np.array([-1, 1, -1, 1, 0, 2, -2, 3, -3, -4, 4])
-_WEIGHTS = np.array([0.22, 0.22, 0.1, 0.1, 0.1, 0.08, 0.08, 0.03, 0.03, 0.02, 0.02])
+_DELTAS = np.array([-1, 1, 0, 2, -2, 3, -3, -4, 4])
+_WEIGHTS = np.array([0.36, 0.34, 0.08, 0.07, 0.07, 0.025, 0.025, 0.01, 0.01])
 
 
 def _contour(rng: np.random.Generator, n: int) -> list[int]:
@@ -145,10 +145,12 @@ def melody(
             elif strong and scale[target] % 12 not in (homes or tones):
                 # Lean on a chord tone a step away, in the line's direction first: the
                 # tonic or the mode's third when the chord has them, so the key is heard.
+                # Only a step from where the line is, so the line still moves by step
+                # (else the passing note stays, an appoggiatura).
                 step = int(np.sign(d)) or 1
                 pitch = scale[target]
+                alts = [a for a in (idx + step, idx - step) if 0 <= a < len(scale)]
                 for want in (homes, tones):
-                    alts = [a for a in (target + step, target - step) if 0 <= a < len(scale)]
                     hit = [a for a in alts if scale[a] % 12 in want]
                     if hit:
                         pitch = scale[hit[0]]
