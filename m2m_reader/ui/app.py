@@ -16,16 +16,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QSocketNotifier, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QEvent, QObject, QSocketNotifier, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
 
 from ..engine.settings import Settings
-from . import theme
+from . import geometry, theme
 from .bridge import EngineBridge
 from .library_source import LibrarySource, open_source
 from .library_window import LibraryWindow
 from .prefs import Prefs
 from .reader_window import ReaderWindow
+from .single_instance import InstanceServer, send_to_running, server_name
 from .tasks import Runner
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,9 @@ def build_engine(settings: Settings, bridge: EngineBridge) -> Any:
     from ..engine.engine import Engine
 
     return Engine(settings, on_event=bridge.on_event)
+
+
+_GEOMETRY_EVENTS = (QEvent.Type.Move, QEvent.Type.Resize, QEvent.Type.WindowStateChange)
 
 
 class App(QObject):
@@ -71,6 +75,10 @@ class App(QObject):
         self._music_timer = QTimer(self, singleShot=True, interval=1000)
         self._music_timer.timeout.connect(self._record_music)
         self.bridge.progress.connect(self._music_progress)
+        self.windows: dict[str, QWidget] = {"library": self.library, "reader": self.reader}
+        for key, window in self.windows.items():
+            geometry.restore(window, self.prefs.get(f"window.{key}"))
+            window.installEventFilter(self)
         if engine is None and start_engine:
             self.runner.run(
                 build_engine, settings, self.bridge,
@@ -79,6 +87,27 @@ class App(QObject):
                     f"The music engine could not start ({m}); reading without a soundtrack.", "error", 30
                 ),
             )  # fmt: skip
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        # Where a shown window is, kept for the next start (saved with the UI state).
+        if event.type() in _GEOMETRY_EVENTS:
+            for key, window in self.windows.items():
+                if watched is window and window.isVisible():
+                    self.prefs.set(f"window.{key}", geometry.saved(window))
+        return False
+
+    def request(self, path: str) -> None:
+        """Another `m2m-reader` was started: open its book here, or show this one."""
+        if path:
+            self.open_book(path)
+            return
+        window = self.reader if self.reader.isVisible() else self.library
+        if not window.isVisible():
+            self.show_library()
+            return
+        window.showNormal() if window.isMinimized() else window.show()
+        window.raise_()
+        window.activateWindow()
 
     def show_library(self) -> None:
         self.library.reload()
@@ -127,6 +156,10 @@ class App(QObject):
             self.library.record_music(str(book.path), *self._music_ready)
 
     def shutdown(self) -> None:
+        for key, window in self.windows.items():
+            if window.isVisible():
+                self.prefs.set(f"window.{key}", geometry.saved(window))
+        self.runner.run(self.prefs.write, self.prefs.snapshot())
         self.bridge.close()
         self.runner.wait(3000)
 
@@ -186,14 +219,25 @@ def close_on_signals(app: QApplication) -> Callable[[], int | None]:
 
 def run(book: str | None, settings: Settings) -> int:
     """Start the GUI: the reader on `book`, or the library. Returns the exit code
-    (130 after Ctrl-C, 143 after SIGTERM: the windows closed as by hand)."""
+    (130 after Ctrl-C, 143 after SIGTERM: the windows closed as by hand).
+
+    When a reader already runs for this user and data folder, `book` opens there
+    (or that window comes forward) and this returns 0 at once."""
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("m2m-reader")
+    name = server_name()
+    if send_to_running(name, book):
+        log.info("m2m-reader is running already; handed it %s", book or "a wake-up")
+        return 0
+    server = InstanceServer(name)
+    if not server.listen() and send_to_running(name, book):
+        return 0  # another one started at the same moment and won
     theme.apply(app)  # type: ignore[arg-type]
     restore = close_on_signals(app)  # type: ignore[arg-type]
     try:
         main = App(settings)
+        server.openRequested.connect(main.request)
         if book:
             main.open_book(book)
         else:
@@ -202,4 +246,5 @@ def run(book: str | None, settings: Settings) -> int:
         code = int(app.exec())  # type: ignore[attr-defined]
     finally:
         interrupted = restore()
+        server.close()
     return interrupted if interrupted is not None else code
