@@ -235,10 +235,10 @@ class DiskCache:
         digest.update(payload)
         size = len(MAGIC) + _DIGEST + len(lead) + len(payload)
         try:
-            old = path.stat().st_size
-        except FileNotFoundError:
-            old = 0
-        try:
+            try:
+                old = path.stat().st_size
+            except FileNotFoundError:
+                old = 0
             path.parent.mkdir(parents=True, exist_ok=True)
             with atomic_writer(path, "wb") as fh:
                 for part in (MAGIC, digest.digest(), lead, payload):
@@ -258,15 +258,14 @@ class DiskCache:
                 log.warning("%s", exc)
                 self.limit_bytes = 0
 
-    def _write_failed(self, exc: OSError, kind: str = "") -> None:
+    def _write_failed(self, exc: OSError, kind: str) -> None:
         """A write failed: skip writes for a while, and say so the first time only."""
         with self._lock:
             first = self.write_error is None
             if first:
                 self.write_error = _reason(exc)
-            if kind:
-                self.skipped_writes += 1
-                self.skipped_audio += kind == "audio"
+            self.skipped_writes += 1
+            self.skipped_audio += kind == "audio"
             self._retry_at = time.monotonic() + RETRY_WRITE_S
         if first:
             log.warning(
