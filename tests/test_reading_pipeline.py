@@ -81,3 +81,49 @@ def test_a_reopened_book_reads_no_page_again(cbz: Path) -> None:
     assert again.readings.computed == 0
     assert sum(again.computed.values()) == 0
     assert result.to_dict() == first.run().to_dict()
+
+
+class _SlowReader:
+    """A page reader that takes its time and counts what it reads."""
+
+    def __init__(self) -> None:
+        self.read_pages: list[int] = []
+
+    def settings_key(self) -> str:
+        return "slow-1"
+
+    def read(self, image, direction="rtl", language=None):  # noqa: ANN001, ANN201
+        import time
+
+        from m2m_reader.engine.reading import PageReading
+
+        time.sleep(0.05)
+        self.read_pages.append(int(image.getpixel((0, 0))))
+        return PageReading()
+
+
+def test_pages_are_read_once_and_the_next_ones_ahead(tmp_path: Path) -> None:
+    import threading
+
+    from m2m_reader.engine.analysis.page_reading import READ_AHEAD, PageReadings
+
+    path = tmp_path / "tones.cbz"
+    with zipfile.ZipFile(path, "w") as z:
+        for i in range(6):
+            out = io.BytesIO()
+            Image.new("L", (200, 300), i).save(out, "PNG")
+            z.writestr(f"{i}.png", out.getvalue())
+    slow = _SlowReader()
+    readings = PageReadings(open_book(path), MemoryStore(), reader=slow)  # type: ignore[arg-type]
+    askers = [threading.Thread(target=readings.get, args=(2,)) for _ in range(3)]
+    for t in askers:
+        t.start()
+    for t in askers:
+        t.join()
+    assert slow.read_pages.count(2) == 1  # three askers, one reading
+    for i in range(3, 3 + READ_AHEAD):
+        readings.get(i)  # read ahead meanwhile (or now), never twice
+    read = list(slow.read_pages)
+    assert len(read) == len(set(read))  # never twice
+    assert set(range(2, 3 + READ_AHEAD)) <= set(read) <= set(range(2, 6))  # none before 2
+    assert readings.computed >= 1 + READ_AHEAD

@@ -14,7 +14,9 @@ effects are kept as lines of their own so the emotion cues can hear them.
 from __future__ import annotations
 
 import logging
+import queue
 import threading
+from concurrent.futures import Future
 
 from ..books.model import Book
 from ..errors import M2MError, PageError
@@ -34,8 +36,44 @@ def book_language(book: Book) -> str | None:
     return lang if lang in ("en", "ja") else None
 
 
+READ_AHEAD = 2  # pages after the one asked for that the OCR pool reads meanwhile
+
+
+class _ReadPool:
+    """The OCR pool: daemon threads reading pages ahead of the ones asked for, so a
+    reader moving forward finds its next pages read (and the cores both busy). Its
+    own threads: analysis, music and page turns never queue behind it."""
+
+    def __init__(self, workers: int = 1) -> None:
+        self._queue: queue.SimpleQueue[tuple[PageReadings, int, Future]] = queue.SimpleQueue()
+        self._workers = workers
+        self._started = False
+        self._lock = threading.Lock()
+
+    def submit(self, readings: PageReadings, page: int, future: Future) -> None:
+        with self._lock:
+            if not self._started:
+                for n in range(self._workers):
+                    threading.Thread(target=self._run, name=f"m2m-ocr-{n}", daemon=True).start()
+                self._started = True
+        self._queue.put((readings, page, future))
+
+    def _run(self) -> None:
+        while True:
+            readings, page, future = self._queue.get()
+            readings._fulfil(page, future)
+
+
+_POOL = _ReadPool()
+
+
 class PageReadings:
-    """Reads and caches the pages of one book; safe to call from several threads."""
+    """Reads and caches the pages of one book; safe to call from several threads.
+
+    A page asked for is read at once on the asking thread (the cursor's page never
+    waits behind others); the next `READ_AHEAD` pages go to the OCR pool. A page being
+    read is never read twice: a second asker waits for the first reading.
+    """
 
     def __init__(self, book: Book, store: Store, reader: PageReader | None = None) -> None:
         self.book = book
@@ -43,6 +81,8 @@ class PageReadings:
         self._reader = reader
         self._failed: str | None = None
         self._lock = threading.Lock()
+        self._inflight: dict[int, Future] = {}
+        self._asked: set[int] = set()  # pages read or queued in this session
         self.computed = 0  # pages read (cache misses)
 
     def reader(self) -> PageReader | None:
@@ -60,9 +100,42 @@ class PageReadings:
         return reader.settings_key() if reader else f"unavailable:{self._failed}"
 
     def get(self, page: int) -> PageReading | None:
-        reader = self.reader()
-        if reader is None:
+        """The page's reading (from the cache when it was read before); None when no
+        reader can start."""
+        if self.reader() is None:
             return None
+        with self._lock:
+            future = self._inflight.get(page)
+            mine = future is None
+            if future is None:
+                future = self._inflight[page] = Future()
+                self._asked.add(page)
+        if mine:
+            self._fulfil(page, future)
+            self._read_ahead(page)
+        return future.result()
+
+    def _read_ahead(self, page: int) -> None:
+        for q in range(page + 1, min(len(self.book), page + 1 + READ_AHEAD)):
+            with self._lock:
+                if q in self._asked:
+                    continue
+                self._asked.add(q)
+                future = self._inflight[q] = Future()
+            _POOL.submit(self, q, future)
+
+    def _fulfil(self, page: int, future: Future) -> None:
+        try:
+            future.set_result(self._read(page))
+        except BaseException as exc:  # handed to whoever waits for the page
+            future.set_exception(exc)
+        finally:
+            with self._lock:
+                self._inflight.pop(page, None)
+
+    def _read(self, page: int) -> PageReading:
+        reader = self.reader()
+        assert reader is not None
         language = book_language(self.book)
         k = key(
             STAGE,
