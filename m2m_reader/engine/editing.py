@@ -98,6 +98,8 @@ class Editing:
                 self.reload_edits()
                 failed = False
             except Exception:  # noqa: BLE001 - logged once; the next poll tries again
+                if self._closed:
+                    return  # the engine closed under the poll: nothing to redo
                 if not failed:
                     log.exception("edits made elsewhere could not be taken in")
                 failed = True
