@@ -182,10 +182,13 @@ class StripView(QWidget):
         key = (sight.start, sight.stop - 1)
         if key != self._visible and self._active:
             self._visible = key
-            self._images.set_sizes({i: self._size(i) for i in sight})
+            ahead = range(sight.stop, min(len(self._tops), sight.stop + PRELOAD))
+            # Pages coming into sight are pre-scaled by the workers too, so that
+            # scrolling onto them only blits.
+            self._images.set_sizes({i: self._size(i) for i in [*sight, *ahead]})
             for i in sight:
                 self._images.request(i)
-            self._images.preload(range(sight.stop, min(len(self._tops), sight.stop + PRELOAD)))
+            self._images.preload(ahead)
         page = self.page_at(self._y + self._line())
         if self._y >= self.max_y() - 0.5 and self._total > self.height():
             page = len(self._tops) - 1  # the end in sight: the last page is being read
