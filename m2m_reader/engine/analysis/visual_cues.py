@@ -69,14 +69,22 @@ def _line(text: str, bright: bool, dark: bool) -> dict[str, float]:
     return scores
 
 
+def _all_caps(texts: list[str]) -> bool:
+    letters = [c for t in texts for c in t if c.isalpha() and c.isascii()]
+    return len(letters) >= 8 and sum(c.isupper() for c in letters) > 0.85 * len(letters)
+
+
 def _talk_scores(
     transcript: PageTranscript, bright: bool, dark: bool
 ) -> tuple[dict[str, float], int, list[str]]:
     total = {e: 0.0 for e in EMOTIONS}
     notes = []
     talk = [ln for ln in transcript.lines if ln.kind != "sfx"]
+    # English manga is often lettered in capitals throughout: then capitals are the
+    # lettering's style, not shouting (the balloon's shape says who shouts).
+    caps = _all_caps([ln.text for ln in talk])
     for ln in talk:
-        scores = _line(ln.text, bright, dark)
+        scores = _line(ln.text.lower() if caps else ln.text, bright, dark)
         if ln.kind == "shout":
             top = max(TENSE + ("happiness",), key=lambda e: scores[e])
             scores[top if scores[top] > 0 else "surprise"] += SHOUT
