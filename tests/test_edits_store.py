@@ -43,6 +43,8 @@ sys.exit(main(sys.argv[2:]))
 
 def test_ten_edit_commands_at_once_keep_ten_edits(tmp_path):
     book = folder_book(tmp_path, "Ten Hands", pages=10)
+    with open_book(book) as b:  # an earlier version's edits, imported by one of the ten
+        legacy = _legacy(b.fingerprint, {"version": 1, "edits": {"scenes": {"starts": [0, 5]}}})
     go = tmp_path / "go"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     children = [
@@ -74,6 +76,8 @@ def test_ten_edit_commands_at_once_keep_ten_edits(tmp_path):
         assert [edits.caption(p) for p in range(10)] == [
             f"caption number {p + 1}" for p in range(10)
         ]
+        assert edits.scenes() == [0, 5] and len(edits.all()) == 11
+    assert not legacy.exists() and legacy.with_name(legacy.name + ".migrated").exists()
     assert main(["edit", str(book), "show"]) == 0
 
 
