@@ -1,6 +1,7 @@
 """Score the built-in (or any) analysis against a book's ground truth.
 
     python bench/analysis.py [BOOK] [--truth FILE] [--mode scene] [--llm ...]
+    python bench/analysis.py --unannotated en|ja   # the sample story, pixels only
 
 BOOK defaults to the bundled sample book; its truth file defaults to
 ROOT/groundtruth/TITLE.json beside a Manga109-layout book. The truth holds
@@ -71,7 +72,21 @@ def main() -> None:
     ap.add_argument("book", nargs="?", type=Path)
     ap.add_argument("--truth", type=Path)
     ap.add_argument("--mode", default="scene")
+    ap.add_argument(
+        "--unannotated",
+        choices=("en", "ja"),
+        help="score the sample story's unannotated CBZ instead (text, scenes, emotions; "
+        "see bench/reading.py)",
+    )
     args = ap.parse_args()
+    if args.unannotated:
+        import tempfile
+
+        from reading import evaluate
+
+        out = Path(tempfile.mkdtemp(prefix="m2m-analysis-"))
+        print(json.dumps(evaluate(out, args.unannotated)))
+        return
     book_path = args.book or default_book()
     book = open_book(book_path)
     truth_path = args.truth or truth_for(book_path, book.title)
