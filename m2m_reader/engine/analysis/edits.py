@@ -122,7 +122,13 @@ class EditStore:
         except sqlite3.DatabaseError as exc:
             if not database.is_damaged(exc) or not _still_damaged(self.path):
                 raise
-            aside = _set_aside(self.path, also=("-wal", "-shm"))
+            try:
+                aside = _set_aside(self.path, also=("-wal", "-shm"))
+            except OSError as err:
+                raise database.DatabaseDamaged(
+                    f"{self.path}: the edits database is damaged ({exc}) and cannot be set "
+                    f"aside ({err.strerror or err})."
+                ) from None
             log.warning(
                 "%s is damaged (%s); set aside as %s, edits start afresh", self.path, exc, aside
             )
@@ -272,7 +278,10 @@ class EditStore:
                 (self.fingerprint, str(legacy), stamp, now),
             )
         if problems:
-            aside = _set_aside(legacy)
+            try:
+                aside = _set_aside(legacy)
+            except OSError:
+                aside = legacy  # imported all the same; it stays where it is
             kept = (
                 f"kept {len(good)} good edit{'' if len(good) == 1 else 's'}"
                 if good
