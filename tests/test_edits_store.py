@@ -143,6 +143,32 @@ def test_the_running_reader_takes_in_an_edit_made_in_a_terminal():
         engine.close()
 
 
+def test_a_terminal_edit_command_reaches_the_open_reader(tmp_path):
+    path = folder_book(tmp_path, "Open Book", pages=6)
+    music = FakeMusic()
+    engine = _engine(music)
+    try:
+        engine.open(open_book(path))
+        engine.prepare_all()
+        assert engine.wait_idle(10)
+        engine.edit_caption(0, "the reader's caption")
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        cmd = [sys.executable, "-m", "m2m_reader.cli", "edit", str(path), "caption", "4", "a kazoo"]
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert wait_for(lambda: engine.analysis().page(3).caption == "a kazoo")
+        assert engine.analysis().page(0).caption == "the reader's caption"
+        engine.edit_caption(5, "the reader again")  # its copy of the edits is not stale
+        shown = subprocess.run([*cmd[:5], "show"], env=env, capture_output=True, text=True)
+        assert json.loads(shown.stdout) == {
+            "caption:0": {"text": "the reader's caption"},
+            "caption:3": {"text": "a kazoo"},
+            "caption:5": {"text": "the reader again"},
+        }
+    finally:
+        engine.close()
+
+
 def _legacy(fingerprint: str, blob: object) -> Path:
     path = data_dir() / "edits" / f"{fingerprint}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
