@@ -15,9 +15,9 @@ from typing import Any
 from . import events as ev
 from .analysis.records import PageResult, ScenesResult
 from .cancel import CancelToken
+from .cue_recipe import CueRecipe
 from .emotions import Profile
 from .scheduler import IDLE
-from .store import key
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +119,9 @@ class PageWork:
         analyzer = self.analyzer
         assert analyzer is not None and self.book is not None
         plan = self._plan
+        # The page itself first: a book without annotations reads it from its pixels
+        # now, and the OCR pool reads the next pages while the scenes are found.
+        analyzer.transcript(page, cancel)
         scenes = self._scenes_for(page, cancel)
         idx, a, b = self._ranges(scenes, page)
         previous = None
@@ -133,9 +136,8 @@ class PageWork:
             if plan == self._plan:
                 self._scene_emotions[(a, b)] = scene.emotions
             self.stats.analysis_records = sum(analyzer.computed.values())
-        joins = "continue" if page > a else "change"
-        seed = int(key(self.book.fingerprint, "music", a)[:8], 16)
-        return PageInfo(page, idx, a, b, directive, result, joins, seed, self._seconds(page))
+        r = CueRecipe.for_page(self.book, page, idx, a, result.caption, directive)
+        return PageInfo(page, idx, a, b, directive, result, r.joins, r.seed, r.seconds)
 
     def _scene_profile(
         self, idx: int, a: int, b: int, cancel: CancelToken, plan: int | None = None
