@@ -11,7 +11,7 @@ and the rest of the book reads on.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from PIL import Image
 from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
@@ -54,18 +54,30 @@ class _Relay(QObject):
     fail = Signal(int, int, str)  # generation, index, reason
 
 
+Transform = Callable[[Image.Image], Image.Image]
+
+
 class _Decode(QRunnable):
     def __init__(
-        self, relay: _Relay, book: Book, index: int, generation: int, size: QSize | None
+        self,
+        relay: _Relay,
+        book: Book,
+        index: int,
+        generation: int,
+        size: QSize | None,
+        transform: Transform | None = None,
     ) -> None:
         super().__init__()
         self.setAutoDelete(True)
         self._relay, self._book, self._index, self._gen = relay, book, index, generation
-        self._size = size
+        self._size, self._transform = size, transform
 
     def run(self) -> None:
         try:
-            image = to_qimage(self._book.image(self._index))
+            decoded = self._book.image(self._index)
+            if self._transform is not None:  # the reader's crop and colour filters
+                decoded = self._transform(decoded)
+            image = to_qimage(decoded)
         except M2MError as exc:
             self._relay.fail.emit(self._gen, self._index, str(exc))
         except Exception as exc:  # noqa: BLE001 - a worker must hand back every failure
@@ -125,6 +137,14 @@ class PageImages(QObject):
         self._sizes: dict[int, QSize] = {}  # index -> the size the view will paint it at
         self._errors: dict[int, str] = {}
         self._pending: set[int] = set()
+        self._transform: Transform | None = None
+
+    def set_transform(self, transform: Transform | None) -> None:
+        """Run `transform` on every page after decoding (on the workers); pages already
+        decoded are decoded again."""
+        self._transform = transform
+        book = self._book
+        self.set_book(book)
 
     def set_book(self, book: Book | None) -> None:
         """Switch books; decodes still running for the old one are ignored when they land."""
@@ -187,7 +207,8 @@ class PageImages(QObject):
             return
         self._pending.add(index)
         self._pool.start(
-            _Decode(self._relay, book, index, self._gen, self._sizes.get(index)), priority
+            _Decode(self._relay, book, index, self._gen, self._sizes.get(index), self._transform),
+            priority,
         )
 
     def _on_done(self, generation: int, index: int, image: QImage, scaled: QImage) -> None:

@@ -8,7 +8,7 @@ printed book. Automatic layout is double when the view is landscape, single othe
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Literal
 
 Layout = Literal["single", "double", "auto"]
@@ -41,7 +41,10 @@ def effective_layout(
 
 
 def spreads(
-    wide: Sequence[bool], layout: Literal["single", "double"], cover_offset: bool = True
+    wide: Sequence[bool],
+    layout: Literal["single", "double"],
+    cover_offset: bool = True,
+    shifts: Collection[int] = (),
 ) -> list[tuple[int, ...]]:
     """Group pages into spreads.
 
@@ -49,6 +52,8 @@ def spreads(
         wide: per page in reading order, True for a page to show alone (a spread scan).
         layout: "single" or "double" (resolve "auto" with `effective_layout` first).
         cover_offset: in double layout, show the first page alone.
+        shifts: pages shown alone to move the pairing after them by one page (a book
+            whose pairs go wrong mid-way, after an insert or a missing page).
     """
     n = len(wide)
     if layout == "single":
@@ -56,7 +61,7 @@ def spreads(
     out: list[tuple[int, ...]] = []
     i = 0
     while i < n:
-        alone = wide[i] or (i == 0 and cover_offset) or i == n - 1 or wide[i + 1]
+        alone = wide[i] or (i == 0 and cover_offset) or i in shifts or i == n - 1 or wide[i + 1]
         if alone:
             out.append((i,))
             i += 1

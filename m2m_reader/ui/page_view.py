@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -54,11 +54,24 @@ class Slot:
     error: str | None = None  # set for a damaged page
     aspect: float | None = None  # known width / height, for placeholders
     scaled: QImage | None = None  # the image pre-scaled by a worker, if any
+    part: str | None = None  # "left" or "right": one half of a split spread
 
     def natural_aspect(self) -> float:
         if self.image is not None and not self.image.isNull() and self.image.height():
-            return self.image.width() / self.image.height()
-        return self.aspect or DEFAULT_ASPECT
+            aspect = self.image.width() / self.image.height()
+        else:
+            aspect = self.aspect or DEFAULT_ASPECT
+        return aspect / 2 if self.part else aspect
+
+    def source(self) -> QRect:
+        """The part of the image shown: all of it, or one half of a split spread."""
+        assert self.image is not None
+        w, h = self.image.width(), self.image.height()
+        if self.part == "left":
+            return QRect(0, 0, w // 2, h)
+        if self.part == "right":
+            return QRect(w // 2, 0, w - w // 2, h)
+        return QRect(0, 0, w, h)
 
     def natural_height(self) -> int:
         if self.image is not None and not self.image.isNull():
@@ -86,7 +99,7 @@ class PageView(QWidget):
         self._pan = QPointF(0, 0)
         self._press: QPointF | None = None
         self._dragged = False
-        self._scaled: dict[tuple[int, int, int], QPixmap] = {}
+        self._scaled: dict[tuple[int, int, int, str], QPixmap] = {}
         self.direction = "ltr"  # where a page starts: top-left, or top-right in "rtl"
         self._edge_at = 0.0  # when a scroll last came to rest at an edge
         self._overlay = ""
@@ -269,10 +282,10 @@ class PageView(QWidget):
         rects = self._layout()
         for slot, rect in zip(self._slots, rects, strict=False):
             size = rect.size().toSize()
-            if slot.scaled is not None and slot.scaled.size() == size:
+            if slot.scaled is not None and slot.scaled.size() == size and not slot.part:
                 p.drawImage(rect.topLeft(), slot.scaled)
             elif slot.image is not None and not slot.image.isNull():
-                p.drawPixmap(rect.topLeft(), self._pixmap(slot.image, size))
+                p.drawPixmap(rect.topLeft(), self._pixmap(slot, size))
             elif slot.error is not None:
                 self._paint_damaged(p, rect, slot)
             else:
@@ -303,10 +316,14 @@ class PageView(QWidget):
         p.setPen(QColor(theme.TEXT))
         p.drawText(box, Qt.AlignmentFlag.AlignCenter, self._overlay)
 
-    def _pixmap(self, image: QImage, size: QSize) -> QPixmap:
-        key = (image.cacheKey(), size.width(), size.height())
+    def _pixmap(self, slot: Slot, size: QSize) -> QPixmap:
+        assert slot.image is not None
+        image = slot.image
+        key = (image.cacheKey(), size.width(), size.height(), slot.part or "")
         pix = self._scaled.get(key)
         if pix is None:
+            if slot.part:
+                image = image.copy(slot.source())
             if size == image.size():
                 pix = QPixmap.fromImage(image)
             else:

@@ -45,6 +45,7 @@ from ..engine.settings import Settings
 from .banner import Banner
 from .bridge import AudioState, EngineBridge
 from .controls import PlayerControls
+from .filters import ImageFilter
 from .image_loader import PageImages
 from .layouts import (
     FIT_NAMES,
@@ -99,12 +100,19 @@ class ReaderWindow(QMainWindow):
         self.cover_offset: bool = settings.reader_cover_offset
         self._wide: list[bool] = []
         self._groups: list[tuple[int, ...]] = []
+        self._shifts: set[int] = set()  # pages shown alone to move the pairing (per book)
+        self.split = bool(prefs.get("split_spreads", False))  # wide pages half by half
+        self._half = 0  # of a split spread: 0 the half read first, 1 the other
+        self.image_filter = ImageFilter.from_dict(prefs.get("image_filter"))
         self._cue_backend: dict[int, str] = {}
         self.setWindowTitle("m2m-reader")
         self.setAcceptDrops(True)
         self.resize(1280, 860)
 
         self.images = PageImages(capacity=12, parent=self)
+        self._apply_filter_now()
+        self._filter_timer = QTimer(self, singleShot=True, interval=150)
+        self._filter_timer.timeout.connect(self._apply_filter_now)
         self.view = PageView()
         self.view.set_fit(settings.reader_fit if settings.reader_fit in FITS else "page")  # type: ignore[arg-type]
         self.view.set_zoom(settings.reader_zoom)
@@ -210,6 +218,12 @@ class ReaderWindow(QMainWindow):
         self._action("Leave fullscreen", "Esc", self.leave_fullscreen)
         self.act_double = self._action("Double pages", "D", self.toggle_double)
         self.act_vertical = self._action("Vertical strip", "V", self.set_vertical, checkable=True)
+        self.act_crop = self._action("Crop white borders", "C", self.set_crop, checkable=True)
+        self.act_crop.setChecked(self.image_filter.crop)
+        self.act_split = self._action("Split spreads", "X", self.set_split, checkable=True)
+        self.act_split.setChecked(self.split)
+        self.act_shift = self._action("Shift pairing here", "Shift+D", self.toggle_shift)
+        self.act_adjust = self._action("Adjust image…", "Ctrl+I", self.open_adjust)
         self.act_direction = self._action(
             "Manga direction (right to left)", "M", self.toggle_direction
         )
@@ -242,6 +256,13 @@ class ReaderWindow(QMainWindow):
         self.act_cover.toggled.connect(self.set_cover_offset)
         bar.addAction(self.act_cover)
         bar.addWidget(self._strip_button())
+        image_menu = QMenu(self)
+        for act in (self.act_crop, self.act_split, self.act_shift, self.act_adjust):
+            image_menu.addAction(act)
+        self.image_button = QToolButton(text="Image  ▾", toolTip="Crop, split, pairing, colours")
+        self.image_button.setMenu(image_menu)
+        self.image_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        bar.addWidget(self.image_button)
         bar.addSeparator()
         self.dir_button = QToolButton(toolTip="Reading direction (M)")
         self.dir_button.clicked.connect(self.toggle_direction)
@@ -290,6 +311,62 @@ class ReaderWindow(QMainWindow):
         self.strip_button = button
         return button
 
+    # The image ---------------------------------------------------------------------------
+    def set_filter(self, image_filter: ImageFilter) -> None:
+        """Crop and colour filters for every book; pages are re-decoded a moment later."""
+        self.image_filter = image_filter
+        self.prefs.set("image_filter", image_filter.to_dict())
+        self._save_timer.start()
+        self._filter_timer.start()
+
+    def _apply_filter_now(self) -> None:
+        f = self.image_filter
+        self.images.set_transform(None if f.identity else f.apply)
+        if self.book is not None:
+            if self.vertical:
+                self.strip.set_active(True)
+            else:
+                self._show(kind="none")
+
+    def set_crop(self, on: bool) -> None:
+        """C: crop the white borders around every page."""
+        from dataclasses import replace
+
+        self.set_filter(replace(self.image_filter, crop=on))
+
+    def open_adjust(self) -> None:
+        from .adjust_dialog import AdjustDialog
+
+        dialog = AdjustDialog(self.image_filter, self)
+        dialog.changed.connect(lambda f: self.set_filter(replace_crop(f, self.image_filter.crop)))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        self.adjust_dialog = dialog
+
+    def set_split(self, on: bool) -> None:
+        """X: show a two-page scan one half at a time, in reading order."""
+        self.split = on
+        self._half = 0
+        self.prefs.set("split_spreads", on)
+        self._save_timer.start()
+        self._show(kind="none")
+
+    def toggle_shift(self) -> None:
+        """Shift+D: the pairs from this spread on move by one page (again: undo). Kept
+        per book, for books whose printed pairs go out of step mid-way."""
+        group = self.current_pages()
+        if self.book is None or not group:
+            return
+        first = group[0]
+        if len(group) == 1 and first in self._shifts:
+            self._shifts.discard(first)
+        else:
+            self._shifts.add(first)
+        self.prefs.book(self.book.fingerprint)["shifts"] = sorted(self._shifts)
+        self._save_timer.start()
+        self._relayout()
+        self._show(kind="none")
+
     def set_strip_spacing(self, gap: int | None = None, padding: float | None = None) -> None:
         gap = int(self.prefs.get("strip_gap", 0)) if gap is None else gap
         padding = float(self.prefs.get("strip_padding", 0.0)) if padding is None else padding
@@ -327,6 +404,8 @@ class ReaderWindow(QMainWindow):
         self.direction = entry.get("direction", book.direction)
         self.view.set_direction(self.direction)
         self._wide = [p.double or is_double(p.width, p.height) for p in book.pages]
+        self._shifts = {int(i) for i in entry.get("shifts", []) if isinstance(i, int)}
+        self._half = 0
         self.images.set_book(book)
         self.timeline.set_book(len(book), self.direction)
         self.timeline.set_ready(self.bridge.ready_pages)
@@ -396,13 +475,22 @@ class ReaderWindow(QMainWindow):
     def current_pages(self) -> tuple[int, ...]:
         return self._groups[self.spread_index] if self._groups else ()
 
+    def _split_here(self) -> bool:
+        group = self.current_pages()
+        return self.split and len(group) == 1 and self._wide[group[0]]
+
     def next_spread(self) -> None:
         if self.vertical:
             self.strip.step_page(True)
             return
+        if self._split_here() and self._half == 0:
+            self._half = 1
+            self._show(kind="half")
+            return
         k = self.spread_index
         if k + 1 < len(self._groups):
             self.page = self._groups[k + 1][0]
+            self._half = 0
             self._show(kind="turn")
 
     def prev_spread(self, at_end: bool = False) -> None:
@@ -410,9 +498,14 @@ class ReaderWindow(QMainWindow):
         if self.vertical:
             self.strip.step_page(False)
             return
+        if self._split_here() and self._half == 1:
+            self._half = 0
+            self._show(kind="half", at_end=at_end)
+            return
         k = self.spread_index
         if k > 0:
             self.page = self._groups[k - 1][0]
+            self._half = 1 if self._split_here() else 0
             self._show(kind="turn", at_end=at_end)
 
     def read_on(self, forward: bool) -> None:
@@ -432,6 +525,7 @@ class ReaderWindow(QMainWindow):
             self._strip_kind = "turn"
             return
         self.page = self._groups[spread_of(self._groups, page)][0]
+        self._half = 0
         self._show(kind=kind)
 
     def _arrow(self, side: str) -> None:
@@ -465,7 +559,7 @@ class ReaderWindow(QMainWindow):
     # Layout -----------------------------------------------------------------------------
     def _relayout(self) -> None:
         mode = effective_layout(self.layout_mode, self.view.width(), self.view.height())
-        self._groups = spreads(self._wide, mode, self.cover_offset)
+        self._groups = spreads(self._wide, mode, self.cover_offset, self._shifts)
         self.act_double.blockSignals(True)
         self.act_double.setChecked(mode == "double")
         self.act_double.blockSignals(False)
@@ -571,7 +665,11 @@ class ReaderWindow(QMainWindow):
             return
         group = self.current_pages()
         slots = [self._slot(i) for i in screen_order(group, self.direction)]
-        same = kind == "none" and [s.index for s in self.view.slots()] == [s.index for s in slots]
+        if self._split_here():
+            first, second = ("right", "left") if self.direction == "rtl" else ("left", "right")
+            slots[0].part = second if self._half else first
+        shown = [(s.index, s.part) for s in self.view.slots()]
+        same = kind == "none" and shown == [(s.index, s.part) for s in slots]
         self.view.set_slots(slots, keep_pan=same, at_end=at_end)
         k = self.spread_index
         near = self._groups[max(0, k - PRELOAD_BEHIND) : k + 1 + PRELOAD_AHEAD]
@@ -585,16 +683,18 @@ class ReaderWindow(QMainWindow):
         """The page label, timeline, panel, engine and library hear of the cursor."""
         n = len(self._wide)
         pages = "–".join(str(i + 1) for i in group)
+        if not self.vertical and self._split_here():
+            pages += f" ({self._half + 1}/2)"
         self.page_label.setText(f"  {pages} / {n}  ")
         self.view.set_overlay(f"{pages} / {n}" if self.isFullScreen() else "")
         self.strip.set_overlay(f"{pages} / {n}" if self.isFullScreen() else "")
         self.timeline.set_cursor(group)
         self.panel.set_page(group[0])
-        if kind not in ("none", "open"):
+        if kind not in ("none", "open", "half"):  # the other half: still the same page
             self.bridge.set_cursor(group[0], kind)
         self.pageChanged.emit(group[0])
         if self.book is not None:
-            if kind not in ("open", "none"):
+            if kind not in ("open", "none", "half"):
                 self._record_open = True  # the person chose this page
             if self._record_open:
                 self.progressChanged.emit(self.book, group[0])
@@ -724,3 +824,10 @@ def _open_at(
     except Exception as exc:  # noqa: BLE001 - the book still opens, at its first page
         log.warning("where %s was left off is unknown (%s)", book.title, exc)
         return book, None, False
+
+
+def replace_crop(image_filter: ImageFilter, crop: bool) -> ImageFilter:
+    """The adjustments dialog's filter with the window's crop choice."""
+    from dataclasses import replace
+
+    return replace(image_filter, crop=crop)
