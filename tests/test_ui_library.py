@@ -1,10 +1,12 @@
 """The library window: adding by path and by drop, covers, progress, recent, remove,
-opening a book; and `m2m-reader gui` refusing a missing book."""
+opening a book, the offline badge checked against the cache; and `m2m-reader gui`
+refusing a missing book."""
 
 from __future__ import annotations
 
 import argparse
 
+import numpy as np
 import pytest
 from PIL import Image
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
@@ -12,6 +14,7 @@ from PySide6.QtGui import QDropEvent
 from ui_support import ui_dirs  # noqa: F401
 
 from m2m_reader.commands import gui
+from m2m_reader.engine.cache import DiskCache
 from m2m_reader.engine.errors import M2MError
 from m2m_reader.engine.library import Library
 from m2m_reader.ui.library_source import EngineLibrary
@@ -27,21 +30,32 @@ def folder_book(root, name, pages=3):
 
 
 class PreparingEngine:
-    """An engine double for "prepare for offline": music for every page, step by step."""
+    """An engine double for "prepare for offline": music for every page, step by step,
+    each cue written to the real cache (the test's cache folder) under its key."""
 
     def __init__(self) -> None:
         self.opened: list[tuple[str, int]] = []
         self.closed = False
+        self.keys: dict[int, str] = {}
 
     def open(self, book, page=0) -> None:
         self.opened.append((book.title, page))
         self.pages = len(book)
+        self.title = book.title
 
     def prepare_all(self, progress=None, cancel=None) -> int:
+        cache = DiskCache()
         for done in range(self.pages + 1):
+            if done:
+                key = f"cue-{self.title}-{done - 1}"
+                cache.put_audio(key, np.zeros((2205, 2), np.float32), 22050, {})
+                self.keys[done - 1] = key
             if progress is not None:
                 progress(done, self.pages)
         return self.pages
+
+    def cue_keys(self) -> dict[int, str]:
+        return dict(self.keys)
 
     def close(self) -> None:
         self.closed = True
@@ -161,10 +175,43 @@ def test_prepare_for_offline_shows_progress_and_the_ready_badge(qtbot, tmp_path,
     with qtbot.waitSignal(win.prepareFinished, timeout=10_000):
         qtbot.mouseClick(win.prepare_button, Qt.MouseButton.LeftButton)
     assert seen[-1] == (5, 5) and len(seen) == 6
-    assert win.entries()[0].offline_ready
+    qtbot.waitUntil(lambda: win.entries()[0].offline_ready)  # once seen in the cache
     assert "ready to read offline" in win.statusBar().currentMessage()
     assert engines[0].opened == [("Alpha", 0)] and engines[0].closed
     assert source(tmp_path).entries()[0].offline_ready  # kept in the library
+
+
+def test_the_offline_badge_goes_when_the_cache_loses_the_music(qtbot, tmp_path, ui_dirs):  # noqa: F811
+    win = LibraryWindow(source(tmp_path))
+    qtbot.addWidget(win)
+    win.add_paths([str(folder_book(tmp_path, "Alpha", 4))])
+    qtbot.waitUntil(lambda: len(win.entries()) == 1)
+    with qtbot.waitSignal(win.prepareFinished, timeout=10_000):
+        win.prepare(win.entries()[0].path)
+    qtbot.waitUntil(lambda: win.entries()[0].offline_ready)
+    cache = DiskCache()
+    for entry in cache.entries()[:1]:  # the size limit evicted one page's cue
+        entry.path.unlink()
+    win.reload()
+    qtbot.waitUntil(lambda: not win.entries()[0].offline_ready)
+    assert win.entries()[0].cached == pytest.approx(0.75)
+    cache.clear()  # `m2m-reader cache prune` or a cleared cache
+    win.reload()
+    qtbot.waitUntil(lambda: win.entries()[0].cached == 0.0)
+    assert not win.entries()[0].offline_ready
+
+
+def test_music_only_reported_is_never_offline(qtbot, tmp_path, library):
+    """A count of pages with music (the live reader's) without cues in the cache shows
+    a share, never the offline badge."""
+    library.add_paths([str(folder_book(tmp_path, "Alpha", 2))])
+    qtbot.waitUntil(lambda: len(library.entries()) == 1)
+    library.record_music(library.entries()[0].path, 2, 2)
+    library.writer.wait()
+    assert not library.entries()[0].offline_ready
+    library.reload()
+    qtbot.waitUntil(lambda: library.entries()[0].cached == 1.0)
+    assert not library.entries()[0].offline_ready
 
 
 def test_gui_command_refuses_a_missing_book(tmp_path):

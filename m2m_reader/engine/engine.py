@@ -283,6 +283,12 @@ class Engine(Lookahead, PageWork, CueWork, Editing, Replan):
         with self._lock:
             return set(self._ready)
 
+    def cue_keys(self) -> dict[int, str]:
+        """The cache key of each page's cue, where it is known (the library checks a
+        prepared book's cues are still in the cache by these)."""
+        with self._lock:
+            return dict(self._cue_keys)
+
     # -- whole book -------------------------------------------------------------------
 
     def prepare_all(

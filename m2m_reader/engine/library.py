@@ -31,7 +31,7 @@ from .events import EngineError
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: series and number (ComicInfo)
 COVER_PX = 256  # the thumbnail's longer side
 FILE_NAME = "library.sqlite3"
 
@@ -47,9 +47,15 @@ CREATE TABLE IF NOT EXISTS books (
     page INTEGER NOT NULL DEFAULT 0,
     added REAL NOT NULL,
     last_opened REAL NOT NULL DEFAULT 0,
-    music_pages INTEGER NOT NULL DEFAULT 0
+    music_pages INTEGER NOT NULL DEFAULT 0,
+    series TEXT NOT NULL DEFAULT '',
+    number TEXT NOT NULL DEFAULT ''
 );
 """
+_ADDED_COLUMNS = {  # columns later versions added, for a library made by an earlier one
+    "series": "TEXT NOT NULL DEFAULT ''",
+    "number": "TEXT NOT NULL DEFAULT ''",
+}
 
 
 class LibraryError(M2MError):
@@ -70,6 +76,8 @@ class LibraryBook:
     added: float
     last_opened: float
     music_pages: int  # pages whose music is cached
+    series: str = ""  # the book's series when it says (ComicInfo), else ""
+    number: str = ""  # its number in the series, as the book writes it
 
     @property
     def progress(self) -> float:
@@ -130,6 +138,10 @@ class Library:
         if fresh:
             with self._db(write=True) as db:
                 db.execute(_SCHEMA)
+                have = {row["name"] for row in db.execute("PRAGMA table_info(books)")}
+                for column, kind in _ADDED_COLUMNS.items():
+                    if column not in have:
+                        db.execute(f"ALTER TABLE books ADD COLUMN {column} {kind}")
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @contextlib.contextmanager
@@ -160,7 +172,8 @@ class Library:
         resolved = str(Path(path).expanduser().resolve())
         with open_book(resolved) as book:
             cover = cover_png(book)
-            values = (book.title, book.kind, book.fingerprint, len(book), cover)
+            values = (book.title, book.kind, book.fingerprint, len(book), cover,
+                      book.series or "", book.number or "")  # fmt: skip
         with self._db() as db:  # the same book by another path (a Manga109 XML or its images)
             same = db.execute(
                 "SELECT path FROM books WHERE fingerprint = ? AND title = ? AND path != ?",
@@ -172,10 +185,11 @@ class Library:
             return found
         with self._write_lock, self._db(write=True) as db:
             db.execute(
-                "INSERT INTO books (path, title, kind, fingerprint, pages, cover, added)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)"
+                "INSERT INTO books (path, title, kind, fingerprint, pages, cover, series, number,"
+                " added) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT(path) DO UPDATE SET title=excluded.title, kind=excluded.kind,"
-                " fingerprint=excluded.fingerprint, pages=excluded.pages, cover=excluded.cover",
+                " fingerprint=excluded.fingerprint, pages=excluded.pages, cover=excluded.cover,"
+                " series=excluded.series, number=excluded.number",
                 (resolved, *values, time.time()),
             )
         found = self.find(resolved)
@@ -338,4 +352,6 @@ def _book(row: sqlite3.Row) -> LibraryBook:
         added=row["added"],
         last_opened=row["last_opened"],
         music_pages=row["music_pages"],
+        series=row["series"],
+        number=row["number"],
     )

@@ -5,18 +5,30 @@ soundtrack's readiness, prepare a book for offline reading. `EngineLibrary` adap
 `m2m_reader.engine.library.Library` to it. Every method may touch disk and is called
 off the UI thread; `prepare` runs on a thread of its own and reports through callbacks
 (which the window turns into signals).
+
+"Ready offline" is checked, not remembered: a prepared book's cue keys are kept in
+`DATA/offline/`, and each listing counts how many of them the cache still holds (a
+pruned or cleared cache, or its size limit, takes the badge away again).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..engine import paths
+from ..engine.atomic import atomic_writer
+from ..engine.cache import DiskCache
 from ..engine.cancel import CancelToken
 from ..engine.library import Library, LibraryBook
 from ..engine.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -31,6 +43,10 @@ class LibraryEntry:
     cached: float = 0.0  # share of the soundtrack ready offline, 0..1
     cover: bytes | None = None  # a PNG thumbnail of the first page
     id: int = 0
+    series: str = ""  # from the book (ComicInfo Series); "" when it does not say
+    number: str = ""  # its number in the series
+    added: float = 0.0  # epoch seconds
+    verified: bool = False  # `cached` was counted in the cache, not just reported
 
     @property
     def progress(self) -> float:
@@ -38,7 +54,8 @@ class LibraryEntry:
 
     @property
     def offline_ready(self) -> bool:
-        return self.pages > 0 and self.cached >= 0.999
+        """Every page's music is in the cache (counted there, not just reported)."""
+        return self.verified and self.pages > 0 and self.cached >= 0.999
 
 
 Progress = Callable[[int, int], None]
@@ -59,16 +76,22 @@ class LibrarySource(Protocol):
     def prepare(self, path: str, progress: Progress, on_done: Finished) -> CancelToken: ...
 
 
-def entry_of(book: LibraryBook) -> LibraryEntry:
+def entry_of(book: LibraryBook, cached: float | None = None) -> LibraryEntry:
+    """The card for `book`; `cached` is the share of its cues found in the cache (None:
+    not checked, the count the reader or `prepare` reported)."""
     return LibraryEntry(
         path=book.path,
         title=book.title,
         pages=book.pages,
         page=book.page,
         last_read=book.last_opened,
-        cached=book.cached_fraction,
+        cached=book.cached_fraction if cached is None else cached,
         cover=book.cover,
         id=book.id,
+        series=book.series,
+        number=book.number,
+        added=book.added,
+        verified=cached is not None,
     )
 
 
@@ -115,7 +138,61 @@ class EngineLibrary:
         return found.id if found is not None else None
 
     def entries(self) -> list[LibraryEntry]:
-        return [entry_of(b) for b in self.library.books()]
+        books = self.library.books()
+        present: set[str] | None = None
+        out = []
+        for b in books:
+            keys = self._cue_keys(b.path) if b.music_pages > 0 else None
+            if keys is None:
+                out.append(entry_of(b))
+                continue
+            if present is None:  # one listing of the cache for the whole library
+                present = {e.key for e in DiskCache().entries() if e.kind == "audio"}
+            found = sum(1 for k in keys.values() if k in present)
+            out.append(entry_of(b, min(1.0, found / b.pages) if b.pages else 0.0))
+        return out
+
+    # -- cue keys of prepared books (DATA/offline/<hash of the path>.json) -------------
+    @staticmethod
+    def _keys_path(path: str) -> Path:
+        digest = hashlib.sha256(_resolved(path).encode("utf-8")).hexdigest()[:24]
+        return paths.data_dir() / "offline" / f"{digest}.json"
+
+    def _cue_keys(self, path: str) -> dict[str, str] | None:
+        try:
+            data = json.loads(self._keys_path(path).read_text("utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            log.warning("the prepared cues of %s are unreadable (%s)", path, exc)
+            return None
+        keys = data.get("cues") if isinstance(data, dict) else None
+        if not isinstance(keys, dict):
+            return None
+        return {str(p): str(k) for p, k in keys.items()}
+
+    def record_cues(self, path: str, keys: dict[int, str]) -> None:
+        """Remember the cache keys of the book's cues (after a prepare or a read)."""
+        if not keys:
+            return
+        known = self._cue_keys(path) or {}
+        known.update({str(p): k for p, k in keys.items()})
+        target = self._keys_path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_writer(target, "w") as fh:
+            json.dump({"path": _resolved(path), "cues": known}, fh, indent=0, sort_keys=True)
+
+    def change_stamp(self) -> tuple[int, ...]:
+        """Changes whenever the library database is written, by any process."""
+        stamp: list[int] = []
+        for suffix in ("", "-wal"):
+            try:
+                st = Path(f"{self.library.path}{suffix}").stat()
+            except OSError:
+                stamp += [0, 0]
+            else:
+                stamp += [st.st_mtime_ns, st.st_size]
+        return tuple(stamp)
 
     def add(self, path: str) -> LibraryEntry:
         return entry_of(self.library.add(path))
@@ -124,6 +201,7 @@ class EngineLibrary:
         book_id = self._id(path)
         if book_id is not None:
             self.library.remove(book_id)
+        self._keys_path(path).unlink(missing_ok=True)
 
     def page_of(self, path: str) -> int | None:
         """Where the person left off in the book at `path` (None: not in the library)."""
@@ -148,7 +226,22 @@ class EngineLibrary:
             from ..engine.library import LibraryError
 
             raise LibraryError(f"{path} is not in the library.")
-        return self.library.prepare_in_background(book_id, self.make_engine, progress, on_done)
+        made: list[Any] = []
+
+        def make_engine() -> Any:
+            made.append(self.make_engine())
+            return made[-1]
+
+        def finished(result: int | BaseException) -> None:  # the preparing thread
+            cue_keys = getattr(made[0], "cue_keys", None) if made else None
+            if callable(cue_keys):
+                try:
+                    self.record_cues(path, cue_keys())
+                except OSError as exc:
+                    log.warning("cannot keep the prepared cues of %s (%s)", path, exc)
+            on_done(result)
+
+        return self.library.prepare_in_background(book_id, make_engine, progress, finished)
 
 
 def open_source(settings: Settings | None = None) -> LibrarySource:

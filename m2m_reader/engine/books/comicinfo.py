@@ -33,6 +33,8 @@ class ComicInfo:
     title: str | None = None
     direction: Direction | None = None  # None when the file does not say
     language: str | None = None  # LanguageISO, lower case ("en", "ja")
+    series: str | None = None  # Series
+    number: str | None = None  # Number within the series ("3", "3.5", "Extra")
     pages: dict[int, PageInfo] = field(default_factory=dict)
 
 
@@ -79,6 +81,10 @@ def parse_comicinfo(data: bytes, source: str) -> ComicInfo:
             info.title = text[:300]
         elif tag == "LanguageISO" and text:
             info.language = text.lower()[:12]
+        elif tag == "Series" and text:
+            info.series = text[:300]
+        elif tag == "Number" and text:
+            info.number = text[:40]
         elif tag == "Manga":
             if text.lower() == "yesandrighttoleft":
                 info.direction = "rtl"

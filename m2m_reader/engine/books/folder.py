@@ -99,6 +99,8 @@ def open_folder(path: Path, fallback: Direction) -> Book:
         direction=comic.direction or fallback,
         direction_known=comic.direction is not None,
         language=comic.language,
+        series=comic.series,
+        number=comic.number,
         pages=pages,
         open_image=make_opener(read_bytes, path.name),
         fingerprint=_fingerprint(path, names),

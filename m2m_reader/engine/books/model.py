@@ -112,6 +112,8 @@ class Book:
         fingerprint: a stable hash of the book's content, used in cache keys.
         direction_known: True when the direction came from the book itself.
         language: the book's language when it says (ComicInfo `LanguageISO`), else None.
+        series, number: the series the book belongs to and its number in it, when the
+            book says (ComicInfo `Series`, `Number`), else None.
         close: releases open files.
     """
 
@@ -129,6 +131,8 @@ class Book:
         direction_known: bool = False,
         language: str | None = None,
         close: Callable[[], None] | None = None,
+        series: str | None = None,
+        number: str | None = None,
     ) -> None:
         self.path = path
         self.title = title
@@ -136,6 +140,8 @@ class Book:
         self.direction: Direction = direction
         self.direction_known = direction_known
         self.language = language  # ISO 639 code from the book (ComicInfo LanguageISO)
+        self.series = series
+        self.number = number
         self.pages = pages
         self.characters = characters or {}
         self.fingerprint = fingerprint
