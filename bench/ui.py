@@ -11,6 +11,9 @@
 - strip_frame_p95_ms: the vertical strip scrolled through a 30000-px webtoon (fifteen
   800x2000 JPEG pages) at 40 px a frame: the time of each frame (scroll, paint, events),
   95th percentile and worst.
+- thumbs_all_shown_s: a 300-page CBZ (1000x1440 JPEG pages, cold cache): the
+  thumbnail strip opened → every thumbnail shown; thumbs_max_ui_block_ms the worst
+  lateness of the 5 ms probe meanwhile.
 Prints one JSON object on its last line.
 """
 
@@ -98,6 +101,61 @@ def make_strip(folder: Path, pages: int = 15, size: tuple[int, int] = (800, 2000
                 draw.line((60, k + 50 + j, size[0] - 60, k + 60 + j), fill=(i * 13 % 255, 90, 140))
         im.save(folder / f"{i:03d}.jpg", quality=88)
     return folder
+
+
+def make_cbz(path: Path, pages: int = 300, size: tuple[int, int] = (1000, 1440)) -> Path:
+    """A long volume: JPEG pages with panels, stored in a CBZ."""
+    import io
+    import zipfile
+
+    from PIL import Image, ImageDraw
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
+        for i in range(pages):
+            im = Image.new("L", size, 245)
+            draw = ImageDraw.Draw(im)
+            for k in range(4):
+                top = 40 + k * (size[1] - 80) // 4
+                draw.rectangle((40, top, size[0] - 40, top + 300), outline=20, width=5)
+                draw.ellipse(
+                    (100 + i % 300, top + 40, 400 + i % 300, top + 200), outline=40, width=3
+                )
+            blob = io.BytesIO()
+            im.save(blob, "JPEG", quality=85)
+            zf.writestr(f"{i:04d}.jpg", blob.getvalue())
+    return path
+
+
+def thumbnails_shown(app, win, open_book, cbz: Path) -> tuple[float, float]:
+    """(Seconds until every thumbnail of the book shows, worst UI lateness in ms.)"""
+    from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
+
+    win.set_vertical(False)
+    win.set_book(open_book(cbz))
+    clock = QElapsedTimer()
+    clock.start()
+    last, worst = [0], [0.0]
+
+    def probe() -> None:
+        now = clock.elapsed()
+        worst[0] = max(worst[0], now - last[0] - 5)
+        last[0] = now
+
+    timer = QTimer(interval=5, timerType=Qt.TimerType.PreciseTimer)
+    timer.timeout.connect(probe)
+    loop = QEventLoop()
+    win.thumbs_model.allShown.connect(loop.quit)
+    QTimer.singleShot(30_000, loop.quit)
+    t0 = time.perf_counter()
+    last[0] = clock.elapsed()
+    timer.start()
+    win.show_thumbnails(True)
+    loop.exec()
+    seconds = time.perf_counter() - t0
+    timer.stop()
+    if win.thumbs_model.shown_count() < len(win.book):
+        seconds = float("inf")
+    return seconds, worst[0]
 
 
 def strip_frames(app, win, open_book, folder: Path) -> list[float]:
@@ -223,6 +281,9 @@ def main() -> None:
 
     # 3. The vertical strip: a 30000-px webtoon scrolled at 60 frames a second.
     frames = sorted(strip_frames(app, win, open_book, make_strip(tmp / "strip")))
+
+    # 4. Thumbnails of a 300-page volume, cold.
+    thumbs_s, thumbs_block = thumbnails_shown(app, win, open_book, make_cbz(tmp / "long.cbz"))
     win.close()
 
     print(json.dumps({
@@ -235,6 +296,8 @@ def main() -> None:
         "strip_frame_p95_ms": round(frames[int(0.95 * (len(frames) - 1))], 2),
         "strip_frame_max_ms": round(frames[-1], 2),
         "strip_frames": len(frames),
+        "thumbs_all_shown_s": round(thumbs_s, 2),
+        "thumbs_max_ui_block_ms": round(thumbs_block, 2),
         "pages": len(book),
     }))  # fmt: skip
 

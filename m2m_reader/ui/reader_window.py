@@ -9,6 +9,7 @@ Keys follow the book's direction: in a right-to-left book, Left is the next page
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -60,11 +61,13 @@ from .layouts import (
     spreads,
 )
 from .mood_timeline import MoodTimeline
-from .page_view import PageView, Slot
+from .next_volume import next_volume
+from .page_view import EDGE_STOP_S, PageView, Slot
 from .prefs import Prefs
 from .soundtrack_panel import SoundtrackPanel
 from .strip_view import StripView
 from .tasks import Runner
+from .thumbnails import ThumbnailModel, ThumbnailView
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +153,23 @@ class ReaderWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         self.resizeDocks([self.dock], [360], Qt.Orientation.Horizontal)
 
+        self.thumbs_model = ThumbnailModel(self)
+        self.thumbs = ThumbnailView(self.thumbs_model)
+        self.thumbs_dock = QDockWidget("PAGES", self)
+        self.thumbs_dock.setObjectName("pages")
+        self.thumbs_dock.setWidget(self.thumbs)
+        self.thumbs_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.thumbs_dock)
+        self.thumbs_dock.hide()
+        self.thumbs_dock.visibilityChanged.connect(self._thumbs_visible)
+        self.thumbs.pageChosen.connect(lambda p: self.go_to_page(p))
+        self.bookmarks: set[int] = set()
+        self._next_book: Path | None = None
+        self._end_noticed = 0.0  # when the reader was told the next volume follows
+        # How the next volume opens; the app sets this to its own opener (which also
+        # adds the book to the library).
+        self.open_hook: Callable[[str], None] | None = None
+
         self.page_label = QLabel("")
         self.status_progress = QLabel("")
         self.statusBar().addPermanentWidget(self.status_progress)
@@ -224,6 +244,11 @@ class ReaderWindow(QMainWindow):
         self.act_split.setChecked(self.split)
         self.act_shift = self._action("Shift pairing here", "Shift+D", self.toggle_shift)
         self.act_adjust = self._action("Adjust image…", "Ctrl+I", self.open_adjust)
+        self.act_thumbs = self._action("Page thumbnails", "T", self.show_thumbnails, True)
+        self.act_grid = self._action("Thumbnail grid", "Shift+T", self.show_grid, True)
+        self.act_bookmark = self._action("Bookmark this page", "Ctrl+B", self.toggle_bookmark)
+        self._action("Next bookmark", "B", lambda: self.jump_bookmark(True))
+        self._action("Previous bookmark", "Shift+B", lambda: self.jump_bookmark(False))
         self.act_direction = self._action(
             "Manga direction (right to left)", "M", self.toggle_direction
         )
@@ -280,6 +305,17 @@ class ReaderWindow(QMainWindow):
         self.fit_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         bar.addWidget(self.fit_button)
         bar.addAction(self.act_fullscreen)
+        bar.addSeparator()
+        pages = QToolButton(toolTip="Page thumbnails (T); Shift+T for a grid")
+        pages.setDefaultAction(self.act_thumbs)
+        pages.setText("Pages")
+        bar.addWidget(pages)
+        self.bookmark_menu = QMenu(self)
+        self.bookmark_menu.aboutToShow.connect(self._fill_bookmarks)
+        self.bookmark_button = QToolButton(text="☆ Bookmarks  ▾", toolTip="Bookmarks (Ctrl+B)")
+        self.bookmark_button.setMenu(self.bookmark_menu)
+        self.bookmark_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        bar.addWidget(self.bookmark_button)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         bar.addWidget(spacer)
@@ -310,6 +346,97 @@ class ReaderWindow(QMainWindow):
         button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
         self.strip_button = button
         return button
+
+    # Finding the way ---------------------------------------------------------------------
+    def _found_next(self, path: Path | None) -> None:
+        self._next_book = path
+        self._end_noticed = 0.0
+
+    def _at_last_page(self) -> None:
+        """Arriving at the end: say which book follows, so the next turn is expected."""
+        if self._next_book is not None:
+            self._end_noticed = time.monotonic()
+            self.statusBar().showMessage(
+                f"Last page. Turn once more for {self._next_book.name}.", 8000
+            )
+
+    def _past_the_end(self) -> None:
+        """A turn past the last page opens the next volume, once the reader was told
+        (and not in the same breath as the scroll that reached the end)."""
+        if self._next_book is None:
+            return
+        if not self._end_noticed:
+            self._at_last_page()
+            return
+        if time.monotonic() - self._end_noticed < EDGE_STOP_S:
+            return
+        path, self._next_book = self._next_book, None
+        self.statusBar().showMessage(f"Opening {path.name}…")
+        if self.open_hook is not None:
+            self.open_hook(str(path))
+        else:
+            self.open_path(path)
+
+    def show_thumbnails(self, on: bool) -> None:
+        """T: the strip of page thumbnails along the bottom."""
+        if not on and self.act_grid.isChecked():
+            self.act_grid.setChecked(False)
+        self.thumbs_dock.setVisible(on)
+
+    def show_grid(self, on: bool) -> None:
+        """Shift+T: the thumbnails as a grid beside the page."""
+        self.thumbs.set_grid(on)
+        area = (
+            Qt.DockWidgetArea.LeftDockWidgetArea if on else Qt.DockWidgetArea.BottomDockWidgetArea
+        )
+        self.addDockWidget(area, self.thumbs_dock)
+        if on:
+            self.resizeDocks([self.thumbs_dock], [460], Qt.Orientation.Horizontal)
+        self.act_thumbs.setChecked(True)
+        self.thumbs_dock.show()
+
+    def _thumbs_visible(self, visible: bool) -> None:
+        self.act_thumbs.blockSignals(True)
+        self.act_thumbs.setChecked(visible)
+        self.act_thumbs.blockSignals(False)
+        if visible:
+            self.thumbs_model.load(around=self.page)
+            self.thumbs.show_page(self.page)
+
+    def toggle_bookmark(self) -> None:
+        """Ctrl+B: bookmark this page, or take its bookmark away (kept per book)."""
+        if self.book is None:
+            return
+        page = self.current_pages()[0] if not self.vertical else self.page
+        self.bookmarks ^= {page}
+        self.prefs.book(self.book.fingerprint)["bookmarks"] = sorted(self.bookmarks)
+        self._save_timer.start()
+        self.thumbs_model.set_bookmarks(self.bookmarks)
+        marked = page in self.bookmarks
+        self.statusBar().showMessage(
+            f"Page {page + 1} {'bookmarked' if marked else 'no longer bookmarked'}.", 3000
+        )
+        self._announce(self.current_pages() if not self.vertical else (page,), "none")
+
+    def jump_bookmark(self, forward: bool) -> None:
+        """B / Shift+B: the next (previous) bookmark in reading order."""
+        here = self.page
+        marks = sorted(self.bookmarks)
+        ahead = [m for m in marks if m > here] if forward else [m for m in marks if m < here]
+        if ahead:
+            self.go_to_page(ahead[0] if forward else ahead[-1])
+
+    def _fill_bookmarks(self) -> None:
+        menu = self.bookmark_menu
+        menu.clear()
+        menu.addAction(self.act_bookmark)
+        menu.addSeparator()
+        if not self.bookmarks:
+            empty = menu.addAction("No bookmarks in this book")
+            empty.setEnabled(False)
+        for page in sorted(self.bookmarks):
+            act = menu.addAction(f"Page {page + 1}")
+            act.triggered.connect(lambda _c=False, p=page: self.go_to_page(p))  # type: ignore[misc]
 
     # The image ---------------------------------------------------------------------------
     def set_filter(self, image_filter: ImageFilter) -> None:
@@ -406,6 +533,13 @@ class ReaderWindow(QMainWindow):
         self._wide = [p.double or is_double(p.width, p.height) for p in book.pages]
         self._shifts = {int(i) for i in entry.get("shifts", []) if isinstance(i, int)}
         self._half = 0
+        self.bookmarks = {int(i) for i in entry.get("bookmarks", []) if isinstance(i, int)}
+        self.thumbs_model.set_book(book)
+        self.thumbs_model.set_bookmarks(self.bookmarks)
+        self.thumbs.set_direction(self.direction)
+        self._next_book = None
+        self._end_noticed = 0.0
+        self.runner.run(next_volume, book.path, on_done=self._found_next)
         self.images.set_book(book)
         self.timeline.set_book(len(book), self.direction)
         self.timeline.set_ready(self.bridge.ready_pages)
@@ -422,6 +556,8 @@ class ReaderWindow(QMainWindow):
             long = self.settings.reader_layout == "scroll" or is_long_strip(sizes)
             mode = "vertical" if long else "paged"
         self._enter_mode(mode == "vertical", kind="open")
+        if self.thumbs_dock.isVisible():
+            self.thumbs_model.load(around=self.page)
 
     def _enter_mode(self, vertical: bool, kind: str) -> None:
         self.vertical = vertical
@@ -492,6 +628,8 @@ class ReaderWindow(QMainWindow):
             self.page = self._groups[k + 1][0]
             self._half = 0
             self._show(kind="turn")
+        else:
+            self._past_the_end()
 
     def prev_spread(self, at_end: bool = False) -> None:
         """The previous spread, at its start; at its end (`at_end`) when scrolling back."""
@@ -511,7 +649,8 @@ class ReaderWindow(QMainWindow):
     def read_on(self, forward: bool) -> None:
         """Space / Down (Up): scroll within the spread first, turn at its edge."""
         if self.vertical:
-            self.strip.advance(forward)
+            if not self.strip.advance(forward) and forward:
+                self._past_the_end()
         elif self.view.advance(forward) == "turn":
             self.next_spread() if forward else self.prev_spread(at_end=True)
 
@@ -685,11 +824,17 @@ class ReaderWindow(QMainWindow):
         pages = "–".join(str(i + 1) for i in group)
         if not self.vertical and self._split_here():
             pages += f" ({self._half + 1}/2)"
+        if any(i in self.bookmarks for i in group):
+            pages = "★ " + pages
         self.page_label.setText(f"  {pages} / {n}  ")
         self.view.set_overlay(f"{pages} / {n}" if self.isFullScreen() else "")
         self.strip.set_overlay(f"{pages} / {n}" if self.isFullScreen() else "")
         self.timeline.set_cursor(group)
         self.panel.set_page(group[0])
+        if self.thumbs_dock.isVisible():
+            self.thumbs.show_page(group[0])
+        if group[-1] == n - 1 and kind not in ("none", "half"):
+            self._at_last_page()
         if kind not in ("none", "open", "half"):  # the other half: still the same page
             self.bridge.set_cursor(group[0], kind)
         self.pageChanged.emit(group[0])
