@@ -17,7 +17,7 @@ from ..cancel import CancelToken
 from ..emotions import Profile, mix, neutral_profile, normalise
 from ..reading import PageReading
 from . import scene_rules, writer
-from .page_reading import transcript_from_reading
+from .page_reading import readings_for, transcript_from_reading
 from .page_stats import PageStats
 from .records import (
     FaceReading,
@@ -31,7 +31,7 @@ from .records import (
 from .text_cues import evidence, line_profile
 from .visual_cues import read_page_emotions
 
-VERSION = "builtin-3"  # bump when the rules change: it is part of every cache key
+VERSION = "builtin-4"  # bump when the rules change: it is part of every cache key
 
 
 def _reading_order(page: Page, direction: str) -> list[TextBox]:
@@ -90,8 +90,10 @@ class BuiltinText:
     def transcript(self, book: Book, page: int, cancel: CancelToken) -> PageTranscript:
         cancel.check()
         p = book.pages[page]
-        if self.read_page is not None and not (p.texts or p.faces or book.has_annotations):
-            reading = self.read_page(page)
+        if not (p.texts or p.faces or book.has_annotations):
+            readings = readings_for(book)
+            read = self.read_page or (readings.get if readings is not None else None)
+            reading = read(page) if read is not None else None
             if reading is not None:
                 return transcript_from_reading(page, reading)
         has_speakers = any(t.speaker for t in p.texts)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import weakref
 from concurrent.futures import Future
 
 from ..books.model import Book
@@ -65,6 +66,14 @@ class _ReadPool:
 
 
 _POOL = _ReadPool()
+# Each open book's readings, so that any built-in text backend (the CLI and the engine
+# make their own) reads a book's pages through the one cache and pool.
+_BY_BOOK: weakref.WeakKeyDictionary[Book, PageReadings] = weakref.WeakKeyDictionary()
+
+
+def readings_for(book: Book) -> PageReadings | None:
+    """The readings of an open book, when an analysis of it made them."""
+    return _BY_BOOK.get(book)
 
 
 class PageReadings:
@@ -84,6 +93,7 @@ class PageReadings:
         self._inflight: dict[int, Future] = {}
         self._asked: set[int] = set()  # pages read or queued in this session
         self.computed = 0  # pages read (cache misses)
+        _BY_BOOK[book] = self
 
     def reader(self) -> PageReader | None:
         with self._lock:
