@@ -132,5 +132,5 @@ def test_pages_are_read_once_and_the_next_ones_ahead(tmp_path: Path) -> None:
 def test_a_built_in_backend_made_elsewhere_reads_the_pages_too(cbz: Path) -> None:
     from m2m_reader.engine.analysis.builtin import BuiltinText
 
-    analyzer = Analyzer(open_book(cbz), text=BuiltinText(), store=MemoryStore())  # as the CLI
+    analyzer = Analyzer(open_book(cbz, direction="rtl"), text=BuiltinText(), store=MemoryStore())
     assert [ln.text for ln in analyzer.transcript(1).lines] == ["HAHA! THAT WAS FUN!", "I LOVE IT."]
