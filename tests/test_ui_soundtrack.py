@@ -273,3 +273,68 @@ def test_settings_dialog_uses_the_environment_key(qtbot, ui_dirs, monkeypatch): 
     assert not dialog.llm_api_key.isEnabled()
     assert "environment" in dialog.llm_api_key.placeholderText()
     assert "llm_api_key" not in dialog.values()
+
+
+# The panel as a toggle, and status that tells the truth ----------------------------------
+def test_s_and_the_button_bring_the_panel_back_after_it_is_closed(qtbot, reader):
+    assert reader.dock.isVisible()
+    reader.dock.close()  # the dock's own ✕
+    assert not reader.dock.isVisible() and not reader.act_panel.isChecked()
+    qtbot.keyClick(reader, Qt.Key.Key_S)
+    qtbot.waitUntil(reader.dock.isVisible)
+    qtbot.mouseClick(reader.panel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not reader.dock.isVisible())
+    qtbot.mouseClick(reader.panel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(reader.dock.isVisible)
+
+
+def test_the_panel_fits_the_default_window_without_scrolling(qtbot, tmp_path, ui_dirs):  # noqa: F811
+    win = make_reader(qtbot, tmp_path, None)
+    win.resize(1280, 860)
+    qtbot.waitUntil(lambda: win.panel.analysis is not None)
+    qtbot.wait(100)
+    assert win.panel_scroll.verticalScrollBar().maximum() == 0
+    assert win.panel.prepare.isVisible()
+    bottom = win.panel.prepare.mapTo(win.panel_scroll.viewport(), QPoint(0, 0)).y()
+    assert bottom + win.panel.prepare.height() <= win.panel_scroll.viewport().height()
+
+
+def test_no_note_when_nothing_can_be_heard(qtbot, tmp_path, ui_dirs):  # noqa: F811
+    win = make_reader(qtbot, tmp_path, "silent")
+    qtbot.waitUntil(lambda: win._audio is not None)
+    qtbot.keyClick(win, Qt.Key.Key_Right)
+    win.bridge.wait_idle()
+    qtbot.waitUntil(lambda: "Page 2" in win.panel.now_playing.text())
+    assert "♪" not in win.panel.now_playing.text()
+    assert "no sound device" in win.panel.now_playing.text()
+
+
+def test_a_note_while_music_plays(qtbot, tmp_path, ui_dirs):  # noqa: F811
+    win = make_reader(qtbot, tmp_path, "sound")
+    qtbot.mouseClick(win.controls.play, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: win._audio is not None and win._audio.playing)
+    qtbot.keyClick(win, Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: win.panel.now_playing.text().startswith("♪  Page 2"))
+
+
+def test_a_banner_when_the_sound_device_goes_away(qtbot, tmp_path, ui_dirs):  # noqa: F811
+    from m2m_reader.ui.bridge import AudioState
+
+    win = make_reader(qtbot, tmp_path, "sound")
+    qtbot.waitUntil(lambda: win._audio is not None and win._audio.sound)
+    assert not win.banner.isVisible()
+    win.bridge.audioState.emit(AudioState(False, False, "The USB headset was unplugged."))
+    assert win.banner.isVisible() and "went away" in win.banner.text()
+    assert "unplugged" in win.banner.text()
+    assert "♪" not in win.panel.now_playing.text()
+
+
+def test_new_music_ready_after_a_regenerate(qtbot, reader):
+    reader.go_to_page(2)
+    reader.panel.caption.edit.setPlainText("Distant thunder, low strings")
+    qtbot.mouseClick(reader.panel.caption.regenerate, Qt.MouseButton.LeftButton)
+    assert "Regenerating page 3" in reader.statusBar().currentMessage()
+    reader.bridge.wait_idle()
+    reader.bridge.on_event(ev.CueReady(page=2, backend="composer"))
+    qtbot.waitUntil(lambda: "New music ready for page 3" in reader.statusBar().currentMessage())
+    assert "new music ready" in reader.panel.now_playing.text().lower()

@@ -139,6 +139,7 @@ class ReaderWindow(QMainWindow):
         self.controls = PlayerControls(settings, bridge)
         self.panel = SoundtrackPanel(self.controls)
         scroll = QScrollArea()
+        self.panel_scroll = scroll  # only a window smaller than the default scrolls it
         scroll.setWidget(self.panel)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
@@ -152,6 +153,16 @@ class ReaderWindow(QMainWindow):
         self.dock.setMinimumWidth(320)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         self.resizeDocks([self.dock], [360], Qt.Orientation.Horizontal)
+
+        self.act_panel = self.dock.toggleViewAction()  # S or the button: never lost
+        self.act_panel.setText("Soundtrack panel")
+        self.act_panel.setShortcut(QKeySequence("S"))
+        self.act_panel.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.act_panel.setToolTip("Show or hide the soundtrack panel (S)")
+        self.addAction(self.act_panel)
+        self._audio: AudioState | None = None  # what the player last said it can do
+        self._regenerating: set[int] = set()  # pages whose music a person asked to redo
+        self._fresh: set[int] = set()  # ... and whose new music has arrived
 
         self.thumbs_model = ThumbnailModel(self)
         self.thumbs = ThumbnailView(self.thumbs_model)
@@ -319,6 +330,11 @@ class ReaderWindow(QMainWindow):
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         bar.addWidget(spacer)
+        panel = QToolButton()
+        panel.setDefaultAction(self.act_panel)
+        panel.setText("♪  Soundtrack")
+        bar.addWidget(panel)
+        self.panel_button = panel
         gear = QToolButton(text="⚙  Settings")
         gear.clicked.connect(self.open_settings)
         bar.addWidget(gear)
@@ -870,6 +886,13 @@ class ReaderWindow(QMainWindow):
 
     def _cue_ready(self, page: int, backend: str, cached: bool) -> None:
         self._cue_backend[page] = backend
+        if page in self._regenerating:
+            self._regenerating.discard(page)
+            self._fresh.add(page)
+            self.statusBar().showMessage(f"New music ready for page {page + 1}.", 6000)
+            if page in self.current_pages():
+                self.panel.set_playing(f"New music ready for page {page + 1}.")
+            return
         if page in self.current_pages() and not self.panel.now_playing.text().startswith("♪"):
             off = " Music is off (no sound device)." if self._music_off_shown else ""
             self.panel.set_playing(
@@ -878,13 +901,36 @@ class ReaderWindow(QMainWindow):
         self.timeline.set_ready(self.bridge.ready_pages)
 
     def _playing(self, page: int, scene: int) -> None:
+        """The engine moved the music to this page: a ♪ only when it can be heard."""
         backend = self._cue_backend.get(page, "")
         by = f" · {backend}" if backend else ""
+        if page in self._fresh:
+            self._fresh.discard(page)
+            by += " · new music ready"
         where = f"Page {page + 1}" + (f" · scene {scene + 1}" if scene >= 0 else "")
-        self.panel.set_playing(f"♪  {where}{by}")
+        audio = self._audio
+        if audio is not None and audio.sound and audio.playing and not self.settings.muted:
+            self.panel.set_playing(f"♪  {where}{by}")
+        elif audio is not None and not audio.sound:
+            self.panel.set_playing(f"{where}{by}: music ready. Music is off (no sound device).")
+        elif audio is not None and audio.sound and self.settings.muted:
+            self.panel.set_playing(f"{where}{by}: muted.")
+        else:
+            self.panel.set_playing(f"{where}{by}: music ready, not playing.")
 
     def _audio_state(self, state: AudioState) -> None:
         """No sound device: say so once, without stopping anything; reading goes on."""
+        before, self._audio = self._audio, state
+        if before is not None and before.sound and not state.sound:
+            self._music_off_shown = True
+            self.panel.set_playing("Music is off (the sound device went away).")
+            self.banner.show_message(
+                f"The sound device went away: {state.message} Reading goes on; the music "
+                "comes back when the device does.",
+                "warning",
+                15,
+            )
+            return
         if state.sound:
             self._music_off_shown = False
             if not state.playing:
@@ -916,10 +962,12 @@ class ReaderWindow(QMainWindow):
 
     def _edit_directive(self, first: int, last: int, text: str) -> None:
         self.bridge.edit_directive(first, last, text)
+        self._regenerating |= set(range(first, last + 1))
         self.statusBar().showMessage(f"Regenerating scene (pages {first + 1}–{last + 1})…", 4000)
 
     def _edit_caption(self, page: int, text: str) -> None:
         self.bridge.edit_caption(page, text)
+        self._regenerating.add(page)
         self.statusBar().showMessage(f"Regenerating page {page + 1}…", 4000)
 
     def _prepare(self) -> None:

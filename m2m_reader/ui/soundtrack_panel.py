@@ -27,6 +27,8 @@ from PySide6.QtWidgets import (
 from ..engine.emotions import EMOTIONS
 from . import theme
 
+ROW = 15  # pixels per emotion bar
+
 
 class EmotionBars(QWidget):
     """Seven horizontal bars, one per KangaiSet class, with their shares."""
@@ -34,10 +36,10 @@ class EmotionBars(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.profile: dict[str, float] = {}
-        self.setMinimumHeight(7 * 17 + 4)
+        self.setMinimumHeight(7 * ROW + 4)
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
-        return QSize(260, 7 * 17 + 4)
+        return QSize(260, 7 * ROW + 4)
 
     def set_profile(self, profile: Mapping[str, float] | None) -> None:
         self.profile = dict(profile or {})
@@ -46,7 +48,7 @@ class EmotionBars(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        label_w, pct_w, row = 78.0, 40.0, 17.0
+        label_w, pct_w, row = 78.0, 40.0, float(ROW)
         bar_w = max(10.0, self.width() - label_w - pct_w - 8)
         for i, name in enumerate(EMOTIONS):
             y = 2 + i * row
@@ -95,7 +97,7 @@ class _EditBox(QWidget):
         self.badge = _badge()
         self.edit = QPlainTextEdit()
         self.edit.setPlaceholderText("Waiting for the analysis…")
-        self.edit.setFixedHeight(112)
+        self.edit.setFixedHeight(76)  # the panel fits the default window without scrolling
         self.regenerate = QPushButton(action)
         self.regenerate.setObjectName("primary")
         self.revert = QPushButton("Revert")
@@ -186,8 +188,8 @@ class SoundtrackPanel(QWidget):
             card.addWidget(controls)
 
         box = QVBoxLayout(self)
-        box.setContentsMargins(14, 8, 14, 12)
-        box.setSpacing(10)
+        box.setContentsMargins(14, 6, 14, 8)
+        box.setSpacing(6)
         box.addWidget(self.scene_title)
         box.addWidget(self.scene_reason)
         box.addWidget(_section("Emotions in this scene"))
