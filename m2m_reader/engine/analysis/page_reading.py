@@ -13,6 +13,7 @@ effects are kept as lines of their own so the emotion cues can hear them.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import queue
 import threading
@@ -43,26 +44,53 @@ READ_AHEAD = 2  # pages after the one asked for that the OCR pool reads meanwhil
 class _ReadPool:
     """The OCR pool: daemon threads reading pages ahead of the ones asked for, so a
     reader moving forward finds its next pages read (and the cores both busy). Its
-    own threads: analysis, music and page turns never queue behind it."""
+    own threads: analysis, music and page turns never queue behind it. At exit it
+    stops taking pages and lets the one being read finish (Tesseract must not be torn
+    down under a running recognition)."""
 
     def __init__(self, workers: int = 1) -> None:
-        self._queue: queue.SimpleQueue[tuple[PageReadings, int, Future]] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[PageReadings, int, Future] | None] = (
+            queue.SimpleQueue()
+        )
         self._workers = workers
-        self._started = False
+        self._threads: list[threading.Thread] = []
+        self._stopping = False
         self._lock = threading.Lock()
 
     def submit(self, readings: PageReadings, page: int, future: Future) -> None:
         with self._lock:
-            if not self._started:
+            if self._stopping:
+                future.cancel()
+                readings._forget(page)
+                return
+            if not self._threads:
                 for n in range(self._workers):
-                    threading.Thread(target=self._run, name=f"m2m-ocr-{n}", daemon=True).start()
-                self._started = True
+                    t = threading.Thread(target=self._run, name=f"m2m-ocr-{n}", daemon=True)
+                    t.start()
+                    self._threads.append(t)
+                atexit.register(self.stop)
         self._queue.put((readings, page, future))
 
     def _run(self) -> None:
         while True:
-            readings, page, future = self._queue.get()
+            item = self._queue.get()
+            if item is None:
+                return
+            readings, page, future = item
+            if self._stopping:
+                future.cancel()
+                readings._forget(page)
+                continue
             readings._fulfil(page, future)
+
+    def stop(self, timeout: float = 20.0) -> None:
+        with self._lock:
+            self._stopping = True
+            threads = list(self._threads)
+        for _ in threads:
+            self._queue.put(None)
+        for t in threads:
+            t.join(timeout)
 
 
 _POOL = _ReadPool()
@@ -133,6 +161,12 @@ class PageReadings:
                 self._asked.add(q)
                 future = self._inflight[q] = Future()
             _POOL.submit(self, q, future)
+
+    def _forget(self, page: int) -> None:
+        """A page queued but never read (the pool stopped): asking again reads it."""
+        with self._lock:
+            self._inflight.pop(page, None)
+            self._asked.discard(page)
 
     def _fulfil(self, page: int, future: Future) -> None:
         try:
