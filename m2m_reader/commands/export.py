@@ -105,13 +105,14 @@ def run(args: argparse.Namespace) -> int:
     text = make_text(settings, _options.on_fallback)
     emotions = make_emotions(settings, _options.on_fallback)
     book = _options.book_from(args, settings)
+    store = _options.store_from(args, settings)  # the cues a reader prepared are in it
     with book:
         require_readable_page(book)  # no soundtrack for a book with nothing to read
         analyzer = Analyzer(
             book,
             text=text,
             emotions=emotions,
-            store=_options.store_from(args, settings),
+            store=store,
             edits=EditStore(book.fingerprint),
             on_fallback=lambda stage, b, msg: _options.warn(
                 f"{stage}: {b} failed ({msg}); the built-in stage made that record"
@@ -142,6 +143,7 @@ def run(args: argparse.Namespace) -> int:
                 progress=bar,
                 unreadable=unreadable_records(book, unreadable),
                 midi_path=args.midi,
+                store=store,
             )
         finally:
             bar.close()
@@ -154,6 +156,9 @@ def run(args: argparse.Namespace) -> int:
         f"music by {getattr(backend, 'name', '?')})"
     )
     print(f"wrote {result.chapters_path} and {result.cue_path}")
+    reused = len(result.cue_keys) - result.composed
+    if reused:
+        print(f"music for {reused} of {len(result.cue_keys)} pages came from the cache")
     if args.midi is not None:
         if result.midi_path is not None:
             print(f"wrote the score to {result.midi_path}")

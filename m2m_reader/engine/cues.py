@@ -1,8 +1,8 @@
 """Cues: found in the store, else made by the music backend, then handed to the mixer.
 
-A cue's length is the page's reading time rounded up to one of `CUE_BUCKETS`, so cache
-keys stay stable as the reading speed drifts. When nothing plays yet, a short cue
-comes first so the music starts sooner. A backend slower than real time (MusicGen on a
+What a page's cue is made from, and the key it is kept under, is the cue recipe's
+(`cue_recipe`: the same for live playback, prepare-for-offline and export). When
+nothing plays yet, a short cue comes first so the music starts sooner. A backend slower than real time (MusicGen on a
 CPU) never leaves the reader waiting in silence: until its cue for a page is ready,
 the composer's cue for the same caption stands in (made on a pool of its own, so a
 long generation does not hold it up), and the mixer lets the real cue take over on a
@@ -16,25 +16,18 @@ import logging
 from dataclasses import replace
 from typing import Any
 
-import numpy as np
-
 from . import events as ev
-from .backend_choice import music_settings_key
 from .cancel import CancelToken
+from .cue_recipe import CUE_BUCKETS, CUE_VERSION, CueRecipe, load_cue, save_cue
 from .errors import BackendUnavailable, Cancelled, M2MError
 from .memory import release_memory
-from .music.base import Clip, Cue, CueRequest, MusicPlan
+from .music.base import Cue
 from .page_work import PageInfo
 from .scheduler import AHEAD, IDLE, NOW
-from .store import key
 
 log = logging.getLogger(__name__)
 
-# Cue lengths in seconds. A reader who lingers longer hears the cue loop on its bar
-# lines; longer cues would only delay the first music.
-CUE_BUCKETS = (6, 8, 12, 16)
 QUICK_START_S = 8.0  # the first cue of a session, when nothing plays yet
-CUE_VERSION = 1
 STANDIN_FOR = frozenset({"musicgen"})  # backends whose cues wait for a composer stand-in
 
 
@@ -111,40 +104,18 @@ class CueWork:
         if not isinstance(exc, Cancelled):
             log.warning("the composer's stand-in cue failed: %s", exc)
 
-    def _seconds(self, page: int) -> float:
-        assert self.book is not None
-        want = self.speed.seconds(self.book.pages[page])
-        return float(next((b for b in CUE_BUCKETS if b >= want), CUE_BUCKETS[-1]))
-
     def _cue_key(self, info: PageInfo, backend: Any = None) -> str:
-        backend = backend or self.music
-        settings_key = music_settings_key(backend)
-        return key("cue", CUE_VERSION, backend.name, settings_key, info.result.caption,
-                   info.directive, info.scene, info.joins, info.seconds, info.seed)  # fmt: skip
+        return recipe_of(info).key(backend or self.music)
 
     def _load_cue(self, info: PageInfo, k: str) -> Cue | None:
-        hit = self.store.get_audio(k)
-        if hit is None:
-            return None
-        audio, rate, meta = hit
-        try:
-            return _cue_from(info, audio, rate, meta)
-        except (KeyError, TypeError, ValueError):
-            return None
+        return load_cue(self.store, recipe_of(info), k)
 
     def _make_cue(self, info: PageInfo, k: str, cancel: CancelToken, backend: Any = None) -> Cue:
         cached = self._load_cue(info, k)
         if cached is not None:
             return cached
         backend = backend or self.music
-        previous = self._cues.get(info.page - 1) if info.joins == "continue" else None
-        if previous is not None and previous.backend != backend.name:
-            previous = None  # MusicGen continues its own audio, not a stand-in's
-        request = CueRequest(
-            page=info.page, scene=info.scene, caption=info.result.caption, directive=info.directive,
-            seconds=info.seconds, joins=info.joins, seed=info.seed, previous=previous,  # type: ignore[arg-type]
-            scene_page=info.page - info.first,
-        )  # fmt: skip
+        request = recipe_of(info).request(self._cues.get(info.page - 1), backend)
         try:
             cue = backend.make_cue(request, cancel)
         except Cancelled:
@@ -160,7 +131,7 @@ class CueWork:
             with self._lock:
                 self.stats.music_jobs += 1
         cancel.check()
-        self.store.put_audio(k, cue.clip.audio, cue.clip.sample_rate, _cue_meta(cue))
+        save_cue(self.store, k, cue)
         return cue
 
     def _cue_done(self, cue: Cue, gen: int, cached: bool = False, final: bool = True) -> None:
@@ -192,16 +163,11 @@ class CueWork:
         self._emit(ev.Progress(len(self._ready), len(self.book or ()), "soundtrack"))
 
 
-def _cue_meta(cue: Cue) -> dict[str, Any]:
-    c = cue.clip
-    return {"loop_start": c.loop_start, "loop_end": c.loop_end, "bar_samples": c.bar_samples,
-            "plan": cue.plan.to_dict(), "joins": cue.joins, "backend": cue.backend,
-            "warnings": list(cue.warnings)}  # fmt: skip
+def recipe_of(info: PageInfo) -> CueRecipe:
+    """The cue recipe of a page the engine has analysed."""
+    return CueRecipe(page=info.page, scene=info.scene, first=info.first,
+                     caption=info.result.caption, directive=info.directive,
+                     seconds=info.seconds, seed=info.seed)  # fmt: skip
 
 
-def _cue_from(info: PageInfo, audio: np.ndarray, rate: int, meta: dict[str, Any]) -> Cue:
-    clip = Clip(audio=audio, sample_rate=rate, loop_start=int(meta["loop_start"]),
-                loop_end=int(meta["loop_end"]), bar_samples=int(meta.get("bar_samples", 0)))  # fmt: skip
-    return Cue(page=info.page, scene=info.scene, clip=clip, plan=MusicPlan.from_dict(meta.get("plan", {})),
-               joins=meta.get("joins", info.joins), backend=str(meta.get("backend", "")),
-               warnings=list(meta.get("warnings", [])))  # fmt: skip
+__all__ = ["CUE_BUCKETS", "CUE_VERSION", "QUICK_START_S", "STANDIN_FOR", "CueWork", "recipe_of"]

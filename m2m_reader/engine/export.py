@@ -2,10 +2,11 @@
 
 Two passes, so a long book never sits in memory:
 
-1. Compose and mix. Each page's cue is made (scene, caption, directive, reading
-   time, how it joins, a seed from the book and page), handed to the `Mixer`, and
-   the page is turned at its start time on the timeline; every block is pulled into
-   a raw float32 file beside the target and measured (BS.1770).
+1. Compose and mix. Each page's cue is asked for by the cue recipe (`cue_recipe`,
+   the same as live playback's): found in the store when the reader prepared the
+   book (or an earlier export made it), else made and kept there. It is handed to
+   the `Mixer`, and the page is turned at its start time on the timeline; every
+   block is pulled into a raw float32 file beside the target and measured (BS.1770).
 2. Normalise and encode. The raw mix is read back with the gain that brings it to
    the target loudness, limited so the true peak stays under the ceiling, measured
    again, and written in blocks to a temporary file renamed at the end.
@@ -20,7 +21,6 @@ locked temporaries that the next export in that folder removes (`writer.sweep_st
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
@@ -52,9 +52,11 @@ from .audio.writer import (
 )
 from .books.model import Book
 from .cancel import NEVER, CancelToken
+from .cue_recipe import CueRecipe, book_recipes, load_cue, save_cue, scene_seed
 from .errors import M2MError
-from .music.base import Cue, CueRequest, MusicBackend, MusicPlan
+from .music.base import Cue, MusicBackend, MusicPlan
 from .reading_time import seconds_per_page
+from .store import Store
 
 Progress = Callable[[int, int, str], None]  # (done, total, what is happening)
 MIX_BLOCK = 8192
@@ -83,23 +85,14 @@ class ExportResult:
     warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     midi_path: Path | None = None  # the score, when asked for and the backend has one
+    cue_keys: list[str] = field(default_factory=list)  # each page's cue in the store
+    composed: int = 0  # cues the backend made (the others came from the store)
 
 
 def _share(phase: int, done: int, total: int) -> int:
     """Progress units for `done` of `total` steps of pass `phase` (0 or 1)."""
     lo, hi = (0.0, MIX_SHARE) if phase == 0 else (MIX_SHARE, 1.0)
     return round(PROGRESS_UNITS * (lo + (hi - lo) * done / max(total, 1)))
-
-
-def scene_seed(fingerprint: str, first_page: int) -> int:
-    """The seed of a scene's cues: from the book and the scene's first page.
-
-    One seed for all the pages of a scene, so what a backend draws from it (the
-    composer: key, tempo and harmony when the caption does not name them) holds
-    across the scene; the request's page number varies the rest.
-    """
-    digest = hashlib.sha256(f"{fingerprint}:{first_page}".encode()).digest()
-    return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
 
 
 def _check_settings(seconds: str | float, target_lufs: float, true_peak: float) -> None:
@@ -136,8 +129,13 @@ def export_soundtrack(
     cancel: CancelToken = NEVER,
     unreadable: list[dict] | None = None,
     midi_path: Path | str | None = None,
+    store: Store | None = None,
 ) -> ExportResult:
     """Write the soundtrack of `book` to `out_path` (.wav, .flac, .ogg or .mp3).
+
+    Each page's cue comes from `store` when it is there (the reader prepared the book:
+    with "auto" seconds per page, every cue), else it is made and kept in `store`;
+    with no store every cue is made.
 
     `unreadable` lists the pages that could not be decoded ({index, name, reason}); the
     chapters file carries it as `unreadable_pages`.
@@ -181,10 +179,11 @@ def export_soundtrack(
         except OSError as exc:
             raise write_error(path, exc) from None
         t0 = time.perf_counter()
+        recipes = book_recipes(book, analysis, seconds_per_page)
         with os.fdopen(mix.take_fd(), "wb") as raw:
-            chapters, mixer, loud_raw = _compose_and_mix(
-                book, analysis, backend, timeline, seconds, raw, path, stems_tmp,
-                (target_lufs, true_peak_db), crossfade_scene_s, crossfade_page_s, report, total_work, cancel,
+            chapters, mixer, loud_raw, composed = _compose_and_mix(
+                recipes, backend, store, timeline, seconds, raw, path, stems_tmp,
+                (target_lufs, true_peak_db), crossfade_scene_s, crossfade_page_s, report, cancel,
                 scores,
             )  # fmt: skip
         timings["compose_mix_s"] = time.perf_counter() - t0
@@ -256,6 +255,8 @@ def export_soundtrack(
         warnings=[f"page {c.index + 1}: {w}" for c in chapters for w in c.warnings],
         timings=timings,
         midi_path=Path(midi_path) if midi_path is not None else None,
+        cue_keys=[r.key(backend) for r in recipes],
+        composed=composed,
     )
 
 
@@ -264,9 +265,9 @@ def _seconds(book: Book, setting: str | float) -> list[float]:
 
 
 def _compose_and_mix(
-    book: Book,
-    analysis: Analysis,
+    recipes: list[CueRecipe],
     backend: MusicBackend,
+    store: Store | None,
     timeline: Timeline,
     seconds: list[float],
     raw,
@@ -276,11 +277,12 @@ def _compose_and_mix(
     crossfade_scene_s: float,
     crossfade_page_s: float,
     report: Progress,
-    total_work: int,
     cancel: CancelToken,
     scores: list | None = None,
-) -> tuple[list[PageChapter], Mixer, float]:
-    """Pass 1: make every cue, drive the mixer along the timeline, write raw float32."""
+) -> tuple[list[PageChapter], Mixer, float, int]:
+    """Pass 1: every page's cue (from the store, else made), the mixer driven along
+    the timeline, raw float32 written. Returns the chapters, the mixer, the loudness
+    and how many cues were made."""
     sr = timeline.sample_rate
     mixer = Mixer(sr, 2, crossfade_scene_s, crossfade_page_s, record_events=True)
     meter = LoudnessMeter(sr, 2)
@@ -299,40 +301,37 @@ def _compose_and_mix(
 
     chapters: list[PageChapter] = []
     previous: Cue | None = None
-    for i in range(len(book.pages)):
+    composed = 0
+    n = len(recipes)
+    for i, recipe in enumerate(recipes):
         cancel.check()
-        report(
-            _share(0, i, len(book.pages)),
-            PROGRESS_UNITS,
-            f"composing page {i + 1} of {len(book.pages)}",
-        )
-        scene = analysis.scene_of(i)
-        page = analysis.page(i)
-        request = CueRequest(
-            page=i,
-            scene=scene.index,
-            caption=page.caption,
-            directive=scene.directive,
-            seconds=seconds[i],
-            joins="change" if i == scene.first_page else "continue",
-            seed=scene_seed(book.fingerprint, scene.first_page),
-            previous=previous if previous is not None and previous.scene == scene.index else None,
-            scene_page=i - scene.first_page,
-        )
-        cue = backend.make_cue(request, cancel)
-        if scores is not None and cue.score is not None:
-            from .music.midi import PageScore
+        report(_share(0, i, n), PROGRESS_UNITS, f"music for page {i + 1} of {n}")
+        k = recipe.key(backend)
+        cue = load_cue(store, recipe, k) if store is not None else None
+        if cue is None:
+            cue = backend.make_cue(recipe.request(previous, backend), cancel)
+            composed += 1
+            cancel.check()
+            if store is not None:
+                save_cue(store, k, cue)
+        if scores is not None:
+            score = cue.score
+            if score is None and callable(getattr(backend, "score_for", None)):
+                _, score, _ = backend.score_for(recipe.request())  # type: ignore[attr-defined]
+            if score is not None:
+                from .music.midi import PageScore
 
-            title = scene.directive if i == scene.first_page else ""
-            scores.append(
-                PageScore(
-                    i, scene.index, timeline.starts[i] / sr, seconds[i], cue.plan, cue.score, title
-                )
-            )
-        cancel.check()
+                title = recipe.directive if recipe.joins == "change" else ""
+                scores.append(
+                    PageScore(i, recipe.scene, timeline.starts[i] / sr, seconds[i], cue.plan, score, title)
+                )  # fmt: skip
         chapters.append(
-            PageChapter(i, scene.index, seconds[i], page.caption, cue.plan, cue.backend, request.joins, list(cue.warnings))
+            PageChapter(i, recipe.scene, seconds[i], recipe.caption, cue.plan, cue.backend, recipe.joins, list(cue.warnings))
         )  # fmt: skip
+        locate = getattr(backend, "locate", None)  # the music library: which track, where
+        if callable(locate):
+            track, _, offset = locate(recipe.request(None, backend))
+            chapters[-1].track, chapters[-1].track_offset_s = track.path, round(offset, 3)
         if stems_tmp is not None:
             stem, _ = normalize(cue.clip.audio, cue.clip.sample_rate, *loudness)
             try:
@@ -352,7 +351,7 @@ def _compose_and_mix(
         pull_until(timeline.page_end(i))
     mixer.fade_out(timeline.tail / sr, at=timeline.end)
     pull_until(timeline.total)
-    return chapters, mixer, meter.integrated()
+    return chapters, mixer, meter.integrated(), composed
 
 
 LOSSY = (".ogg", ".mp3", ".opus")

@@ -1,4 +1,5 @@
-"""How long a reader spends on a page: the export's automatic seconds per page.
+"""How long a reader spends on a page: the export's automatic seconds per page, and
+(rounded up to a cue length, see `cue_recipe`) the length of every page's cue.
 
 The formula (documented in docs/export.md):
 
@@ -65,9 +66,11 @@ def seconds_for_page(page: Page) -> float:
     return float(min(max(seconds, MIN_S * pages), MAX_S * pages))
 
 
+def page_seconds(page: Page, setting: str | float = "auto") -> float:
+    """How long `page` is read: the formula for "auto", else the given seconds."""
+    return seconds_for_page(page) if setting == "auto" else float(setting)
+
+
 def seconds_per_page(pages: list[Page], setting: str | float = "auto") -> list[float]:
     """Each page's seconds: the formula for "auto", else the given constant."""
-    if setting == "auto":
-        return [seconds_for_page(p) for p in pages]
-    value = float(setting)
-    return [value] * len(pages)
+    return [page_seconds(p, setting) for p in pages]

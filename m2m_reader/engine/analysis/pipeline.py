@@ -30,6 +30,7 @@ from .builtin import BuiltinEmotions, BuiltinText, seed_for
 from .edits import EditStore
 from .page_reading import PageReadings, scene_visual
 from .page_stats import PageStats, page_stats
+from .transcript_source import ReaderTranscript, transcript_source
 from .records import (
     MODES,
     Analysis,
@@ -88,9 +89,15 @@ class Analyzer:
         self.book = book
         self.builtin_text = BuiltinText()
         self.builtin_emotions = BuiltinEmotions()
-        self.text: TextBackend = text or self.builtin_text
+        # A plain built-in text backend from outside (the engine's, export's) is this
+        # one: the same records under the same keys, from the page stats and emotions.
+        plain = text is None or type(text) is BuiltinText
+        self.text: TextBackend = self.builtin_text if plain else text
         self.emotions: EmotionBackend = emotions or self.builtin_emotions
         self.store: Store = store if store is not None else MemoryStore()
+        # The transcripts of unannotated pages: the text backend's, or the source the
+        # `transcript` setting chose (before the built-in readings: those stay the book's).
+        self.transcripts: Any = transcript_source(text, book, self.store, self.builtin_text, self.text)
         self.readings = PageReadings(book, self.store)  # pages without annotations
         self.builtin_text.read_page = self.readings.get
         self.edits = edits or EditStore.in_memory()
@@ -191,7 +198,13 @@ class Analyzer:
         memory: their records are keyed by backend in the store."""
         with self._lock:
             if text is not None:
-                self.text = text
+                self.text = self.builtin_text if type(text) is BuiltinText else text
+                self.transcripts = transcript_source(
+                    text, self.book, self.store, self.builtin_text, self.text
+                )
+                if isinstance(self.transcripts, ReaderTranscript):  # the book's own again
+                    self.readings = PageReadings(self.book, self.store)
+                    self.builtin_text.read_page = self.readings.get
             if emotions is not None:
                 self.emotions = emotions
             by_text = {p for p in range(len(self.book)) if not self._book_transcript(p)}
@@ -216,7 +229,7 @@ class Analyzer:
 
     def transcript(self, page: int, cancel: CancelToken = NEVER) -> PageTranscript:
         def make() -> PageTranscript:
-            backend = self.builtin_text if self._book_transcript(page) else self.text
+            backend = self.builtin_text if self._book_transcript(page) else self.transcripts
             data, _ = self._record(
                 "transcript",
                 backend,
