@@ -30,7 +30,6 @@ from .builtin import BuiltinEmotions, BuiltinText, seed_for
 from .edits import EditStore
 from .page_reading import PageReadings, scene_visual
 from .page_stats import PageStats, page_stats
-from .transcript_source import ReaderTranscript, transcript_source
 from .records import (
     MODES,
     Analysis,
@@ -95,9 +94,6 @@ class Analyzer:
         self.text: TextBackend = self.builtin_text if plain else text
         self.emotions: EmotionBackend = emotions or self.builtin_emotions
         self.store: Store = store if store is not None else MemoryStore()
-        # The transcripts of unannotated pages: the text backend's, or the source the
-        # `transcript` setting chose (before the built-in readings: those stay the book's).
-        self.transcripts: Any = transcript_source(text, book, self.store, self.builtin_text, self.text)
         self.readings = PageReadings(book, self.store)  # pages without annotations
         self.builtin_text.read_page = self.readings.get
         self.edits = edits or EditStore.in_memory()
@@ -199,12 +195,6 @@ class Analyzer:
         with self._lock:
             if text is not None:
                 self.text = self.builtin_text if type(text) is BuiltinText else text
-                self.transcripts = transcript_source(
-                    text, self.book, self.store, self.builtin_text, self.text
-                )
-                if isinstance(self.transcripts, ReaderTranscript):  # the book's own again
-                    self.readings = PageReadings(self.book, self.store)
-                    self.builtin_text.read_page = self.readings.get
             if emotions is not None:
                 self.emotions = emotions
             by_text = {p for p in range(len(self.book)) if not self._book_transcript(p)}
@@ -229,7 +219,7 @@ class Analyzer:
 
     def transcript(self, page: int, cancel: CancelToken = NEVER) -> PageTranscript:
         def make() -> PageTranscript:
-            backend = self.builtin_text if self._book_transcript(page) else self.transcripts
+            backend = self.builtin_text if self._book_transcript(page) else self.text
             data, _ = self._record(
                 "transcript",
                 backend,
