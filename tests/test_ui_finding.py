@@ -3,6 +3,7 @@ cached), bookmarks per book, and the next volume in the folder after the last pa
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -143,3 +144,31 @@ def test_the_last_chapter_stays_at_its_last_page(qtbot, tmp_path, win):
     qtbot.keyClick(win, Qt.Key.Key_Space)
     win.runner.wait()
     assert win.book.path == only and win.page == 2
+
+
+def test_choices_per_book_live_in_the_data_folder_and_outlast_the_window_state(
+    qtbot,
+    tmp_path,
+    win,
+):
+    win.set_book(make_book(10, "rtl"))
+    win.go_to_page(4)
+    win.toggle_bookmark()
+    win.set_direction("ltr")
+    win.close()
+    win.runner.wait()
+    stored = (tmp_path / "data" / "reader_books.json").read_text()
+    assert '"bookmarks"' in stored and '"ltr"' in stored
+    (tmp_path / "ui.json").unlink()  # the window state lost: the choices are not
+    again = make_window(qtbot, tmp_path, prefs=Prefs(tmp_path / "ui.json"))
+    again.set_book(make_book(10, "rtl"))
+    assert again.bookmarks == {4} and again.direction == "ltr"
+
+
+def test_a_direction_kept_by_an_earlier_version_is_carried_over(qtbot, tmp_path, ui_dirs):  # noqa: F811
+    book = make_book(6, "rtl")
+    earlier = {"books": {book.fingerprint: {"direction": "ltr"}}}
+    (tmp_path / "ui.json").write_text(json.dumps(earlier))
+    w = make_window(qtbot, tmp_path, prefs=Prefs(tmp_path / "ui.json"))
+    w.set_book(book)
+    assert w.direction == "ltr"

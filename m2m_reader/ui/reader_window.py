@@ -44,6 +44,7 @@ from ..engine.books.images import is_double
 from ..engine.books.model import Book, Direction
 from ..engine.settings import Settings
 from .banner import Banner
+from .book_state import BookStates
 from .bridge import AudioState, EngineBridge
 from .controls import PlayerControls
 from .filters import ImageFilter
@@ -87,9 +88,11 @@ class ReaderWindow(QMainWindow):
         prefs: Prefs,
         runner: Runner | None = None,
         parent: QWidget | None = None,
+        book_states: BookStates | None = None,
     ) -> None:
         super().__init__(parent)
         self.settings, self.bridge, self.prefs = settings, bridge, prefs
+        self.book_states = book_states or BookStates()
         self.runner = runner or Runner(threads=2, parent=self)
         self.book: Book | None = None
         self.page = 0
@@ -425,7 +428,7 @@ class ReaderWindow(QMainWindow):
             return
         page = self.current_pages()[0] if not self.vertical else self.page
         self.bookmarks ^= {page}
-        self.prefs.book(self.book.fingerprint)["bookmarks"] = sorted(self.bookmarks)
+        self._entry(self.book)["bookmarks"] = sorted(self.bookmarks)
         self._save_timer.start()
         self.thumbs_model.set_bookmarks(self.bookmarks)
         marked = page in self.bookmarks
@@ -505,7 +508,7 @@ class ReaderWindow(QMainWindow):
             self._shifts.discard(first)
         else:
             self._shifts.add(first)
-        self.prefs.book(self.book.fingerprint)["shifts"] = sorted(self._shifts)
+        self._entry(self.book)["shifts"] = sorted(self._shifts)
         self._save_timer.start()
         self._relayout()
         self._show(kind="none")
@@ -541,7 +544,7 @@ class ReaderWindow(QMainWindow):
             self.runner.run(old.close)
         self.book = book
         self._record_open = record_open
-        entry = self.prefs.book(book.fingerprint)
+        entry = self._entry(book)
         if not book.direction_known:  # the book does not say: the setting decides
             book.direction = self._default_direction()
         self.direction = entry.get("direction", book.direction)
@@ -598,7 +601,7 @@ class ReaderWindow(QMainWindow):
     def set_vertical(self, on: bool) -> None:
         """V: this book in the vertical strip (or back to spreads), remembered per book."""
         if self.book is not None:
-            self.prefs.book(self.book.fingerprint)["mode"] = "vertical" if on else "paged"
+            self._entry(self.book)["mode"] = "vertical" if on else "paged"
             self._save_timer.start()
         self._enter_mode(on, kind="none")
 
@@ -608,6 +611,13 @@ class ReaderWindow(QMainWindow):
             self.page = page
             kind, self._strip_kind = self._strip_kind, "turn"
             self._announce((page,), kind)
+
+    def _entry(self, book: Book) -> dict[str, Any]:
+        """The person's choices for this book (direction, mode, shifts, bookmarks)."""
+        earlier = self.prefs.get("books", {}).get(book.fingerprint)
+        return self.book_states.entry(
+            book.fingerprint, earlier if isinstance(earlier, dict) else None
+        )
 
     def _default_direction(self) -> Direction:
         """The direction for a book that does not say: the `default_direction` setting."""
@@ -746,7 +756,7 @@ class ReaderWindow(QMainWindow):
     def set_direction(self, direction: str) -> None:
         self.direction = direction
         if self.book is not None:
-            self.prefs.book(self.book.fingerprint)["direction"] = direction
+            self._entry(self.book)["direction"] = direction
             self._save_timer.start()
         self.timeline.set_direction(direction)
         self.view.set_direction(direction)
@@ -985,6 +995,7 @@ class ReaderWindow(QMainWindow):
     # Files ------------------------------------------------------------------------------
     def _save_prefs(self) -> None:
         self.runner.run(self.prefs.write, self.prefs.snapshot())
+        self.runner.run(self.book_states.write, self.book_states.snapshot())
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
         if event.mimeData().hasUrls():
