@@ -19,7 +19,8 @@ rendered from and from the rendered audio:
 - energy_onset_r: within-scene Pearson r of page energy with audio onset density (mean
   over scenes of three pages or more whose energy varies)
 - deepest_dip_db: the deepest 25 ms dip under the surrounding 2 s median level inside cues
-  with a held accompaniment (bowed, blown or sung: strings, pads, choir, organ), looped twice
+  with a held accompaniment (bowed, blown or sung: strings, pads, choir, organ) and no
+  drums, looped twice
 - caption_words_honoured: of named instruments, articulations, "solo", "no drums" and
   tempo words in 30 captions, the share the score (or plan) carries out
 - story_fit: scenes of calm, comedy, fear at night, anger, grief, hope and surprise whose
@@ -87,6 +88,7 @@ def requests_for(book, analysis) -> list[CueRequest]:  # noqa: ANN001
                 seconds=seconds[i],
                 joins="change" if i == scene.first_page else "continue",
                 seed=scene_seed(book.fingerprint, scene.first_page),
+                scene_page=i - scene.first_page,
             )
         )
     return out
@@ -248,7 +250,10 @@ def deepest_dip(audio: np.ndarray, sr: int) -> float:
 
 
 def has_held_part(score) -> bool:  # noqa: ANN001
-    """A held accompaniment (the melody breathes between phrases by design)."""
+    """Sustained music: a held accompaniment (the melody breathes between phrases by
+    design) and no drums (between hits, drummed music dips by nature)."""
+    if any(t.role in ("drums", "perc") for t in score.tracks):
+        return False
     return any(t.instrument in HELD and t.role in PITCHED[1:] for t in score.tracks)
 
 

@@ -124,6 +124,8 @@ def arrange(plan: MusicPlan) -> list[Track]:
             continue
         roles.append((name, role))
         have.add(role)
+    if lead and names == [lead] and lead in MELODY:
+        return [_track(lead, "melody", 0, plan)]  # a solo wind or voice sings alone
     tonal = [n for n in names if n not in PERCUSSION and n not in PITCHED_PERCUSSION]
     tonal = tonal or ["piano"]
     chordal = [n for n, r in roles if r in ("harmony", "sustained")]
@@ -148,22 +150,24 @@ def arrange(plan: MusicPlan) -> list[Track]:
         else:
             ch = channel
             channel += 1 + (channel + 1 == DRUM_CHANNEL)
-        low, high = _register(name, role)
-        program = DRUM_KITS.get(name, 0) if role == "drums" else GM_PROGRAMS.get(name, 0)
-        if "tremolo" in plan.articulations and name in ("strings", "slow strings", "violin"):
-            program = GM_PROGRAMS["tremolo strings"]
-        if "pizzicato" in plan.articulations and name == "strings" and role == "harmony":
-            program = GM_PROGRAMS["pizzicato strings"]
-        tracks.append(
-            Track(
-                instrument=name,
-                program=program,
-                role=role,
-                channel=ch,
-                pan=_PAN[role],
-                gain=_GAIN[role] * (0.7 if role == "bass" and name in _BOWED_BASS else 1.0),
-                low=low,
-                high=high,
-            )
-        )
+        tracks.append(_track(name, role, ch, plan))
     return tracks
+
+
+def _track(name: str, role: str, channel: int, plan: MusicPlan) -> Track:
+    low, high = _register(name, role)
+    program = DRUM_KITS.get(name, 0) if role == "drums" else GM_PROGRAMS.get(name, 0)
+    if "tremolo" in plan.articulations and name in ("strings", "slow strings", "violin"):
+        program = GM_PROGRAMS["tremolo strings"]
+    if "pizzicato" in plan.articulations and name == "strings" and role == "harmony":
+        program = GM_PROGRAMS["pizzicato strings"]
+    return Track(
+        instrument=name,
+        program=program,
+        role=role,
+        channel=channel,
+        pan=_PAN[role],
+        gain=_GAIN[role] * (0.7 if role == "bass" and name in _BOWED_BASS else 1.0),
+        low=low,
+        high=high,
+    )

@@ -46,7 +46,7 @@ class Score:
 
 
 def _density(plan: MusicPlan) -> int:
-    level = 0 if plan.energy < 0.35 else 1 if plan.energy < 0.68 else 2
+    level = 0 if plan.energy < 0.35 else 1 if plan.energy < 0.62 else 2
     if plan.texture == "sparse":
         level -= 1
     elif plan.texture == "dense" and plan.energy >= 0.5:
@@ -192,11 +192,12 @@ def compose(
 def _with_minor_third(
     voiced: list[int], chord: Chord, mode: str, tonic: int, track: Track
 ) -> list[int]:
-    """The tonic chord of a minor key with its third doubled an octave up: the minor
-    third is what tells a listener the key is minor and not its relative major."""
-    if mode != "minor" or chord.root != tonic or chord.quality not in ("min", "min7"):
-        return voiced
+    """A minor key's chords that hold its minor third (i, bVI, bIII) with that third
+    doubled on top: the minor third is what tells a listener the key is minor and not
+    its relative major."""
     third = (tonic + 3) % 12
+    if mode != "minor" or third not in chord.tones:
+        return voiced
     top = max(voiced)
     up = top + ((third - top) % 12 or 12)
     if up <= track.high + 4 and up not in voiced:

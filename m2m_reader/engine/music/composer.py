@@ -87,9 +87,13 @@ class Composer:
         scene_text = request.directive.strip() or request.caption.strip()
         harmony_seed = stable_hash("harmony", scene_text, request.seed)
         melody_seed = stable_hash("melody", request.caption, request.page, request.seed)
-        # Each page of a scene starts one phrase further into the scene's form.
+        # Each page of a scene goes on where the one before it (of about its length) ended
+        # in the scene's form: four bars are one phrase.
         position = request.scene_page if request.scene_page is not None else request.page
-        score = compose(plan, bars, melody_seed, harmony_seed, start_phrase=max(0, position))
+        phrases = max(1, round(bars / 4))
+        score = compose(
+            plan, bars, melody_seed, harmony_seed, start_phrase=max(0, position) * phrases
+        )
         return plan, score, warnings
 
     def make_cue(self, request: CueRequest, cancel: CancelToken) -> Cue:

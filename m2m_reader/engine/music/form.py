@@ -28,10 +28,10 @@ PHRASES: dict[tuple[str, str], dict[str, list[str]]] = {
         "contrast": ["vi | iii | IV | V", "IV | V7>vi vi | ii | V", "ii | V7>iii iii | IV | V7", "vi | IV | V7>V | V"],
     },
     ("pop", "minor"): {
-        "open": ["i | iv | i | iv V", "i | V/3 i | iv | i V", "i | iv/3 | i/5 | iv V", "i | bVI | iv | i V"],
-        "close": ["i | iv | V7 | i", "i | iv | i/5 V7 | i", "iv | i | V7 | i", "i | bVI | iv V7 | i"],
-        "vary": ["i | V7>iv iv | i V7 | i", "i | iv | bII/3 V7 | i", "i/3 | iv | V7 | i", "bVI | iv | V7 | i"],
-        "contrast": ["iv | i | bVI | iv V", "iv | iv | i | i V", "bVI | iv | i/5 | iv V", "iv | V7>iv iv | i | i V"],
+        "open": ["i | iv | i/3 iv/3 | iv V", "i | i/3 | iv | i/5 V", "i | iv/3 | i/5 | iv V", "i | bVI | iv | i/5 V"],
+        "close": ["i | iv/3 | V7 | i", "i | iv iiø7 | i/5 V7 | i", "iv | i/3 | V7 | i", "i | bVI | iv V7 | i"],
+        "vary": ["i | V7>iv iv | i/5 V7 | i", "i | iv | bII/3 V7 | i", "i/3 | iv | V7 | i", "bVI | iv/3 | V7 | i"],
+        "contrast": ["iv | i/3 | bVI | iv V", "iv | iv/3 | i/5 | i V", "bVI | iv | i/5 | iv V", "iv | V7>iv iv | i/3 | i V"],
     },
     ("jazz", "major"): {
         "open": ["Imaj7 | vi7 | ii7 | V7", "Imaj7 | VI7 | ii7 | V7", "Imaj7 IVmaj7 | iii7 vi7 | ii7 | V7"],
@@ -52,7 +52,7 @@ PHRASES: dict[tuple[str, str], dict[str, list[str]]] = {
         "contrast": ["vi | IV | I | V", "IV | V | vi | V"],
     },
     ("rock", "minor"): {
-        "open": ["i | i | bVI | i V", "i | bVI | i | i V", "i | i | bVI | bVI V"],
+        "open": ["i | i/3 | bVI | i V", "i | bVI | i | i V", "i | i | bVI | bVI V"],
         "close": ["i | bVI | V | i", "i | i | bVI V | i", "bVI | i | V | i"],
         "vary": ["i | bII | V | i", "i | bVI bVII | V | i"],
         "contrast": ["bVI | bVI | i | i V", "bVI | iv | i | i V"],

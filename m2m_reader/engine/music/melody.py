@@ -66,6 +66,31 @@ def _vary_rhythm(rhythm: Rhythm, rng: np.random.Generator, meter: int) -> Rhythm
     return out
 
 
+def _syncopate(rhythm: Rhythm, meter: int) -> Rhythm:
+    """Anticipate a beat: a note on a beat comes half a beat early (the one before it
+    gives up that half), the same motif with a push."""
+    out = list(rhythm)
+    for i in range(len(out) - 1, 0, -1):
+        b, n = out[i]
+        pb, pn = out[i - 1]
+        if b % 1 == 0 and pn >= 1.0:
+            out[i - 1] = (pb, pn - 0.5)
+            out[i] = (b - 0.5, n + 0.5)
+            return out
+    return out
+
+
+def _with_pickup(rhythm: Rhythm, meter: int, rng: np.random.Generator) -> Rhythm:
+    """A cadence bar with an upbeat into the next phrase, after a breath."""
+    end = rhythm[-1][0] + rhythm[-1][1]
+    if end > meter - 1 + 1e-6:
+        return rhythm
+    pickup = (
+        [(meter - 0.5, 0.5)] if rng.random() < 0.5 else [(meter - 1.0, 0.5), (meter - 0.5, 0.5)]
+    )
+    return rhythm + pickup
+
+
 class Motif:
     def __init__(self, rng: np.random.Generator, bank: list[Rhythm]) -> None:
         self.rhythm = bank[int(rng.integers(len(bank)))]
@@ -100,9 +125,15 @@ def melody(
     for i, bar in enumerate(bars):
         motif = motifs.get(bar.section, motifs["A"])
         pos = bar.phrase_bar
+        cadence_bar = bool(bar.cadence) or i == len(bars) - 1
+        pickup, cad_len = False, 0
         if bar.cadence or i == len(bars) - 1:
             cad = CADENCES[meter]
             rhythm = cad[int(rng.integers(len(cad)))]
+            cad_len = len(rhythm)
+            pickup = i < len(bars) - 1 and rng.random() < 0.5
+            if pickup:
+                rhythm = _with_pickup(rhythm, meter, rng)
             contour = [-1 if cur > centre else 1] * len(rhythm)
         elif pos == 0:
             rhythm, contour = motif.rhythm, motif.contour
@@ -111,8 +142,10 @@ def melody(
                 contour = (contour * 2)[: len(rhythm)]
         else:
             t = technique[i]
-            if t == 0:  # sequence: the motif again, from where the line is
+            if t == 0:  # sequence: the motif again, from where the line is (pushed, maybe)
                 rhythm, contour = motif.rhythm, motif.contour
+                if rng.random() < 0.5:
+                    rhythm = _syncopate(rhythm, meter)
             elif t == 1:  # rhythmic variation
                 rhythm = _vary_rhythm(motif.rhythm, rng, meter)
                 contour = (motif.contour * 2)[: len(rhythm)]
@@ -137,7 +170,8 @@ def melody(
             tones = set(chord.tones)
             homes = tones & anchors
             strong = beat == 0 or (meter == 4 and beat == 2)
-            last_note = (bar.cadence or i == len(bars) - 1) and j == len(rhythm) - 1
+            # the cadence's last note (an upbeat after it steps on towards the next phrase)
+            last_note = cadence_bar and j == (cad_len - 1 if pickup else len(rhythm) - 1)
             if last_note:
                 goal = {tonic} if bar.cadence == "full" else set(chord.tones)
                 options = [p for p in scale if p % 12 in goal] or scale

@@ -94,12 +94,20 @@ def accompaniment(
 ) -> list[Event]:
     meter, e = plan.meter, plan.energy
     chord_at = lambda beats_lens: [(b, ln, p, int(b == 0)) for b, ln in beats_lens for p in voiced]  # noqa: E731
+    if "staccato" in plan.articulations:  # short repeated chords: eighths when it is urgent
+        step = 0.5 if e >= 0.5 else 1.0
+        return chord_at([(i * step, step * 0.5) for i in range(int(meter / step))])
     if meter == 3:
         return chord_at([(1.0, 0.9), (2.0, 0.9)])
-    if plan.style == "jazz":
-        options = [[1.5, 3.0], [0.0, 2.5], [1.0, 2.5], [0.5, 2.0, 3.5]]
+    if plan.style == "jazz":  # comping: more stabs as the energy rises
+        if e < 0.4:
+            options = [[0.0, 2.5], [1.5, 3.0], [0.0]]
+        elif e < 0.65:
+            options = [[1.5, 3.0], [0.0, 2.5], [1.0, 2.5], [0.5, 2.0, 3.5]]
+        else:
+            options = [[0.0, 1.5, 2.5, 3.5], [0.5, 1.5, 2.0, 3.5], [0.0, 1.0, 2.5, 3.0, 3.5]]
         hits = options[int(rng.integers(len(options)))]
-        return chord_at([(b, 0.7) for b in hits])
+        return chord_at([(b, 0.7 if e < 0.65 else 0.45) for b in hits])
     if track.instrument == "distorted guitar":
         if e > 0.6:
             return chord_at([(i / 2, 0.45) for i in range(meter * 2)])
@@ -227,7 +235,8 @@ def _groove(
     meter, e = plan.meter, plan.energy
     if instrument == "brush kit":  # swept snare on the beats, a soft kick, the pedal hat
         out = [(float(b), SNARE, 0.32 if b % 2 else 0.26) for b in range(meter)]
-        out += [(b + 0.5, SNARE, 0.18) for b in range(meter)] if e > 0.4 else []
+        out += [(b + 0.5, SNARE, 0.18) for b in range(meter)] if e > 0.55 else []
+        out += [(b + 0.25, SNARE, 0.12) for b in range(meter)] if e > 0.7 else []
         out += [(0.0, KICK, 0.35)] + [(float(b), PEDAL_HAT, 0.3) for b in range(1, meter, 2)]
         return out
     eighths = [i / 2 for i in range(meter * 2)]
@@ -241,7 +250,8 @@ def _groove(
             (b, CLOSED_HAT, 0.3) for b in eighths
         ]
     if plan.style == "jazz":
-        ride = [0.0, 1.0, 2.0, 3.0] if e < 0.3 else [0.0, 1.0, 1.5, 2.0, 3.0, 3.5]
+        ride = [0.0, 1.0, 2.0, 3.0] if e < 0.4 else [0.0, 1.0, 1.5, 2.0, 3.0, 3.5]
+        ride += [0.5, 2.5] if e > 0.7 else []
         out = [(b, RIDE, 0.7 if b % 1 == 0 else 0.45) for b in ride]
         out += [(1.0, PEDAL_HAT, 0.5), (3.0, PEDAL_HAT, 0.5), (0.0, KICK, 0.45)]
         return out + ([(2.5, SNARE, 0.3)] if rng.random() < 0.35 else [])

@@ -176,11 +176,12 @@ def scale_pitches(
 ) -> list[int]:
     """MIDI pitches of the scale between low and high inclusive.
 
-    In minor, over a chord holding the leading tone (the harmonic minor's V or vii°), the
-    scale takes the raised seventh, so the melody does not clash with its own harmony.
+    In minor, unless the chord holds the flat seventh (bVII, i7), the scale takes the
+    raised seventh (the harmonic minor): over V it must, and elsewhere the leading tone
+    keeps the tonic heard, where the flat seventh leans towards the relative major.
     """
     pcs = {(tonic + s) % 12 for s in SCALES[mode]}
-    if mode == "minor" and chord is not None and (tonic + 11) % 12 in chord.tones:
+    if mode == "minor" and chord is not None and (tonic + 10) % 12 not in chord.tones:
         pcs = (pcs - {(tonic + 10) % 12}) | {(tonic + 11) % 12}
     return [p for p in range(low, high + 1) if p % 12 in pcs]
 
