@@ -47,6 +47,12 @@ def add_backends(parser: argparse.ArgumentParser, music: bool = False) -> None:
         g.add_argument(
             "--soundfont", metavar="SF2", help="a General MIDI SoundFont for the composer"
         )
+        g.add_argument("--music-dir", metavar="DIR", help="your own music, for --music library")
+        g.add_argument(
+            "--music-ranker",
+            choices=settings_mod.CHOICES["music_ranker"],
+            help="how --music library picks a track: measured features, or a CLAP model",
+        )
     g.add_argument(
         "--offline",
         action="store_true",
@@ -80,6 +86,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
         "music": getattr(args, "music", None),
         "musicgen_model": getattr(args, "musicgen_model", None),
         "soundfont": getattr(args, "soundfont", None),
+        "music_dir": getattr(args, "music_dir", None),
+        "music_ranker": getattr(args, "music_ranker", None),
     }
     s.update({k: v for k, v in overrides.items() if v is not None})
     if getattr(args, "offline", False):

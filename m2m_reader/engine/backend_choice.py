@@ -35,7 +35,15 @@ OnFallback = Callable[[str, str, str, str], None]
 BUILT_FROM: dict[str, tuple[str, ...]] = {
     "text": ("text", "llm_base_url", "llm_model", "llm_api_key", "llm_timeout", "offline"),
     "emotions": ("emotions", "device"),
-    "music": ("music", "musicgen_model", "device", "soundfont"),
+    "music": (
+        "music",
+        "musicgen_model",
+        "device",
+        "soundfont",
+        "music_dir",
+        "music_ranker",
+        "clap_model",
+    ),
 }
 
 
@@ -51,6 +59,9 @@ def signatures(settings: Settings) -> dict[str, tuple[Any, ...]]:
     music: tuple[Any, ...] = ("composer", settings.soundfont)  # the stand-in uses it too
     if settings.music == "musicgen":
         music = ("musicgen", settings.musicgen_model, settings.device, settings.soundfont)
+    elif settings.music == "library":
+        music = ("library", settings.music_dir, settings.music_ranker, settings.clap_model,
+                 settings.device, settings.soundfont)  # fmt: skip
     return {"text": text, "emotions": emotions, "music": music}
 
 
@@ -122,6 +133,16 @@ def make_music(settings: Settings, on_fallback: OnFallback, in_process: bool = T
             )
         except Exception as exc:  # noqa: BLE001 - any failure to start means the fallback
             on_fallback("music", "musicgen", "composer", _why(exc))
+    elif settings.music == "library":
+        try:
+            from .musiclib import make_library
+
+            return make_library(
+                settings.music_dir, settings.music_ranker, settings.clap_model,
+                device=settings.device,
+            )  # fmt: skip
+        except Exception as exc:  # noqa: BLE001 - any failure to start means the fallback
+            on_fallback("music", "library", "composer", _why(exc))
     if not in_process:
         try:
             return ProcessComposer(settings)

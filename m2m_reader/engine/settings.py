@@ -44,7 +44,8 @@ SECRET_FIELDS = frozenset({"llm_api_key"})
 CHOICES: dict[str, tuple[str, ...]] = {
     "text": ("builtin", "openai"),
     "emotions": ("builtin", "clip"),
-    "music": ("composer", "musicgen"),
+    "music": ("composer", "musicgen", "library"),
+    "music_ranker": ("features", "clap"),
     "default_direction": ("rtl", "ltr"),
     "reader_layout": ("auto", "single", "double", "scroll"),
     "reader_fit": ("page", "width", "height", "none"),
@@ -70,6 +71,11 @@ class Settings:
     emotions: str = "builtin"
     music: str = "composer"
     musicgen_model: str = "small"
+    # The music library backend: a folder of the person's own tracks, and how a track is
+    # picked for a scene (features built in, or a CLAP model; empty: LAION's music CLAP).
+    music_dir: str = ""
+    music_ranker: str = "features"
+    clap_model: str = ""
     device: str = "auto"  # torch device for models: auto, cpu, cuda, cuda:1 ...
     soundfont: str = ""  # a .sf2 file; empty: look for an installed one, else the built-in synth
     # Cache and network.

@@ -65,6 +65,8 @@ class PageChapter:
     backend: str
     joins: str
     warnings: list[str] = field(default_factory=list)
+    track: str | None = None  # the music library's track (relative to its folder)
+    track_offset_s: float | None = None  # where in the track the page's music starts
 
 
 def chapters_dict(
@@ -118,6 +120,7 @@ def chapters_dict(
                 },
                 "backend": p.backend,
                 "warnings": list(p.warnings),
+                **({"track": p.track, "track_offset_s": p.track_offset_s} if p.track else {}),
             }
             for p in pages
         ],
