@@ -33,7 +33,7 @@ def test_t_shows_every_thumbnail_and_a_click_jumps_there(qtbot, win):
     assert win.thumbs_dock.isVisible()
     model = win.thumbs_model
     qtbot.waitUntil(lambda: model.shown_count() == 30, timeout=10000)
-    pix = model.data(model.index(17), Qt.ItemDataRole.DecorationRole)
+    pix = model.data(model.index(17), Qt.ItemDataRole.DecorationRole).pixmap(win.thumbs.iconSize())
     c = pix.toImage().pixelColor(pix.width() // 2, pix.height() // 2)
     assert (c.red(), c.green(), c.blue()) == page_colour(17)
     rect = win.thumbs.visualRect(model.index(2))

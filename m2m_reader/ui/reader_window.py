@@ -174,6 +174,8 @@ class ReaderWindow(QMainWindow):
         self.thumbs_dock.setWidget(self.thumbs)
         self.thumbs_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.thumbs_dock)
+        # The soundtrack panel keeps the full height; the strip runs under the page only.
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.thumbs_dock.hide()
         self.thumbs_dock.visibilityChanged.connect(self._thumbs_visible)
         self.thumbs.pageChosen.connect(lambda p: self.go_to_page(p))

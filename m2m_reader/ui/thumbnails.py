@@ -28,7 +28,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor, QImage, QPixmap
+from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
 from ..engine import paths
@@ -39,7 +39,8 @@ from .image_loader import to_qimage
 
 log = logging.getLogger(__name__)
 
-THUMB = QSize(120, 170)  # the largest a thumbnail is drawn
+THUMB = QSize(120, 170)  # the largest a thumbnail is kept (and drawn, in the grid)
+STRIP_ICON = QSize(92, 92)  # drawn in the strip along the bottom
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -105,6 +106,7 @@ class ThumbnailModel(QAbstractListModel):
         self._book: Book | None = None
         self._gen = 0
         self._pixmaps: dict[int, QPixmap] = {}
+        self._icons: dict[int, QIcon] = {}  # scaled by the view to its icon size
         self._failed: set[int] = set()
         self._queued = False
         self._arrived: list[int] = []
@@ -119,6 +121,7 @@ class ThumbnailModel(QAbstractListModel):
         self._gen += 1
         self._book = book
         self._pixmaps.clear()
+        self._icons.clear()
         self._failed.clear()
         self._arrived.clear()
         self._queued = False
@@ -160,7 +163,12 @@ class ThumbnailModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return f"★ {page + 1}" if page in self.bookmarks else str(page + 1)
         if role == Qt.ItemDataRole.DecorationRole:
-            return self._pixmaps.get(page, self._blank)
+            icon = self._icons.get(page)
+            if icon is None:
+                icon = QIcon(self._pixmaps.get(page, self._blank))
+                if page in self._pixmaps:
+                    self._icons[page] = icon
+            return icon
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"Page {page + 1}"
         if role == Qt.ItemDataRole.UserRole:
@@ -204,8 +212,6 @@ class ThumbnailView(QListView):
         super().__init__(parent)
         self.setModel(model)
         self.setViewMode(QListView.ViewMode.IconMode)
-        self.setIconSize(THUMB)
-        self.setGridSize(QSize(THUMB.width() + 16, THUMB.height() + 28))
         self.setUniformItemSizes(True)
         self.setMovement(QListView.Movement.Static)
         self.setResizeMode(QListView.ResizeMode.Adjust)
@@ -219,14 +225,18 @@ class ThumbnailView(QListView):
     def set_grid(self, grid: bool) -> None:
         """A wrapping grid, or a single row along the bottom."""
         self.grid = grid
+        icon = THUMB if grid else STRIP_ICON
+        self.setIconSize(icon)
+        self.setGridSize(QSize(icon.width() + 14, icon.height() + 26))
         self.setFlow(QListView.Flow.LeftToRight)
         self.setWrapping(grid)
-        height = THUMB.height() + 48
         if grid:
             self.setMinimumHeight(0)
             self.setMaximumHeight(16777215)
         else:
-            self.setFixedHeight(height)
+            self.setFixedHeight(
+                icon.height() + 26 + self.horizontalScrollBar().sizeHint().height() + 6
+            )
 
     def set_direction(self, direction: str) -> None:
         """A right-to-left book runs its strip from the right."""
