@@ -220,3 +220,17 @@ def test_gui_command_refuses_a_missing_book(tmp_path):
     args = parser.parse_args(["gui", str(tmp_path / "missing.cbz")])
     with pytest.raises(M2MError, match="missing.cbz does not exist"):
         args.func(args)
+
+
+def test_music_the_reader_made_counts_once_its_cues_are_seen_in_the_cache(qtbot, tmp_path, library):
+    library.add_paths([str(folder_book(tmp_path, "Alpha", 2))])
+    qtbot.waitUntil(lambda: len(library.entries()) == 1)
+    path = library.entries()[0].path
+    cache = DiskCache()
+    for page in range(2):  # the live engine's cues, in the cache under their keys
+        cache.put_audio(f"live-{page}", np.zeros((2205, 2), np.float32), 22050, {})
+    library.record_music(path, 2, 2)
+    library.record_cues(path, {0: "live-0", 1: "live-1"})
+    library.writer.wait()
+    library.reload()
+    qtbot.waitUntil(lambda: library.entries()[0].offline_ready)

@@ -177,3 +177,20 @@ def test_a_damaged_geometry_is_ignored(qtbot, tmp_path):
     app = make_app(qtbot, tmp_path, prefs=prefs)
     assert app.library.width() == 1180  # its default size
     app.shutdown()
+
+
+def test_a_busy_reader_that_is_slow_to_answer_still_gets_the_book(monkeypatch):
+    """Listening but not answering in time (its event loop busy): the second launch
+    hands over anyway instead of starting a second app."""
+    from PySide6.QtNetwork import QLocalServer
+
+    from m2m_reader.ui import single_instance
+
+    monkeypatch.setattr(single_instance, "REPLY_MS", 200)
+    busy = QLocalServer()
+    assert busy.listen(server_name())
+    try:  # this thread never returns to an event loop, so nothing answers
+        assert single_instance.send_to_running(server_name(), "/some/book.cbz")
+    finally:
+        busy.close()
+    assert not single_instance.send_to_running(server_name(), None)  # none listens now

@@ -49,6 +49,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "default_direction": ("rtl", "ltr"),
     "reader_layout": ("auto", "single", "double", "scroll"),
     "reader_fit": ("page", "width", "height", "none"),
+    "language": ("auto", "en", "ja"),
 }
 
 Subscriber = Callable[[str, Any], None]
@@ -94,6 +95,8 @@ class Settings:
     reader_fit: str = "page"
     reader_zoom: float = 1.0
     reader_cover_offset: bool = True  # double layout: the first page alone
+    # The window's language: "auto" follows the system locale (read at start).
+    language: str = "auto"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_subscribers", [])

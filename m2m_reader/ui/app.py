@@ -20,7 +20,7 @@ from PySide6.QtCore import QEvent, QObject, QSocketNotifier, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 from ..engine.settings import Settings
-from . import geometry, theme
+from . import geometry, i18n, theme
 from .bridge import EngineBridge
 from .library_source import LibrarySource, open_source
 from .library_window import LibraryWindow
@@ -39,7 +39,10 @@ def build_engine(settings: Settings, bridge: EngineBridge) -> Any:
     return Engine(settings, on_event=bridge.on_event)
 
 
+# A shown window that moves or changes state, and any window as it shows, hides or
+# closes (a window's own move and resize events come before it counts as visible).
 _GEOMETRY_EVENTS = (QEvent.Type.Move, QEvent.Type.Resize, QEvent.Type.WindowStateChange)
+_GEOMETRY_NOW = (QEvent.Type.Show, QEvent.Type.Hide, QEvent.Type.Close)
 
 
 class App(QObject):
@@ -84,15 +87,17 @@ class App(QObject):
                 build_engine, settings, self.bridge,
                 on_done=self.bridge.attach,
                 on_error=lambda m: self.reader.banner.show_message(
-                    f"The music engine could not start ({m}); reading without a soundtrack.", "error", 30
+                    self.tr("The music engine could not start (%1); reading without a soundtrack.")
+                    .replace("%1", m), "error", 30,
                 ),
             )  # fmt: skip
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         # Where a shown window is, kept for the next start (saved with the UI state).
-        if event.type() in _GEOMETRY_EVENTS:
+        kind = event.type()
+        if kind in _GEOMETRY_EVENTS or kind in _GEOMETRY_NOW:
             for key, window in self.windows.items():
-                if watched is window and window.isVisible():
+                if watched is window and (window.isVisible() or kind in _GEOMETRY_NOW):
                     self.prefs.set(f"window.{key}", geometry.saved(window))
         return False
 
@@ -154,6 +159,9 @@ class App(QObject):
         book = self.reader.book
         if book is not None and self._music_ready is not None:
             self.library.record_music(str(book.path), *self._music_ready)
+            cue_keys = getattr(self.bridge.engine, "cue_keys", None)
+            if callable(cue_keys):  # so the card can check the cache holds that music
+                self.library.record_cues(str(book.path), cue_keys())
 
     def shutdown(self) -> None:
         for key, window in self.windows.items():
@@ -233,7 +241,9 @@ def run(book: str | None, settings: Settings) -> int:
     server = InstanceServer(name)
     if not server.listen() and send_to_running(name, book):
         return 0  # another one started at the same moment and won
+    i18n.install(app, settings.language)
     theme.apply(app)  # type: ignore[arg-type]
+    i18n.set_fonts(app)  # type: ignore[arg-type]
     restore = close_on_signals(app)  # type: ignore[arg-type]
     try:
         main = App(settings)

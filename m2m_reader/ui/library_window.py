@@ -74,6 +74,13 @@ WATCH_MS = 1500  # how often the window looks whether another process changed th
 SHELF_ALL, SHELF_RECENT = "\x00all", "\x00recent"  # side-list keys that are no series
 
 
+SHELVES_STYLE = f"""
+QListWidget#shelves {{ background: {theme.PANEL_BG}; border: none;
+    border-right: 1px solid {theme.BORDER}; padding: 10px 6px; outline: none; }}
+QListWidget#shelves::item {{ padding: 6px 10px; border-radius: 6px; }}
+QListWidget#shelves::item:hover {{ background: {theme.SURFACE}; }}
+QListWidget#shelves::item:selected {{ background: #24344f; color: {theme.TEXT}; }}
+"""
 translate = QCoreApplication.translate  # pyside6-lupdate finds translate("Context", "text")
 
 
@@ -210,6 +217,7 @@ class LibraryWindow(QMainWindow):
         self.shelves = QListWidget()
         self.shelves.setObjectName("shelves")
         self.shelves.setFixedWidth(210)
+        self.shelves.setStyleSheet(SHELVES_STYLE)
         self.shelves.currentItemChanged.connect(self._shelf_chosen)
 
         self.empty = QLabel(
@@ -319,7 +327,6 @@ class LibraryWindow(QMainWindow):
         for entry in entries:
             self._add_item(entry)
         self._apply_filter()
-        self.count_label.setText(self.tr("Books: %1").replace("%1", str(len(entries))))
 
     def _row_of(self, path: str) -> int | None:
         for row in range(self.model.rowCount()):
@@ -433,6 +440,12 @@ class LibraryWindow(QMainWindow):
             setattr(entry, name, value)
         self.model.item(row).setData(entry, ENTRY)
         return entry
+
+    def record_cues(self, path: str, keys: dict[int, str]) -> None:
+        """The cache keys of the cues the reader's engine made for the book at `path`."""
+        record = getattr(self.source, "record_cues", None)
+        if callable(record) and keys:
+            self.writer.run(record, str(Path(path).resolve()), keys, on_error=lambda _m: None)
 
     def record_music(self, path: str, ready: int, total: int) -> None:
         """The reader's engine has music for `ready` pages of the book at `path`."""
@@ -617,6 +630,11 @@ class LibraryWindow(QMainWindow):
         if found:
             heading = QListWidgetItem(self.tr("SERIES"))
             heading.setFlags(Qt.ItemFlag.NoItemFlags)
+            heading.setForeground(QColor(theme.MUTED))
+            small = QFont(self.shelves.font())
+            small.setPointSizeF(max(6.0, small.pointSizeF() * 0.85))
+            small.setBold(True)
+            heading.setFont(small)
             self.shelves.addItem(heading)
         for name, count in found:
             item = QListWidgetItem(f"{name}  ·  {count}")
@@ -632,6 +650,7 @@ class LibraryWindow(QMainWindow):
 
     def _apply_filter(self) -> None:
         entries = self.entries()
+        self.count_label.setText(self.tr("Books: %1").replace("%1", str(len(entries))))
         self._series = shelves.series_of(entries)
         self._fill_shelves()
         in_series = self.shelf not in (SHELF_ALL, SHELF_RECENT)

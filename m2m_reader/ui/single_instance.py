@@ -23,8 +23,10 @@ from ..engine import paths
 
 log = logging.getLogger(__name__)
 
-CONNECT_MS = 500  # a live reader answers a local socket at once
-REPLY_MS = 3000  # it replies from its event loop, which may be painting a page
+# With no reader listening a connection fails at once; a reader that is listening
+# accepts within these even on a loaded machine (its event loop may be busy a while).
+CONNECT_MS = 2000
+REPLY_MS = 5000
 MAX_MESSAGE = 64 * 1024
 
 
@@ -42,8 +44,10 @@ def server_name(data_dir: Path | None = None) -> str:
 def send_to_running(name: str, book: str | None) -> bool:
     """Ask the reader listening on `name` to open `book` (None: show itself).
 
-    Returns True when a running reader took it, False when none answers (then the
-    caller starts its own). Blocks for at most about CONNECT_MS + REPLY_MS."""
+    Returns True when a running reader has the message, False when none listens (then
+    the caller starts its own). A reader that is listening but slow to say "ok" still
+    has it: it reads the message when its event loop comes round, so no second app
+    starts. Blocks for at most about CONNECT_MS + REPLY_MS."""
     socket = QLocalSocket()
     socket.connectToServer(name)
     if not socket.waitForConnected(CONNECT_MS):
@@ -51,11 +55,17 @@ def send_to_running(name: str, book: str | None) -> bool:
     message = {"open": str(Path(book).expanduser().resolve()) if book else None}
     socket.write(json.dumps(message).encode() + b"\n")
     socket.flush()
+    while socket.bytesToWrite() > 0 and socket.waitForBytesWritten(REPLY_MS):
+        pass
+    if socket.bytesToWrite() > 0:
+        return False
     reply = b""
     while b"\n" not in reply and socket.waitForReadyRead(REPLY_MS):
         reply += bytes(socket.readAll().data())
+    if reply.strip() != b"ok":
+        log.warning("the running m2m-reader did not confirm it got %s", book or "the wake-up")
     socket.disconnectFromServer()
-    return reply.strip() == b"ok"
+    return True
 
 
 class InstanceServer(QObject):
