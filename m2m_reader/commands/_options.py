@@ -37,6 +37,12 @@ def add_backends(parser: argparse.ArgumentParser, music: bool = False) -> None:
         "an endpoint that keeps failing is left for the built-in stage",
     )
     g.add_argument("--emotions", choices=settings_mod.CHOICES["emotions"], help="emotion reader")
+    g.add_argument(
+        "--transcript",
+        choices=settings_mod.CHOICES["transcript"],
+        help="who reads pages without annotations: the built-in reader (Tesseract), "
+        "manga-ocr, Magi v2 or the vision LLM (auto: the --llm backend's own)",
+    )
     if music:
         g.add_argument("--music", choices=settings_mod.CHOICES["music"], help="music backend")
         g.add_argument(
@@ -83,6 +89,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         "llm_base_url": getattr(args, "llm_base_url", None),
         "llm_timeout": getattr(args, "llm_timeout", None),
         "emotions": getattr(args, "emotions", None),
+        "transcript": getattr(args, "transcript", None),
         "music": getattr(args, "music", None),
         "musicgen_model": getattr(args, "musicgen_model", None),
         "soundfont": getattr(args, "soundfont", None),

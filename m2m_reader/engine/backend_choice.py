@@ -1,6 +1,7 @@
 """Backends chosen by name in the settings, with the built-in one as the fallback.
 
-`make_text`, `make_emotions` and `make_music` build the backend a setting names. One
+`make_text`, `make_emotions` and `make_music` build the backend a setting names (the
+text backend carries the `transcript` setting's source with it: see `make_transcript`). One
 that cannot start (package or weights missing, no key, offline mode) is reported to
 `on_fallback(stage, backend, fallback, message)` in one sentence, and the built-in
 backend is returned instead. Model packages are imported only when chosen.
@@ -33,7 +34,16 @@ OnFallback = Callable[[str, str, str, str], None]
 # The settings each backend is made from. "offline": the OpenAI backend refuses to
 # start in offline mode; "llm_timeout" where the settings have it.
 BUILT_FROM: dict[str, tuple[str, ...]] = {
-    "text": ("text", "llm_base_url", "llm_model", "llm_api_key", "llm_timeout", "offline"),
+    "text": (
+        "text",
+        "llm_base_url",
+        "llm_model",
+        "llm_api_key",
+        "llm_timeout",
+        "offline",
+        "transcript",
+        "device",
+    ),
     "emotions": ("emotions", "device"),
     "music": (
         "music",
@@ -50,8 +60,9 @@ BUILT_FROM: dict[str, tuple[str, ...]] = {
 def signatures(settings: Settings) -> dict[str, tuple[Any, ...]]:
     """Per backend, what of the settings it would be built from now: the same signature,
     the same backend. Held in memory only (the text one holds the API key)."""
-    text: tuple[Any, ...] = ("builtin",)
-    if settings.text == "openai":
+    models = settings.transcript in ("manga-ocr", "magi")
+    text: tuple[Any, ...] = ("builtin", settings.transcript, settings.device if models else None)
+    if settings.text == "openai" or settings.transcript == "openai":
         text = (*(getattr(settings, n, None) for n in BUILT_FROM["text"]), settings.api_key())
     emotions: tuple[Any, ...] = ("builtin",)
     if settings.emotions == "clip":
@@ -73,23 +84,62 @@ def _why(exc: BaseException) -> str:
     return f"it failed to start ({type(exc).__name__})."
 
 
+def _openai_text(settings: Settings) -> Any:
+    from .llm import LLMConfig, OpenAIText
+
+    config = LLMConfig.from_env(
+        model=settings.llm_model,
+        base_url=settings.llm_base_url or None,
+        api_key=settings.api_key() or None,
+        timeout=getattr(settings, "llm_timeout", None),
+    )
+    return OpenAIText(config, offline=settings.offline)
+
+
 def make_text(settings: Settings, on_fallback: OnFallback) -> Any:
+    """The text backend, with the transcript source the `transcript` setting names hung
+    on it as `transcript_source` (see `analysis.transcript_source`)."""
     from .analysis.builtin import BuiltinText
 
+    text: Any = None
     if settings.text == "openai":
         try:
-            from .llm import LLMConfig, OpenAIText
-
-            config = LLMConfig.from_env(
-                model=settings.llm_model,
-                base_url=settings.llm_base_url or None,
-                api_key=settings.api_key() or None,
-                timeout=getattr(settings, "llm_timeout", None),
-            )
-            return OpenAIText(config, offline=settings.offline)
+            text = _openai_text(settings)
         except (ImportError, BackendUnavailable, M2MError, ValueError) as exc:
             on_fallback("text", "openai", "builtin", _why(exc))
-    return BuiltinText()
+    if text is None:
+        text = BuiltinText()
+    source = make_transcript(settings, on_fallback, text)
+    if source is not None:
+        text.transcript_source = source
+    return text
+
+
+def make_transcript(settings: Settings, on_fallback: OnFallback, text: Any = None) -> Any:
+    """The transcript source for pages without annotations, or None for the text
+    backend's own ("auto"). A model that cannot start falls back to the built-in reader."""
+    from .analysis.transcript_source import ReaderTranscript
+
+    choice = settings.transcript
+    if choice == "auto":
+        return None
+    if choice == "openai" and getattr(text, "name", "") == "openai":
+        return None  # the text backend is the vision LLM already
+    try:
+        if choice == "openai":
+            return _openai_text(settings)
+        if choice == "manga-ocr":
+            from .models.manga_ocr import MangaOcr
+            from .reading import PageReader
+
+            return ReaderTranscript("manga-ocr", PageReader(ocr=MangaOcr(device=settings.device)))
+        if choice == "magi":
+            from .models.magi import MagiReader
+
+            return ReaderTranscript("magi", MagiReader(device=settings.device))
+    except Exception as exc:  # noqa: BLE001 - any failure to start means the fallback
+        on_fallback("transcript", choice, "builtin", _why(exc))
+    return ReaderTranscript("builtin")
 
 
 def make_emotions(settings: Settings, on_fallback: OnFallback) -> Any:

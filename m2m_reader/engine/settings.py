@@ -44,6 +44,8 @@ SECRET_FIELDS = frozenset({"llm_api_key"})
 CHOICES: dict[str, tuple[str, ...]] = {
     "text": ("builtin", "openai"),
     "emotions": ("builtin", "clip"),
+    # auto: the text backend's own transcripts (the vision LLM with text=openai)
+    "transcript": ("auto", "builtin", "manga-ocr", "magi", "openai"),
     "music": ("composer", "musicgen", "library"),
     "music_ranker": ("features", "clap"),
     "default_direction": ("rtl", "ltr"),
@@ -70,6 +72,7 @@ class Settings:
     llm_api_key: str = field(default="", repr=False)  # prefer the OPENAI_API_KEY variable
     llm_timeout: float = 60.0  # seconds one LLM request may take, its retries included
     emotions: str = "builtin"
+    transcript: str = "auto"  # who reads pages without annotations (see CHOICES)
     music: str = "composer"
     musicgen_model: str = "small"
     # The music library backend: a folder of the person's own tracks, and how a track is

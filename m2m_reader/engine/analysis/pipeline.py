@@ -43,6 +43,7 @@ from .records import (
     ScenesResult,
 )
 from .stages import EmotionBackend, TextBackend
+from .transcript_source import ReaderTranscript, transcript_source
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +95,11 @@ class Analyzer:
         self.text: TextBackend = self.builtin_text if plain else text
         self.emotions: EmotionBackend = emotions or self.builtin_emotions
         self.store: Store = store if store is not None else MemoryStore()
+        # The transcripts of unannotated pages: the text backend's, or the source the
+        # `transcript` setting chose (before the built-in readings: those stay the book's).
+        self.transcripts: Any = transcript_source(
+            text, book, self.store, self.builtin_text, self.text
+        )
         self.readings = PageReadings(book, self.store)  # pages without annotations
         self.builtin_text.read_page = self.readings.get
         self.edits = edits or EditStore.in_memory()
@@ -195,6 +201,12 @@ class Analyzer:
         with self._lock:
             if text is not None:
                 self.text = self.builtin_text if type(text) is BuiltinText else text
+                self.transcripts = transcript_source(
+                    text, self.book, self.store, self.builtin_text, self.text
+                )
+                if isinstance(self.transcripts, ReaderTranscript):  # the book's own again
+                    self.readings = PageReadings(self.book, self.store)
+                    self.builtin_text.read_page = self.readings.get
             if emotions is not None:
                 self.emotions = emotions
             by_text = {p for p in range(len(self.book)) if not self._book_transcript(p)}
@@ -219,7 +231,7 @@ class Analyzer:
 
     def transcript(self, page: int, cancel: CancelToken = NEVER) -> PageTranscript:
         def make() -> PageTranscript:
-            backend = self.builtin_text if self._book_transcript(page) else self.text
+            backend = self.builtin_text if self._book_transcript(page) else self.transcripts
             data, _ = self._record(
                 "transcript",
                 backend,

@@ -1,7 +1,7 @@
 """The page-reading record: what the pixels of one page say, plain and JSON-ready.
 
 {"texts": [{"text", "box", "kind": balloon|box|sfx|note, "shape", "confidence",
-            "language", "glyph"}, ...in reading order],
+            "language", "glyph", "speaker"}, ...in reading order],
  "panels": [{"box", "area", "brightness", "contrast", "dark", "screentone",
              "edges", "speed_lines", "black"}, ...in reading order],
  "faces": [{"box", "score", "panel"}],
@@ -26,6 +26,7 @@ class ReadText:
     shape: str = ""  # "round", "spiky", "box" for balloons
     language: str = "en"
     glyph: float = 0.0  # letter height in page pixels (loudness of a sound effect)
+    speaker: str = ""  # who says it, when the reader knows (Magi with a character bank)
 
 
 @dataclass
