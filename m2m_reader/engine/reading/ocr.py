@@ -188,6 +188,8 @@ class TesseractOcr:
 def _tidy(text: str, lang: str) -> str:
     if lang == "en":  # Tesseract's favourite slip in lettering: a capital I as a bar
         text = re.sub(r"(?<![^\s])\|(?![^\s])", "I", text)
+    else:  # a vertical ellipsis reads as a colon; Japanese writing has no colons
+        text = re.sub(r"[:：︙‥]+", "…", text)
     return text.strip()
 
 
