@@ -172,3 +172,28 @@ def test_a_direction_kept_by_an_earlier_version_is_carried_over(qtbot, tmp_path,
     w = make_window(qtbot, tmp_path, prefs=Prefs(tmp_path / "ui.json"))
     w.set_book(book)
     assert w.direction == "ltr"
+
+
+def test_in_the_strip_a_push_past_the_bottom_opens_the_next_chapter_after_a_stop(
+    qtbot,
+    tmp_path,
+    win,
+):
+    series = tmp_path / "webtoon"
+    first = chapter(series / "Episode 1", (200, 40, 40), pages=2)
+    chapter(series / "Episode 2", (40, 200, 40), pages=2)
+    for f in first.iterdir():  # tall strips: the book opens in the vertical mode
+        Image.new("RGB", (300, 1200), (200, 40, 40)).save(f)
+    win.set_book(open_book(first))
+    assert win.vertical
+    qtbot.waitUntil(lambda: win._next_book is not None)
+    strip = win.strip
+    while strip.scroll_y() < strip.max_y() - 1:
+        qtbot.keyClick(win, Qt.Key.Key_Space)
+        qtbot.waitUntil(lambda: strip._anim.state() != strip._anim.State.Running)
+    qtbot.keyClick(win, Qt.Key.Key_Space)  # the bottom was only just reached: a stop
+    win.runner.wait()
+    assert win.book.path == first
+    time.sleep(EDGE_STOP_S + 0.05)
+    qtbot.keyClick(win, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: win.book.path.name == "Episode 2", timeout=5000)

@@ -391,6 +391,8 @@ class ReaderWindow(QMainWindow):
             return
         if time.monotonic() - self._end_noticed < EDGE_STOP_S:
             return
+        if self.vertical and self.strip.since_edge() < EDGE_STOP_S:
+            return  # the scroll that reached the bottom does not also open the next book
         path, self._next_book = self._next_book, None
         self.statusBar().showMessage(f"Opening {path.name}…")
         if self.open_hook is not None:
@@ -762,6 +764,7 @@ class ReaderWindow(QMainWindow):
             self._save_timer.start()
         self.timeline.set_direction(direction)
         self.view.set_direction(direction)
+        self.thumbs.set_direction(direction)
         self._relayout()
         self._show(kind="none")
 

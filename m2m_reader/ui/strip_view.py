@@ -13,6 +13,7 @@ it changes, so the soundtrack follows the strip as it scrolls past.
 from __future__ import annotations
 
 import bisect
+import time
 
 from PySide6.QtCore import QEasingCurve, QPointF, QRectF, QSize, Qt, QVariantAnimation, Signal
 from PySide6.QtGui import (
@@ -60,6 +61,7 @@ class StripView(QWidget):
         self._visible: tuple[int, int] = (0, -1)
         self._press: QPointF | None = None
         self._active = False  # only the strip on screen asks for images and sizes
+        self._edge_at = 0.0  # when a scroll comes to rest at the top or the bottom
         self._anim = QVariantAnimation(self)
         self._anim.setDuration(SCROLL_MS)
         self._anim.setEasingCurve(QEasingCurve.Type.OutCubic)
@@ -221,7 +223,14 @@ class StripView(QWidget):
         if abs(goal - target) < 0.5:
             return False
         self.scroll_to(goal, animate)
+        if goal <= 0.5 or goal >= self.max_y() - 0.5:
+            self._edge_at = time.monotonic() + (SCROLL_MS / 1000 if animate else 0.0)
         return True
+
+    def since_edge(self) -> float:
+        """Seconds since a scroll came to rest at an end of the strip (for the short
+        stop before a push past the end opens the next book)."""
+        return time.monotonic() - self._edge_at
 
     def advance(self, forward: bool) -> bool:
         """Space / Down (Up): most of a view on (back). False at the end (start)."""
