@@ -177,3 +177,31 @@ def test_the_page_number_shows_in_fullscreen(qtbot, zoomed):
     qtbot.keyClick(zoomed, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not zoomed.isFullScreen())
     assert zoomed.view._overlay == ""
+
+
+def test_a_fast_mix_of_keys_and_modes_never_breaks_the_reader(qtbot, zoomed):
+    """Turning, scrolling, zooming and switching modes as fast as keys go: every step
+    leaves a page on screen and the engine's cursor within the book."""
+    import random
+
+    from m2m_reader.ui.filters import ImageFilter
+
+    zoomed.set_book(make_book(40, "rtl", wide=frozenset({5, 6, 17})))
+    rng = random.Random(7)
+    keys = [Qt.Key.Key_Space, Qt.Key.Key_Down, Qt.Key.Key_Up, Qt.Key.Key_Left, Qt.Key.Key_Right,
+            Qt.Key.Key_PageDown, Qt.Key.Key_PageUp, Qt.Key.Key_Home, Qt.Key.Key_End,
+            Qt.Key.Key_V, Qt.Key.Key_X, Qt.Key.Key_D, Qt.Key.Key_Plus, Qt.Key.Key_Minus,
+            Qt.Key.Key_T]  # fmt: skip
+    for step in range(160):
+        qtbot.keyClick(zoomed, rng.choice(keys))
+        if step % 40 == 39:
+            zoomed.set_filter(ImageFilter(crop=step % 80 == 39, invert=step % 80 == 79))
+        if step % 25 == 0:
+            zoomed.toggle_shift()
+        assert 0 <= zoomed.page < 40
+    qtbot.wait(300)
+    zoomed.set_vertical(False)
+    assert shown(qtbot, zoomed)
+    zoomed.bridge.wait_idle()
+    pages = [c[1] for c in zoomed.bridge.engine.calls if c[0] == "set_cursor"]
+    assert pages and all(0 <= p < 40 for p in pages)
