@@ -12,8 +12,23 @@ from .write import write_book
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m m2m_reader.samplebook", description=__doc__)
     parser.add_argument("root", type=Path, help="folder to write the Manga109-style book into")
+    parser.add_argument(
+        "--plain",
+        choices=("en", "ja"),
+        help="write the story as an unannotated CBZ (English, or Japanese lettered "
+        "vertically) with its truth instead",
+    )
     args = parser.parse_args(argv)
     try:
+        if args.plain:
+            from .unannotated import write_unannotated
+
+            plain = write_unannotated(args.root, args.plain)
+            print(
+                f"wrote {plain['title']}.cbz: {len(plain['pages'])} spreads, "
+                f"{len(plain['scenes'])} scenes, no annotations, into {args.root}"
+            )
+            return 0
         truth = write_book(args.root)
     except OSError as exc:
         print(
