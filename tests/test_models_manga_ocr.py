@@ -192,3 +192,40 @@ def test_without_weights_the_transcript_falls_back_to_the_built_in_reader(
     ((stage, backend, fallback, message),) = told
     assert (stage, backend, fallback) == ("transcript", "manga-ocr", "builtin")
     assert "models download manga-ocr" in message
+
+
+def test_models_download_puts_the_weights_where_the_loader_looks(
+    weights: Path, tmp_path: Path, monkeypatch
+) -> None:
+    import shutil
+
+    import huggingface_hub
+
+    from m2m_reader.engine.errors import M2MError
+    from m2m_reader.engine.models.download import download, local_models
+    from m2m_reader.engine.models.manga_ocr import MangaOcr
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.delenv("M2M_READER_OFFLINE", raising=False)
+    monkeypatch.setenv("M2M_READER_DATA_DIR", str(tmp_path / "data"))
+    asked: list = []
+
+    def fetched(repo_id, allow_patterns=None, local_dir=None, **kwargs):
+        asked.append((repo_id, local_dir))
+        shutil.copytree(weights, local_dir)
+        return str(local_dir)
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", fetched)
+    where = download("manga-ocr")
+    assert asked == [("kha-white/manga-ocr-base", tmp_path / "data" / "models" / "manga-ocr")]
+    assert where == tmp_path / "data" / "models" / "manga-ocr"
+    assert MangaOcr(device="cpu").weights == str(where)  # found without naming it
+    found = {m.name: m.kind for m in local_models([tmp_path / "data" / "models"])}
+    assert found["manga-ocr"] == "manga-ocr"
+
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("Network is unreachable")
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", unreachable)
+    with pytest.raises(M2MError, match="could not reach the Hugging Face Hub"):
+        download("magi")

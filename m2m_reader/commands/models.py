@@ -11,9 +11,9 @@ from ..engine.paths import data_dir
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "models",
-        help="download or list model weights (MusicGen, CLIP)",
-        description="Model weights live in the Hugging Face cache (or a folder you choose); "
-        "m2m-reader never downloads them by itself.",
+        help="download or list model weights (MusicGen, CLIP, manga-ocr, Magi)",
+        description="Model weights live in the Hugging Face cache, the page readers' in "
+        "the models folder (or a folder you choose); m2m-reader never downloads them by itself.",
     )
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     dl = sub.add_parser(
@@ -21,9 +21,15 @@ def register(subparsers: Any) -> None:
         help="fetch weights (needs the internet)",
         description="Fetch weights into the Hugging Face cache: small, medium, large or "
         "melody (MusicGen), clip (CLIP ViT-B-32 from OpenAI, for face emotions), or any Hub "
-        "id such as facebook/musicgen-stereo-small. Refused in offline mode.",
+        "id such as facebook/musicgen-stereo-small; manga-ocr (Japanese OCR) and magi "
+        "(Magi v2, non-commercial use only) go to the models folder, for --transcript. "
+        "Refused in offline mode.",
     )
-    dl.add_argument("name", metavar="NAME", help="small, medium, large, melody, clip or a Hub id")
+    dl.add_argument(
+        "name",
+        metavar="NAME",
+        help="small, medium, large, melody, clip, manga-ocr, magi or a Hub id",
+    )
     dl.add_argument("--offline", action="store_true", help=argparse.SUPPRESS)
     dl.set_defaults(func=run_download)
     ls = sub.add_parser("ls", help="list weights on this computer")
@@ -42,10 +48,18 @@ def _offline(args: argparse.Namespace) -> bool:
 
 
 def run_download(args: argparse.Namespace) -> int:
-    from ..engine.models.download import download
+    from ..engine.models.download import download, reader_folder
+
+    folder = reader_folder(args.name)
 
     def announce(repo: str) -> None:
-        print(f"downloading {repo} into the Hugging Face cache ...", flush=True)
+        where = folder if folder is not None else "the Hugging Face cache"
+        print(f"downloading {repo} into {where} ...", flush=True)
+        if args.name == "magi":
+            print(
+                "note: Magi's weights are for personal, research and non-commercial use only.",
+                flush=True,
+            )
 
     path = download(args.name, offline=_offline(args), announce=announce)
     print(f"ready: {path}")

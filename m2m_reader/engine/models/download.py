@@ -3,6 +3,10 @@
 Downloading is the only place m2m-reader asks the Hub for anything, and only when a
 person runs `m2m-reader models download NAME`; it refuses in offline mode. Loading
 elsewhere uses local files only.
+
+The page readers' weights (manga-ocr, Magi) go to a folder of their own under the models
+folder (`data_dir()/models/manga-ocr`, `.../magi`), where their loaders look first; the
+rest go to the Hugging Face cache.
 """
 
 from __future__ import annotations
@@ -18,6 +22,14 @@ from .musicgen import CHECKPOINTS
 CLIP_DEFAULT = ("ViT-B-32", "openai")
 MUSICGEN_FILES = ["*.json", "*.safetensors", "*.model", "*.txt"]
 CLIP_FILES = ["open_clip_*", "*.json"]
+# The page readers: (Hub repo, files, folder under the models folder). Magi's own code
+# (*.py) comes with its weights: it is run with trust_remote_code from that folder.
+READERS = {
+    "manga-ocr": ("kha-white/manga-ocr-base", ["*.json", "*.txt", "*.safetensors", "*.bin"],
+                  "manga-ocr"),
+    "magi": ("ragavsachdeva/magiv2", ["*.json", "*.py", "*.txt", "*.safetensors", "*.bin"],
+             "magi"),
+}  # fmt: skip
 
 
 def offline_requested() -> bool:
@@ -32,6 +44,8 @@ def resolve_download(name: str) -> tuple[str, list[str]]:
     """(Hub repo, file patterns) for small, medium, large, melody, clip or a Hub id."""
     if name in CHECKPOINTS:
         return CHECKPOINTS[name], MUSICGEN_FILES
+    if name in READERS:
+        return READERS[name][0], READERS[name][1]
     if name == "clip":
         from open_clip.pretrained import get_pretrained_cfg
 
@@ -41,14 +55,15 @@ def resolve_download(name: str) -> tuple[str, list[str]]:
         return repo, CLIP_FILES
     if name.count("/") == 1 and not Path(name).exists():
         return name, MUSICGEN_FILES if "musicgen" in name else ["*"]
-    names = ", ".join([*CHECKPOINTS, "clip"])
+    names = ", ".join([*CHECKPOINTS, "clip", *READERS])
     raise M2MError(f"unknown model {name!r}; use one of {names}, or a Hub id like owner/name.")
 
 
 def download(
     name: str, offline: bool = False, announce: Callable[[str], None] | None = None
 ) -> Path:
-    """Download `name` into the Hugging Face cache; returns the snapshot folder.
+    """Download `name` into the Hugging Face cache, or a page reader's weights into its
+    folder under the models folder; returns the folder.
 
     `announce(repo)` is called once the name is known good, just before fetching.
     """
@@ -66,10 +81,42 @@ def download(
     repo, patterns = resolve_download(name)
     if announce is not None:
         announce(repo)
+    local_dir = reader_folder(name)
     try:
+        if local_dir is not None:
+            return Path(
+                snapshot_download(repo_id=repo, allow_patterns=patterns, local_dir=local_dir)
+            )
         return Path(snapshot_download(repo_id=repo, allow_patterns=patterns))
     except Exception as exc:  # noqa: BLE001 - network, auth, missing repo: one sentence
+        if _unreachable(exc):
+            raise M2MError(
+                f"could not reach the Hugging Face Hub to download {repo}; "
+                "check the internet connection and try again."
+            ) from exc
         raise M2MError(f"could not download {repo}: {type(exc).__name__}: {exc}") from exc
+
+
+def reader_folder(name: str) -> Path | None:
+    """Where a page reader's weights go (and its loader looks first); None for others."""
+    if name not in READERS:
+        return None
+    from .manga_ocr import models_dir
+
+    return models_dir() / READERS[name][2]
+
+
+def _unreachable(exc: BaseException) -> bool:
+    """True when the download failed for want of a network (not a missing repo)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        kind = type(seen).__name__
+        if kind in {"ConnectionError", "ConnectTimeout", "LocalEntryNotFoundError",
+                    "OfflineModeIsEnabled", "gaierror", "NewConnectionError",
+                    "MaxRetryError", "ConnectError", "TimeoutException"}:  # fmt: skip
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 @dataclass
@@ -81,6 +128,9 @@ class LocalModel:
 
 
 def _kind(repo: str) -> str:
+    for name, (hub, _, folder) in READERS.items():
+        if repo in (hub, folder):
+            return name
     if repo in CHECKPOINTS.values() or "musicgen" in repo.lower():
         return "musicgen"
     if "clip" in repo.lower():
@@ -117,5 +167,6 @@ def local_models(extra_dirs: list[Path] | None = None) -> list[LocalModel]:
                 )
             elif (p / "config.json").is_file():
                 size = sum(f.stat().st_size for f in p.rglob("*") if f.is_file()) / 1e6
-                found.append(LocalModel(p.name, "folder", size, str(p)))
+                kind = p.name if p.name in READERS else "folder"
+                found.append(LocalModel(p.name, kind, size, str(p)))
     return found
