@@ -34,8 +34,16 @@ def save_tiny_manga_ocr(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *KANA]
     (folder / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
+    # manga-ocr's own tokenizer splits words with MeCab (fugashi, unidic-lite) first.
+    try:
+        import fugashi  # noqa: F401
+        import unidic_lite  # noqa: F401
+
+        words = {"word_tokenizer_type": "mecab", "mecab_kwargs": {"mecab_dic": "unidic_lite"}}
+    except ImportError:
+        words = {"word_tokenizer_type": "basic"}
     tokenizer = BertJapaneseTokenizer(
-        str(folder / "vocab.txt"), word_tokenizer_type="basic", subword_tokenizer_type="character"
+        str(folder / "vocab.txt"), subword_tokenizer_type="character", **words
     )
     encoder = ViTConfig(
         image_size=32,
