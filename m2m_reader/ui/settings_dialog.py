@@ -36,6 +36,9 @@ LABELS = {
     "clip": "CLIP on faces",
     "composer": "Built-in composer",
     "musicgen": "MusicGen",
+    "library": "My music folder",
+    "features": "Measured features (built in)",
+    "clap": "CLAP model",
     "rtl": "Right to left",
     "ltr": "Left to right",
 }
@@ -117,6 +120,13 @@ class SettingsDialog(QDialog):
         sf_row = QHBoxLayout()
         sf_row.addWidget(self.soundfont, 1)
         sf_row.addWidget(browse)
+        self.music_dir = QLineEdit(s.music_dir, placeholderText="A folder of your own music")
+        pick_dir = QPushButton("Browse…")
+        pick_dir.clicked.connect(self._browse_music_dir)
+        dir_row = QHBoxLayout()
+        dir_row.addWidget(self.music_dir, 1)
+        dir_row.addWidget(pick_dir)
+        self.music_ranker = _combo("music_ranker", s.music_ranker)
         self.audio_device = _output_combo(s.audio_device)
         self.cache_limit = QSpinBox(suffix=" MB")
         self.cache_limit.setRange(0, 1_000_000)
@@ -144,6 +154,8 @@ class SettingsDialog(QDialog):
             ("Compute device", self.device),
         )
         music.layout().addRow("SoundFont", sf_row)  # type: ignore[union-attr]
+        music.layout().addRow("Music folder", dir_row)  # type: ignore[union-attr]
+        music.layout().addRow("Track picking", self.music_ranker)  # type: ignore[union-attr]
         music.layout().addRow("Sound output", self.audio_device)  # type: ignore[union-attr]
         tabs.addTab(music, "Music")
         tabs.addTab(
@@ -178,6 +190,13 @@ class SettingsDialog(QDialog):
         dialog.fileSelected.connect(self.soundfont.setText)
         dialog.open()
 
+    def _browse_music_dir(self) -> None:
+        dialog = QFileDialog(self, "Choose your music folder")
+        dialog.setFileMode(QFileDialog.FileMode.Directory)
+        dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
+        dialog.fileSelected.connect(self.music_dir.setText)
+        dialog.open()
+
     def values(self) -> dict[str, object]:
         """The settings as the dialog shows them (the key only when typed here)."""
         out: dict[str, object] = {
@@ -192,6 +211,8 @@ class SettingsDialog(QDialog):
             "musicgen_model": self.musicgen_model.currentText().strip() or "small",
             "device": self.device.currentText().strip() or "auto",
             "soundfont": self.soundfont.text().strip(),
+            "music_dir": self.music_dir.text().strip(),
+            "music_ranker": self.music_ranker.currentData(),
             "audio_device": self.audio_device.currentData(),
             "cache_limit_mb": self.cache_limit.value(),
             "offline": self.offline.isChecked(),

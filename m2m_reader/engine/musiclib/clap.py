@@ -110,6 +110,8 @@ class ClapRanker:
             a, b = t.excerpt or [0.0, t.duration]
             start = max(0.0, (a + b) / 2 - CLIP_S / 2)
             wave = decode(self.music_dir / t.path, start, CLIP_S, self.extractor.sampling_rate)
+            # no longer than the model takes: a longer input is cropped at random
+            wave = wave[: int(getattr(self.extractor, "nb_max_samples", len(wave)))]
             self._audio[k] = self.audio_embedding([wave.mean(axis=1)])[0]
             self._dirty = True
         return self._audio[k]

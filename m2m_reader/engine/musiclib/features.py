@@ -80,6 +80,15 @@ class TrackFeatures:
         return BEATS_PER_BAR * 60.0 / self.tempo
 
 
+def warm() -> None:
+    """Import (and compile) librosa's parts now, so worker processes forked after this
+    share them instead of each spending seconds compiling."""
+    import librosa
+
+    for part in (librosa.beat, librosa.onset, librosa.feature, librosa.util):
+        getattr(part, "__name__", None)
+
+
 def track_duration(path: Path) -> float:
     import soundfile as sf
 

@@ -23,7 +23,7 @@ from .. import paths
 from ..atomic import write_text
 from ..cancel import NEVER, CancelToken
 from ..errors import M2MError
-from .features import FEATURES_VERSION, TrackFeatures, UnreadableTrack, analyse
+from .features import FEATURES_VERSION, TrackFeatures, UnreadableTrack, analyse, warm
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +139,7 @@ class MusicIndex:
             report(0, len(todo), "indexing music")
             jobs = [(str(self.music_dir), rel) for rel in todo]
             if workers > 1 and len(todo) > 1:
+                warm()
                 with ProcessPoolExecutor(max_workers=workers) as pool:
                     done_iter = pool.map(_analyse_one, jobs, chunksize=1)
                     self._collect(done_iter, on_disk, result, report, len(todo), cancel)
