@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QSocketNotifier, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
 from ..engine.settings import Settings
@@ -30,6 +31,7 @@ from .single_instance import InstanceServer, send_to_running, server_name
 from .tasks import Runner
 
 log = logging.getLogger(__name__)
+ICON = Path(__file__).resolve().parent / "icons" / "m2m-reader.svg"
 
 
 def build_engine(settings: Settings, bridge: EngineBridge) -> Any:
@@ -234,6 +236,7 @@ def run(book: str | None, settings: Settings) -> int:
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("m2m-reader")
+    app.setDesktopFileName("m2m-reader")  # the desktop entry installer/ puts in the menu
     name = server_name()
     if send_to_running(name, book):
         log.info("m2m-reader is running already; handed it %s", book or "a wake-up")
@@ -242,6 +245,7 @@ def run(book: str | None, settings: Settings) -> int:
     if not server.listen() and send_to_running(name, book):
         return 0  # another one started at the same moment and won
     i18n.install(app, settings.language)
+    app.setWindowIcon(QIcon(str(ICON)))  # type: ignore[attr-defined]
     theme.apply(app)  # type: ignore[arg-type]
     i18n.set_fonts(app)  # type: ignore[arg-type]
     restore = close_on_signals(app)  # type: ignore[arg-type]
