@@ -213,3 +213,52 @@ def test_the_analysis_takes_its_transcripts_from_magi(tmp_path: Path, monkeypatc
     monkeypatch.setattr(text.transcript_source.page_reader, "predict", broken)
     again = Analyzer(open_book(cbz, direction="rtl"), text=text, store=store)
     assert again.transcript(1).lines == t.lines
+
+
+def _book(tmp_path: Path):
+    from m2m_reader.engine.books import open_book
+
+    cbz = tmp_path / "plain.cbz"
+    with zipfile.ZipFile(cbz, "w") as z:
+        out = io.BytesIO()
+        page().save(out, "PNG")
+        z.writestr("01.png", out.getvalue())
+    return open_book(cbz, direction="rtl")
+
+
+def test_a_page_magi_fails_on_is_read_by_the_built_in_reader(tmp_path: Path, monkeypatch):
+    from m2m_reader.engine.analysis.pipeline import Analyzer
+    from m2m_reader.engine.backend_choice import make_text
+    from m2m_reader.engine.settings import Settings
+
+    monkeypatch.setenv("M2M_READER_DATA_DIR", str(tmp_path / "data"))
+    save_fake_magi(tmp_path / "data" / "models" / "magi")
+    text = make_text(Settings(transcript="magi", device="cpu"), lambda *a: None)
+
+    def broken(rgb):
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(text.transcript_source.page_reader, "predict", broken)
+    told: list = []
+    analyzer = Analyzer(_book(tmp_path), text=text, on_fallback=lambda *a: told.append(a))
+    t = analyzer.transcript(0)
+    assert "Where are you going?" not in [ln.text for ln in t.lines]
+    ((stage, backend, message),) = told
+    assert (stage, backend) == ("transcript", "magi")
+    assert message.startswith("Magi could not read the page (RuntimeError")
+
+
+def test_choosing_magi_in_a_running_analysis_reads_with_it(tmp_path: Path, monkeypatch):
+    from m2m_reader.engine.analysis.pipeline import Analyzer
+    from m2m_reader.engine.backend_choice import make_text, signatures
+    from m2m_reader.engine.settings import Settings
+
+    monkeypatch.setenv("M2M_READER_DATA_DIR", str(tmp_path / "data"))
+    save_fake_magi(tmp_path / "data" / "models" / "magi")
+    before, after = Settings(), Settings(transcript="magi", device="cpu")
+    assert signatures(before)["text"] != signatures(after)["text"]  # the engine rebuilds it
+    analyzer = Analyzer(_book(tmp_path))
+    assert analyzer.transcripts is analyzer.builtin_text
+    analyzer.use_backends(text=make_text(after, lambda *a: None))
+    assert analyzer.transcripts.name == "magi"
+    assert analyzer.transcript(0).lines[0].text == "Where are you going?"
