@@ -126,12 +126,25 @@ class PageReadings:
     def reader(self) -> PageReader | None:
         with self._lock:
             if self._reader is None and self._failed is None:
-                try:
-                    self._reader = PageReader()
-                except M2MError as exc:
-                    self._failed = str(exc)
-                    log.warning("pages cannot be read: %s", exc)
+                self._reader = self._start()
             return self._reader
+
+    def _start(self) -> PageReader | None:
+        """The page reader: with the OCR backend the environment names (manga-ocr),
+        else, or when that cannot start, the built-in Tesseract."""
+        from ..reading.manga_ocr import ocr_from_environment
+
+        try:
+            ocr = ocr_from_environment()
+        except M2MError as exc:
+            log.warning("%s Using Tesseract instead.", exc)
+            ocr = None
+        try:
+            return PageReader(ocr=ocr)
+        except M2MError as exc:
+            self._failed = str(exc)
+            log.warning("pages cannot be read: %s", exc)
+            return None
 
     def settings_key(self) -> str:
         reader = self.reader()
