@@ -262,3 +262,18 @@ def test_choosing_magi_in_a_running_analysis_reads_with_it(tmp_path: Path, monke
     analyzer.use_backends(text=make_text(after, lambda *a: None))
     assert analyzer.transcripts.name == "magi"
     assert analyzer.transcript(0).lines[0].text == "Where are you going?"
+
+
+def test_the_settings_dialog_chooses_the_page_reader(qtbot, tmp_path, monkeypatch):
+    pytest.importorskip("pytestqt")
+    from m2m_reader.engine.settings import Settings
+    from m2m_reader.ui.bridge import EngineBridge
+    from m2m_reader.ui.settings_dialog import SettingsDialog
+
+    monkeypatch.setenv("M2M_READER_CONFIG_DIR", str(tmp_path))
+    settings = Settings(transcript="magi")
+    dialog = SettingsDialog(settings, EngineBridge(None, settings))
+    qtbot.addWidget(dialog)
+    assert dialog.values()["transcript"] == "magi"
+    dialog.transcript.setCurrentIndex(dialog.transcript.findData("manga-ocr"))
+    assert dialog.values()["transcript"] == "manga-ocr"

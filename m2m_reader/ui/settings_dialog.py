@@ -34,6 +34,9 @@ LABELS = {
     "builtin": "Built-in (offline)",
     "openai": "OpenAI-compatible endpoint",
     "clip": "CLIP on faces",
+    "auto": "As the text stages",
+    "manga-ocr": "manga-ocr (Japanese)",
+    "magi": "Magi v2 (non-commercial use)",
     "composer": "Built-in composer",
     "musicgen": "MusicGen",
     "library": "My music folder",
@@ -108,6 +111,11 @@ class SettingsDialog(QDialog):
             self.llm_api_key.setText(s.llm_api_key)
             self.llm_api_key.setPlaceholderText("Not needed for a local server")
         self.emotions = _combo("emotions", s.emotions)
+        self.transcript = _combo("transcript", s.transcript)
+        self.transcript.setToolTip(
+            "Who reads pages without annotations: Tesseract (built in), manga-ocr, Magi v2 "
+            "or the vision LLM (models download manga-ocr|magi fetches their weights)"
+        )
         self.music = _combo("music", s.music)
         self.musicgen_model = _model_combo(s.musicgen_model)
         self.device = QComboBox(editable=True)
@@ -145,6 +153,7 @@ class SettingsDialog(QDialog):
                 ("API key", self.llm_api_key),
                 ("Timeout", self.llm_timeout),
                 ("Emotions", self.emotions),
+                ("Page reading", self.transcript),
             ),
             "Analysis",
         )
@@ -207,6 +216,7 @@ class SettingsDialog(QDialog):
             if self.llm_timeout.value() == self._timeout_shown
             else self.llm_timeout.value(),
             "emotions": self.emotions.currentData(),
+            "transcript": self.transcript.currentData(),
             "music": self.music.currentData(),
             "musicgen_model": self.musicgen_model.currentText().strip() or "small",
             "device": self.device.currentText().strip() or "auto",
