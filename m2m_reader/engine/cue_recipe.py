@@ -16,7 +16,8 @@ and the export is what the reader heard. A page's cue is asked for with:
   with the previous page's cue passed along when its backend made it (MusicGen goes on
   from its own audio, never from a composer's stand-in). The key leaves the previous
   audio out: it is the same request whichever way the pages were reached.
-- **key**: the hash of all of that with the backend's name and audio settings.
+- **key**: the hash of all of that (the page and its scene's first page too: the
+  composer's melody follows the page) with the backend's name and audio settings.
 
 The cue itself is kept in the store as audio with its loop points, plan, joins,
 backend and warnings (`load_cue`, `save_cue`).
@@ -95,8 +96,9 @@ class CueRecipe:
 
     def key(self, backend: Any) -> str:
         """The store key of this page's cue made by `backend`."""
-        return key("cue", CUE_VERSION, backend.name, music_settings_key(backend), self.caption,
-                   self.directive, self.scene, self.joins, self.seconds, self.seed)  # fmt: skip
+        return key("cue", CUE_VERSION, backend.name, music_settings_key(backend), self.page,
+                   self.scene, self.first, self.caption, self.directive, self.seconds,
+                   self.seed)  # fmt: skip
 
     def request(self, previous: Cue | None = None, backend: Any = None) -> CueRequest:
         """The request to `backend`; `previous` (the cue of the page before) is passed

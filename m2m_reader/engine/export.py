@@ -25,7 +25,8 @@ import json
 import math
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,7 +60,7 @@ from .reading_time import seconds_per_page
 from .store import Store
 
 Progress = Callable[[int, int, str], None]  # (done, total, what is happening)
-MIX_BLOCK = 8192
+MIX_BLOCK = 32768  # frames per pull: the mix pass costs per block as well as per sample
 ENCODE_BLOCK = 65536
 LOUDNESS_TOLERANCE_LU = 0.5
 PROGRESS_UNITS = 1000
@@ -180,9 +181,10 @@ def export_soundtrack(
             raise write_error(path, exc) from None
         t0 = time.perf_counter()
         recipes = book_recipes(book, analysis, seconds_per_page)
+        keys = [r.key(backend) for r in recipes]
         with os.fdopen(mix.take_fd(), "wb") as raw:
             chapters, mixer, loud_raw, composed = _compose_and_mix(
-                recipes, backend, store, timeline, seconds, raw, path, stems_tmp,
+                recipes, keys, backend, store, timeline, seconds, raw, path, stems_tmp,
                 (target_lufs, true_peak_db), crossfade_scene_s, crossfade_page_s, report, cancel,
                 scores,
             )  # fmt: skip
@@ -255,7 +257,7 @@ def export_soundtrack(
         warnings=[f"page {c.index + 1}: {w}" for c in chapters for w in c.warnings],
         timings=timings,
         midi_path=Path(midi_path) if midi_path is not None else None,
-        cue_keys=[r.key(backend) for r in recipes],
+        cue_keys=keys,
         composed=composed,
     )
 
@@ -266,6 +268,7 @@ def _seconds(book: Book, setting: str | float) -> list[float]:
 
 def _compose_and_mix(
     recipes: list[CueRecipe],
+    keys: list[str],
     backend: MusicBackend,
     store: Store | None,
     timeline: Timeline,
@@ -284,7 +287,9 @@ def _compose_and_mix(
     the timeline, raw float32 written. Returns the chapters, the mixer, the loudness
     and how many cues were made."""
     sr = timeline.sample_rate
-    mixer = Mixer(sr, 2, crossfade_scene_s, crossfade_page_s, record_events=True)
+    mixer = Mixer(
+        sr, 2, crossfade_scene_s, crossfade_page_s, record_events=True, max_block=MIX_BLOCK
+    )
     meter = LoudnessMeter(sr, 2)
     block = np.zeros((MIX_BLOCK, 2), np.float32)
 
@@ -303,17 +308,17 @@ def _compose_and_mix(
     previous: Cue | None = None
     composed = 0
     n = len(recipes)
+    stored = _read_ahead(store, recipes, keys)
     for i, recipe in enumerate(recipes):
         cancel.check()
         report(_share(0, i, n), PROGRESS_UNITS, f"music for page {i + 1} of {n}")
-        k = recipe.key(backend)
-        cue = load_cue(store, recipe, k) if store is not None else None
+        cue = next(stored)
         if cue is None:
             cue = backend.make_cue(recipe.request(previous, backend), cancel)
             composed += 1
             cancel.check()
             if store is not None:
-                save_cue(store, k, cue)
+                save_cue(store, keys[i], cue)
         if scores is not None:
             score = cue.score
             if score is None and callable(getattr(backend, "score_for", None)):
@@ -352,6 +357,24 @@ def _compose_and_mix(
     mixer.fade_out(timeline.tail / sr, at=timeline.end)
     pull_until(timeline.total)
     return chapters, mixer, meter.integrated(), composed
+
+
+def _read_ahead(
+    store: Store | None, recipes: list[CueRecipe], keys: list[str]
+) -> Iterator[Cue | None]:
+    """Each page's cue from `store` (None where it is not there), the next page's read
+    and decoded on a thread while the caller mixes this one."""
+    if store is None:
+        yield from (None for _ in recipes)
+        return
+    with ThreadPoolExecutor(1, thread_name_prefix="m2m-export-read") as pool:
+        ahead = pool.submit(load_cue, store, recipes[0], keys[0]) if recipes else None
+        for i in range(len(recipes)):
+            assert ahead is not None
+            cue = ahead.result()
+            if i + 1 < len(recipes):
+                ahead = pool.submit(load_cue, store, recipes[i + 1], keys[i + 1])
+            yield cue
 
 
 LOSSY = (".ogg", ".mp3", ".opus")
