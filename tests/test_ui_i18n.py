@@ -93,7 +93,7 @@ def test_the_translation_is_complete_and_compiled():
 @pytest.mark.skipif(not Path(LUPDATE).exists(), reason="pyside6-lupdate is not installed")
 def test_every_string_of_the_library_window_is_in_the_translation(tmp_path):
     fresh = tmp_path / "fresh.ts"
-    files = [str(UI / "library_window.py"), str(UI / "app.py")]
+    files = [str(UI / name) for name in i18n.SOURCES]
     subprocess.run([LUPDATE, *files, "-ts", str(fresh)], check=True, capture_output=True)
     wanted = {m.findtext("source") for m in ET.parse(fresh).getroot().iter("message")}
     have = {m.findtext("source") for m in ET.parse(TS).getroot().iter("message")}

@@ -21,7 +21,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
 from ..engine.settings import Settings
-from . import geometry, i18n, theme
+from . import geometry, i18n, shortcuts, theme
 from .bridge import EngineBridge
 from .library_source import LibrarySource, open_source
 from .library_window import LibraryWindow
@@ -84,6 +84,7 @@ class App(QObject):
         for key, window in self.windows.items():
             geometry.restore(window, self.prefs.get(f"window.{key}"))
             window.installEventFilter(self)
+            shortcuts.install(window, self.prefs)  # `?` lists them; the person's keys
         if engine is None and start_engine:
             self.runner.run(
                 build_engine, settings, self.bridge,
