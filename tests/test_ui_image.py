@@ -157,3 +157,14 @@ def test_shift_d_moves_the_pairing_from_here_and_is_remembered(qtbot, tmp_path, 
     again.go_to_page(3)
     again.act_shift.trigger()  # undo
     assert again.current_pages() == (3, 4)
+
+
+def test_a_cropped_page_is_pre_scaled_on_the_workers_to_the_size_it_is_painted(qtbot, win):
+    win.set_book(bordered_book())
+    shown(qtbot, win)
+    win.set_crop(True)
+    qtbot.waitUntil(lambda: win.images.cached(0) is not None and win.images.cached(0).width() < 300)
+    win.go_to_page(1)
+    win.go_to_page(0)
+    size = win.view._layout()[0].size().toSize()
+    qtbot.waitUntil(lambda: (s := win.images.scaled(0)) is not None and s.size() == size)

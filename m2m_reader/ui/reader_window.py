@@ -823,7 +823,12 @@ class ReaderWindow(QMainWindow):
         out: dict[int, QSize] = {}
         for group in groups:
             order = screen_order(group, self.direction)
-            slots = [Slot(i, aspect=self.book.pages[i].aspect) for i in order]
+            # A decoded page's own shape first: a cropped page is not the shape the
+            # book says, and the workers must pre-scale it to the size really painted.
+            slots = [
+                Slot(i, image=self.images.cached(i), aspect=self.book.pages[i].aspect)
+                for i in order
+            ]
             if any(s.aspect is None for s in slots):
                 continue
             for i, size in zip(order, self.view.target_sizes(slots), strict=True):
