@@ -56,7 +56,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 pip=(.venv/bin/python -m pip install -q --disable-pip-version-check)
 
-extras="sound,ui"
+extras="sound,ui,library"
 [ "$dev" = 1 ] && extras="$extras,dev"
 if [ "$models" = 1 ]; then
   # torchvision (needed by open_clip) only imports beside its matching torch build.

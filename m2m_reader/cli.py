@@ -33,6 +33,7 @@ COMMANDS = (
     "models",
     "train",
     "eval",
+    "evaluate",
     "gui",
 )
 

@@ -1,0 +1,1 @@
+"""Measures of an exported soundtrack and the HTML report (`m2m-reader evaluate`)."""
