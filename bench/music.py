@@ -72,26 +72,11 @@ def _bench_export():  # noqa: ANN202
 
 
 def requests_for(book, analysis) -> list[CueRequest]:  # noqa: ANN001
-    """The requests export makes, page by page (same seeds, joins and reading times)."""
-    from m2m_reader.engine.export import _seconds, scene_seed
+    """The requests export makes, page by page (the cue recipe's: the same seeds,
+    joins and cue lengths as live playback)."""
+    from m2m_reader.engine.cue_recipe import book_recipes
 
-    seconds = _seconds(book, "auto")
-    out = []
-    for i in range(len(book.pages)):
-        scene = analysis.scene_of(i)
-        out.append(
-            CueRequest(
-                page=i,
-                scene=scene.index,
-                caption=analysis.page(i).caption,
-                directive=scene.directive,
-                seconds=seconds[i],
-                joins="change" if i == scene.first_page else "continue",
-                seed=scene_seed(book.fingerprint, scene.first_page),
-                scene_page=i - scene.first_page,
-            )
-        )
-    return out
+    return [recipe.request() for recipe in book_recipes(book, analysis)]
 
 
 # ---- score measures -------------------------------------------------------------------
