@@ -137,3 +137,21 @@ def test_page_turn_keys_go_page_by_page(qtbot, win):
     qtbot.keyClick(win, Qt.Key.Key_Left)  # forward in a right-to-left book
     qtbot.waitUntil(lambda: win.page == 2)
     assert [c[0] for c in cursor_calls(win)] == [1, 2]
+
+
+def test_zoom_keys_widen_and_narrow_the_strip(qtbot, win):
+    win.set_book(make_book(6, "ltr", size=STRIP))
+    strip = win.strip
+    full = strip.page_rect(0).width()
+    qtbot.keyClick(win, Qt.Key.Key_Minus)
+    qtbot.keyClick(win, Qt.Key.Key_Minus)
+    assert strip.page_rect(0).width() == pytest.approx(full * 0.8, abs=2)
+    assert win.page == 0
+    event = QWheelEvent(QPointF(50, 50), QPointF(50, 50), QPoint(0, 0), QPoint(0, 120),
+                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.ControlModifier,
+                        Qt.ScrollPhase.NoScrollPhase, False)  # fmt: skip
+    QApplication.sendEvent(strip, event)
+    assert strip.page_rect(0).width() == pytest.approx(full * 0.9, abs=2)
+    qtbot.keyClick(win, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
+    assert strip.page_rect(0).width() == pytest.approx(full, abs=1)
+    assert strip.scroll_y() == pytest.approx(0, abs=1)  # the wheel with Ctrl did not scroll

@@ -204,6 +204,7 @@ class ReaderWindow(QMainWindow):
         )
         self.view.zoomChanged.connect(self._zoom_changed)
         self.strip.pageChanged.connect(self._strip_page)
+        self.strip.zoomStep.connect(self.zoom_step)
         self.strip.set_spacing(
             int(prefs.get("strip_gap", 0)), float(prefs.get("strip_padding", 0.0))
         )
@@ -268,11 +269,11 @@ class ReaderWindow(QMainWindow):
         self.act_direction = self._action(
             "Manga direction (right to left)", "M", self.toggle_direction
         )
-        self._action(
-            "Zoom in", ["Ctrl++", "Ctrl+=", "+"], lambda: self.view.set_zoom(self.view.zoom * 1.15)
-        )  # keys zoom about the centre of the view, the wheel about the pointer
-        self._action("Zoom out", ["Ctrl+-", "-"], lambda: self.view.set_zoom(self.view.zoom / 1.15))
-        self._action("Actual zoom", "Ctrl+0", lambda: self.view.set_zoom(1.0))
+        # Keys zoom about the centre of the view, the wheel about the pointer; in the
+        # vertical strip they widen or narrow the column instead.
+        self._action("Zoom in", ["Ctrl++", "Ctrl+=", "+"], lambda: self.zoom_step(1))
+        self._action("Zoom out", ["Ctrl+-", "-"], lambda: self.zoom_step(-1))
+        self._action("Actual zoom", "Ctrl+0", lambda: self.zoom_step(0))
         self._action("Play/pause", "P", lambda: self.controls.play.toggle())
 
     def _build_toolbar(self) -> None:
@@ -516,6 +517,17 @@ class ReaderWindow(QMainWindow):
         self._save_timer.start()
         self._relayout()
         self._show(kind="none")
+
+    def zoom_step(self, step: int) -> None:
+        """+1 / -1 zoom in / out, 0 back to the fit; in the strip, the column's padding."""
+        if self.vertical:
+            padding = float(self.prefs.get("strip_padding", 0.0))
+            padding = 0.0 if step == 0 else round(min(0.4, max(0.0, padding - step * 0.05)), 2)
+            self.set_strip_spacing(padding=padding)
+        elif step == 0:
+            self.view.set_zoom(1.0)
+        else:
+            self.view.set_zoom(self.view.zoom * (1.15 if step > 0 else 1 / 1.15))
 
     def set_strip_spacing(self, gap: int | None = None, padding: float | None = None) -> None:
         gap = int(self.prefs.get("strip_gap", 0)) if gap is None else gap

@@ -42,6 +42,7 @@ class StripView(QWidget):
     """Paints a book's pages as one vertical strip and scrolls it."""
 
     pageChanged = Signal(int)  # the page under the reading line
+    zoomStep = Signal(int)  # Ctrl+wheel: +1 a wider column, -1 a narrower one
     painted = Signal()
 
     def __init__(self, images: PageImages, parent: QWidget | None = None) -> None:
@@ -311,6 +312,10 @@ class StripView(QWidget):
 
     # Gestures ---------------------------------------------------------------------------
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            if event.angleDelta().y():
+                self.zoomStep.emit(1 if event.angleDelta().y() > 0 else -1)
+            return
         pixels = event.pixelDelta().y()
         if pixels:
             self.scroll_by(-pixels, animate=False)
