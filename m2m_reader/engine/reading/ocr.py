@@ -79,7 +79,9 @@ def clean_crop(
     if rim.any():
         ground = float(np.median(src[rim]))
         if ground < 128:  # letters outlined on a dark panel: the panel becomes paper
-            src = np.where(np.abs(src.astype(np.int16) - ground) < 40, 255, src)
+            # (a band narrow enough to keep black letters on a near-black panel)
+            band = min(40.0, 0.45 * ground + 4)
+            src = np.where(np.abs(src.astype(np.int16) - ground) < band, 255, src)
     crop = np.where(mask, src, 255).astype(np.uint8)
     scale = GLYPH_PX / glyph if glyph > 0 else 1.0
     scale = float(min(4.0, max(0.5, scale)))

@@ -155,7 +155,11 @@ class PageReader:
         # Lettering drawn on the art may be dark on light or light on dark (outlined
         # letters on a dark panel), and reads at some sizes and not others: loose text
         # gets a second and third try.
-        tries = ((1.0, False), (1.0, True), (1.3, False)) if r.kind == "loose" else ((1.0, False),)
+        tries = (
+            ((1.0, False), (0.8, False), (1.0, True), (1.3, False))
+            if r.kind == "loose"
+            else ((1.0, False),)
+        )
         for factor, invert in tries:
             crop = clean_crop(grey[y0:y1, x0:x1], r.mask, r.glyph * factor, invert)
             if abs(slant) >= 2.0:
