@@ -277,3 +277,26 @@ def test_the_settings_dialog_chooses_the_page_reader(qtbot, tmp_path, monkeypatc
     assert dialog.values()["transcript"] == "magi"
     dialog.transcript.setCurrentIndex(dialog.transcript.findData("manga-ocr"))
     assert dialog.values()["transcript"] == "manga-ocr"
+
+
+def test_the_transcript_can_come_from_another_backend_than_the_text_stages(tmp_path: Path):
+    pytest.importorskip("openai")
+    from m2m_reader.engine.analysis.pipeline import Analyzer
+    from m2m_reader.engine.backend_choice import make_text
+    from m2m_reader.engine.settings import Settings
+
+    book = _book(tmp_path)
+    url = "http://127.0.0.1:9/v1"  # never asked: nothing here reads a page
+    told: list = []
+    # The vision LLM reads the pages; the built-in rules write the rest.
+    text = make_text(Settings(transcript="openai", llm_base_url=url), lambda *a: told.append(a))
+    analyzer = Analyzer(book, text=text)
+    assert analyzer.text.name == "builtin" and analyzer.transcripts.name == "openai"
+    # The LLM writes directives and captions; Tesseract reads the pages.
+    text = make_text(Settings(text="openai", transcript="builtin", llm_base_url=url), told.append)
+    analyzer = Analyzer(book, text=text)
+    assert analyzer.text.name == "openai" and analyzer.transcripts is analyzer.builtin_text
+    # auto: the text backend's own, as before the setting existed.
+    text = make_text(Settings(text="openai", llm_base_url=url), told.append)
+    assert Analyzer(book, text=text).transcripts is text
+    assert told == []
