@@ -3,9 +3,10 @@
 The book's own estimate (`reading_time.seconds_for_page`) says how long a page takes an
 average reader; this module learns one factor, the person's time over that estimate,
 from the turns they make: a moving average of the ratio, ignoring jumps (they are not
-reading) and long pauses (they left the book open). The factor scales cue lengths and
-the engine's look-ahead. It is kept per person in the data folder, so it carries
-across books and sessions.
+reading) and long pauses (they left the book open). The factor scales the engine's
+look-ahead, never a cue's length (that is the cue recipe's, the same for every reader
+and for export). It is kept per person in the data folder, so it carries across books
+and sessions.
 """
 
 from __future__ import annotations
