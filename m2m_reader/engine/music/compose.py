@@ -89,6 +89,7 @@ class Timing:
 DRUMS_FROM = 0.22
 COUNTER_FROM = 0.4
 OVERLAP_BEATS = 0.2  # held notes ring this far into the next one: no hole at bar lines
+HELD_OVERLAP_S = 0.12  # and a bowed, blown or sung note at least this long into the next
 
 
 def _note_length(track: Track, plan: MusicPlan, role: str) -> float:
@@ -134,6 +135,8 @@ def compose(
         v = int(np.clip(vel + rng.normal(0.0, 4.0), 1, 127))
         end = t.at(bar, beat + beats) if not tracks[track].is_drums else start + beats * t.beat
         dur = max(0.05, (end - start) * hold)
+        if hold > 1.0:  # held instruments speak slowly: overlap the next note by a moment
+            dur += HELD_OVERLAP_S
         notes.append(Note(max(0.0, start), dur, int(pitch), v, track))
 
     for ti, track in enumerate(tracks):

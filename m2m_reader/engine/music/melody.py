@@ -137,8 +137,13 @@ def melody(
             contour = [-1 if cur > centre else 1] * len(rhythm)
         elif pos == 0:
             rhythm, contour = motif.rhythm, motif.contour
-            if bar.section == "A'":
-                rhythm = _vary_rhythm(rhythm, rng, meter)
+            if bar.section == "A'" or (i > 0 and rng.random() < 0.4):
+                # A' varies its motif; a restatement later in a page may push it
+                rhythm = (
+                    _vary_rhythm(rhythm, rng, meter)
+                    if rng.random() < 0.6
+                    else _syncopate(rhythm, meter)
+                )
                 contour = (contour * 2)[: len(rhythm)]
         else:
             t = technique[i]

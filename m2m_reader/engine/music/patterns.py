@@ -133,7 +133,7 @@ def accompaniment(
     )
     level = 0 if (e < 0.3 or plan.texture == "sparse") and not ringing else 1
     if level == 0:
-        return chord_at([(0.0, 2.0), (2.0, 2.0)] if e >= 0.2 else [(0.0, 4.0)])
+        return chord_at([(0.0, 2.0), (2.0, 2.0)] if e >= 0.3 else [(0.0, 4.0)])
     arp = sorted(voiced) + [sorted(voiced)[0] + 12]
     figure = arp + arp[-2:0:-1]
     steps = meter * (4 if e > 0.8 and plan.tempo < 110 else 2)
@@ -204,6 +204,18 @@ def bass_line(
         return [(0.0, 0.45, root, 1)] + [(i + 0.5, 0.45, root, 0) for i in range(meter)]
     if plan.style == "lofi":
         return [(0.0, 1.5, root, 1), (2.5, 1.0, fifth, 0), (3.5, 0.5, root, 0)]
+    if next_root != chord.bass and rng.random() < 0.6:
+        # A slow bass walks into the next chord by a scale step on the bar's last beat.
+        target = _pitch_near(next_root, root, track.low, track.high)
+        in_key = {(tonic + st) % 12 for st in SCALES[plan.mode]}
+        step = 1 if target < root else -1
+        passing = next(
+            (target + k * step for k in (1, 2) if (target + k * step) % 12 in in_key), root
+        )
+        if e < 0.35:
+            return [(0.0, float(meter) - 1, root, 1), (float(meter) - 1, 1.0, passing, 0)]
+        if e < 0.7 and meter == 4:
+            return [(0.0, 2.0, root, 1), (2.0, 1.0, fifth, 0), (3.0, 1.0, passing, 0)]
     if e < 0.35:
         return [(0.0, float(meter), root, 1)]
     if e < 0.7:
@@ -229,7 +241,23 @@ def drum_pattern(
     return hits
 
 
+# Sixteenths a groove adds, in this order, as the energy rises past 0.45: a page that
+# plays harder is busier, step by step rather than at two thresholds.
+_GHOSTS = (3.75, 1.75, 2.25, 0.25, 3.25, 1.25, 2.75, 0.75)
+
+
 def _groove(
+    plan: MusicPlan, instrument: str, form_bar: Bar, bar: int, rng: np.random.Generator
+) -> list[tuple[float, int, float]]:
+    hits = _base_groove(plan, instrument, form_bar, bar, rng)
+    extra = int(max(0.0, plan.energy - 0.45) * 16)
+    ghost = SNARE if instrument == "brush kit" else CLOSED_HAT
+    if instrument != "percussion" and plan.meter == 4:
+        hits += [(b, ghost, 0.2) for b in _GHOSTS[:extra]]
+    return hits
+
+
+def _base_groove(
     plan: MusicPlan, instrument: str, form_bar: Bar, bar: int, rng: np.random.Generator
 ) -> list[tuple[float, int, float]]:
     meter, e = plan.meter, plan.energy

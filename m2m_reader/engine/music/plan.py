@@ -90,6 +90,7 @@ class Reading:
     texture: str | None = None
     feel_words: set[str] = field(default_factory=set)
     lead: str | None = None  # the named instrument that sings the melody
+    lead_rank: int = 9  # how surely: 0 "X sings", 1 "a mournful X", 2 "solo X"
     solo: bool = False  # one instrument named "solo" and nothing else: it plays alone
     articulations: list[str] = field(default_factory=list)
     colour: list[str] = field(default_factory=list)
@@ -146,7 +147,7 @@ def read_text(text: str) -> Reading:
     r.unwanted = {name for _, name in _find(INSTRUMENT_PATTERNS, negated)}
     found = [(pos, n) for pos, n in _find(INSTRUMENT_PATTERNS, low) if n not in r.unwanted]
     r.instruments = [n for _, n in found]
-    r.lead, r.solo = _lead(low, found)
+    r.lead, r.solo, r.lead_rank = _lead(low, found)
     r.articulations = [n for _, n in _find(ARTICULATIONS, low)]
     r.colour = [n for _, n in _find(COLOURS, low) if n not in _negated(low, n)]
     if "acoustic guitar" in r.instruments and r.style == "rock" and "acoustic guitar" not in low:
@@ -175,7 +176,7 @@ def _negated(low: str, colour: str) -> set[str]:
     return {n for _, n in _find(COLOURS, negated)}
 
 
-def _lead(low: str, found: list[tuple[int, str]]) -> tuple[str | None, bool]:
+def _lead(low: str, found: list[tuple[int, str]]) -> tuple[str | None, bool, int]:
     """The instrument the text gives the melody to, and whether it plays alone ("solo
     piano", no other instrument named)."""
     best: tuple[int, int, str] | None = None  # (rank, position, name)
@@ -197,7 +198,7 @@ def _lead(low: str, found: list[tuple[int, str]]) -> tuple[str | None, bool]:
             solo = len(found) == 1
         if rank is not None and (best is None or (rank, pos) < best[:2]):
             best = (rank, pos, name)
-    return (best[2] if best else None), solo
+    return (best[2] if best else None), solo, (best[0] if best else 9)
 
 
 def _style_of(r: Reading) -> str:
@@ -323,11 +324,19 @@ def plan_for(caption: str, directive: str = "", seed: int = 0) -> tuple[MusicPla
         feel=_feel(base, style, meter, scene_energy, mode),
         style=style,
         meter=meter,
-        lead=base.lead or (cap.lead if cap.lead in names else "") or "",
+        lead=_lead_of(base, cap, names),
         articulations=_union(base.articulations, cap.articulations),
         colour=_union(base.colour, cap.colour),
     )
     return plan, warnings
+
+
+def _lead_of(base: Reading, cap: Reading, names: list[str]) -> str:
+    """The scene's lead, unless the page's caption gives the melody to another of the
+    scene's instruments more surely ("the cello sings" over "solo piano")."""
+    if cap is not base and cap.lead in names and cap.lead_rank < base.lead_rank:
+        return cap.lead or ""
+    return base.lead or ""
 
 
 def _union(a: list[str], b: list[str]) -> list[str]:
