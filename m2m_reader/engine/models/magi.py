@@ -281,8 +281,8 @@ class MagiReader:
         out = [t for _, t in read]
         glyphs = sorted(t.glyph for t in out if t.kind == "balloon")
         base = glyphs[len(glyphs) // 2] if glyphs else 0.0
-        for t in out:
-            if t.kind == "note" and (not base or t.glyph >= 1.6 * base):
+        for t in out:  # large letters outside the dialogue: a sound effect
+            if t.kind == "note" and t.glyph >= (1.6 * base if base else 0.04 * h):
                 t.kind = "sfx"
         return out
 
