@@ -72,6 +72,7 @@ from .thumbnails import ThumbnailModel, ThumbnailView
 
 log = logging.getLogger(__name__)
 
+LAYOUT_NAMES = {"single": "Single page", "double": "Two pages", "auto": "Auto pages"}
 PRELOAD_AHEAD = 2  # spreads decoded ahead of the cursor
 PRELOAD_BEHIND = 1
 
@@ -285,21 +286,30 @@ class ReaderWindow(QMainWindow):
         library.clicked.connect(self.libraryRequested.emit)
         bar.addWidget(library)
         bar.addSeparator()
+        # One menu for the spread layout, so the bar fits the default window.
         self.layout_group = QActionGroup(self)
-        for mode, label in (("single", "Single"), ("double", "Double"), ("auto", "Auto")):
-            act = QAction(label, self, checkable=True)
+        layout_menu = QMenu(self)
+        for mode in ("single", "double", "auto"):
+            act = QAction(LAYOUT_NAMES[mode], self, checkable=True)
             act.setData(mode)
             act.setChecked(mode == self.layout_mode)
             act.triggered.connect(lambda _c=False, m=mode: self.set_layout(m))  # type: ignore[misc]
             self.layout_group.addAction(act)
-            bar.addAction(act)
+            layout_menu.addAction(act)
+        layout_menu.addSeparator()
         self.act_cover = QAction("Cover alone", self, checkable=True, checked=self.cover_offset)
         self.act_cover.setToolTip("In double layout, show the first page alone")
         self.act_cover.toggled.connect(self.set_cover_offset)
-        bar.addAction(self.act_cover)
+        layout_menu.addAction(self.act_cover)
+        layout_menu.addAction(self.act_shift)
+        self.layout_button = QToolButton(toolTip="Pages side by side (D)")
+        self.layout_button.setMenu(layout_menu)
+        self.layout_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self._show_layout_name()
+        bar.addWidget(self.layout_button)
         bar.addWidget(self._strip_button())
         image_menu = QMenu(self)
-        for act in (self.act_crop, self.act_split, self.act_shift, self.act_adjust):
+        for act in (self.act_crop, self.act_split, self.act_adjust):
             image_menu.addAction(act)
         self.image_button = QToolButton(text="Image  ▾", toolTip="Crop, split, pairing, colours")
         self.image_button.setMenu(image_menu)
@@ -323,13 +333,14 @@ class ReaderWindow(QMainWindow):
         bar.addWidget(self.fit_button)
         bar.addAction(self.act_fullscreen)
         bar.addSeparator()
-        pages = QToolButton(toolTip="Page thumbnails (T); Shift+T for a grid")
+        pages = QToolButton()
+        self.act_thumbs.setIconText("Thumbnails")
+        self.act_thumbs.setToolTip("Page thumbnails (T); Shift+T for a grid")
         pages.setDefaultAction(self.act_thumbs)
-        pages.setText("Pages")
         bar.addWidget(pages)
         self.bookmark_menu = QMenu(self)
         self.bookmark_menu.aboutToShow.connect(self._fill_bookmarks)
-        self.bookmark_button = QToolButton(text="☆ Bookmarks  ▾", toolTip="Bookmarks (Ctrl+B)")
+        self.bookmark_button = QToolButton(text="☆  ▾", toolTip="Bookmarks (Ctrl+B, B)")
         self.bookmark_button.setMenu(self.bookmark_menu)
         self.bookmark_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         bar.addWidget(self.bookmark_button)
@@ -337,8 +348,8 @@ class ReaderWindow(QMainWindow):
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         bar.addWidget(spacer)
         panel = QToolButton()
+        self.act_panel.setIconText("♪  Soundtrack")
         panel.setDefaultAction(self.act_panel)
-        panel.setText("♪  Soundtrack")
         bar.addWidget(panel)
         self.panel_button = panel
         gear = QToolButton(text="⚙  Settings")
@@ -361,9 +372,10 @@ class ReaderWindow(QMainWindow):
             act.triggered.connect(lambda _c=False, v=share: self.set_strip_spacing(padding=v))  # type: ignore[misc]
             pads.addAction(act)
             pad_menu.addAction(act)
-        button = QToolButton(toolTip="Continuous vertical strip for this book (V)")
+        button = QToolButton()
+        self.act_vertical.setIconText("Vertical")
+        self.act_vertical.setToolTip("Continuous vertical strip for this book (V)")
         button.setDefaultAction(self.act_vertical)
-        button.setText("Vertical")
         button.setMenu(menu)
         button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
         self.strip_button = button
@@ -755,9 +767,13 @@ class ReaderWindow(QMainWindow):
         self.layout_mode = mode
         for act in self.layout_group.actions():
             act.setChecked(act.data() == mode)
+        self._show_layout_name()
         self.bridge.set_setting("reader_layout", mode)
         self._relayout()
         self._show(kind="none")
+
+    def _show_layout_name(self) -> None:
+        self.layout_button.setText(LAYOUT_NAMES[self.layout_mode] + "  ▾")
 
     def toggle_double(self) -> None:
         mode = effective_layout(self.layout_mode, self.view.width(), self.view.height())
