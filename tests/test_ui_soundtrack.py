@@ -297,6 +297,7 @@ def test_the_panel_fits_the_default_window_without_scrolling(qtbot, tmp_path, ui
     assert win.panel.prepare.isVisible()
     bottom = win.panel.prepare.mapTo(win.panel_scroll.viewport(), QPoint(0, 0)).y()
     assert bottom + win.panel.prepare.height() <= win.panel_scroll.viewport().height()
+    assert win.panel_button.isVisible()  # the toolbar does not push its toggle out of sight
 
 
 def test_no_note_when_nothing_can_be_heard(qtbot, tmp_path, ui_dirs):  # noqa: F811
