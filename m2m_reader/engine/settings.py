@@ -52,6 +52,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "reader_layout": ("auto", "single", "double", "scroll"),
     "reader_fit": ("page", "width", "height", "none"),
     "language": ("auto", "en", "ja"),
+    "theme": ("auto", "dark", "light"),
 }
 
 Subscriber = Callable[[str, Any], None]
@@ -100,6 +101,8 @@ class Settings:
     reader_cover_offset: bool = True  # double layout: the first page alone
     # The window's language: "auto" follows the system locale (read at start).
     language: str = "auto"
+    # The window's colours: "auto" follows the system's light or dark preference.
+    theme: str = "auto"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_subscribers", [])

@@ -247,7 +247,8 @@ def run(book: str | None, settings: Settings) -> int:
         return 0  # another one started at the same moment and won
     i18n.install(app, settings.language)
     app.setWindowIcon(QIcon(str(ICON)))  # type: ignore[attr-defined]
-    theme.apply(app)  # type: ignore[arg-type]
+    theme.apply(app, theme.choose(settings.theme, app))  # type: ignore[arg-type]
+    theme.follow_system(app, settings.theme)  # type: ignore[arg-type]
     i18n.set_fonts(app)  # type: ignore[arg-type]
     restore = close_on_signals(app)  # type: ignore[arg-type]
     try:

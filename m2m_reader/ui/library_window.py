@@ -74,13 +74,20 @@ WATCH_MS = 1500  # how often the window looks whether another process changed th
 SHELF_ALL, SHELF_RECENT = "\x00all", "\x00recent"  # side-list keys that are no series
 
 
-SHELVES_STYLE = f"""
+ON_DARK = "#f2f3f5"  # text on the dark pills over a cover, in either scheme
+
+
+def shelves_style() -> str:
+    """The side list's look, in the scheme applied (read when the window is made)."""
+    return f"""
 QListWidget#shelves {{ background: {theme.PANEL_BG}; border: none;
     border-right: 1px solid {theme.BORDER}; padding: 10px 6px; outline: none; }}
 QListWidget#shelves::item {{ padding: 6px 10px; border-radius: 6px; }}
 QListWidget#shelves::item:hover {{ background: {theme.SURFACE}; }}
-QListWidget#shelves::item:selected {{ background: #24344f; color: {theme.TEXT}; }}
+QListWidget#shelves::item:selected {{ background: {theme.colour("#24344f")}; color: {theme.TEXT}; }}
 """
+
+
 translate = QCoreApplication.translate  # pyside6-lupdate finds translate("Context", "text")
 
 
@@ -101,7 +108,7 @@ class CoverDelegate(QStyledItemDelegate):
         hover = bool(option.state & QStyle.StateFlag.State_MouseOver)
         if selected or hover:
             p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(QColor(theme.SURFACE if not selected else "#22324a"))
+            p.setBrush(QColor(theme.SURFACE if not selected else theme.colour("#22324a")))
             p.drawRoundedRect(option.rect.adjusted(2, 2, -2, -2), 10, 10)
         box = QRect(r.left(), r.top(), r.width(), COVER_H - 16)
         if cover is not None and not cover.isNull():
@@ -128,14 +135,14 @@ class CoverDelegate(QStyledItemDelegate):
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(theme.READY if ready else QColor(0, 0, 0, 170))
             p.drawRoundedRect(badge, 10, 10)
-            p.setPen(QColor("#0b1a12" if ready else theme.TEXT))
+            p.setPen(QColor("#0b1a12" if ready else ON_DARK))
             p.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)
         if entry.number:
             pill = QRect(box.left() + 6, box.top() + 6, 44, 20)
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(QColor(0, 0, 0, 170))
             p.drawRoundedRect(pill, 10, 10)
-            p.setPen(QColor(theme.TEXT))
+            p.setPen(QColor(ON_DARK))
             p.drawText(pill, Qt.AlignmentFlag.AlignCenter, f"#{entry.number[:5]}")
         bar = QRect(r.left(), r.top() + COVER_H - 10, r.width(), 3)
         p.setPen(Qt.PenStyle.NoPen)
@@ -217,7 +224,7 @@ class LibraryWindow(QMainWindow):
         self.shelves = QListWidget()
         self.shelves.setObjectName("shelves")
         self.shelves.setFixedWidth(210)
-        self.shelves.setStyleSheet(SHELVES_STYLE)
+        self.shelves.setStyleSheet(shelves_style())
         self.shelves.currentItemChanged.connect(self._shelf_chosen)
 
         self.empty = QLabel(

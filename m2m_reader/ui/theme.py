@@ -1,11 +1,17 @@
 """The look: a dark reading room, a quiet panel, and one colour per emotion.
 
 One stylesheet for the whole app, so every window agrees; emotion colours are shared
-by the soundtrack panel's bar chart and the mood timeline.
+by the soundtrack panel's bar chart and the mood timeline. A light scheme follows the
+system's (or the `theme` setting): the same sheet with each colour swapped for its
+daylight one (`LIGHT`), and the colour names below set to the scheme's, so widgets
+that paint themselves agree.
 """
 
 from __future__ import annotations
 
+import re
+
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -89,8 +95,68 @@ QToolTip {{ background: {SURFACE}; color: {TEXT}; border: 1px solid {BORDER}; }}
 """
 
 
-def apply(app: QApplication) -> None:
-    """Fusion style, a dark palette (for what the stylesheet leaves alone) and the sheet."""
+# Each colour of the dark room as it is in a light one.
+LIGHT: dict[str, str] = {
+    "#0f1012": "#e8eaee",  # reading background
+    "#17191d": "#f6f7f9",  # panels
+    "#1f2228": "#ffffff",  # surfaces
+    "#2a2e36": "#d3d8e0",  # borders
+    "#e6e8eb": "#1c2027",  # text
+    "#8b93a1": "#5b6473",  # muted text
+    "#5b9dff": "#2f6fde",  # accent
+    "#24344f": "#dce8ff",  # checked, selected
+    "#22324a": "#dce8ff",  # a selected card
+    "#5a616d": "#a3a9b4",  # disabled text
+    "#0b1220": "#ffffff",  # text on the accent
+    "#f2c94c": "#8a6100",  # an edited badge
+    "#6b5a1f": "#d9b44a",
+    "#3a2a12": "#fff3d6",  # a warning banner
+    "#6b4e1f": "#e6c070",
+    "#3d1c1c": "#fde3e3",  # an error banner
+    "#7a2e2e": "#e29a9a",
+    "#3a3f48": "#c2c8d1",  # scroll bar handle
+}
+_DARK = {"READING_BG": READING_BG.name(), "PANEL_BG": PANEL_BG, "SURFACE": SURFACE,
+         "BORDER": BORDER, "TEXT": TEXT, "MUTED": MUTED, "ACCENT": ACCENT}  # fmt: skip
+SCHEMES = ("dark", "light")
+scheme = "dark"  # the one applied last
+_HEX = re.compile(r"#[0-9a-fA-F]{6}\b")
+
+
+def colour(dark: str) -> str:
+    """`dark` (a colour of the dark scheme) as the applied scheme has it."""
+    return LIGHT.get(dark.lower(), dark) if scheme == "light" else dark
+
+
+def system_scheme(app: QApplication) -> str:
+    """ "light" when the system says it prefers light, else "dark" (also when it does
+    not say: the reading room is dark)."""
+    hints = app.styleHints()
+    ask = getattr(hints, "colorScheme", None)  # Qt 6.5 and later
+    return "light" if ask is not None and ask() == Qt.ColorScheme.Light else "dark"
+
+
+def choose(setting: str, app: QApplication) -> str:
+    """The scheme the `theme` setting asks for ("auto": the system's)."""
+    return setting if setting in SCHEMES else system_scheme(app)
+
+
+def follow_system(app: QApplication, setting: str) -> None:
+    """With the setting "auto", a change of the system's scheme applies at once."""
+    changed = getattr(app.styleHints(), "colorSchemeChanged", None)
+    if setting not in SCHEMES and changed is not None:
+        changed.connect(lambda *_: apply(app, system_scheme(app)))
+
+
+def apply(app: QApplication, scheme_name: str = "dark") -> None:
+    """Fusion style, a palette (for what the stylesheet leaves alone) and the sheet, in
+    the dark or the light scheme."""
+    global scheme, READING_BG, PANEL_BG, SURFACE, BORDER, TEXT, MUTED, ACCENT
+    scheme = scheme_name if scheme_name in SCHEMES else "dark"
+    now = {name: colour(value) for name, value in _DARK.items()}
+    READING_BG = QColor(now["READING_BG"])
+    PANEL_BG, SURFACE, BORDER = now["PANEL_BG"], now["SURFACE"], now["BORDER"]
+    TEXT, MUTED, ACCENT = now["TEXT"], now["MUTED"], now["ACCENT"]
     app.setStyle("Fusion")
     pal = QPalette()
     pal.setColor(QPalette.ColorRole.Window, QColor(PANEL_BG))
@@ -101,12 +167,12 @@ def apply(app: QApplication) -> None:
     pal.setColor(QPalette.ColorRole.Button, QColor(SURFACE))
     pal.setColor(QPalette.ColorRole.ButtonText, QColor(TEXT))
     pal.setColor(QPalette.ColorRole.Highlight, QColor(ACCENT))
-    pal.setColor(QPalette.ColorRole.HighlightedText, QColor("#0b1220"))
+    pal.setColor(QPalette.ColorRole.HighlightedText, QColor(colour("#0b1220")))
     pal.setColor(QPalette.ColorRole.ToolTipBase, QColor(SURFACE))
     pal.setColor(QPalette.ColorRole.ToolTipText, QColor(TEXT))
     pal.setColor(QPalette.ColorRole.PlaceholderText, QColor(MUTED))
     app.setPalette(pal)
-    app.setStyleSheet(STYLESHEET)
+    app.setStyleSheet(_HEX.sub(lambda m: colour(m.group(0)), STYLESHEET))
 
 
 def emotion_colour(name: str) -> QColor:
