@@ -89,7 +89,7 @@ class FakeMagiModel(PreTrainedModel):
 """
 
 
-def save_fake_magi(folder: Path, chapter_wide: bool = True) -> Path:
+def save_fake_magi(folder: Path, chapter_wide: bool = True, processor: str = "") -> Path:
     import torch
     from safetensors.torch import save_file
 
@@ -100,6 +100,8 @@ def save_fake_magi(folder: Path, chapter_wide: bool = True) -> Path:
         "model_type": "fake_magi",
         "architectures": ["FakeMagiModel"],
         "chapter_wide": chapter_wide,
+        # Magi's own code loads its OCR processor by this name (TrOCRProcessor).
+        **({"ocr_pretrained_processor_path": processor} if processor else {}),
         "auto_map": {
             "AutoConfig": "configuration_fake_magi.FakeMagiConfig",
             "AutoModel": "modeling_fake_magi.FakeMagiModel",
@@ -300,3 +302,42 @@ def test_the_transcript_can_come_from_another_backend_than_the_text_stages(tmp_p
     text = make_text(Settings(text="openai", llm_base_url=url), told.append)
     assert Analyzer(book, text=text).transcripts is text
     assert told == []
+
+
+def test_magi_finds_its_ocr_processor_locally_or_says_how_to_get_it(tmp_path, monkeypatch):
+    from m2m_reader.engine.errors import BackendUnavailable
+    from m2m_reader.engine.models.magi import MagiReader
+
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    folder = save_fake_magi(tmp_path / "magi", processor="microsoft/trocr-base-printed")
+    with pytest.raises(BackendUnavailable, match="OCR processor.*models download magi"):
+        MagiReader(str(folder), device="cpu", bank=tmp_path)
+    local = tmp_path / "trocr"
+    local.mkdir()
+    folder = save_fake_magi(tmp_path / "magi2", processor=str(local))
+    reader = MagiReader(str(folder), device="cpu", bank=tmp_path)
+    assert reader.read(page()).texts[0].text == "Where are you going?"
+
+
+def test_models_download_magi_fetches_its_ocr_processor_too(tmp_path, monkeypatch):
+    import huggingface_hub
+
+    from m2m_reader.engine.models.download import download
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.delenv("M2M_READER_OFFLINE", raising=False)
+    monkeypatch.setenv("M2M_READER_DATA_DIR", str(tmp_path / "data"))
+    asked: list = []
+
+    def fetched(repo_id, allow_patterns=None, local_dir=None, **kwargs):
+        asked.append((repo_id, local_dir))
+        if local_dir is None:
+            return str(tmp_path / "hub" / repo_id)
+        return str(save_fake_magi(Path(local_dir), processor="microsoft/trocr-base-printed"))
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", fetched)
+    announced: list = []
+    where = download("magi", announce=announced.append)
+    assert where == tmp_path / "data" / "models" / "magi"
+    assert asked == [("ragavsachdeva/magiv2", where), ("microsoft/trocr-base-printed", None)]
+    assert announced == ["ragavsachdeva/magiv2", "microsoft/trocr-base-printed"]

@@ -52,10 +52,15 @@ def run_download(args: argparse.Namespace) -> int:
 
     folder = reader_folder(args.name)
 
+    told: list[str] = []
+
     def announce(repo: str) -> None:
-        where = folder if folder is not None else "the Hugging Face cache"
+        # A page reader's weights go to its folder; what its code loads by name (Magi's
+        # OCR processor) to the Hugging Face cache.
+        where = folder if folder is not None and not told else "the Hugging Face cache"
         print(f"downloading {repo} into {where} ...", flush=True)
-        if args.name == "magi":
+        told.append(repo)
+        if args.name == "magi" and len(told) == 1:
             print(
                 "note: Magi's weights are for personal, research and non-commercial use only.",
                 flush=True,

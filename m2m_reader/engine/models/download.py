@@ -11,6 +11,7 @@ rest go to the Hugging Face cache.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -84,9 +85,14 @@ def download(
     local_dir = reader_folder(name)
     try:
         if local_dir is not None:
-            return Path(
+            got = Path(
                 snapshot_download(repo_id=repo, allow_patterns=patterns, local_dir=local_dir)
             )
+            for extra in _needed_by(got):  # Magi's OCR processor, into the HF cache
+                if announce is not None:
+                    announce(extra)
+                snapshot_download(repo_id=extra, allow_patterns=["*.json", "*.txt", "*.model"])
+            return got
         return Path(snapshot_download(repo_id=repo, allow_patterns=patterns))
     except Exception as exc:  # noqa: BLE001 - network, auth, missing repo: one sentence
         if _unreachable(exc):
@@ -95,6 +101,18 @@ def download(
                 "check the internet connection and try again."
             ) from exc
         raise M2MError(f"could not download {repo}: {type(exc).__name__}: {exc}") from exc
+
+
+def _needed_by(folder: Path) -> list[str]:
+    """Hub ids a downloaded model's own code loads by name (Magi's OCR processor)."""
+    try:
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    name = config.get("ocr_pretrained_processor_path") if isinstance(config, dict) else None
+    if isinstance(name, str) and name.count("/") == 1 and not Path(name).exists():
+        return [name]
+    return []
 
 
 def reader_folder(name: str) -> Path | None:

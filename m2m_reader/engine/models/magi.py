@@ -49,6 +49,7 @@ REPO = "ragavsachdeva/magiv2"
 FOLDER = "magi"
 BANK = "magi-characters"  # under the models folder: NAME.png per character
 CONFIDENCE = 0.9  # Magi keeps a text box or drops it; it reports no score per box
+PROCESSOR_FILES = ["*.json", "*.txt", "*.model"]  # Magi's OCR processor (TrOCR)
 EVIDENCE_PIXELS = 2_500_000  # the visual evidence is measured on at most this many pixels
 _IMAGES = (".png", ".jpg", ".jpeg", ".webp")
 Box = tuple[int, int, int, int]
@@ -78,6 +79,7 @@ def open_magi(name: str = FOLDER) -> tuple[str, Any]:
         raise missing("Magi", FOLDER, where) from exc
     except Exception as exc:  # noqa: BLE001 - its own code's packages (einops, pulp ...)
         raise why_failed("Magi", exc) from exc
+    _local_processor(config)
     reference = (getattr(config, "auto_map", None) or {}).get("AutoModel")
     if not reference:
         raise BackendUnavailable(f"{where} is not a Magi model (its config names no code).")
@@ -92,13 +94,32 @@ def open_magi(name: str = FOLDER) -> tuple[str, Any]:
     return where, config
 
 
-def load_magi(where: str, device: str = "auto") -> tuple[Any, str]:
+def _local_processor(config: Any) -> None:
+    """Point Magi's OCR processor (a Hub id in its config, loaded by its own code with
+    `TrOCRProcessor.from_pretrained`) at the local copy `models download magi` fetched,
+    so loading opens no connection."""
+    name = getattr(config, "ocr_pretrained_processor_path", None)
+    if not name or getattr(config, "disable_ocr", False) or Path(name).is_dir():
+        return
+    try:
+        from huggingface_hub import snapshot_download
+
+        folder = snapshot_download(
+            repo_id=name, allow_patterns=PROCESSOR_FILES, local_files_only=True
+        )
+    except Exception as exc:  # noqa: BLE001 - not in the cache (or no huggingface_hub)
+        raise missing(f"Magi's OCR processor ({name})", FOLDER, name) from exc
+    config.ocr_pretrained_processor_path = folder
+
+
+def load_magi(where: str, device: str = "auto", config: Any = None) -> tuple[Any, str]:
     """The model through `AutoModel.from_pretrained(trust_remote_code=True)`, local files
     only, on its device."""
     transformers = _transformers()
+    extra = {"config": config} if config is not None else {}
     try:
         model = transformers.AutoModel.from_pretrained(
-            where, trust_remote_code=True, local_files_only=True
+            where, trust_remote_code=True, local_files_only=True, **extra
         )
     except OSError as exc:
         raise missing("Magi", FOLDER, where) from exc
@@ -188,7 +209,9 @@ class MagiReader:
             if self._failed is not None:
                 raise self._failed
             try:
-                self._model, self.device = load_magi(self.weights, self.device_preference)
+                self._model, self.device = load_magi(
+                    self.weights, self.device_preference, self.config
+                )
             except M2MError as exc:
                 self._failed = exc
                 raise
