@@ -96,3 +96,28 @@ def test_the_library_paints_light_in_the_light_scheme(qtbot, tmp_path, ui_dirs, 
     grid_bg = shot.pixelColor(shot.width() - 20, shot.height() // 2)  # the empty grid
     side = win.shelves.grab().toImage().pixelColor(100, 300)
     assert grid_bg.lightness() > 200 and side.lightness() > 200
+
+
+def test_the_settings_dialog_switches_to_light_at_once_and_keeps_the_language(
+    qtbot,
+    qapp,
+    ui_dirs,  # noqa: F811
+    scheme,
+):
+    from m2m_reader.engine import settings as settings_file
+    from m2m_reader.ui.bridge import EngineBridge
+    from m2m_reader.ui.settings_dialog import SettingsDialog
+
+    settings = Settings()
+    bridge = EngineBridge(None, settings)
+    dialog = SettingsDialog(settings, bridge)
+    qtbot.addWidget(dialog)
+    assert dialog.theme.currentText() == "Follow the system"
+    dialog.theme.setCurrentIndex(dialog.theme.findData("light"))
+    dialog.language.setCurrentIndex(dialog.language.findData("ja"))
+    assert dialog.language.currentText() == "日本語"
+    dialog.accept()
+    assert qapp.palette().color(QPalette.ColorRole.Window).lightness() > 230
+    assert (settings.theme, settings.language) == ("light", "ja")
+    qtbot.waitUntil(lambda: settings_file.load().theme == "light")
+    assert settings_file.load().language == "ja"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -45,6 +46,19 @@ LABELS = {
     "rtl": "Right to left",
     "ltr": "Left to right",
 }
+# The window's language and colours ("auto" means the system's here).
+WINDOW_LABELS = {
+    "language": {"auto": "System language", "en": "English", "ja": "日本語"},
+    "theme": {"auto": "Follow the system", "dark": "Dark", "light": "Light"},
+}
+
+
+def _window_combo(name: str, value: str) -> QComboBox:
+    box = QComboBox()
+    for choice in CHOICES[name]:
+        box.addItem(WINDOW_LABELS[name][choice], choice)
+    box.setCurrentIndex(max(0, box.findData(value)))
+    return box
 
 
 def _combo(name: str, value: str) -> QComboBox:
@@ -143,6 +157,9 @@ class SettingsDialog(QDialog):
         self.offline = QCheckBox("Offline: open no network connection at all")
         self.offline.setChecked(s.offline)
         self.direction = _combo("default_direction", s.default_direction)
+        self.language = _window_combo("language", s.language)
+        self.language.setToolTip("The window's language, from the next start")
+        self.theme = _window_combo("theme", s.theme)
 
         tabs = QTabWidget()
         tabs.addTab(
@@ -172,6 +189,8 @@ class SettingsDialog(QDialog):
                 ("Cache size", self.cache_limit),
                 ("", self.offline),
                 ("Books that do not say", self.direction),
+                ("Language (next start)", self.language),
+                ("Colours", self.theme),
             ),
             "General",
         )
@@ -227,6 +246,8 @@ class SettingsDialog(QDialog):
             "cache_limit_mb": self.cache_limit.value(),
             "offline": self.offline.isChecked(),
             "default_direction": self.direction.currentData(),
+            "language": self.language.currentData(),
+            "theme": self.theme.currentData(),
         }
         if self.llm_api_key.isEnabled():
             out["llm_api_key"] = self.llm_api_key.text().strip()
@@ -236,4 +257,9 @@ class SettingsDialog(QDialog):
         changed = {k: v for k, v in self.values().items() if getattr(self.settings, k) != v}
         if changed:
             self.bridge.update_settings(changed)
+        if "theme" in changed:  # the colours change at once; windows made later agree
+            from . import theme
+
+            app = QApplication.instance()
+            theme.apply(app, theme.choose(str(changed["theme"]), app))  # type: ignore[arg-type]
         super().accept()
