@@ -13,8 +13,11 @@ the surer reading wins.
 
 from __future__ import annotations
 
+import contextlib
+import queue
 import re
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -26,6 +29,7 @@ from PIL import Image
 from ..errors import BackendUnavailable
 
 GLYPH_PX = 34
+MAX_ENGINES = 2  # sets of Tesseract engines at once (one per core is plenty)
 MAX_CROP = 500_000  # pixels of the largest crop handed to Tesseract
 MIN_WORD = 55  # Tesseract word confidence (0-100) a word needs to be kept
 MIN_SIGN = 25  # the same for one Japanese sign (each is a "word"; a dropped sign costs
@@ -113,7 +117,11 @@ class TesseractOcr:
             )
         _, langs = tesserocr.get_languages(self.tessdata + "/")
         self.languages = set(langs)
-        self._local = threading.local()
+        # Each set of engines holds the language models (about 100 MB with Japanese):
+        # at most MAX_ENGINES sets, shared by whichever threads read.
+        self._free: queue.LifoQueue[dict] = queue.LifoQueue()
+        self._made = 0
+        self._lock = threading.Lock()
 
     def settings_key(self) -> str:
         version = self._tr.tesseract_version().split()[1] if self._tr else "?"
@@ -122,19 +130,36 @@ class TesseractOcr:
             f"{MIN_WORD}:{MIN_SIGN}:{MIN_REGION}"
         )
 
-    def _api(self, lang: str, psm: int):  # noqa: ANN202 - tesserocr's own type
-        apis = self._local.__dict__.setdefault("apis", {})
-        if (lang, psm) not in apis:
-            apis[(lang, psm)] = self._tr.PyTessBaseAPI(path=self.tessdata + "/", lang=lang, psm=psm)
-        return apis[(lang, psm)]
+    @contextlib.contextmanager
+    def _engines(self) -> Iterator[dict]:
+        """A set of engines (one per language and mode) for this thread's use."""
+        try:
+            apis = self._free.get_nowait()
+        except queue.Empty:
+            with self._lock:
+                make = self._made < MAX_ENGINES
+                self._made += make
+            apis = {} if make else self._free.get()
+        try:
+            yield apis
+        finally:
+            self._free.put(apis)
 
     def _read_as(self, crop: np.ndarray, lang: str, vertical: bool) -> tuple[str, float]:
-        PSM, RIL = self._tr.PSM, self._tr.RIL
+        PSM = self._tr.PSM
         psm = PSM.SINGLE_BLOCK_VERT_TEXT if vertical else PSM.SINGLE_BLOCK
         tess = "jpn_vert" if lang == "ja" and vertical else "jpn" if lang == "ja" else "eng"
         if tess not in self.languages:
             return "", 0.0
-        api = self._api(tess, psm)
+        with self._engines() as apis:
+            if (tess, psm) not in apis:
+                apis[(tess, psm)] = self._tr.PyTessBaseAPI(
+                    path=self.tessdata + "/", lang=tess, psm=psm
+                )
+            return self._recognise(apis[(tess, psm)], crop, lang)
+
+    def _recognise(self, api, crop: np.ndarray, lang: str) -> tuple[str, float]:  # noqa: ANN001
+        RIL = self._tr.RIL
         api.SetImage(Image.fromarray(crop))
         api.Recognize()
         lines: list[list[str]] = []
