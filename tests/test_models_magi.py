@@ -341,3 +341,23 @@ def test_models_download_magi_fetches_its_ocr_processor_too(tmp_path, monkeypatc
     assert where == tmp_path / "data" / "models" / "magi"
     assert asked == [("ragavsachdeva/magiv2", where), ("microsoft/trocr-base-printed", None)]
     assert announced == ["ragavsachdeva/magiv2", "microsoft/trocr-base-printed"]
+
+
+def test_the_command_line_says_in_one_line_what_it_cannot_do(tmp_path, monkeypatch, capsys):
+    from m2m_reader.cli import main
+
+    for name in ("CONFIG", "DATA", "CACHE"):
+        monkeypatch.setenv(f"M2M_READER_{name}_DIR", str(tmp_path / name.lower()))
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert main(["models", "download", "magi"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "offline mode is on, so nothing can be downloaded" in err and "\n" not in err
+    _book(tmp_path)  # writes plain.cbz
+    book = str(tmp_path / "plain.cbz")
+    assert main(["analyze", book, "--transcript", "magi", "--no-cache"]) == 0
+    err = capsys.readouterr().err
+    assert (
+        "transcript: the magi backend cannot start: Magi weights are not on this computer; "
+        "run `m2m-reader models download magi`"
+    ) in err
