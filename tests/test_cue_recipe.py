@@ -115,3 +115,23 @@ def test_the_recipe_of_a_page():
     assert first.key(music) != second.key(music)
     assert first.key(music) == CueRecipe.for_page(book, 3, 1, 3, "rain on the window",
                                                   "quiet piano").key(music)  # fmt: skip
+
+
+def test_the_commands_export_a_prepared_book_from_the_cache(tmp_path, capsys):
+    from PIL import Image
+
+    from m2m_reader.cli import main
+
+    book = tmp_path / "book"
+    book.mkdir()
+    for i in range(3):
+        Image.new("L", (60, 90), 40 + 60 * i).save(book / f"{i + 1:03d}.png")
+    assert main(["library", "add", str(book)]) == 0
+    assert main(["library", "prepare", "1", "--offline"]) == 0
+    capsys.readouterr()
+    assert main(["export", str(book), "-o", str(tmp_path / "s.wav"), "--offline"]) == 0
+    assert "music for 3 of 3 pages came from the cache" in capsys.readouterr().out
+    # a fixed reading time whose cue length differs is composed, not taken from the cache
+    assert main(["export", str(book), "-o", str(tmp_path / "t.wav"), "--offline",
+                 "--seconds-per-page", "30"]) == 0  # fmt: skip
+    assert "came from the cache" not in capsys.readouterr().out
