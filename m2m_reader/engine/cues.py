@@ -2,11 +2,11 @@
 
 What a page's cue is made from, and the key it is kept under, is the cue recipe's
 (`cue_recipe`: the same for live playback, prepare-for-offline and export). When
-nothing plays yet, a short cue comes first so the music starts sooner. A backend slower than real time (MusicGen on a
-CPU) never leaves the reader waiting in silence: until its cue for a page is ready,
-the composer's cue for the same caption stands in (made on a pool of its own, so a
-long generation does not hold it up), and the mixer lets the real cue take over on a
-bar line. `CueWork` is a part of `Engine` (it uses the engine's state, see
+nothing plays yet, a short cue comes first so the music starts sooner. A backend
+slower than real time (MusicGen on a CPU) never leaves the reader waiting in silence:
+until its cue for a page is ready, the composer's cue for the same caption stands in
+(made on a pool of its own, so a long generation does not hold it up), and the mixer
+lets the real cue take over on a bar line. `CueWork` is a part of `Engine` (it uses the engine's state, see
 `Engine._reset`).
 """
 
