@@ -113,3 +113,20 @@ def test_japanese_titles_get_a_cjk_font(qapp):
         assert QRawFont.fromFont(QFont(families[1])).supportsCharacter("春")
     finally:
         QApplication.setFont(before)
+
+
+def test_the_settings_dialog_speaks_japanese(qtbot, ui_dirs, japanese):  # noqa: F811
+    from PySide6.QtWidgets import QTabWidget
+
+    from m2m_reader.ui.bridge import EngineBridge
+    from m2m_reader.ui.settings_dialog import SettingsDialog
+
+    settings = Settings()
+    dialog = SettingsDialog(settings, EngineBridge(None, settings))
+    qtbot.addWidget(dialog)
+    tabs = dialog.findChild(QTabWidget)
+    assert dialog.windowTitle() == "設定"
+    assert [tabs.tabText(i) for i in range(tabs.count())] == ["分析", "音楽", "一般"]
+    assert dialog.text.itemText(0) == "内蔵（オフライン）"
+    assert dialog.theme.currentText() == "システムに合わせる"
+    assert dialog.language.itemText(2) == "日本語"  # a language is named in itself

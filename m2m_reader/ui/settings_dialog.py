@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -31,32 +32,42 @@ from ..engine.audio.devices import AudioUnavailable, output_devices
 from ..engine.settings import CHOICES, Settings
 from .bridge import EngineBridge
 
+translate = QCoreApplication.translate  # pyside6-lupdate finds translate("Context", "text")
+
 LABELS = {
-    "builtin": "Built-in (offline)",
-    "openai": "OpenAI-compatible endpoint",
-    "clip": "CLIP on faces",
-    "auto": "As the text stages",
-    "manga-ocr": "manga-ocr (Japanese)",
-    "magi": "Magi v2 (non-commercial use)",
-    "composer": "Built-in composer",
-    "musicgen": "MusicGen",
-    "library": "My music folder",
-    "features": "Measured features (built in)",
-    "clap": "CLAP model",
-    "rtl": "Right to left",
-    "ltr": "Left to right",
+    "builtin": QT_TRANSLATE_NOOP("SettingsDialog", "Built-in (offline)"),
+    "openai": QT_TRANSLATE_NOOP("SettingsDialog", "OpenAI-compatible endpoint"),
+    "clip": QT_TRANSLATE_NOOP("SettingsDialog", "CLIP on faces"),
+    "auto": QT_TRANSLATE_NOOP("SettingsDialog", "As the text stages"),
+    "manga-ocr": QT_TRANSLATE_NOOP("SettingsDialog", "manga-ocr (Japanese)"),
+    "magi": QT_TRANSLATE_NOOP("SettingsDialog", "Magi v2 (non-commercial use)"),
+    "composer": QT_TRANSLATE_NOOP("SettingsDialog", "Built-in composer"),
+    "musicgen": QT_TRANSLATE_NOOP("SettingsDialog", "MusicGen"),
+    "library": QT_TRANSLATE_NOOP("SettingsDialog", "My music folder"),
+    "features": QT_TRANSLATE_NOOP("SettingsDialog", "Measured features (built in)"),
+    "clap": QT_TRANSLATE_NOOP("SettingsDialog", "CLAP model"),
+    "rtl": QT_TRANSLATE_NOOP("SettingsDialog", "Right to left"),
+    "ltr": QT_TRANSLATE_NOOP("SettingsDialog", "Left to right"),
 }
 # The window's language and colours ("auto" means the system's here).
 WINDOW_LABELS = {
-    "language": {"auto": "System language", "en": "English", "ja": "日本語"},
-    "theme": {"auto": "Follow the system", "dark": "Dark", "light": "Light"},
+    "language": {
+        "auto": QT_TRANSLATE_NOOP("SettingsDialog", "System language"),
+        "en": "English",
+        "ja": "日本語",
+    },
+    "theme": {
+        "auto": QT_TRANSLATE_NOOP("SettingsDialog", "Follow the system"),
+        "dark": QT_TRANSLATE_NOOP("SettingsDialog", "Dark"),
+        "light": QT_TRANSLATE_NOOP("SettingsDialog", "Light"),
+    },
 }
 
 
 def _window_combo(name: str, value: str) -> QComboBox:
     box = QComboBox()
     for choice in CHOICES[name]:
-        box.addItem(WINDOW_LABELS[name][choice], choice)
+        box.addItem(translate("SettingsDialog", WINDOW_LABELS[name][choice]), choice)
     box.setCurrentIndex(max(0, box.findData(value)))
     return box
 
@@ -64,7 +75,7 @@ def _window_combo(name: str, value: str) -> QComboBox:
 def _combo(name: str, value: str) -> QComboBox:
     box = QComboBox()
     for choice in CHOICES[name]:
-        box.addItem(LABELS.get(choice, choice), choice)
+        box.addItem(translate("SettingsDialog", LABELS.get(choice, choice)), choice)
     box.setCurrentIndex(max(0, box.findData(value)))
     return box
 
@@ -77,7 +88,11 @@ def _model_combo(value: str) -> QComboBox:
     box = QComboBox(editable=True)
     box.addItems(list(MUSICGEN_SIZES))
     box.setCurrentText(value)
-    box.setToolTip("A MusicGen size, a Hugging Face id (owner/name) or a local folder")
+    box.setToolTip(
+        translate(
+            "SettingsDialog", "A MusicGen size, a Hugging Face id (owner/name) or a local folder"
+        )
+    )
     return box
 
 
@@ -85,16 +100,18 @@ def _output_combo(value: str) -> QComboBox:
     """The sound outputs PortAudio offers, the system default first; a saved device
     that is not there now stays listed, so saving does not lose it."""
     box = QComboBox()
-    box.addItem("System default", "")
+    box.addItem(translate("SettingsDialog", "System default"), "")
     try:
         devices = output_devices()
     except AudioUnavailable as exc:
         devices = []
         box.setToolTip(str(exc))
     for d in devices:
-        box.addItem(d.label + ("  · default" if d.is_default else ""), d.label)
+        box.addItem(
+            d.label + (translate("SettingsDialog", "  · default") if d.is_default else ""), d.label
+        )
     if box.findData(value) < 0:
-        box.addItem(f"{value} (not found now)", value)
+        box.addItem(translate("SettingsDialog", "%1 (not found now)").replace("%1", value), value)
     box.setCurrentIndex(box.findData(value))
     return box
 
@@ -102,7 +119,7 @@ def _output_combo(value: str) -> QComboBox:
 class SettingsDialog(QDialog):
     def __init__(self, settings: Settings, bridge: EngineBridge, parent: QWidget | None = None):
         super().__init__(parent)
-        self.setWindowTitle("Settings")
+        self.setWindowTitle(self.tr("Settings"))
         self.setMinimumWidth(520)
         self.settings, self.bridge = settings, bridge
         s = settings
@@ -114,36 +131,44 @@ class SettingsDialog(QDialog):
         self.llm_timeout.setValue(s.llm_timeout)
         self._timeout_shown = self.llm_timeout.value()  # the setting, rounded to the box
         self.llm_timeout.setToolTip(
-            "The most one request may take, its retries included; an endpoint that keeps "
-            "failing is left for the built-in stage"
+            self.tr(
+                "The most one request may take, its retries included; an endpoint that keeps "
+                "failing is left for the built-in stage"
+            )
         )
         self.llm_api_key = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
         if os.environ.get("OPENAI_API_KEY"):
-            self.llm_api_key.setPlaceholderText("Using OPENAI_API_KEY from the environment")
+            self.llm_api_key.setPlaceholderText(
+                self.tr("Using OPENAI_API_KEY from the environment")
+            )
             self.llm_api_key.setEnabled(False)
         else:
             self.llm_api_key.setText(s.llm_api_key)
-            self.llm_api_key.setPlaceholderText("Not needed for a local server")
+            self.llm_api_key.setPlaceholderText(self.tr("Not needed for a local server"))
         self.emotions = _combo("emotions", s.emotions)
         self.transcript = _combo("transcript", s.transcript)
         self.transcript.setToolTip(
-            "Who reads pages without annotations: Tesseract (built in), manga-ocr, Magi v2 "
-            "or the vision LLM (models download manga-ocr|magi fetches their weights)"
+            self.tr(
+                "Who reads pages without annotations: Tesseract (built in), manga-ocr, Magi v2 "
+                "or the vision LLM (models download manga-ocr|magi fetches their weights)"
+            )
         )
         self.music = _combo("music", s.music)
         self.musicgen_model = _model_combo(s.musicgen_model)
         self.device = QComboBox(editable=True)
         self.device.addItems(["auto", "cpu", "cuda"])
         self.device.setCurrentText(s.device)
-        self.device.setToolTip("Where the models run: auto, cpu, cuda or cuda:N")
-        self.soundfont = QLineEdit(s.soundfont, placeholderText="Find an installed one")
-        browse = QPushButton("Browse…")
+        self.device.setToolTip(self.tr("Where the models run: auto, cpu, cuda or cuda:N"))
+        self.soundfont = QLineEdit(s.soundfont, placeholderText=self.tr("Find an installed one"))
+        browse = QPushButton(self.tr("Browse…"))
         browse.clicked.connect(self._browse_soundfont)
         sf_row = QHBoxLayout()
         sf_row.addWidget(self.soundfont, 1)
         sf_row.addWidget(browse)
-        self.music_dir = QLineEdit(s.music_dir, placeholderText="A folder of your own music")
-        pick_dir = QPushButton("Browse…")
+        self.music_dir = QLineEdit(
+            s.music_dir, placeholderText=self.tr("A folder of your own music")
+        )
+        pick_dir = QPushButton(self.tr("Browse…"))
         pick_dir.clicked.connect(self._browse_music_dir)
         dir_row = QHBoxLayout()
         dir_row.addWidget(self.music_dir, 1)
@@ -154,45 +179,45 @@ class SettingsDialog(QDialog):
         self.cache_limit.setRange(0, 1_000_000)
         self.cache_limit.setSingleStep(256)
         self.cache_limit.setValue(s.cache_limit_mb)
-        self.offline = QCheckBox("Offline: open no network connection at all")
+        self.offline = QCheckBox(self.tr("Offline: open no network connection at all"))
         self.offline.setChecked(s.offline)
         self.direction = _combo("default_direction", s.default_direction)
         self.language = _window_combo("language", s.language)
-        self.language.setToolTip("The window's language, from the next start")
+        self.language.setToolTip(self.tr("The window's language, from the next start"))
         self.theme = _window_combo("theme", s.theme)
 
         tabs = QTabWidget()
         tabs.addTab(
             self._form(
-                ("Text stages", self.text),
-                ("Endpoint", self.llm_base_url),
-                ("Model", self.llm_model),
-                ("API key", self.llm_api_key),
-                ("Timeout", self.llm_timeout),
-                ("Emotions", self.emotions),
-                ("Page reading", self.transcript),
+                (self.tr("Text stages"), self.text),
+                (self.tr("Endpoint"), self.llm_base_url),
+                (self.tr("Model"), self.llm_model),
+                (self.tr("API key"), self.llm_api_key),
+                (self.tr("Timeout"), self.llm_timeout),
+                (self.tr("Emotions"), self.emotions),
+                (self.tr("Page reading"), self.transcript),
             ),
-            "Analysis",
+            self.tr("Analysis"),
         )
         music = self._form(
-            ("Music", self.music),
-            ("MusicGen model", self.musicgen_model),
-            ("Compute device", self.device),
+            (self.tr("Music"), self.music),
+            (self.tr("MusicGen model"), self.musicgen_model),
+            (self.tr("Compute device"), self.device),
         )
-        music.layout().addRow("SoundFont", sf_row)  # type: ignore[union-attr]
-        music.layout().addRow("Music folder", dir_row)  # type: ignore[union-attr]
-        music.layout().addRow("Track picking", self.music_ranker)  # type: ignore[union-attr]
-        music.layout().addRow("Sound output", self.audio_device)  # type: ignore[union-attr]
-        tabs.addTab(music, "Music")
+        music.layout().addRow(self.tr("SoundFont"), sf_row)  # type: ignore[union-attr]
+        music.layout().addRow(self.tr("Music folder"), dir_row)  # type: ignore[union-attr]
+        music.layout().addRow(self.tr("Track picking"), self.music_ranker)  # type: ignore[union-attr]
+        music.layout().addRow(self.tr("Sound output"), self.audio_device)  # type: ignore[union-attr]
+        tabs.addTab(music, self.tr("Music"))
         tabs.addTab(
             self._form(
-                ("Cache size", self.cache_limit),
+                (self.tr("Cache size"), self.cache_limit),
                 ("", self.offline),
-                ("Books that do not say", self.direction),
-                ("Language (next start)", self.language),
-                ("Colours", self.theme),
+                (self.tr("Books that do not say"), self.direction),
+                (self.tr("Language (next start)"), self.language),
+                (self.tr("Colours"), self.theme),
             ),
-            "General",
+            self.tr("General"),
         )
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
@@ -214,12 +239,14 @@ class SettingsDialog(QDialog):
         return page
 
     def _browse_soundfont(self) -> None:
-        dialog = QFileDialog(self, "Choose a SoundFont", filter="SoundFonts (*.sf2 *.sf3)")
+        dialog = QFileDialog(
+            self, self.tr("Choose a SoundFont"), filter=self.tr("SoundFonts (*.sf2 *.sf3)")
+        )
         dialog.fileSelected.connect(self.soundfont.setText)
         dialog.open()
 
     def _browse_music_dir(self) -> None:
-        dialog = QFileDialog(self, "Choose your music folder")
+        dialog = QFileDialog(self, self.tr("Choose your music folder"))
         dialog.setFileMode(QFileDialog.FileMode.Directory)
         dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
         dialog.fileSelected.connect(self.music_dir.setText)
