@@ -17,7 +17,7 @@ class Banner(QFrame):
         self.setObjectName("banner")
         self.label = QLabel("")
         self.label.setWordWrap(True)
-        close = QToolButton(text="✕", toolTip="Dismiss")
+        close = QToolButton(text="✕", toolTip=self.tr("Dismiss"))
         close.clicked.connect(self.hide)
         row = QHBoxLayout(self)
         row.setContentsMargins(12, 6, 6, 6)

@@ -22,18 +22,20 @@ class PlayerControls(QWidget):
         self.settings = settings
         self.bridge = bridge
         self.play = QToolButton(
-            text="▶  Play", checkable=True, toolTip="Play or pause the music (P)"
+            text=self.tr("▶  Play"), checkable=True, toolTip=self.tr("Play or pause the music (P)")
         )
-        self.mute = QToolButton(checkable=True, toolTip="Mute")
-        self.volume = QSlider(Qt.Orientation.Horizontal, toolTip="Volume")
+        self.mute = QToolButton(checkable=True, toolTip=self.tr("Mute"))
+        self.volume = QSlider(Qt.Orientation.Horizontal, toolTip=self.tr("Volume"))
         self.volume.setRange(0, 100)
-        self.crossfade = QDoubleSpinBox(toolTip="Crossfade between pages, in seconds")
+        self.crossfade = QDoubleSpinBox(toolTip=self.tr("Crossfade between pages, in seconds"))
         self.crossfade.setRange(0.0, 10.0)
         self.crossfade.setSingleStep(0.5)
         self.crossfade.setSuffix(" s")
         self.crossfade.setFixedWidth(84)
-        self.offline = QToolButton(text="Offline", checkable=True)
-        self.offline.setToolTip("Offline: no network at all; the cache and local backends only")
+        self.offline = QToolButton(text=self.tr("Offline"), checkable=True)
+        self.offline.setToolTip(
+            self.tr("Offline: no network at all; the cache and local backends only")
+        )
 
         self.volume.setValue(round(settings.volume * 100))
         self.mute.setChecked(settings.muted)
@@ -47,11 +49,11 @@ class PlayerControls(QWidget):
         grid.addWidget(self.play, 0, 0)
         grid.addWidget(self.mute, 0, 1)
         grid.addWidget(self.offline, 0, 2)
-        volume = QLabel("Volume")
+        volume = QLabel(self.tr("Volume"))
         volume.setProperty("role", "muted")
         grid.addWidget(volume, 1, 0)
         grid.addWidget(self.volume, 1, 1, 1, 2)
-        fade = QLabel("Crossfade")
+        fade = QLabel(self.tr("Crossfade"))
         fade.setProperty("role", "muted")
         grid.addWidget(fade, 2, 0)
         grid.addWidget(self.crossfade, 2, 1)
@@ -99,11 +101,11 @@ class PlayerControls(QWidget):
         self.bridge.player("play" if on else "pause")
 
     def _show_play(self) -> None:
-        self.play.setText("❚❚  Pause" if self.play.isChecked() else "▶  Play")
+        self.play.setText(self.tr("❚❚  Pause") if self.play.isChecked() else self.tr("▶  Play"))
 
     def _mute(self, on: bool) -> None:
         self._show_mute()
         self.bridge.player("set_muted", on)
 
     def _show_mute(self) -> None:
-        self.mute.setText("Unmute" if self.mute.isChecked() else "Mute")
+        self.mute.setText(self.tr("Unmute") if self.mute.isChecked() else self.tr("Mute"))

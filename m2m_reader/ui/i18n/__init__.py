@@ -27,7 +27,14 @@ HERE = Path(__file__).resolve().parent
 LANGUAGES = ("en", "ja")  # the source language first
 # The modules of m2m_reader/ui/ whose texts are translated (pyside6-lupdate reads these;
 # tests/test_ui_i18n.py checks the .ts has every one of their strings).
-SOURCES = ("app.py", "library_window.py", "settings_dialog.py", "shortcuts.py")
+SOURCES = (
+    "app.py",
+    "banner.py",
+    "controls.py",
+    "library_window.py",
+    "settings_dialog.py",
+    "shortcuts.py",
+)
 CJK_FONTS = (
     "Noto Sans CJK JP",
     "Noto Sans JP",

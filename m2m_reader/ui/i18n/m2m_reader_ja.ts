@@ -1,511 +1,576 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
 <TS version="2.1" language="ja" sourcelanguage="en">
 <context>
     <name>App</name>
     <message>
-        <location filename="../app.py" line="93" />
+        <location filename="../app.py" line="93"/>
         <source>The music engine could not start (%1); reading without a soundtrack.</source>
         <translation>音楽エンジンを起動できませんでした（%1）。サウンドトラックなしで読みます。</translation>
     </message>
 </context>
 <context>
+    <name>Banner</name>
+    <message>
+        <location filename="../banner.py" line="20"/>
+        <source>Dismiss</source>
+        <translation>閉じる</translation>
+    </message>
+</context>
+<context>
     <name>LibraryWindow</name>
     <message>
-        <location filename="../library_window.py" line="126" />
+        <location filename="../library_window.py" line="126"/>
         <source>No cover</source>
         <translation>表紙なし</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="130" />
+        <location filename="../library_window.py" line="130"/>
         <source>♪ offline</source>
         <translation>♪ オフライン</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="167" />
+        <location filename="../library_window.py" line="167"/>
         <source>Page %1 of %2</source>
         <translation>%1 / %2 ページ</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="172" />
+        <location filename="../library_window.py" line="172"/>
         <source>%1 pages · new</source>
         <translation>%1 ページ · 未読</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="196" />
+        <location filename="../library_window.py" line="196"/>
         <source>Library — m2m-reader</source>
         <translation>ライブラリ — m2m-reader</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="231" />
-        <location filename="../library_window.py" line="700" />
+        <location filename="../library_window.py" line="231"/>
+        <location filename="../library_window.py" line="700"/>
         <source>Your library is empty.
 Add a book, or drop a book file or folder here.</source>
         <translation>ライブラリは空です。
 本を追加するか、本のファイルやフォルダをここにドロップしてください。</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="270" />
+        <location filename="../library_window.py" line="270"/>
         <source>Library</source>
         <translation>ライブラリ</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="273" />
+        <location filename="../library_window.py" line="273"/>
         <source>  Library  </source>
         <translation>  ライブラリ  </translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="277" />
+        <location filename="../library_window.py" line="277"/>
         <source>Search titles and series</source>
         <translation>タイトルとシリーズを検索</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="288" />
-        <location filename="../library_window.py" line="631" />
+        <location filename="../library_window.py" line="288"/>
+        <location filename="../library_window.py" line="631"/>
         <source>Recently read</source>
         <translation>最近読んだ本</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="289" />
+        <location filename="../library_window.py" line="289"/>
         <source>Title</source>
         <translation>タイトル</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="290" />
+        <location filename="../library_window.py" line="290"/>
         <source>Series and number</source>
         <translation>シリーズと巻数</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="291" />
+        <location filename="../library_window.py" line="291"/>
         <source>Date added</source>
         <translation>追加日</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="292" />
+        <location filename="../library_window.py" line="292"/>
         <source>Progress</source>
         <translation>進み具合</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="295" />
+        <location filename="../library_window.py" line="295"/>
         <source>Sort the books</source>
         <translation>本の並べ替え</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="306" />
+        <location filename="../library_window.py" line="306"/>
         <source>+  Add book…</source>
         <translation>+  本を追加…</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="307" />
+        <location filename="../library_window.py" line="307"/>
         <source>+  Add folder…</source>
         <translation>+  フォルダを追加…</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="308" />
+        <location filename="../library_window.py" line="308"/>
         <source>Remove</source>
         <translation>削除</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="313" />
+        <location filename="../library_window.py" line="313"/>
         <source>♪  Prepare for offline</source>
         <translation>♪  オフライン用に準備</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="315" />
+        <location filename="../library_window.py" line="315"/>
         <source>Compute the whole soundtrack of the selected books, to read them offline</source>
         <translation>選んだ本のサウンドトラックをすべて作り、オフラインで読めるようにします</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="319" />
+        <location filename="../library_window.py" line="319"/>
         <source>⚙  Settings</source>
         <translation>⚙  設定</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="660" />
+        <location filename="../library_window.py" line="660"/>
         <source>Books: %1</source>
         <translation>本: %1 冊</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="397" />
+        <location filename="../library_window.py" line="397"/>
         <source>Adding %1…</source>
         <translation>%1 を追加中…</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="403" />
+        <location filename="../library_window.py" line="403"/>
         <source>Added %1</source>
         <translation>%1 を追加しました</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="413" />
+        <location filename="../library_window.py" line="413"/>
         <source>Add books</source>
         <translation>本を追加</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="414" />
+        <location filename="../library_window.py" line="414"/>
         <source>Books</source>
         <translation>本</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="416" />
+        <location filename="../library_window.py" line="416"/>
         <source>All files</source>
         <translation>すべてのファイル</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="424" />
+        <location filename="../library_window.py" line="424"/>
         <source>Add a folder of images</source>
         <translation>画像のフォルダを追加</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="481" />
+        <location filename="../library_window.py" line="481"/>
         <source>Open</source>
         <translation>開く</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="483" />
+        <location filename="../library_window.py" line="483"/>
         <source>Stop preparing</source>
         <translation>準備を中止</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="485" />
+        <location filename="../library_window.py" line="485"/>
         <source>Prepare for offline</source>
         <translation>オフライン用に準備</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="487" />
+        <location filename="../library_window.py" line="487"/>
         <source>Show in folder</source>
         <translation>フォルダを表示</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="489" />
+        <location filename="../library_window.py" line="489"/>
         <source>Remove from library</source>
         <translation>ライブラリから削除</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="508" />
+        <location filename="../library_window.py" line="508"/>
         <source>Select a book to prepare for offline reading.</source>
         <translation>オフラインで読むために準備する本を選んでください。</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="516" />
+        <location filename="../library_window.py" line="516"/>
         <source>Stopped preparing.</source>
         <translation>準備を中止しました。</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="540" />
+        <location filename="../library_window.py" line="540"/>
         <source>Preparing %1 for offline reading…</source>
         <translation>%1 をオフライン用に準備中…</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="552" />
+        <location filename="../library_window.py" line="552"/>
         <source>Preparing %1: music for %2 of %3 pages</source>
         <translation>%1 を準備中: %3 ページ中 %2 ページの音楽ができました</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="566" />
+        <location filename="../library_window.py" line="566"/>
         <source>ready to read offline</source>
         <translation>オフラインで読めます</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="568" />
+        <location filename="../library_window.py" line="568"/>
         <source>music for %1 of %2 pages</source>
         <translation>%2 ページ中 %1 ページの音楽</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="576" />
+        <location filename="../library_window.py" line="576"/>
         <source>Preparing %1 failed: %2</source>
         <translation>%1 の準備に失敗しました: %2</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="630" />
+        <location filename="../library_window.py" line="630"/>
         <source>All books</source>
         <translation>すべての本</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="638" />
+        <location filename="../library_window.py" line="638"/>
         <source>SERIES</source>
         <translation>シリーズ</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="697" />
+        <location filename="../library_window.py" line="697"/>
         <source>No book matches.</source>
         <translation>一致する本はありません。</translation>
     </message>
 </context>
 <context>
+    <name>PlayerControls</name>
+    <message>
+        <location filename="../controls.py" line="25"/>
+        <location filename="../controls.py" line="104"/>
+        <source>▶  Play</source>
+        <translation>▶  再生</translation>
+    </message>
+    <message>
+        <location filename="../controls.py" line="25"/>
+        <source>Play or pause the music (P)</source>
+        <translation>音楽を再生・一時停止 (P)</translation>
+    </message>
+    <message>
+        <location filename="../controls.py" line="27"/>
+        <location filename="../controls.py" line="111"/>
+        <source>Mute</source>
+        <translation>消音</translation>
+    </message>
+    <message>
+        <location filename="../controls.py" line="28"/>
+        <location filename="../controls.py" line="52"/>
+        <source>Volume</source>
+        <translation>音量</translation>
+    </message>
+    <message>
+        <location filename="../controls.py" line="30"/>
+        <source>Crossfade between pages, in seconds</source>
+        <translation>ページ間のクロスフェード（秒）</translation>
+    </message>
+    <message>
+        <location filename="../controls.py" line="35"/>
+        <source>Offline</source>
+        <translation>オフライン</translation>
+    </message>
+    <message>
+        <location filename="../controls.py" line="37"/>
+        <source>Offline: no network at all; the cache and local backends only</source>
+        <translation>オフライン: ネットワークを一切使わず、キャッシュとローカルのバックエンドだけを使う</translation>
+    </message>
+    <message>
+        <location filename="../controls.py" line="56"/>
+        <source>Crossfade</source>
+        <translation>クロスフェード</translation>
+    </message>
+    <message>
+        <location filename="../controls.py" line="104"/>
+        <source>❚❚  Pause</source>
+        <translation>❚❚  一時停止</translation>
+    </message>
+    <message>
+        <location filename="../controls.py" line="111"/>
+        <source>Unmute</source>
+        <translation>消音を解除</translation>
+    </message>
+</context>
+<context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../settings_dialog.py" line="38" />
+        <location filename="../settings_dialog.py" line="38"/>
         <source>Built-in (offline)</source>
         <translation>内蔵（オフライン）</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="39" />
+        <location filename="../settings_dialog.py" line="39"/>
         <source>OpenAI-compatible endpoint</source>
         <translation>OpenAI 互換エンドポイント</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="40" />
+        <location filename="../settings_dialog.py" line="40"/>
         <source>CLIP on faces</source>
         <translation>顔に CLIP</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="41" />
+        <location filename="../settings_dialog.py" line="41"/>
         <source>As the text stages</source>
         <translation>テキスト段階と同じ</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="42" />
+        <location filename="../settings_dialog.py" line="42"/>
         <source>manga-ocr (Japanese)</source>
         <translation>manga-ocr（日本語）</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="43" />
+        <location filename="../settings_dialog.py" line="43"/>
         <source>Magi v2 (non-commercial use)</source>
         <translation>Magi v2（非商用）</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="44" />
+        <location filename="../settings_dialog.py" line="44"/>
         <source>Built-in composer</source>
         <translation>内蔵作曲エンジン</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="45" />
+        <location filename="../settings_dialog.py" line="45"/>
         <source>MusicGen</source>
         <translation>MusicGen</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="46" />
+        <location filename="../settings_dialog.py" line="46"/>
         <source>My music folder</source>
         <translation>自分の音楽フォルダ</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="47" />
+        <location filename="../settings_dialog.py" line="47"/>
         <source>Measured features (built in)</source>
         <translation>測定した特徴（内蔵）</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="48" />
+        <location filename="../settings_dialog.py" line="48"/>
         <source>CLAP model</source>
         <translation>CLAP モデル</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="49" />
+        <location filename="../settings_dialog.py" line="49"/>
         <source>Right to left</source>
         <translation>右から左</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="50" />
+        <location filename="../settings_dialog.py" line="50"/>
         <source>Left to right</source>
         <translation>左から右</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="55" />
+        <location filename="../settings_dialog.py" line="55"/>
         <source>System language</source>
         <translation>システムの言語</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="60" />
+        <location filename="../settings_dialog.py" line="60"/>
         <source>Follow the system</source>
         <translation>システムに合わせる</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="61" />
+        <location filename="../settings_dialog.py" line="61"/>
         <source>Dark</source>
         <translation>ダーク</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="62" />
+        <location filename="../settings_dialog.py" line="62"/>
         <source>Light</source>
         <translation>ライト</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="92" />
+        <location filename="../settings_dialog.py" line="92"/>
         <source>A MusicGen size, a Hugging Face id (owner/name) or a local folder</source>
         <translation>MusicGen のサイズ、Hugging Face の ID（owner/name）、またはローカルフォルダ</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="103" />
+        <location filename="../settings_dialog.py" line="103"/>
         <source>System default</source>
         <translation>システムの既定</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="111" />
+        <location filename="../settings_dialog.py" line="111"/>
         <source>  · default</source>
         <translation>  · 既定</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="114" />
+        <location filename="../settings_dialog.py" line="114"/>
         <source>%1 (not found now)</source>
         <translation>%1（現在見つかりません）</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="122" />
+        <location filename="../settings_dialog.py" line="122"/>
         <source>Settings</source>
         <translation>設定</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="135" />
+        <location filename="../settings_dialog.py" line="135"/>
         <source>The most one request may take, its retries included; an endpoint that keeps failing is left for the built-in stage</source>
         <translation>1 回のリクエストにかけられる最長時間（再試行を含む）。失敗し続けるエンドポイントは内蔵の段階に任せます</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="142" />
+        <location filename="../settings_dialog.py" line="142"/>
         <source>Using OPENAI_API_KEY from the environment</source>
         <translation>環境変数 OPENAI_API_KEY を使用中</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="147" />
+        <location filename="../settings_dialog.py" line="147"/>
         <source>Not needed for a local server</source>
         <translation>ローカルサーバーでは不要</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="152" />
+        <location filename="../settings_dialog.py" line="152"/>
         <source>Who reads pages without annotations: Tesseract (built in), manga-ocr, Magi v2 or the vision LLM (models download manga-ocr|magi fetches their weights)</source>
         <translation>注釈のないページを読むもの: Tesseract（内蔵）、manga-ocr、Magi v2、またはビジョン LLM（models download manga-ocr|magi で重みを取得）</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="161" />
+        <location filename="../settings_dialog.py" line="161"/>
         <source>Where the models run: auto, cpu, cuda or cuda:N</source>
         <translation>モデルを実行する場所: auto、cpu、cuda、または cuda:N</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="162" />
+        <location filename="../settings_dialog.py" line="162"/>
         <source>Find an installed one</source>
         <translation>インストール済みのものを探す</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="163" />
-        <location filename="../settings_dialog.py" line="171" />
+        <location filename="../settings_dialog.py" line="163"/>
+        <location filename="../settings_dialog.py" line="171"/>
         <source>Browse…</source>
         <translation>参照…</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="169" />
+        <location filename="../settings_dialog.py" line="169"/>
         <source>A folder of your own music</source>
         <translation>自分の音楽のフォルダ</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="182" />
+        <location filename="../settings_dialog.py" line="182"/>
         <source>Offline: open no network connection at all</source>
         <translation>オフライン: ネットワーク接続を一切開かない</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="186" />
-        <source>The window's language, from the next start</source>
+        <location filename="../settings_dialog.py" line="186"/>
+        <source>The window&apos;s language, from the next start</source>
         <translation>ウィンドウの言語（次回の起動から）</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="192" />
+        <location filename="../settings_dialog.py" line="192"/>
         <source>Text stages</source>
         <translation>テキスト段階</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="193" />
+        <location filename="../settings_dialog.py" line="193"/>
         <source>Endpoint</source>
         <translation>エンドポイント</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="194" />
+        <location filename="../settings_dialog.py" line="194"/>
         <source>Model</source>
         <translation>モデル</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="195" />
+        <location filename="../settings_dialog.py" line="195"/>
         <source>API key</source>
         <translation>API キー</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="196" />
+        <location filename="../settings_dialog.py" line="196"/>
         <source>Timeout</source>
         <translation>タイムアウト</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="197" />
+        <location filename="../settings_dialog.py" line="197"/>
         <source>Emotions</source>
         <translation>感情</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="198" />
+        <location filename="../settings_dialog.py" line="198"/>
         <source>Page reading</source>
         <translation>ページの読み取り</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="200" />
+        <location filename="../settings_dialog.py" line="200"/>
         <source>Analysis</source>
         <translation>分析</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="203" />
-        <location filename="../settings_dialog.py" line="211" />
+        <location filename="../settings_dialog.py" line="203"/>
+        <location filename="../settings_dialog.py" line="211"/>
         <source>Music</source>
         <translation>音楽</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="204" />
+        <location filename="../settings_dialog.py" line="204"/>
         <source>MusicGen model</source>
         <translation>MusicGen モデル</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="205" />
+        <location filename="../settings_dialog.py" line="205"/>
         <source>Compute device</source>
         <translation>計算デバイス</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="207" />
+        <location filename="../settings_dialog.py" line="207"/>
         <source>SoundFont</source>
         <translation>サウンドフォント</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="208" />
+        <location filename="../settings_dialog.py" line="208"/>
         <source>Music folder</source>
         <translation>音楽フォルダ</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="209" />
+        <location filename="../settings_dialog.py" line="209"/>
         <source>Track picking</source>
         <translation>曲の選び方</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="210" />
+        <location filename="../settings_dialog.py" line="210"/>
         <source>Sound output</source>
         <translation>音声出力</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="214" />
+        <location filename="../settings_dialog.py" line="214"/>
         <source>Cache size</source>
         <translation>キャッシュサイズ</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="216" />
+        <location filename="../settings_dialog.py" line="216"/>
         <source>Books that do not say</source>
         <translation>方向を指定しない本</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="217" />
+        <location filename="../settings_dialog.py" line="217"/>
         <source>Language (next start)</source>
         <translation>言語（次回の起動から）</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="218" />
+        <location filename="../settings_dialog.py" line="218"/>
         <source>Colours</source>
         <translation>配色</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="220" />
+        <location filename="../settings_dialog.py" line="220"/>
         <source>General</source>
         <translation>一般</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="243" />
+        <location filename="../settings_dialog.py" line="243"/>
         <source>Choose a SoundFont</source>
         <translation>サウンドフォントを選ぶ</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="243" />
+        <location filename="../settings_dialog.py" line="243"/>
         <source>SoundFonts (*.sf2 *.sf3)</source>
         <translation>サウンドフォント (*.sf2 *.sf3)</translation>
     </message>
     <message>
-        <location filename="../settings_dialog.py" line="249" />
+        <location filename="../settings_dialog.py" line="249"/>
         <source>Choose your music folder</source>
         <translation>音楽フォルダを選ぶ</translation>
     </message>
@@ -513,22 +578,22 @@ Add a book, or drop a book file or folder here.</source>
 <context>
     <name>ShortcutEditor</name>
     <message>
-        <location filename="../shortcuts.py" line="214" />
+        <location filename="../shortcuts.py" line="214"/>
         <source>Keyboard shortcuts</source>
         <translation>キーボードショートカット</translation>
     </message>
     <message>
-        <location filename="../shortcuts.py" line="218" />
+        <location filename="../shortcuts.py" line="218"/>
         <source>Action</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../shortcuts.py" line="218" />
+        <location filename="../shortcuts.py" line="218"/>
         <source>Keys</source>
         <translation>キー</translation>
     </message>
     <message>
-        <location filename="../shortcuts.py" line="275" />
+        <location filename="../shortcuts.py" line="275"/>
         <source>%1 is given to both “%2” and “%3”.</source>
         <translation>%1 は「%2」と「%3」の両方に割り当てられています。</translation>
     </message>
@@ -536,18 +601,18 @@ Add a book, or drop a book file or folder here.</source>
 <context>
     <name>ShortcutOverlay</name>
     <message>
-        <location filename="../shortcuts.py" line="75" />
-        <location filename="../shortcuts.py" line="112" />
+        <location filename="../shortcuts.py" line="75"/>
+        <location filename="../shortcuts.py" line="112"/>
         <source>Keyboard shortcuts</source>
         <translation>キーボードショートカット</translation>
     </message>
     <message>
-        <location filename="../shortcuts.py" line="126" />
+        <location filename="../shortcuts.py" line="126"/>
         <source>Press ? or Esc to close</source>
         <translation>? または Esc で閉じる</translation>
     </message>
     <message>
-        <location filename="../shortcuts.py" line="127" />
+        <location filename="../shortcuts.py" line="127"/>
         <source>Customise…</source>
         <translation>カスタマイズ…</translation>
     </message>
