@@ -79,6 +79,7 @@ def test_a_second_launch_opens_its_book_in_the_running_library_window(qtbot, tmp
     code, err = finished(qtbot, second_launch(str(book)))
     assert code == 0, err
     assert time.monotonic() - started < 20
+    assert f"running already: opened {book}" in err  # the terminal is told
     qtbot.waitUntil(lambda: running.reader.book is not None, timeout=10_000)
     assert running.reader.book.title == "Second Book"
     assert running.reader.isVisible() and not running.library.isVisible()

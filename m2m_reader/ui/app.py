@@ -240,7 +240,9 @@ def run(book: str | None, settings: Settings) -> int:
     app.setDesktopFileName("m2m-reader")  # the desktop entry installer/ puts in the menu
     name = server_name()
     if send_to_running(name, book):
-        log.info("m2m-reader is running already; handed it %s", book or "a wake-up")
+        # Said on the terminal: options given with this start stay unused.
+        where = f"opened {book} in the running window" if book else "brought its window forward"
+        print(f"m2m-reader is running already: {where}.", file=sys.stderr)
         return 0
     server = InstanceServer(name)
     if not server.listen() and send_to_running(name, book):
