@@ -24,7 +24,6 @@ from typing import Protocol
 
 import cv2
 import numpy as np
-from PIL import Image
 
 from ..errors import BackendUnavailable
 
@@ -73,19 +72,23 @@ def tessdata_dir() -> str | None:
     return None
 
 
+def ground(grey: np.ndarray, mask: np.ndarray) -> float | None:
+    """The grey level around a region's edge (its ground), None for an empty mask."""
+    rim = mask & ~cv2.erode(mask.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    return float(np.median(grey[rim])) if rim.any() else None
+
+
 def clean_crop(
     grey: np.ndarray, mask: np.ndarray, glyph: float, invert: bool = False
 ) -> np.ndarray:
     """Outside the mask white, scaled to Tesseract's size, padded; `invert` for light
     lettering on a dark ground."""
     src = 255 - grey if invert else grey
-    rim = mask & ~cv2.erode(mask.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
-    if rim.any():
-        ground = float(np.median(src[rim]))
-        if ground < 128:  # letters outlined on a dark panel: the panel becomes paper
-            # (a band narrow enough to keep black letters on a near-black panel)
-            band = min(40.0, 0.45 * ground + 4)
-            src = np.where(np.abs(src.astype(np.int16) - ground) < band, 255, src)
+    level = ground(src, mask)
+    if level is not None and level < 128:  # lettering on a dark panel: the panel is paper
+        # (a band narrow enough to keep black letters on a near-black panel)
+        band = min(40.0, 0.45 * level + 4)
+        src = np.where(np.abs(src.astype(np.int16) - level) < band, 255, src)
     crop = np.where(mask, src, 255).astype(np.uint8)
     scale = GLYPH_PX / glyph if glyph > 0 else 1.0
     scale = float(min(4.0, max(0.5, scale)))
@@ -160,7 +163,9 @@ class TesseractOcr:
 
     def _recognise(self, api, crop: np.ndarray, lang: str) -> tuple[str, float]:  # noqa: ANN001
         RIL = self._tr.RIL
-        api.SetImage(Image.fromarray(crop))
+        data = np.ascontiguousarray(crop, dtype=np.uint8)
+        # raw grey bytes: no image file is encoded for Tesseract; `data` outlives the call
+        api.SetImageBytes(data.tobytes(), data.shape[1], data.shape[0], 1, data.shape[1])
         api.Recognize()
         lines: list[list[str]] = []
         confs: list[float] = []

@@ -19,7 +19,7 @@ from PIL import Image
 
 from . import panels as panel_mod
 from .faces import FaceDetector, face_detector
-from .ocr import Ocr, TesseractOcr, clean_crop
+from .ocr import Ocr, TesseractOcr, clean_crop, ground
 from .record import FoundFace, PageReading, PanelEvidence, ReadText
 from .regions import Region, bright_parts, find_balloons, find_loose_text
 
@@ -152,14 +152,15 @@ class PageReader:
     ) -> ReadText | None:
         x0, y0, x1, y1 = r.box
         got = None
-        # Lettering drawn on the art may be dark on light or light on dark (outlined
-        # letters on a dark panel), and reads at some sizes and not others: loose text
-        # gets a second and third try.
-        tries = (
-            ((1.0, False), (0.8, False), (1.0, True), (1.3, False))
-            if r.kind == "loose"
-            else ((1.0, False),)
-        )
+        # Lettering drawn on the art reads at some sizes and not others, and may be light
+        # on a dark panel: loose text gets tries at other sizes, and inverted on a dark
+        # ground.
+        tries: tuple[tuple[float, bool], ...] = ((1.0, False),)
+        if r.kind == "loose":
+            tries += ((0.8, False), (1.3, False))
+            level = ground(grey[y0:y1, x0:x1], r.mask)
+            if level is not None and level < 128:  # perhaps light letters on the dark
+                tries += ((1.0, True),)
         for factor, invert in tries:
             crop = clean_crop(grey[y0:y1, x0:x1], r.mask, r.glyph * factor, invert)
             if abs(slant) >= 2.0:
