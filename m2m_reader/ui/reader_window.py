@@ -147,7 +147,7 @@ class ReaderWindow(QMainWindow):
         scroll.setWidget(self.panel)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        self.dock = QDockWidget("SOUNDTRACK", self)
+        self.dock = QDockWidget(self.tr("SOUNDTRACK"), self)
         self.dock.setObjectName("soundtrack")
         self.dock.setWidget(scroll)
         self.dock.setFeatures(
@@ -159,10 +159,10 @@ class ReaderWindow(QMainWindow):
         self.resizeDocks([self.dock], [360], Qt.Orientation.Horizontal)
 
         self.act_panel = self.dock.toggleViewAction()  # S or the button: never lost
-        self.act_panel.setText("Soundtrack panel")
+        self.act_panel.setText(self.tr("Soundtrack panel"))
         self.act_panel.setShortcut(QKeySequence("S"))
         self.act_panel.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        self.act_panel.setToolTip("Show or hide the soundtrack panel (S)")
+        self.act_panel.setToolTip(self.tr("Show or hide the soundtrack panel (S)"))
         self.addAction(self.act_panel)
         self._audio: AudioState | None = None  # what the player last said it can do
         self._regenerating: set[int] = set()  # pages whose music a person asked to redo
@@ -170,7 +170,7 @@ class ReaderWindow(QMainWindow):
 
         self.thumbs_model = ThumbnailModel(self)
         self.thumbs = ThumbnailView(self.thumbs_model)
-        self.thumbs_dock = QDockWidget("PAGES", self)
+        self.thumbs_dock = QDockWidget(self.tr("PAGES"), self)
         self.thumbs_dock.setObjectName("pages")
         self.thumbs_dock.setWidget(self.thumbs)
         self.thumbs_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable)
@@ -224,8 +224,8 @@ class ReaderWindow(QMainWindow):
         bridge.error.connect(lambda msg: self.banner.show_message(msg, "error"))
         bridge.pageError.connect(lambda page, msg: self.banner.show_message(msg, "error"))
         if bridge.engine is None:
-            self.panel.set_playing("Starting the music engine…")
-        bridge.attached.connect(lambda: self.panel.set_playing("Music engine ready."))
+            self.panel.set_playing(self.tr("Starting the music engine…"))
+        bridge.attached.connect(lambda: self.panel.set_playing(self.tr("Music engine ready.")))
         bridge.audioState.connect(self._audio_state)
         self._music_off_shown = False
 
@@ -243,46 +243,54 @@ class ReaderWindow(QMainWindow):
         return action
 
     def _build_actions(self) -> None:
-        self._action("Left", "Left", lambda: self._arrow("left"))
-        self._action("Right", "Right", lambda: self._arrow("right"))
-        self._action("Read on", ["Space", "Down"], lambda: self.read_on(True))
-        self._action("Read back", ["Shift+Space", "Up"], lambda: self.read_on(False))
-        self._action("Next page", "PgDown", lambda: self.next_spread())
-        self._action("Previous page", ["PgUp", "Backspace"], lambda: self.prev_spread())
-        self._action("First page", "Home", lambda: self.go_to_page(0))
-        self._action("Last page", "End", lambda: self.go_to_page(len(self._wide) - 1))
-        self._action("Go to page…", "Ctrl+G", self.ask_page)
-        self.act_fullscreen = self._action("Fullscreen", ["F", "F11"], self.toggle_fullscreen)
-        self._action("Leave fullscreen", "Esc", self.leave_fullscreen)
-        self.act_double = self._action("Double pages", "D", self.toggle_double)
-        self.act_vertical = self._action("Vertical strip", "V", self.set_vertical, checkable=True)
-        self.act_crop = self._action("Crop white borders", "C", self.set_crop, checkable=True)
+        self._action(self.tr("Left"), "Left", lambda: self._arrow("left"))
+        self._action(self.tr("Right"), "Right", lambda: self._arrow("right"))
+        self._action(self.tr("Read on"), ["Space", "Down"], lambda: self.read_on(True))
+        self._action(self.tr("Read back"), ["Shift+Space", "Up"], lambda: self.read_on(False))
+        self._action(self.tr("Next page"), "PgDown", lambda: self.next_spread())
+        self._action(self.tr("Previous page"), ["PgUp", "Backspace"], lambda: self.prev_spread())
+        self._action(self.tr("First page"), "Home", lambda: self.go_to_page(0))
+        self._action(self.tr("Last page"), "End", lambda: self.go_to_page(len(self._wide) - 1))
+        self._action(self.tr("Go to page…"), "Ctrl+G", self.ask_page)
+        self.act_fullscreen = self._action(
+            self.tr("Fullscreen"), ["F", "F11"], self.toggle_fullscreen
+        )
+        self._action(self.tr("Leave fullscreen"), "Esc", self.leave_fullscreen)
+        self.act_double = self._action(self.tr("Double pages"), "D", self.toggle_double)
+        self.act_vertical = self._action(
+            self.tr("Vertical strip"), "V", self.set_vertical, checkable=True
+        )
+        self.act_crop = self._action(
+            self.tr("Crop white borders"), "C", self.set_crop, checkable=True
+        )
         self.act_crop.setChecked(self.image_filter.crop)
-        self.act_split = self._action("Split spreads", "X", self.set_split, checkable=True)
+        self.act_split = self._action(self.tr("Split spreads"), "X", self.set_split, checkable=True)
         self.act_split.setChecked(self.split)
-        self.act_shift = self._action("Shift pairing here", "Shift+D", self.toggle_shift)
-        self.act_adjust = self._action("Adjust image…", "Ctrl+I", self.open_adjust)
-        self.act_thumbs = self._action("Page thumbnails", "T", self.show_thumbnails, True)
-        self.act_grid = self._action("Thumbnail grid", "Shift+T", self.show_grid, True)
-        self.act_bookmark = self._action("Bookmark this page", "Ctrl+B", self.toggle_bookmark)
-        self._action("Next bookmark", "B", lambda: self.jump_bookmark(True))
-        self._action("Previous bookmark", "Shift+B", lambda: self.jump_bookmark(False))
+        self.act_shift = self._action(self.tr("Shift pairing here"), "Shift+D", self.toggle_shift)
+        self.act_adjust = self._action(self.tr("Adjust image…"), "Ctrl+I", self.open_adjust)
+        self.act_thumbs = self._action(self.tr("Page thumbnails"), "T", self.show_thumbnails, True)
+        self.act_grid = self._action(self.tr("Thumbnail grid"), "Shift+T", self.show_grid, True)
+        self.act_bookmark = self._action(
+            self.tr("Bookmark this page"), "Ctrl+B", self.toggle_bookmark
+        )
+        self._action(self.tr("Next bookmark"), "B", lambda: self.jump_bookmark(True))
+        self._action(self.tr("Previous bookmark"), "Shift+B", lambda: self.jump_bookmark(False))
         self.act_direction = self._action(
-            "Manga direction (right to left)", "M", self.toggle_direction
+            self.tr("Manga direction (right to left)"), "M", self.toggle_direction
         )
         # Keys zoom about the centre of the view, the wheel about the pointer; in the
         # vertical strip they widen or narrow the column instead.
-        self._action("Zoom in", ["Ctrl++", "Ctrl+=", "+"], lambda: self.zoom_step(1))
-        self._action("Zoom out", ["Ctrl+-", "-"], lambda: self.zoom_step(-1))
-        self._action("Actual zoom", "Ctrl+0", lambda: self.zoom_step(0))
-        self._action("Play/pause", "P", lambda: self.controls.play.toggle())
+        self._action(self.tr("Zoom in"), ["Ctrl++", "Ctrl+=", "+"], lambda: self.zoom_step(1))
+        self._action(self.tr("Zoom out"), ["Ctrl+-", "-"], lambda: self.zoom_step(-1))
+        self._action(self.tr("Actual zoom"), "Ctrl+0", lambda: self.zoom_step(0))
+        self._action(self.tr("Play/pause"), "P", lambda: self.controls.play.toggle())
 
     def _build_toolbar(self) -> None:
-        bar = QToolBar("Reader")
+        bar = QToolBar(self.tr("Reader"))
         bar.setObjectName("readerbar")
         bar.setMovable(False)
         self.addToolBar(bar)
-        library = QToolButton(text="☰  Library")
+        library = QToolButton(text=self.tr("☰  Library"))
         library.clicked.connect(self.libraryRequested.emit)
         bar.addWidget(library)
         bar.addSeparator()
@@ -297,12 +305,14 @@ class ReaderWindow(QMainWindow):
             self.layout_group.addAction(act)
             layout_menu.addAction(act)
         layout_menu.addSeparator()
-        self.act_cover = QAction("Cover alone", self, checkable=True, checked=self.cover_offset)
-        self.act_cover.setToolTip("In double layout, show the first page alone")
+        self.act_cover = QAction(
+            self.tr("Cover alone"), self, checkable=True, checked=self.cover_offset
+        )
+        self.act_cover.setToolTip(self.tr("In double layout, show the first page alone"))
         self.act_cover.toggled.connect(self.set_cover_offset)
         layout_menu.addAction(self.act_cover)
         layout_menu.addAction(self.act_shift)
-        self.layout_button = QToolButton(toolTip="Pages side by side (D)")
+        self.layout_button = QToolButton(toolTip=self.tr("Pages side by side (D)"))
         self.layout_button.setMenu(layout_menu)
         self.layout_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self._show_layout_name()
@@ -311,12 +321,14 @@ class ReaderWindow(QMainWindow):
         image_menu = QMenu(self)
         for act in (self.act_crop, self.act_split, self.act_adjust):
             image_menu.addAction(act)
-        self.image_button = QToolButton(text="Image  ▾", toolTip="Crop, split, pairing, colours")
+        self.image_button = QToolButton(
+            text=self.tr("Image  ▾"), toolTip=self.tr("Crop, split, pairing, colours")
+        )
         self.image_button.setMenu(image_menu)
         self.image_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         bar.addWidget(self.image_button)
         bar.addSeparator()
-        self.dir_button = QToolButton(toolTip="Reading direction (M)")
+        self.dir_button = QToolButton(toolTip=self.tr("Reading direction (M)"))
         self.dir_button.clicked.connect(self.toggle_direction)
         bar.addWidget(self.dir_button)
         self.fit_group = QActionGroup(self)
@@ -327,20 +339,22 @@ class ReaderWindow(QMainWindow):
             act.triggered.connect(lambda _c=False, f=fit: self.set_fit(f))  # type: ignore[misc]
             self.fit_group.addAction(act)
             fit_menu.addAction(act)
-        self.fit_button = QToolButton(text=FIT_NAMES[self.view.fit] + "  ▾", toolTip="Fit")
+        self.fit_button = QToolButton(text=FIT_NAMES[self.view.fit] + "  ▾", toolTip=self.tr("Fit"))
         self.fit_button.setMenu(fit_menu)
         self.fit_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         bar.addWidget(self.fit_button)
         bar.addAction(self.act_fullscreen)
         bar.addSeparator()
         pages = QToolButton()
-        self.act_thumbs.setIconText("Thumbnails")
-        self.act_thumbs.setToolTip("Page thumbnails (T); Shift+T for a grid")
+        self.act_thumbs.setIconText(self.tr("Thumbnails"))
+        self.act_thumbs.setToolTip(self.tr("Page thumbnails (T); Shift+T for a grid"))
         pages.setDefaultAction(self.act_thumbs)
         bar.addWidget(pages)
         self.bookmark_menu = QMenu(self)
         self.bookmark_menu.aboutToShow.connect(self._fill_bookmarks)
-        self.bookmark_button = QToolButton(text="☆  ▾", toolTip="Bookmarks (Ctrl+B, B)")
+        self.bookmark_button = QToolButton(
+            text=self.tr("☆  ▾"), toolTip=self.tr("Bookmarks (Ctrl+B, B)")
+        )
         self.bookmark_button.setMenu(self.bookmark_menu)
         self.bookmark_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         bar.addWidget(self.bookmark_button)
@@ -348,11 +362,11 @@ class ReaderWindow(QMainWindow):
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         bar.addWidget(spacer)
         panel = QToolButton()
-        self.act_panel.setIconText("♪  Soundtrack")
+        self.act_panel.setIconText(self.tr("♪  Soundtrack"))
         panel.setDefaultAction(self.act_panel)
         bar.addWidget(panel)
         self.panel_button = panel
-        gear = QToolButton(text="⚙  Settings")
+        gear = QToolButton(text=self.tr("⚙  Settings"))
         gear.clicked.connect(self.open_settings)
         bar.addWidget(gear)
         self.toolbar = bar
@@ -360,11 +374,11 @@ class ReaderWindow(QMainWindow):
     def _strip_button(self) -> QToolButton:
         """ "Vertical" toggles the strip for this book; its menu sets gaps and padding."""
         menu = QMenu(self)
-        gap = QAction("Gap between pages", self, checkable=True)
+        gap = QAction(self.tr("Gap between pages"), self, checkable=True)
         gap.setChecked(int(self.prefs.get("strip_gap", 0)) > 0)
         gap.toggled.connect(lambda on: self.set_strip_spacing(gap=16 if on else 0))
         menu.addAction(gap)
-        pad_menu = menu.addMenu("Side padding")
+        pad_menu = menu.addMenu(self.tr("Side padding"))
         pads = QActionGroup(self)
         for share in (0.0, 0.1, 0.2, 0.3):
             act = QAction(f"{round(share * 100)} %", self, checkable=True)
@@ -373,8 +387,8 @@ class ReaderWindow(QMainWindow):
             pads.addAction(act)
             pad_menu.addAction(act)
         button = QToolButton()
-        self.act_vertical.setIconText("Vertical")
-        self.act_vertical.setToolTip("Continuous vertical strip for this book (V)")
+        self.act_vertical.setIconText(self.tr("Vertical"))
+        self.act_vertical.setToolTip(self.tr("Continuous vertical strip for this book (V)"))
         button.setDefaultAction(self.act_vertical)
         button.setMenu(menu)
         button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)

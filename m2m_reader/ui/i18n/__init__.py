@@ -32,6 +32,7 @@ SOURCES = (
     "banner.py",
     "controls.py",
     "library_window.py",
+    "reader_window.py",
     "settings_dialog.py",
     "shortcuts.py",
 )

@@ -296,6 +296,269 @@ Add a book, or drop a book file or folder here.</source>
     </message>
 </context>
 <context>
+    <name>ReaderWindow</name>
+    <message>
+        <location filename="../reader_window.py" line="150"/>
+        <source>SOUNDTRACK</source>
+        <translation>サウンドトラック</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="162"/>
+        <source>Soundtrack panel</source>
+        <translation>サウンドトラックパネル</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="165"/>
+        <source>Show or hide the soundtrack panel (S)</source>
+        <translation>サウンドトラックパネルの表示・非表示 (S)</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="173"/>
+        <source>PAGES</source>
+        <translation>ページ</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="227"/>
+        <source>Starting the music engine…</source>
+        <translation>音楽エンジンを起動中…</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="228"/>
+        <source>Music engine ready.</source>
+        <translation>音楽エンジンの準備ができました。</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="246"/>
+        <source>Left</source>
+        <translation>左へ</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="247"/>
+        <source>Right</source>
+        <translation>右へ</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="248"/>
+        <source>Read on</source>
+        <translation>先へ読む</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="249"/>
+        <source>Read back</source>
+        <translation>戻って読む</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="250"/>
+        <source>Next page</source>
+        <translation>次のページ</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="251"/>
+        <source>Previous page</source>
+        <translation>前のページ</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="252"/>
+        <source>First page</source>
+        <translation>最初のページ</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="253"/>
+        <source>Last page</source>
+        <translation>最後のページ</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="254"/>
+        <source>Go to page…</source>
+        <translation>ページへ移動…</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="256"/>
+        <source>Fullscreen</source>
+        <translation>全画面</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="258"/>
+        <source>Leave fullscreen</source>
+        <translation>全画面を終了</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="259"/>
+        <source>Double pages</source>
+        <translation>見開き</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="261"/>
+        <source>Vertical strip</source>
+        <translation>縦スクロール</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="264"/>
+        <source>Crop white borders</source>
+        <translation>白い余白を切り取る</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="267"/>
+        <source>Split spreads</source>
+        <translation>見開きを分割</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="269"/>
+        <source>Shift pairing here</source>
+        <translation>ここで見開きの組をずらす</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="270"/>
+        <source>Adjust image…</source>
+        <translation>画像の調整…</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="271"/>
+        <source>Page thumbnails</source>
+        <translation>ページのサムネイル</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="272"/>
+        <source>Thumbnail grid</source>
+        <translation>サムネイルの一覧</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="274"/>
+        <source>Bookmark this page</source>
+        <translation>このページにしおり</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="276"/>
+        <source>Next bookmark</source>
+        <translation>次のしおり</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="277"/>
+        <source>Previous bookmark</source>
+        <translation>前のしおり</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="279"/>
+        <source>Manga direction (right to left)</source>
+        <translation>マンガの向き（右から左）</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="283"/>
+        <source>Zoom in</source>
+        <translation>拡大</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="284"/>
+        <source>Zoom out</source>
+        <translation>縮小</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="285"/>
+        <source>Actual zoom</source>
+        <translation>等倍</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="286"/>
+        <source>Play/pause</source>
+        <translation>再生・一時停止</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="289"/>
+        <source>Reader</source>
+        <translation>リーダー</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="293"/>
+        <source>☰  Library</source>
+        <translation>☰  ライブラリ</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="309"/>
+        <source>Cover alone</source>
+        <translation>表紙は単独</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="311"/>
+        <source>In double layout, show the first page alone</source>
+        <translation>見開き表示で最初のページを単独で表示</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="315"/>
+        <source>Pages side by side (D)</source>
+        <translation>ページを並べて表示 (D)</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="325"/>
+        <source>Image  ▾</source>
+        <translation>画像  ▾</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="325"/>
+        <source>Crop, split, pairing, colours</source>
+        <translation>切り取り・分割・組み合わせ・色</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="331"/>
+        <source>Reading direction (M)</source>
+        <translation>読む方向 (M)</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="342"/>
+        <source>Fit</source>
+        <translation>合わせ方</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="349"/>
+        <source>Thumbnails</source>
+        <translation>サムネイル</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="350"/>
+        <source>Page thumbnails (T); Shift+T for a grid</source>
+        <translation>ページのサムネイル (T)。Shift+T で一覧</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="356"/>
+        <source>☆  ▾</source>
+        <translation>☆  ▾</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="356"/>
+        <source>Bookmarks (Ctrl+B, B)</source>
+        <translation>しおり (Ctrl+B, B)</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="365"/>
+        <source>♪  Soundtrack</source>
+        <translation>♪  サウンドトラック</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="369"/>
+        <source>⚙  Settings</source>
+        <translation>⚙  設定</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="377"/>
+        <source>Gap between pages</source>
+        <translation>ページの間隔</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="381"/>
+        <source>Side padding</source>
+        <translation>左右の余白</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="390"/>
+        <source>Vertical</source>
+        <translation>縦</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="391"/>
+        <source>Continuous vertical strip for this book (V)</source>
+        <translation>この本を縦に続けて表示 (V)</translation>
+    </message>
+</context>
+<context>
     <name>SettingsDialog</name>
     <message>
         <location filename="../settings_dialog.py" line="38"/>
