@@ -130,3 +130,17 @@ def test_the_settings_dialog_speaks_japanese(qtbot, ui_dirs, japanese):  # noqa:
     assert dialog.text.itemText(0) == "内蔵（オフライン）"
     assert dialog.theme.currentText() == "システムに合わせる"
     assert dialog.language.itemText(2) == "日本語"  # a language is named in itself
+
+
+def test_the_reader_speaks_japanese(qtbot, tmp_path, ui_dirs, japanese):  # noqa: F811
+    from test_ui_single_instance import make_app
+
+    app = make_app(qtbot, tmp_path)
+    reader = app.reader
+    buttons = [b.text() for b in reader.findChildren(QToolButton)]
+    assert "☰  ライブラリ" in buttons and "⚙  設定" in buttons
+    assert reader.dock.windowTitle() == "サウンドトラック"
+    assert reader.panel.now_playing.text() in ("再生していません", "音楽エンジンを起動中…")
+    rows = dict(reader.property("shortcut_overlay").rows())
+    assert rows["全画面"] == "F, F11" and rows["キーボードショートカット"] == "?"
+    app.shutdown()

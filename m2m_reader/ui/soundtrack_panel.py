@@ -96,11 +96,11 @@ class _EditBox(QWidget):
         self.title = _section(title)
         self.badge = _badge()
         self.edit = QPlainTextEdit()
-        self.edit.setPlaceholderText("Waiting for the analysis…")
+        self.edit.setPlaceholderText(self.tr("Waiting for the analysis…"))
         self.edit.setFixedHeight(76)  # the panel fits the default window without scrolling
         self.regenerate = QPushButton(action)
         self.regenerate.setObjectName("primary")
-        self.revert = QPushButton("Revert")
+        self.revert = QPushButton(self.tr("Revert"))
         self._original = ""
         head = QHBoxLayout()
         head.addWidget(self.title)
@@ -161,28 +161,28 @@ class SoundtrackPanel(QWidget):
         self.page = 0
         self.analysis: object | None = None
         self._scene_range: tuple[int, int] | None = None
-        self.scene_title = QLabel("No scene yet")
+        self.scene_title = QLabel(self.tr("No scene yet"))
         self.scene_title.setObjectName("heading")
         self.scene_reason = QLabel("")
         self.scene_reason.setProperty("role", "muted")
         self.scene_reason.setWordWrap(True)
         self.bars = EmotionBars()
-        self.directive = _EditBox("Scene directive", "Regenerate scene")
-        self.caption = _EditBox("Page caption", "Regenerate page")
-        self.now_playing = QLabel("Nothing playing")
+        self.directive = _EditBox(self.tr("Scene directive"), self.tr("Regenerate scene"))
+        self.caption = _EditBox(self.tr("Page caption"), self.tr("Regenerate page"))
+        self.now_playing = QLabel(self.tr("Nothing playing"))
         self.now_playing.setWordWrap(True)
-        self.progress_label = QLabel("Engine idle")
+        self.progress_label = QLabel(self.tr("Engine idle"))
         self.progress_label.setProperty("role", "muted")
         self.progress = QProgressBar()
         self.progress.setTextVisible(False)
         self.progress.setFixedHeight(6)
-        self.prepare = QPushButton("Prepare whole book for offline")
+        self.prepare = QPushButton(self.tr("Prepare whole book for offline"))
 
         playing_card = QFrame()
         playing_card.setObjectName("card")
         card = QVBoxLayout(playing_card)
         card.setContentsMargins(12, 10, 12, 10)
-        card.addWidget(_section("Now playing"))
+        card.addWidget(_section(self.tr("Now playing")))
         card.addWidget(self.now_playing)
         if controls is not None:
             card.addWidget(controls)
@@ -192,7 +192,7 @@ class SoundtrackPanel(QWidget):
         box.setSpacing(6)
         box.addWidget(self.scene_title)
         box.addWidget(self.scene_reason)
-        box.addWidget(_section("Emotions in this scene"))
+        box.addWidget(_section(self.tr("Emotions in this scene")))
         box.addWidget(self.bars)
         box.addWidget(self.directive)
         box.addWidget(self.caption)
@@ -223,10 +223,10 @@ class SoundtrackPanel(QWidget):
                 page = self.analysis.page(self.page)  # type: ignore[attr-defined]
             except (IndexError, AttributeError):
                 scene = page = None
-        self.caption.title.setText(f"Caption · page {self.page + 1}")
+        self.caption.title.setText(self.tr("Caption · page %1").replace("%1", str(self.page + 1)))
         if scene is None:
             self._scene_range = None
-            self.scene_title.setText("Analysing…")
+            self.scene_title.setText(self.tr("Analysing…"))
             self.scene_reason.setText("")
             self.bars.set_profile(None)
             self.directive.show_record("", "", False, force=force)
@@ -235,10 +235,12 @@ class SoundtrackPanel(QWidget):
         new_range = (scene.first_page, scene.last_page)
         force_scene = force and new_range != self._scene_range
         self._scene_range = new_range
-        provisional = " (provisional)" if getattr(self.analysis, "provisional", False) else ""
-        self.scene_title.setText(
-            f"Scene {scene.index + 1} · pages {scene.first_page + 1}–{scene.last_page + 1}{provisional}"
+        provisional = getattr(self.analysis, "provisional", False)
+        title = self.tr("Scene %1 · pages %2–%3").replace("%1", str(scene.index + 1))
+        title = title.replace("%2", str(scene.first_page + 1)).replace(
+            "%3", str(scene.last_page + 1)
         )
+        self.scene_title.setText(title + (self.tr(" (provisional)") if provisional else ""))
         self.scene_reason.setText(scene.reason)
         self.scene_reason.setVisible(bool(scene.reason))
         self.bars.set_profile(scene.emotions)

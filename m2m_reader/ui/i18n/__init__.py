@@ -35,6 +35,7 @@ SOURCES = (
     "reader_window.py",
     "settings_dialog.py",
     "shortcuts.py",
+    "soundtrack_panel.py",
 )
 CJK_FONTS = (
     "Noto Sans CJK JP",

@@ -880,4 +880,90 @@ Add a book, or drop a book file or folder here.</source>
         <translation>カスタマイズ…</translation>
     </message>
 </context>
+<context>
+    <name>SoundtrackPanel</name>
+    <message>
+        <location filename="../soundtrack_panel.py" line="164"/>
+        <source>No scene yet</source>
+        <translation>まだシーンがありません</translation>
+    </message>
+    <message>
+        <location filename="../soundtrack_panel.py" line="170"/>
+        <source>Scene directive</source>
+        <translation>シーンの指示</translation>
+    </message>
+    <message>
+        <location filename="../soundtrack_panel.py" line="170"/>
+        <source>Regenerate scene</source>
+        <translation>シーンを作り直す</translation>
+    </message>
+    <message>
+        <location filename="../soundtrack_panel.py" line="171"/>
+        <source>Page caption</source>
+        <translation>ページのキャプション</translation>
+    </message>
+    <message>
+        <location filename="../soundtrack_panel.py" line="171"/>
+        <source>Regenerate page</source>
+        <translation>ページを作り直す</translation>
+    </message>
+    <message>
+        <location filename="../soundtrack_panel.py" line="172"/>
+        <source>Nothing playing</source>
+        <translation>再生していません</translation>
+    </message>
+    <message>
+        <location filename="../soundtrack_panel.py" line="174"/>
+        <source>Engine idle</source>
+        <translation>エンジン待機中</translation>
+    </message>
+    <message>
+        <location filename="../soundtrack_panel.py" line="179"/>
+        <source>Prepare whole book for offline</source>
+        <translation>本全体をオフライン用に準備</translation>
+    </message>
+    <message>
+        <location filename="../soundtrack_panel.py" line="185"/>
+        <source>Now playing</source>
+        <translation>再生中</translation>
+    </message>
+    <message>
+        <location filename="../soundtrack_panel.py" line="195"/>
+        <source>Emotions in this scene</source>
+        <translation>このシーンの感情</translation>
+    </message>
+    <message>
+        <location filename="../soundtrack_panel.py" line="226"/>
+        <source>Caption · page %1</source>
+        <translation>キャプション · %1 ページ</translation>
+    </message>
+    <message>
+        <location filename="../soundtrack_panel.py" line="229"/>
+        <source>Analysing…</source>
+        <translation>分析中…</translation>
+    </message>
+    <message>
+        <location filename="../soundtrack_panel.py" line="239"/>
+        <source>Scene %1 · pages %2–%3</source>
+        <translation>シーン %1 · %2–%3 ページ</translation>
+    </message>
+    <message>
+        <location filename="../soundtrack_panel.py" line="243"/>
+        <source> (provisional)</source>
+        <translation>（仮）</translation>
+    </message>
+</context>
+<context>
+    <name>_EditBox</name>
+    <message>
+        <location filename="../soundtrack_panel.py" line="99"/>
+        <source>Waiting for the analysis…</source>
+        <translation>分析を待っています…</translation>
+    </message>
+    <message>
+        <location filename="../soundtrack_panel.py" line="103"/>
+        <source>Revert</source>
+        <translation>元に戻す</translation>
+    </message>
+</context>
 </TS>
