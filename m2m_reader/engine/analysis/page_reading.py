@@ -121,7 +121,8 @@ class PageReadings:
         self._inflight: dict[int, Future] = {}
         self._asked: set[int] = set()  # pages read or queued in this session
         self.computed = 0  # pages read (cache misses)
-        _BY_BOOK[book] = self
+        if reader is None:  # the built-in reading of the book (not a model's)
+            _BY_BOOK[book] = self
 
     def reader(self) -> PageReader | None:
         with self._lock:
@@ -130,17 +131,9 @@ class PageReadings:
             return self._reader
 
     def _start(self) -> PageReader | None:
-        """The page reader: with the OCR backend the environment names (manga-ocr),
-        else, or when that cannot start, the built-in Tesseract."""
-        from ..reading.manga_ocr import ocr_from_environment
-
+        """The built-in page reader (Tesseract), or None when it cannot start."""
         try:
-            ocr = ocr_from_environment()
-        except M2MError as exc:
-            log.warning("%s Using Tesseract instead.", exc)
-            ocr = None
-        try:
-            return PageReader(ocr=ocr)
+            return PageReader()
         except M2MError as exc:
             self._failed = str(exc)
             log.warning("pages cannot be read: %s", exc)
