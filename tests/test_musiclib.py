@@ -207,3 +207,11 @@ def test_setting_library_builds_it_and_a_missing_folder_falls_back(library, data
     s = Settings(music="library", music_dir=str(tmp_path / "nowhere"))
     assert make_music(s, lambda *a: said.append(a)).name == "composer"
     assert said[0][:3] == ("music", "library", "composer") and "does not exist" in said[0][3]
+
+
+def test_tempo_read_at_double_speed_is_near_not_an_octave_off():
+    from m2m_reader.engine.musiclib.pick import tempo_distance
+
+    assert tempo_distance(120, 120) == 0.0
+    assert tempo_distance(126, 63) == pytest.approx(0.25)  # a slow track read at double speed
+    assert tempo_distance(126, 63) < tempo_distance(90, 63) < tempo_distance(160, 63)

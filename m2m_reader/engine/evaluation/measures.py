@@ -16,8 +16,14 @@ from typing import Any
 
 import numpy as np
 
-from ..audio.loudness import LoudnessMeter
-from ..musiclib.features import PITCHES, _key, mood, short_term_loudness
+from ..musiclib.features import (
+    PITCHES,
+    _key,
+    integrated_from_steps,
+    loudness_steps,
+    mood,
+    short_term_loudness,
+)
 from ..musiclib.pick import want_for
 
 SR = 22050
@@ -119,16 +125,13 @@ def _resample(x: np.ndarray, rate: int, to: int) -> np.ndarray:
     return soxr.resample(x, rate, to).astype(np.float32)
 
 
-def _lufs(stereo: np.ndarray, rate: int) -> float:
-    """Ungated K-weighted loudness of a short stretch (for level steps)."""
-    if len(stereo) < rate // 10:
+def _lufs(steps: np.ndarray, a_s: float, b_s: float) -> float:
+    """Ungated K-weighted loudness of [a_s, b_s) from the 100 ms steps of the whole
+    soundtrack (for pages and level steps)."""
+    part = steps[max(0, int(round(a_s * 10))) : max(0, int(round(b_s * 10)))]
+    if not len(part):
         return -70.0
-    meter = LoudnessMeter(rate, 2)
-    meter.add(stereo)
-    steps = np.asarray(meter._steps)
-    if not len(steps):
-        return -70.0
-    return float(-0.691 + 10 * math.log10(max(float(steps.mean()), 1e-12)))
+    return float(-0.691 + 10 * math.log10(max(float(part.mean()), 1e-12)))
 
 
 def tempo_matches(found: float, plan: float, tolerance: float = 0.06) -> bool:
@@ -171,7 +174,7 @@ def _frames(y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarr
     import librosa
 
     spec = np.abs(librosa.stft(y, n_fft=2048, hop_length=HOP))
-    chroma = librosa.feature.chroma_stft(S=spec**2, sr=SR, hop_length=HOP)
+    chroma = librosa.feature.chroma_stft(S=spec**2, sr=SR, hop_length=HOP, tuning=0.0)
     mel = librosa.power_to_db(librosa.feature.melspectrogram(S=spec**2, sr=SR, n_mels=40))
     mfcc = librosa.feature.mfcc(S=mel, n_mfcc=13)
     return spec, chroma, mel, mfcc
@@ -202,10 +205,9 @@ def evaluate(
     rms = librosa.feature.rms(S=spec, frame_length=2048)[0]
     timings = {"decode_features_s": time.perf_counter() - t0}
 
-    meter = LoudnessMeter(rate, 2)
-    meter.add(stereo)
-    integrated = meter.integrated()
-    short = short_term_loudness(stereo, rate)
+    steps = loudness_steps(stereo, rate)  # K-weighted mean square per 100 ms
+    integrated = integrated_from_steps(steps, rate, 2)
+    short = short_term_loudness(stereo, rate, steps=steps)
     curve = [(float(i + 3.0), float(v)) for i, v in enumerate(short)]  # window ends
     loud = short[short > -70]
     lra = float(np.percentile(loud, 95) - np.percentile(loud, 10)) if len(loud) > 2 else 0.0
@@ -226,7 +228,7 @@ def evaluate(
             found, _ = librosa.beat.beat_track(onset_envelope=seg_onsets, sr=SR, hop_length=HOP)
             tempo = float(np.atleast_1d(found)[0])
         key, mode, strength = _key(chroma[:, a:b].mean(axis=1))
-        lufs = _lufs(stereo[int(p["start_s"] * rate) : int(p["end_s"] * rate)], rate)
+        lufs = _lufs(steps, p["start_s"], p["end_s"])
         n_onsets = len(librosa.onset.onset_detect(onset_envelope=seg_onsets, sr=SR, hop_length=HOP))
         seconds = max(0.1, p["end_s"] - p["start_s"])
         bright = float(np.average(centroid[a:b], weights=rms[a:b] + 1e-9) / (SR / 2))
@@ -254,7 +256,7 @@ def evaluate(
         vectors.append(v / (np.linalg.norm(v) + 1e-9))
     timings["pages_s"] = time.perf_counter() - t0 - timings["decode_features_s"]
 
-    seams = _seams(chapters, stereo, rate, y, chroma, mel, frame)
+    seams = _seams(chapters, steps, y, chroma, mel, frame)
     sim = np.array(vectors) @ np.array(vectors).T if vectors else np.zeros((0, 0))
     repetition = _repetition(pages, sim)
     ev = Evaluation(
@@ -287,7 +289,7 @@ def _analysis_emotions(analysis: dict[str, Any] | None) -> dict[int, str]:
     return out
 
 
-def _seams(chapters, stereo, rate, y, chroma, mel, frame) -> list[Seam]:  # type: ignore[no-untyped-def]
+def _seams(chapters, steps, y, chroma, mel, frame) -> list[Seam]:  # type: ignore[no-untyped-def]
     out = []
     pages = chapters["pages"]
     w = SEAM_WINDOW_S
@@ -300,10 +302,7 @@ def _seams(chapters, stereo, rate, y, chroma, mel, frame) -> list[Seam]:  # type
         if after[1] > p["end_s"] + fade:  # a short page: what there is of it
             after = (t + fade, max(t + fade + 0.2, p["end_s"]))
 
-        def span(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
-            return x[int(lo * rate) : int(hi * rate)]
-
-        step = _lufs(span(stereo, *after), rate) - _lufs(span(stereo, *before), rate)
+        step = _lufs(steps, *after) - _lufs(steps, *before)
         fa, fb = slice(frame(before[0]), frame(before[1])), slice(frame(after[0]), frame(after[1]))
         spec_d = _cos_distance(
             10 ** (mel[:, fa].mean(axis=1) / 10), 10 ** (mel[:, fb].mean(axis=1) / 10)

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..audio.loudness import LoudnessMeter
+from ..audio.loudness import LoudnessMeter, k_weighting
 
 ANALYSIS_SR = 22050
 EXCERPT_S = 30.0
@@ -34,7 +34,7 @@ HOP = 512
 BEATS_PER_BAR = 4
 PHRASE_BARS = 4
 MIN_LOOP_BARS = 8
-FEATURES_VERSION = 1
+FEATURES_VERSION = 2
 
 PITCHES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 # Krumhansl–Kessler key profiles (probe-tone ratings), tonic first.
@@ -81,12 +81,22 @@ class TrackFeatures:
 
 
 def warm() -> None:
-    """Import (and compile) librosa's parts now, so worker processes forked after this
-    share them instead of each spending seconds compiling."""
-    import librosa
+    """Run the analysis once on a few seconds of noise, so worker processes forked after
+    this share librosa's compiled code instead of each spending seconds compiling it."""
+    import tempfile
 
-    for part in (librosa.beat, librosa.onset, librosa.feature, librosa.util):
-        getattr(part, "__name__", None)
+    import soundfile as sf
+
+    rng = np.random.default_rng(0)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "warm.wav"
+        sf.write(
+            path, (0.1 * rng.standard_normal((ANALYSIS_SR * 4, 2))).astype(np.float32), ANALYSIS_SR
+        )
+        try:
+            analyse(path, "warm.wav")
+        except UnreadableTrack:
+            pass
 
 
 def track_duration(path: Path) -> float:
@@ -170,7 +180,7 @@ def analyse(path: Path, rel: str) -> TrackFeatures:
     beat_times = librosa.frames_to_time(beat_frames, sr=sr, hop_length=HOP)
     downbeat = _downbeat(onset_env, beat_frames)
 
-    chroma = librosa.feature.chroma_stft(S=spec**2, sr=sr, hop_length=HOP)
+    chroma = librosa.feature.chroma_stft(S=spec**2, sr=sr, hop_length=HOP, tuning=0.0)
     key, mode, strength = _key(chroma.mean(axis=1))
     lufs, lra = _loudness(stereo, sr)
     centroid = librosa.feature.spectral_centroid(S=spec, sr=sr)[0]
@@ -253,11 +263,33 @@ def _loudness(stereo: np.ndarray, sr: int) -> tuple[float, float]:
     return (lufs if math.isfinite(lufs) else -70.0), lra
 
 
-def short_term_loudness(audio: np.ndarray, sr: int, window_s: float = 3.0, step_s: float = 1.0):
-    """Loudness (LUFS) of `window_s` windows every `step_s` (BS.1770 K-weighted)."""
-    meter = LoudnessMeter(sr, audio.shape[1] if audio.ndim == 2 else 1)
-    meter.add(audio)
-    steps = np.asarray(meter._steps)  # mean square per 100 ms step
+def loudness_steps(audio: np.ndarray, sr: int) -> np.ndarray:
+    """K-weighted mean square (summed over channels) per 100 ms step (BS.1770), as
+    `LoudnessMeter` keeps them, in one vectorised pass over a whole signal."""
+    from scipy.signal import sosfilt
+
+    x = audio if audio.ndim == 2 else audio[:, None]
+    y = sosfilt(k_weighting(sr).astype(np.float32), np.ascontiguousarray(x.T, np.float32), axis=-1)
+    sq = np.square(y, dtype=np.float64).sum(axis=0)
+    step = round(0.1 * sr)
+    n = len(sq) // step
+    return sq[: n * step].reshape(n, step).mean(axis=1)
+
+
+def integrated_from_steps(steps: np.ndarray, sr: int, channels: int) -> float:
+    """Gated integrated loudness (LUFS) from `loudness_steps`."""
+    meter = LoudnessMeter(sr, channels)
+    meter._steps = list(steps)
+    return meter.integrated()
+
+
+def short_term_loudness(
+    audio: np.ndarray, sr: int, window_s: float = 3.0, step_s: float = 1.0,
+    steps: np.ndarray | None = None,
+) -> np.ndarray:  # fmt: skip
+    """Loudness (LUFS) of `window_s` windows every `step_s` (BS.1770 K-weighted);
+    `steps` from `loudness_steps` when already measured."""
+    steps = loudness_steps(audio, sr) if steps is None else steps
     per = max(1, round(window_s / 0.1))
     hop = max(1, round(step_s / 0.1))
     if len(steps) < per:
@@ -275,10 +307,11 @@ def mood(
     def unit(x: float, lo: float, hi: float) -> float:
         return min(1.0, max(0.0, (x - lo) / (hi - lo)))
 
+    # Tempo counts least: beat trackers often halve or double slow music's tempo.
     arousal = (
-        0.3 * unit(tempo, 60, 160)
-        + 0.3 * unit(density, 0.5, 6.0)
-        + 0.2 * unit(lufs, -32, -10)
+        0.15 * unit(tempo, 60, 160)
+        + 0.35 * unit(density, 0.5, 6.0)
+        + 0.3 * unit(lufs, -30, -10)
         + 0.2 * unit(brightness, 0.04, 0.25)
     )
     sure = unit(strength, 0.2, 0.8)

@@ -3,9 +3,9 @@
 A scene asks through its directive (and its first page's caption), read with the
 composer's own lexicon (`music.plan`): an energy (arousal) and a valence from its mood
 words, a mode and a tempo. A `Ranker` scores every track for that; the built-in one
-compares the track's arousal and valence (half its own reading, half its rank within
-the library, so a library of quiet tracks still spans calm to intense), its mode and
-its tempo. The CLAP ranker (`clap.py`) scores the directive's text against the track's
+compares the track's arousal (half its own reading, half its rank within the library,
+so a library of quiet tracks still spans calm to intense) and valence, its mode and its
+tempo. The CLAP ranker (`clap.py`) scores the directive's text against the track's
 audio instead. `choose` takes the best-scoring track not heard in the last few scenes.
 """
 
@@ -63,6 +63,13 @@ def _ranks(values: list[float]) -> np.ndarray:
     return np.argsort(np.argsort(v)) / (len(v) - 1)
 
 
+def tempo_distance(found: float, wanted: float) -> float:
+    """Octaves between two tempi, where half or double counts as a quarter octave off:
+    beat trackers often read slow music at double speed."""
+    r = abs(math.log2(max(found, 1.0) / max(wanted, 1.0)))
+    return min(r, abs(r - 1) + 0.25)
+
+
 class FeatureRanker:
     """Scores tracks by their measured features (no model)."""
 
@@ -75,13 +82,13 @@ class FeatureRanker:
         if not tracks:
             return []
         ar = 0.5 * np.array([t.arousal for t in tracks]) + 0.5 * _ranks([t.arousal for t in tracks])
-        va = 0.5 * np.array([t.valence for t in tracks]) + 0.5 * _ranks([t.valence for t in tracks])
+        va = np.array([t.valence for t in tracks])  # mode carries it: no ranks needed
         out = []
         for t, a, v in zip(tracks, ar, va, strict=True):
             s = -2.0 * abs(a - want.arousal) - 2.0 * abs(v - want.valence)
             s += 0.4 if t.mode == want.mode else 0.0
-            tempo_w = 0.8 if want.tempo_stated else 0.2
-            s -= tempo_w * abs(math.log2(max(t.tempo, 1.0) / max(want.tempo, 1.0)))
+            tempo_w = 0.8 if want.tempo_stated else 0.1
+            s -= tempo_w * tempo_distance(t.tempo, want.tempo)
             s += 0.1 * t.loop_score  # a track that loops well, all else equal
             out.append(float(s))
         return out
