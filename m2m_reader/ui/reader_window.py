@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -72,7 +72,18 @@ from .thumbnails import ThumbnailModel, ThumbnailView
 
 log = logging.getLogger(__name__)
 
-LAYOUT_NAMES = {"single": "Single page", "double": "Two pages", "auto": "Auto pages"}
+# Names of the layouts and fits, translated where shown (lupdate finds them here).
+LAYOUT_NAMES = {
+    "single": QT_TRANSLATE_NOOP("ReaderWindow", "Single page"),
+    "double": QT_TRANSLATE_NOOP("ReaderWindow", "Two pages"),
+    "auto": QT_TRANSLATE_NOOP("ReaderWindow", "Auto pages"),
+}
+_FIT_TEXTS = (
+    QT_TRANSLATE_NOOP("ReaderWindow", "Fit page"),
+    QT_TRANSLATE_NOOP("ReaderWindow", "Fit width"),
+    QT_TRANSLATE_NOOP("ReaderWindow", "Fit height"),
+    QT_TRANSLATE_NOOP("ReaderWindow", "Original"),
+)
 PRELOAD_AHEAD = 2  # spreads decoded ahead of the cursor
 PRELOAD_BEHIND = 1
 
@@ -298,7 +309,7 @@ class ReaderWindow(QMainWindow):
         self.layout_group = QActionGroup(self)
         layout_menu = QMenu(self)
         for mode in ("single", "double", "auto"):
-            act = QAction(LAYOUT_NAMES[mode], self, checkable=True)
+            act = QAction(self.tr(LAYOUT_NAMES[mode]), self, checkable=True)
             act.setData(mode)
             act.setChecked(mode == self.layout_mode)
             act.triggered.connect(lambda _c=False, m=mode: self.set_layout(m))  # type: ignore[misc]
@@ -334,12 +345,14 @@ class ReaderWindow(QMainWindow):
         self.fit_group = QActionGroup(self)
         fit_menu = QMenu(self)
         for fit in FITS:
-            act = QAction(FIT_NAMES[fit], self, checkable=True)
+            act = QAction(self.tr(FIT_NAMES[fit]), self, checkable=True)
             act.setChecked(fit == self.view.fit)
             act.triggered.connect(lambda _c=False, f=fit: self.set_fit(f))  # type: ignore[misc]
             self.fit_group.addAction(act)
             fit_menu.addAction(act)
-        self.fit_button = QToolButton(text=FIT_NAMES[self.view.fit] + "  ▾", toolTip=self.tr("Fit"))
+        self.fit_button = QToolButton(
+            text=self.tr(FIT_NAMES[self.view.fit]) + "  ▾", toolTip=self.tr("Fit")
+        )
         self.fit_button.setMenu(fit_menu)
         self.fit_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         bar.addWidget(self.fit_button)
@@ -774,7 +787,7 @@ class ReaderWindow(QMainWindow):
         self.act_direction.setChecked(self.direction == "rtl")
         self.act_direction.blockSignals(False)
         self.dir_button.setText(
-            "⇠  Right to left" if self.direction == "rtl" else "⇢  Left to right"
+            self.tr("⇠  Right to left") if self.direction == "rtl" else self.tr("⇢  Left to right")
         )
 
     def set_layout(self, mode: Layout) -> None:
@@ -787,7 +800,7 @@ class ReaderWindow(QMainWindow):
         self._show(kind="none")
 
     def _show_layout_name(self) -> None:
-        self.layout_button.setText(LAYOUT_NAMES[self.layout_mode] + "  ▾")
+        self.layout_button.setText(self.tr(LAYOUT_NAMES[self.layout_mode]) + "  ▾")
 
     def toggle_double(self) -> None:
         mode = effective_layout(self.layout_mode, self.view.width(), self.view.height())
@@ -816,8 +829,8 @@ class ReaderWindow(QMainWindow):
     def set_fit(self, fit: Fit) -> None:
         self.view.set_fit(fit)
         for act in self.fit_group.actions():
-            act.setChecked(act.text() == FIT_NAMES[fit])
-        self.fit_button.setText(FIT_NAMES[fit] + "  ▾")
+            act.setChecked(act.text() == self.tr(FIT_NAMES[fit]))
+        self.fit_button.setText(self.tr(FIT_NAMES[fit]) + "  ▾")
         self.bridge.set_setting("reader_fit", fit)
 
     def _zoom_changed(self, zoom: float) -> None:
@@ -985,10 +998,12 @@ class ReaderWindow(QMainWindow):
         before, self._audio = self._audio, state
         if before is not None and before.sound and not state.sound:
             self._music_off_shown = True
-            self.panel.set_playing("Music is off (the sound device went away).")
+            self.panel.set_playing(self.tr("Music is off (the sound device went away)."))
             self.banner.show_message(
-                f"The sound device went away: {state.message} Reading goes on; the music "
-                "comes back when the device does.",
+                self.tr(
+                    "The sound device went away: %1 Reading goes on; the music "
+                    "comes back when the device does."
+                ).replace("%1", state.message),
                 "warning",
                 15,
             )
@@ -996,14 +1011,16 @@ class ReaderWindow(QMainWindow):
         if state.sound:
             self._music_off_shown = False
             if not state.playing:
-                self.panel.set_playing("Music paused.")
+                self.panel.set_playing(self.tr("Music paused."))
             return
-        self.panel.set_playing("Music is off (no sound device).")
+        self.panel.set_playing(self.tr("Music is off (no sound device)."))
         if not self._music_off_shown:
             self._music_off_shown = True
             self.banner.show_message(
-                f"Music is off: {state.message} Reading goes on; the soundtrack is still "
-                "prepared and plays when sound is available.",
+                self.tr(
+                    "Music is off: %1 Reading goes on; the soundtrack is still "
+                    "prepared and plays when sound is available."
+                ).replace("%1", state.message),
                 "warning",
                 15,
             )

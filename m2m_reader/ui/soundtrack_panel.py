@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -28,6 +28,16 @@ from ..engine.emotions import EMOTIONS
 from . import theme
 
 ROW = 15  # pixels per emotion bar
+# The emotions' names as shown (lupdate finds them here; the records keep the English).
+_EMOTION_TEXTS = (
+    QT_TRANSLATE_NOOP("EmotionBars", "anger"),
+    QT_TRANSLATE_NOOP("EmotionBars", "disgust"),
+    QT_TRANSLATE_NOOP("EmotionBars", "fear"),
+    QT_TRANSLATE_NOOP("EmotionBars", "happiness"),
+    QT_TRANSLATE_NOOP("EmotionBars", "neutral"),
+    QT_TRANSLATE_NOOP("EmotionBars", "sadness"),
+    QT_TRANSLATE_NOOP("EmotionBars", "surprise"),
+)
 
 
 class EmotionBars(QWidget):
@@ -54,7 +64,8 @@ class EmotionBars(QWidget):
             y = 2 + i * row
             share = float(self.profile.get(name, 0.0))
             p.setPen(QColor(theme.MUTED if share < 0.005 else theme.TEXT))
-            p.drawText(QRectF(0, y, label_w, row), Qt.AlignmentFlag.AlignVCenter, name)
+            shown = QCoreApplication.translate("EmotionBars", name)
+            p.drawText(QRectF(0, y, label_w, row), Qt.AlignmentFlag.AlignVCenter, shown)
             track = QRectF(label_w, y + 5, bar_w, row - 10)
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(QColor(theme.SURFACE))

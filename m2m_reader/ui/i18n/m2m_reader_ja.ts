@@ -18,6 +18,44 @@
     </message>
 </context>
 <context>
+    <name>EmotionBars</name>
+    <message>
+        <location filename="../soundtrack_panel.py" line="33"/>
+        <source>anger</source>
+        <translation>怒り</translation>
+    </message>
+    <message>
+        <location filename="../soundtrack_panel.py" line="34"/>
+        <source>disgust</source>
+        <translation>嫌悪</translation>
+    </message>
+    <message>
+        <location filename="../soundtrack_panel.py" line="35"/>
+        <source>fear</source>
+        <translation>恐れ</translation>
+    </message>
+    <message>
+        <location filename="../soundtrack_panel.py" line="36"/>
+        <source>happiness</source>
+        <translation>喜び</translation>
+    </message>
+    <message>
+        <location filename="../soundtrack_panel.py" line="37"/>
+        <source>neutral</source>
+        <translation>平静</translation>
+    </message>
+    <message>
+        <location filename="../soundtrack_panel.py" line="38"/>
+        <source>sadness</source>
+        <translation>悲しみ</translation>
+    </message>
+    <message>
+        <location filename="../soundtrack_panel.py" line="39"/>
+        <source>surprise</source>
+        <translation>驚き</translation>
+    </message>
+</context>
+<context>
     <name>LibraryWindow</name>
     <message>
         <location filename="../library_window.py" line="126"/>
@@ -298,264 +336,334 @@ Add a book, or drop a book file or folder here.</source>
 <context>
     <name>ReaderWindow</name>
     <message>
-        <location filename="../reader_window.py" line="150"/>
+        <location filename="../reader_window.py" line="77"/>
+        <source>Single page</source>
+        <translation>単ページ</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="78"/>
+        <source>Two pages</source>
+        <translation>見開き</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="79"/>
+        <source>Auto pages</source>
+        <translation>自動</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="82"/>
+        <source>Fit page</source>
+        <translation>ページに合わせる</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="83"/>
+        <source>Fit width</source>
+        <translation>幅に合わせる</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="84"/>
+        <source>Fit height</source>
+        <translation>高さに合わせる</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="85"/>
+        <source>Original</source>
+        <translation>原寸</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="161"/>
         <source>SOUNDTRACK</source>
         <translation>サウンドトラック</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="162"/>
+        <location filename="../reader_window.py" line="173"/>
         <source>Soundtrack panel</source>
         <translation>サウンドトラックパネル</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="165"/>
+        <location filename="../reader_window.py" line="176"/>
         <source>Show or hide the soundtrack panel (S)</source>
         <translation>サウンドトラックパネルの表示・非表示 (S)</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="173"/>
+        <location filename="../reader_window.py" line="184"/>
         <source>PAGES</source>
         <translation>ページ</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="227"/>
+        <location filename="../reader_window.py" line="238"/>
         <source>Starting the music engine…</source>
         <translation>音楽エンジンを起動中…</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="228"/>
+        <location filename="../reader_window.py" line="239"/>
         <source>Music engine ready.</source>
         <translation>音楽エンジンの準備ができました。</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="246"/>
+        <location filename="../reader_window.py" line="257"/>
         <source>Left</source>
         <translation>左へ</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="247"/>
+        <location filename="../reader_window.py" line="258"/>
         <source>Right</source>
         <translation>右へ</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="248"/>
+        <location filename="../reader_window.py" line="259"/>
         <source>Read on</source>
         <translation>先へ読む</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="249"/>
+        <location filename="../reader_window.py" line="260"/>
         <source>Read back</source>
         <translation>戻って読む</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="250"/>
+        <location filename="../reader_window.py" line="261"/>
         <source>Next page</source>
         <translation>次のページ</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="251"/>
+        <location filename="../reader_window.py" line="262"/>
         <source>Previous page</source>
         <translation>前のページ</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="252"/>
+        <location filename="../reader_window.py" line="263"/>
         <source>First page</source>
         <translation>最初のページ</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="253"/>
+        <location filename="../reader_window.py" line="264"/>
         <source>Last page</source>
         <translation>最後のページ</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="254"/>
+        <location filename="../reader_window.py" line="265"/>
         <source>Go to page…</source>
         <translation>ページへ移動…</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="256"/>
+        <location filename="../reader_window.py" line="267"/>
         <source>Fullscreen</source>
         <translation>全画面</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="258"/>
+        <location filename="../reader_window.py" line="269"/>
         <source>Leave fullscreen</source>
         <translation>全画面を終了</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="259"/>
+        <location filename="../reader_window.py" line="270"/>
         <source>Double pages</source>
         <translation>見開き</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="261"/>
+        <location filename="../reader_window.py" line="272"/>
         <source>Vertical strip</source>
         <translation>縦スクロール</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="264"/>
+        <location filename="../reader_window.py" line="275"/>
         <source>Crop white borders</source>
         <translation>白い余白を切り取る</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="267"/>
+        <location filename="../reader_window.py" line="278"/>
         <source>Split spreads</source>
         <translation>見開きを分割</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="269"/>
+        <location filename="../reader_window.py" line="280"/>
         <source>Shift pairing here</source>
         <translation>ここで見開きの組をずらす</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="270"/>
+        <location filename="../reader_window.py" line="281"/>
         <source>Adjust image…</source>
         <translation>画像の調整…</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="271"/>
+        <location filename="../reader_window.py" line="282"/>
         <source>Page thumbnails</source>
         <translation>ページのサムネイル</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="272"/>
+        <location filename="../reader_window.py" line="283"/>
         <source>Thumbnail grid</source>
         <translation>サムネイルの一覧</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="274"/>
+        <location filename="../reader_window.py" line="285"/>
         <source>Bookmark this page</source>
         <translation>このページにしおり</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="276"/>
+        <location filename="../reader_window.py" line="287"/>
         <source>Next bookmark</source>
         <translation>次のしおり</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="277"/>
+        <location filename="../reader_window.py" line="288"/>
         <source>Previous bookmark</source>
         <translation>前のしおり</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="279"/>
+        <location filename="../reader_window.py" line="290"/>
         <source>Manga direction (right to left)</source>
         <translation>マンガの向き（右から左）</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="283"/>
+        <location filename="../reader_window.py" line="294"/>
         <source>Zoom in</source>
         <translation>拡大</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="284"/>
+        <location filename="../reader_window.py" line="295"/>
         <source>Zoom out</source>
         <translation>縮小</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="285"/>
+        <location filename="../reader_window.py" line="296"/>
         <source>Actual zoom</source>
         <translation>等倍</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="286"/>
+        <location filename="../reader_window.py" line="297"/>
         <source>Play/pause</source>
         <translation>再生・一時停止</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="289"/>
+        <location filename="../reader_window.py" line="300"/>
         <source>Reader</source>
         <translation>リーダー</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="293"/>
+        <location filename="../reader_window.py" line="304"/>
         <source>☰  Library</source>
         <translation>☰  ライブラリ</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="309"/>
+        <location filename="../reader_window.py" line="320"/>
         <source>Cover alone</source>
         <translation>表紙は単独</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="311"/>
+        <location filename="../reader_window.py" line="322"/>
         <source>In double layout, show the first page alone</source>
         <translation>見開き表示で最初のページを単独で表示</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="315"/>
+        <location filename="../reader_window.py" line="326"/>
         <source>Pages side by side (D)</source>
         <translation>ページを並べて表示 (D)</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="325"/>
+        <location filename="../reader_window.py" line="336"/>
         <source>Image  ▾</source>
         <translation>画像  ▾</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="325"/>
+        <location filename="../reader_window.py" line="336"/>
         <source>Crop, split, pairing, colours</source>
         <translation>切り取り・分割・組み合わせ・色</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="331"/>
+        <location filename="../reader_window.py" line="342"/>
         <source>Reading direction (M)</source>
         <translation>読む方向 (M)</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="342"/>
+        <location filename="../reader_window.py" line="354"/>
         <source>Fit</source>
         <translation>合わせ方</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="349"/>
+        <location filename="../reader_window.py" line="362"/>
         <source>Thumbnails</source>
         <translation>サムネイル</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="350"/>
+        <location filename="../reader_window.py" line="363"/>
         <source>Page thumbnails (T); Shift+T for a grid</source>
         <translation>ページのサムネイル (T)。Shift+T で一覧</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="356"/>
+        <location filename="../reader_window.py" line="369"/>
         <source>☆  ▾</source>
         <translation>☆  ▾</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="356"/>
+        <location filename="../reader_window.py" line="369"/>
         <source>Bookmarks (Ctrl+B, B)</source>
         <translation>しおり (Ctrl+B, B)</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="365"/>
+        <location filename="../reader_window.py" line="378"/>
         <source>♪  Soundtrack</source>
         <translation>♪  サウンドトラック</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="369"/>
+        <location filename="../reader_window.py" line="382"/>
         <source>⚙  Settings</source>
         <translation>⚙  設定</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="377"/>
+        <location filename="../reader_window.py" line="390"/>
         <source>Gap between pages</source>
         <translation>ページの間隔</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="381"/>
+        <location filename="../reader_window.py" line="394"/>
         <source>Side padding</source>
         <translation>左右の余白</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="390"/>
+        <location filename="../reader_window.py" line="403"/>
         <source>Vertical</source>
         <translation>縦</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="391"/>
+        <location filename="../reader_window.py" line="404"/>
         <source>Continuous vertical strip for this book (V)</source>
         <translation>この本を縦に続けて表示 (V)</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="790"/>
+        <source>⇠  Right to left</source>
+        <translation>⇠  右から左</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="790"/>
+        <source>⇢  Left to right</source>
+        <translation>⇢  左から右</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="1001"/>
+        <source>Music is off (the sound device went away).</source>
+        <translation>音楽は止まっています（音声デバイスがなくなりました）。</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="1004"/>
+        <source>The sound device went away: %1 Reading goes on; the music comes back when the device does.</source>
+        <translation>音声デバイスがなくなりました: %1 読書はそのまま続けられます。デバイスが戻ると音楽も戻ります。</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="1014"/>
+        <source>Music paused.</source>
+        <translation>音楽を一時停止しました。</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="1016"/>
+        <source>Music is off (no sound device).</source>
+        <translation>音楽は止まっています（音声デバイスがありません）。</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="1021"/>
+        <source>Music is off: %1 Reading goes on; the soundtrack is still prepared and plays when sound is available.</source>
+        <translation>音楽は止まっています: %1 読書はそのまま続けられます。サウンドトラックは準備され、音が出せるようになると再生されます。</translation>
     </message>
 </context>
 <context>
@@ -883,72 +991,72 @@ Add a book, or drop a book file or folder here.</source>
 <context>
     <name>SoundtrackPanel</name>
     <message>
-        <location filename="../soundtrack_panel.py" line="164"/>
+        <location filename="../soundtrack_panel.py" line="175"/>
         <source>No scene yet</source>
         <translation>まだシーンがありません</translation>
     </message>
     <message>
-        <location filename="../soundtrack_panel.py" line="170"/>
+        <location filename="../soundtrack_panel.py" line="181"/>
         <source>Scene directive</source>
         <translation>シーンの指示</translation>
     </message>
     <message>
-        <location filename="../soundtrack_panel.py" line="170"/>
+        <location filename="../soundtrack_panel.py" line="181"/>
         <source>Regenerate scene</source>
         <translation>シーンを作り直す</translation>
     </message>
     <message>
-        <location filename="../soundtrack_panel.py" line="171"/>
+        <location filename="../soundtrack_panel.py" line="182"/>
         <source>Page caption</source>
         <translation>ページのキャプション</translation>
     </message>
     <message>
-        <location filename="../soundtrack_panel.py" line="171"/>
+        <location filename="../soundtrack_panel.py" line="182"/>
         <source>Regenerate page</source>
         <translation>ページを作り直す</translation>
     </message>
     <message>
-        <location filename="../soundtrack_panel.py" line="172"/>
+        <location filename="../soundtrack_panel.py" line="183"/>
         <source>Nothing playing</source>
         <translation>再生していません</translation>
     </message>
     <message>
-        <location filename="../soundtrack_panel.py" line="174"/>
+        <location filename="../soundtrack_panel.py" line="185"/>
         <source>Engine idle</source>
         <translation>エンジン待機中</translation>
     </message>
     <message>
-        <location filename="../soundtrack_panel.py" line="179"/>
+        <location filename="../soundtrack_panel.py" line="190"/>
         <source>Prepare whole book for offline</source>
         <translation>本全体をオフライン用に準備</translation>
     </message>
     <message>
-        <location filename="../soundtrack_panel.py" line="185"/>
+        <location filename="../soundtrack_panel.py" line="196"/>
         <source>Now playing</source>
         <translation>再生中</translation>
     </message>
     <message>
-        <location filename="../soundtrack_panel.py" line="195"/>
+        <location filename="../soundtrack_panel.py" line="206"/>
         <source>Emotions in this scene</source>
         <translation>このシーンの感情</translation>
     </message>
     <message>
-        <location filename="../soundtrack_panel.py" line="226"/>
+        <location filename="../soundtrack_panel.py" line="237"/>
         <source>Caption · page %1</source>
         <translation>キャプション · %1 ページ</translation>
     </message>
     <message>
-        <location filename="../soundtrack_panel.py" line="229"/>
+        <location filename="../soundtrack_panel.py" line="240"/>
         <source>Analysing…</source>
         <translation>分析中…</translation>
     </message>
     <message>
-        <location filename="../soundtrack_panel.py" line="239"/>
+        <location filename="../soundtrack_panel.py" line="250"/>
         <source>Scene %1 · pages %2–%3</source>
         <translation>シーン %1 · %2–%3 ページ</translation>
     </message>
     <message>
-        <location filename="../soundtrack_panel.py" line="243"/>
+        <location filename="../soundtrack_panel.py" line="254"/>
         <source> (provisional)</source>
         <translation>（仮）</translation>
     </message>
@@ -956,12 +1064,12 @@ Add a book, or drop a book file or folder here.</source>
 <context>
     <name>_EditBox</name>
     <message>
-        <location filename="../soundtrack_panel.py" line="99"/>
+        <location filename="../soundtrack_panel.py" line="110"/>
         <source>Waiting for the analysis…</source>
         <translation>分析を待っています…</translation>
     </message>
     <message>
-        <location filename="../soundtrack_panel.py" line="103"/>
+        <location filename="../soundtrack_panel.py" line="114"/>
         <source>Revert</source>
         <translation>元に戻す</translation>
     </message>
