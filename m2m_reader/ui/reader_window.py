@@ -418,7 +418,8 @@ class ReaderWindow(QMainWindow):
         if self._next_book is not None:
             self._end_noticed = time.monotonic()
             self.statusBar().showMessage(
-                f"Last page. Turn once more for {self._next_book.name}.", 8000
+                self.tr("Last page. Turn once more for %1.").replace("%1", self._next_book.name),
+                8000,
             )
 
     def _past_the_end(self) -> None:
@@ -434,7 +435,7 @@ class ReaderWindow(QMainWindow):
         if self.vertical and self.strip.since_edge() < EDGE_STOP_S:
             return  # the scroll that reached the bottom does not also open the next book
         path, self._next_book = self._next_book, None
-        self.statusBar().showMessage(f"Opening {path.name}…")
+        self.statusBar().showMessage(self.tr("Opening %1…").replace("%1", path.name))
         if self.open_hook is not None:
             self.open_hook(str(path))
         else:
@@ -477,7 +478,12 @@ class ReaderWindow(QMainWindow):
         self.thumbs_model.set_bookmarks(self.bookmarks)
         marked = page in self.bookmarks
         self.statusBar().showMessage(
-            f"Page {page + 1} {'bookmarked' if marked else 'no longer bookmarked'}.", 3000
+            (
+                self.tr("Page %1 bookmarked.")
+                if marked
+                else self.tr("Page %1 no longer bookmarked.")
+            ).replace("%1", str(page + 1)),
+            3000,
         )
         self._announce(self.current_pages() if not self.vertical else (page,), "none")
 
@@ -495,10 +501,10 @@ class ReaderWindow(QMainWindow):
         menu.addAction(self.act_bookmark)
         menu.addSeparator()
         if not self.bookmarks:
-            empty = menu.addAction("No bookmarks in this book")
+            empty = menu.addAction(self.tr("No bookmarks in this book"))
             empty.setEnabled(False)
         for page in sorted(self.bookmarks):
-            act = menu.addAction(f"Page {page + 1}")
+            act = menu.addAction(self.tr("Page %1").replace("%1", str(page + 1)))
             act.triggered.connect(lambda _c=False, p=page: self.go_to_page(p))  # type: ignore[misc]
 
     # The image ---------------------------------------------------------------------------
@@ -580,7 +586,7 @@ class ReaderWindow(QMainWindow):
     def open_path(self, path: str | Path, start_page: int | None = None) -> None:
         """Open a book file or folder in the background at `start_page` (default: where
         the library says the person left off); errors show in the banner."""
-        self.statusBar().showMessage(f"Opening {Path(path).name}…")
+        self.statusBar().showMessage(self.tr("Opening %1…").replace("%1", Path(path).name))
         self.runner.run(
             _open_at,
             Path(path),
@@ -619,7 +625,10 @@ class ReaderWindow(QMainWindow):
         self.timeline.set_ready(self.bridge.ready_pages)
         self._cue_backend.clear()
         self.setWindowTitle(f"{book.title} — m2m-reader")
-        self.statusBar().showMessage(f"Opened {book.title} ({len(book)} pages)", 4000)
+        self.statusBar().showMessage(
+            self.tr("Opened %1 (%2 pages)").replace("%1", book.title).replace("%2", str(len(book))),
+            4000,
+        )
         page = start_page if start_page is not None else 0
         self.page = min(max(0, page), max(0, len(book) - 1))
         self.bridge.open(book, self.page)
@@ -766,8 +775,8 @@ class ReaderWindow(QMainWindow):
         if not self._wide:
             return
         dialog = QInputDialog(self)
-        dialog.setWindowTitle("Go to page")
-        dialog.setLabelText(f"Page (1–{len(self._wide)}):")
+        dialog.setWindowTitle(self.tr("Go to page"))
+        dialog.setLabelText(self.tr("Page (1–%1):").replace("%1", str(len(self._wide))))
         dialog.setInputMode(QInputDialog.InputMode.IntInput)
         dialog.setIntRange(1, len(self._wide))
         dialog.setIntValue(self.page + 1)
@@ -964,15 +973,15 @@ class ReaderWindow(QMainWindow):
         if page in self._regenerating:
             self._regenerating.discard(page)
             self._fresh.add(page)
-            self.statusBar().showMessage(f"New music ready for page {page + 1}.", 6000)
+            fresh = self.tr("New music ready for page %1.").replace("%1", str(page + 1))
+            self.statusBar().showMessage(fresh, 6000)
             if page in self.current_pages():
-                self.panel.set_playing(f"New music ready for page {page + 1}.")
+                self.panel.set_playing(fresh)
             return
         if page in self.current_pages() and not self.panel.now_playing.text().startswith("♪"):
-            off = " Music is off (no sound device)." if self._music_off_shown else ""
-            self.panel.set_playing(
-                f"Music for page {page + 1} is ready ({backend or 'cached'}).{off}"
-            )
+            off = self.tr(" Music is off (no sound device).") if self._music_off_shown else ""
+            ready = self.tr("Music for page %1 is ready (%2).").replace("%1", str(page + 1))
+            self.panel.set_playing(ready.replace("%2", backend or self.tr("cached")) + off)
         self.timeline.set_ready(self.bridge.ready_pages)
 
     def _playing(self, page: int, scene: int) -> None:
@@ -981,17 +990,21 @@ class ReaderWindow(QMainWindow):
         by = f" · {backend}" if backend else ""
         if page in self._fresh:
             self._fresh.discard(page)
-            by += " · new music ready"
-        where = f"Page {page + 1}" + (f" · scene {scene + 1}" if scene >= 0 else "")
+            by += self.tr(" · new music ready")
+        where = self.tr("Page %1").replace("%1", str(page + 1))
+        if scene >= 0:
+            where += self.tr(" · scene %1").replace("%1", str(scene + 1))
         audio = self._audio
         if audio is not None and audio.sound and audio.playing and not self.settings.muted:
             self.panel.set_playing(f"♪  {where}{by}")
         elif audio is not None and not audio.sound:
-            self.panel.set_playing(f"{where}{by}: music ready. Music is off (no sound device).")
+            self.panel.set_playing(
+                f"{where}{by}" + self.tr(": music ready. Music is off (no sound device).")
+            )
         elif audio is not None and audio.sound and self.settings.muted:
-            self.panel.set_playing(f"{where}{by}: muted.")
+            self.panel.set_playing(f"{where}{by}" + self.tr(": muted."))
         else:
-            self.panel.set_playing(f"{where}{by}: music ready, not playing.")
+            self.panel.set_playing(f"{where}{by}" + self.tr(": music ready, not playing."))
 
     def _audio_state(self, state: AudioState) -> None:
         """No sound device: say so once, without stopping anything; reading goes on."""
@@ -1042,16 +1055,25 @@ class ReaderWindow(QMainWindow):
     def _edit_directive(self, first: int, last: int, text: str) -> None:
         self.bridge.edit_directive(first, last, text)
         self._regenerating |= set(range(first, last + 1))
-        self.statusBar().showMessage(f"Regenerating scene (pages {first + 1}–{last + 1})…", 4000)
+        self.statusBar().showMessage(
+            self.tr("Regenerating scene (pages %1–%2)…")
+            .replace("%1", str(first + 1))
+            .replace("%2", str(last + 1)),
+            4000,
+        )
 
     def _edit_caption(self, page: int, text: str) -> None:
         self.bridge.edit_caption(page, text)
         self._regenerating.add(page)
-        self.statusBar().showMessage(f"Regenerating page {page + 1}…", 4000)
+        self.statusBar().showMessage(
+            self.tr("Regenerating page %1…").replace("%1", str(page + 1)), 4000
+        )
 
     def _prepare(self) -> None:
         self.bridge.prepare_all()
-        self.statusBar().showMessage("Preparing the whole soundtrack in the background…", 4000)
+        self.statusBar().showMessage(
+            self.tr("Preparing the whole soundtrack in the background…"), 4000
+        )
 
     def open_settings(self) -> None:
         from .settings_dialog import SettingsDialog

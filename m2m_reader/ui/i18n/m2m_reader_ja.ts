@@ -631,39 +631,146 @@ Add a book, or drop a book file or folder here.</source>
         <translation>この本を縦に続けて表示 (V)</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="790"/>
+        <location filename="../reader_window.py" line="421"/>
+        <source>Last page. Turn once more for %1.</source>
+        <translation>最後のページです。もう一度めくると %1 を開きます。</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="438"/>
+        <location filename="../reader_window.py" line="589"/>
+        <source>Opening %1…</source>
+        <translation>%1 を開いています…</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="482"/>
+        <source>Page %1 bookmarked.</source>
+        <translation>%1 ページにしおりをはさみました。</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="484"/>
+        <source>Page %1 no longer bookmarked.</source>
+        <translation>%1 ページのしおりを外しました。</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="504"/>
+        <source>No bookmarks in this book</source>
+        <translation>この本にしおりはありません</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="507"/>
+        <location filename="../reader_window.py" line="994"/>
+        <source>Page %1</source>
+        <translation>%1 ページ</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="629"/>
+        <source>Opened %1 (%2 pages)</source>
+        <translation>%1 を開きました（%2 ページ）</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="778"/>
+        <source>Go to page</source>
+        <translation>ページへ移動</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="779"/>
+        <source>Page (1–%1):</source>
+        <translation>ページ（1–%1）:</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="799"/>
         <source>⇠  Right to left</source>
         <translation>⇠  右から左</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="790"/>
+        <location filename="../reader_window.py" line="799"/>
         <source>⇢  Left to right</source>
         <translation>⇢  左から右</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="1001"/>
+        <location filename="../reader_window.py" line="976"/>
+        <source>New music ready for page %1.</source>
+        <translation>%1 ページの新しい音楽ができました。</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="982"/>
+        <source> Music is off (no sound device).</source>
+        <translation> 音楽は止まっています（音声デバイスがありません）。</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="983"/>
+        <source>Music for page %1 is ready (%2).</source>
+        <translation>%1 ページの音楽ができました（%2）。</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="984"/>
+        <source>cached</source>
+        <translation>キャッシュ</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="993"/>
+        <source> · new music ready</source>
+        <translation> · 新しい音楽</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="996"/>
+        <source> · scene %1</source>
+        <translation> · シーン %1</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="1002"/>
+        <source>: music ready. Music is off (no sound device).</source>
+        <translation>: 音楽はできています。音楽は止まっています（音声デバイスがありません）。</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="1005"/>
+        <source>: muted.</source>
+        <translation>: 消音中。</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="1007"/>
+        <source>: music ready, not playing.</source>
+        <translation>: 音楽はできていますが、再生していません。</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="1014"/>
         <source>Music is off (the sound device went away).</source>
         <translation>音楽は止まっています（音声デバイスがなくなりました）。</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="1004"/>
+        <location filename="../reader_window.py" line="1017"/>
         <source>The sound device went away: %1 Reading goes on; the music comes back when the device does.</source>
         <translation>音声デバイスがなくなりました: %1 読書はそのまま続けられます。デバイスが戻ると音楽も戻ります。</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="1014"/>
+        <location filename="../reader_window.py" line="1027"/>
         <source>Music paused.</source>
         <translation>音楽を一時停止しました。</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="1016"/>
+        <location filename="../reader_window.py" line="1029"/>
         <source>Music is off (no sound device).</source>
         <translation>音楽は止まっています（音声デバイスがありません）。</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="1021"/>
+        <location filename="../reader_window.py" line="1034"/>
         <source>Music is off: %1 Reading goes on; the soundtrack is still prepared and plays when sound is available.</source>
         <translation>音楽は止まっています: %1 読書はそのまま続けられます。サウンドトラックは準備され、音が出せるようになると再生されます。</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="1059"/>
+        <source>Regenerating scene (pages %1–%2)…</source>
+        <translation>シーンを作り直しています（%1–%2 ページ）…</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="1069"/>
+        <source>Regenerating page %1…</source>
+        <translation>%1 ページを作り直しています…</translation>
+    </message>
+    <message>
+        <location filename="../reader_window.py" line="1075"/>
+        <source>Preparing the whole soundtrack in the background…</source>
+        <translation>サウンドトラック全体をバックグラウンドで準備しています…</translation>
     </message>
 </context>
 <context>
