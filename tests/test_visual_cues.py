@@ -58,3 +58,14 @@ def test_sound_effects_and_pictures_raise_arousal_where_words_are_few() -> None:
     assert "dark page" in night.evidence
     assert sfx_arousal("ドン！", 0.5)[1] > sfx_arousal("ポタ…", 0.5)[1]
     assert sfx_arousal("drip... drip...", 0.9)[0] == "sadness"
+
+
+def test_captions_of_read_pages_answer_their_lettering() -> None:
+    from m2m_reader.engine.analysis.writer import page_shows
+
+    crash = page_shows([Line(0, "sfx", "CRASH!", kind="sfx")])
+    drip = page_shows([Line(0, "sfx", "drip... drip...", kind="sfx")])
+    assert "sharp accent" in crash and "CRASH!" in crash
+    assert "soft" in drip
+    assert "shout" in page_shows([Line(0, "unknown", "Stop!", kind="shout")])
+    assert page_shows([Line(0, "Haru", "Hello")]) == ""  # annotated pages: as before

@@ -177,13 +177,14 @@ class BuiltinText:
         own = self._write_directive(scene)
         if page.directive.strip() and page.directive.strip() != own:
             return _caption_from_text(page)
-        return writer.caption(
+        text = writer.caption(
             self._music(scene),
             page.emotions,
             scene.emotions,
             page.index + 1,
             first=page.index == scene.first_page,
         )
+        return text + writer.page_shows(page.lines)
 
     def page_description(self, book: Book, page: PageInput, cancel: CancelToken) -> str:
         """Baseline: the page alone picks its own palette, key and tempo."""

@@ -324,6 +324,25 @@ def caption(
     )
 
 
+def page_shows(lines: list) -> str:
+    """For a page read from its pixels: what its lettering asks of the music (a hit for
+    a sound effect, room for a shout, quiet under silence); empty for annotated pages."""
+    kinds = [ln.kind for ln in lines]
+    if not any(kinds):
+        return ""
+    sounds = [ln.text for ln in lines if ln.kind == "sfx"]
+    if sounds:
+        from .visual_cues import sfx_arousal
+
+        sound = " ".join(sounds[0].split())[:24]
+        if sfx_arousal(sound, 0.5)[0] is not None:  # drip, la la, a train: a quiet sound
+            return f" A soft figure echoes the “{sound}”."
+        return f" A sharp accent hits with the “{sound}”."
+    if "shout" in kinds:
+        return " Leave a gap for the shouting."
+    return ""
+
+
 GENRES = ("comedy", "humor", "romance", "sci-fi", "horror", "action", "drama", "conversation")
 
 
