@@ -26,7 +26,7 @@ from .regions import Region, bright_parts, find_balloons, find_loose_text
 MAX_PIXELS = 2_500_000  # larger pages are read scaled down to this many pixels
 MIN_SIDE = 48
 MAX_LOOSE = 6  # loose lettering read per page, largest first
-VERSION = "reader-1"
+VERSION = "reader-2"  # bump when reading changes: part of every reading's cache key
 Box = tuple[int, int, int, int]
 
 
