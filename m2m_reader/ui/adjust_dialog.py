@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -21,7 +21,11 @@ from PySide6.QtWidgets import (
 
 from .filters import ImageFilter
 
-SLIDERS = (("brightness", "Brightness"), ("contrast", "Contrast"), ("gamma", "Gamma"))
+SLIDERS = (
+    ("brightness", QT_TRANSLATE_NOOP("AdjustDialog", "Brightness")),
+    ("contrast", QT_TRANSLATE_NOOP("AdjustDialog", "Contrast")),
+    ("gamma", QT_TRANSLATE_NOOP("AdjustDialog", "Gamma")),
+)
 
 
 class AdjustDialog(QDialog):
@@ -29,7 +33,7 @@ class AdjustDialog(QDialog):
 
     def __init__(self, current: ImageFilter, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Image adjustments")
+        self.setWindowTitle(self.tr("Image adjustments"))
         self._filter = current
         form = QFormLayout(self)
         self.sliders: dict[str, QSlider] = {}
@@ -42,10 +46,10 @@ class AdjustDialog(QDialog):
             value = QLabel(f"{slider.value()} %")
             slider.valueChanged.connect(lambda v, n=name: self._slide(n, v))
             self.sliders[name], self._values[name] = slider, value
-            form.addRow(label, slider)
+            form.addRow(self.tr(label), slider)
             form.addRow("", value)
-        self.grayscale = QCheckBox("Grayscale", checked=current.grayscale)
-        self.invert = QCheckBox("Invert (white on black)", checked=current.invert)
+        self.grayscale = QCheckBox(self.tr("Grayscale"), checked=current.grayscale)
+        self.invert = QCheckBox(self.tr("Invert (white on black)"), checked=current.invert)
         self.grayscale.toggled.connect(lambda on: self._set(grayscale=on))
         self.invert.toggled.connect(lambda on: self._set(invert=on))
         form.addRow(self.grayscale)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QMouseEvent,
@@ -192,9 +192,17 @@ class MoodTimeline(QWidget):
         if not self.n_pages:
             return
         page = self.page_at(event.position().x())
-        text = f"Page {page + 1}"
+        translate = QCoreApplication.translate
+        text = translate("MoodTimeline", "Page %1").replace("%1", str(page + 1))
         for first, last, emotion in self.scenes:
             if first <= page <= last:
-                text += f" · scene pages {first + 1}–{last + 1} · {emotion or 'reading…'}"
-        text += " · music ready" if page in self.ready else ""
+                mood = (
+                    translate("EmotionBars", emotion)
+                    if emotion
+                    else translate("MoodTimeline", "reading…")
+                )
+                scene = translate("MoodTimeline", " · scene pages %1–%2 · %3")
+                text += scene.replace("%1", str(first + 1)).replace("%2", str(last + 1))
+                text = text.replace("%3", mood)
+        text += translate("MoodTimeline", " · music ready") if page in self.ready else ""
         QToolTip.showText(event.globalPosition().toPoint(), text, self)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -39,10 +39,10 @@ def card_title(reason: str) -> str:
     """The heading of the card shown instead of a page that cannot be decoded."""
     low = reason.lower()
     if "encrypted" in low or "password" in low:
-        return "Password-protected page"
+        return QCoreApplication.translate("PageView", "Password-protected page")
     if "damaged" in low or "truncated" in low:
-        return "Damaged page"
-    return "Unreadable page"
+        return QCoreApplication.translate("PageView", "Damaged page")
+    return QCoreApplication.translate("PageView", "Unreadable page")
 
 
 @dataclass
@@ -291,7 +291,11 @@ class PageView(QWidget):
             else:
                 p.fillRect(rect, QColor("#1a1c20"))
                 p.setPen(QColor(theme.MUTED))
-                p.drawText(rect, Qt.AlignmentFlag.AlignCenter, "Loading…")
+                p.drawText(
+                    rect,
+                    Qt.AlignmentFlag.AlignCenter,
+                    QCoreApplication.translate("PageView", "Loading…"),
+                )
         if len(rects) == 2:  # a soft gutter shadow where the two pages meet
             x = rects[0].right()
             for i, alpha in enumerate((60, 35, 15)):

@@ -15,7 +15,16 @@ from __future__ import annotations
 import bisect
 import time
 
-from PySide6.QtCore import QEasingCurve, QPointF, QRectF, QSize, Qt, QVariantAnimation, Signal
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEasingCurve,
+    QPointF,
+    QRectF,
+    QSize,
+    Qt,
+    QVariantAnimation,
+    Signal,
+)
 from PySide6.QtGui import (
     QColor,
     QImage,
@@ -281,7 +290,11 @@ class StripView(QWidget):
             else:
                 p.fillRect(rect, QColor("#1a1c20"))
                 p.setPen(QColor(theme.MUTED))
-                p.drawText(rect, Qt.AlignmentFlag.AlignCenter, "Loading…")
+                p.drawText(
+                    rect,
+                    Qt.AlignmentFlag.AlignCenter,
+                    QCoreApplication.translate("PageView", "Loading…"),
+                )
         if self._overlay:
             metrics = p.fontMetrics()
             w, h = metrics.horizontalAdvance(self._overlay) + 20, metrics.height() + 10

@@ -18,6 +18,7 @@ from typing import Any
 from PIL import Image
 from PySide6.QtCore import (
     QAbstractListModel,
+    QCoreApplication,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -170,7 +171,7 @@ class ThumbnailModel(QAbstractListModel):
                     self._icons[page] = icon
             return icon
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"Page {page + 1}"
+            return QCoreApplication.translate("Thumbnails", "Page %1").replace("%1", str(page + 1))
         if role == Qt.ItemDataRole.UserRole:
             return page
         return None

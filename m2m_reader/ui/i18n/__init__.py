@@ -28,14 +28,19 @@ LANGUAGES = ("en", "ja")  # the source language first
 # The modules of m2m_reader/ui/ whose texts are translated (pyside6-lupdate reads these;
 # tests/test_ui_i18n.py checks the .ts has every one of their strings).
 SOURCES = (
+    "adjust_dialog.py",
     "app.py",
     "banner.py",
     "controls.py",
     "library_window.py",
+    "mood_timeline.py",
+    "page_view.py",
     "reader_window.py",
     "settings_dialog.py",
     "shortcuts.py",
     "soundtrack_panel.py",
+    "strip_view.py",
+    "thumbnails.py",
 )
 CJK_FONTS = (
     "Noto Sans CJK JP",

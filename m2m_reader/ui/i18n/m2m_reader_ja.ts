@@ -2,6 +2,39 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="ja" sourcelanguage="en">
 <context>
+    <name>AdjustDialog</name>
+    <message>
+        <location filename="../adjust_dialog.py" line="25"/>
+        <source>Brightness</source>
+        <translation>明るさ</translation>
+    </message>
+    <message>
+        <location filename="../adjust_dialog.py" line="26"/>
+        <source>Contrast</source>
+        <translation>コントラスト</translation>
+    </message>
+    <message>
+        <location filename="../adjust_dialog.py" line="27"/>
+        <source>Gamma</source>
+        <translation>ガンマ</translation>
+    </message>
+    <message>
+        <location filename="../adjust_dialog.py" line="36"/>
+        <source>Image adjustments</source>
+        <translation>画像の調整</translation>
+    </message>
+    <message>
+        <location filename="../adjust_dialog.py" line="51"/>
+        <source>Grayscale</source>
+        <translation>グレースケール</translation>
+    </message>
+    <message>
+        <location filename="../adjust_dialog.py" line="52"/>
+        <source>Invert (white on black)</source>
+        <translation>反転（黒地に白）</translation>
+    </message>
+</context>
+<context>
     <name>App</name>
     <message>
         <location filename="../app.py" line="93"/>
@@ -275,6 +308,53 @@ Add a book, or drop a book file or folder here.</source>
         <location filename="../library_window.py" line="697"/>
         <source>No book matches.</source>
         <translation>一致する本はありません。</translation>
+    </message>
+</context>
+<context>
+    <name>MoodTimeline</name>
+    <message>
+        <location filename="../mood_timeline.py" line="196"/>
+        <source>Page %1</source>
+        <translation>%1 ページ</translation>
+    </message>
+    <message>
+        <location filename="../mood_timeline.py" line="202"/>
+        <source>reading…</source>
+        <translation>読み取り中…</translation>
+    </message>
+    <message>
+        <location filename="../mood_timeline.py" line="204"/>
+        <source> · scene pages %1–%2 · %3</source>
+        <translation> · シーン %1–%2 ページ · %3</translation>
+    </message>
+    <message>
+        <location filename="../mood_timeline.py" line="207"/>
+        <source> · music ready</source>
+        <translation> · 音楽あり</translation>
+    </message>
+</context>
+<context>
+    <name>PageView</name>
+    <message>
+        <location filename="../page_view.py" line="42"/>
+        <source>Password-protected page</source>
+        <translation>パスワードで保護されたページ</translation>
+    </message>
+    <message>
+        <location filename="../page_view.py" line="44"/>
+        <source>Damaged page</source>
+        <translation>壊れたページ</translation>
+    </message>
+    <message>
+        <location filename="../page_view.py" line="45"/>
+        <source>Unreadable page</source>
+        <translation>読めないページ</translation>
+    </message>
+    <message>
+        <location filename="../page_view.py" line="297"/>
+        <location filename="../strip_view.py" line="296"/>
+        <source>Loading…</source>
+        <translation>読み込み中…</translation>
     </message>
 </context>
 <context>
@@ -1166,6 +1246,14 @@ Add a book, or drop a book file or folder here.</source>
         <location filename="../soundtrack_panel.py" line="254"/>
         <source> (provisional)</source>
         <translation>（仮）</translation>
+    </message>
+</context>
+<context>
+    <name>Thumbnails</name>
+    <message>
+        <location filename="../thumbnails.py" line="174"/>
+        <source>Page %1</source>
+        <translation>%1 ページ</translation>
     </message>
 </context>
 <context>

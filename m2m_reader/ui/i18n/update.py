@@ -28,7 +28,7 @@ def main() -> int:
     for language in LANGUAGES[1:]:
         ts = HERE / f"m2m_reader_{language}.ts"
         subprocess.run(
-            [tool("pyside6-lupdate"), *SOURCES, "-ts", str(ts.relative_to(ui))],
+            [tool("pyside6-lupdate"), "-no-obsolete", *SOURCES, "-ts", str(ts.relative_to(ui))],
             cwd=ui,
             check=True,
         )
