@@ -155,7 +155,11 @@ class PageReader:
         # Lettering drawn on the art reads at some sizes and not others, and may be light
         # on a dark panel: loose text gets tries at other sizes, and inverted on a dark
         # ground.
+        # Tesseract now and then misreads a block at one size that it reads well at
+        # another: a balloon full of letters gets a second try a little larger.
         tries: tuple[tuple[float, bool], ...] = ((1.0, False),)
+        if r.kind != "loose" and r.strokes >= 6:
+            tries += ((0.8, False),)
         if r.kind == "loose":
             tries += ((0.8, False), (1.3, False))
             level = ground(grey[y0:y1, x0:x1], r.mask)
