@@ -176,7 +176,11 @@ def test_a_damaged_geometry_is_ignored(qtbot, tmp_path):
     prefs.set("window.library", {"x": "left", "w": None})
     prefs.set("window.reader", [1, 2, 3])
     app = make_app(qtbot, tmp_path, prefs=prefs)
-    assert app.library.width() == 1180  # its default size
+    (tmp_path / "fresh").mkdir()
+    fresh = make_app(qtbot, tmp_path / "fresh")
+    assert app.library.geometry() == fresh.library.geometry()  # as with nothing saved
+    assert app.reader.geometry() == fresh.reader.geometry()
+    fresh.shutdown()
     app.shutdown()
 
 
@@ -195,3 +199,18 @@ def test_a_busy_reader_that_is_slow_to_answer_still_gets_the_book(monkeypatch):
     finally:
         busy.close()
     assert not single_instance.send_to_running(server_name(), None)  # none listens now
+
+
+def test_a_first_start_fits_the_default_window_on_a_small_screen(qtbot, tmp_path):
+    """No saved place: the default size (1180 x 780 for the library) shrinks to the
+    screen (offscreen: 800 x 600, as a laptop at 200 % scale) and is centred."""
+    from PySide6.QtGui import QGuiApplication
+
+    app = make_app(qtbot, tmp_path)
+    area = QGuiApplication.primaryScreen().availableGeometry()
+    for window in (app.library, app.reader):
+        rect = window.geometry()
+        assert area.contains(rect), (rect, area)
+        assert rect.width() <= area.width() * 0.9 + 1
+        assert abs(rect.center().x() - area.center().x()) <= 1
+    app.shutdown()

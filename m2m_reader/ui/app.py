@@ -82,7 +82,8 @@ class App(QObject):
         self.bridge.progress.connect(self._music_progress)
         self.windows: dict[str, QWidget] = {"library": self.library, "reader": self.reader}
         for key, window in self.windows.items():
-            geometry.restore(window, self.prefs.get(f"window.{key}"))
+            if not geometry.restore(window, self.prefs.get(f"window.{key}")):
+                geometry.fit_default(window)
             window.installEventFilter(self)
             shortcuts.install(window, self.prefs)  # `?` lists them; the person's keys
         if engine is None and start_engine:

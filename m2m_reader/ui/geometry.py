@@ -56,6 +56,19 @@ def fit_on_screen(rect: QRect, screens: list[QRect]) -> QRect:
     return QRect(x, y, w, h)
 
 
+def fit_default(window: QWidget, share: float = 0.9) -> None:
+    """A window with no saved place: its default size, shrunk to `share` of the
+    primary screen's free area when that is smaller (a laptop at 200 % scale has only
+    960 x 540 device-independent pixels), and centred there."""
+    screen = QGuiApplication.primaryScreen()
+    if screen is None:
+        return
+    area = screen.availableGeometry()
+    w = min(window.width(), int(area.width() * share))
+    h = min(window.height(), int(area.height() * share))
+    window.setGeometry(QRect(area.center().x() - w // 2, area.center().y() - h // 2, w, h))
+
+
 def restore(window: QWidget, state: Any) -> bool:
     """Put `window` where `state` (from `saved`) says, kept on a screen. False (and
     the window left as it was) when `state` is missing or not a geometry."""
