@@ -176,10 +176,12 @@ def main() -> None:
     export_s = time.perf_counter() - t0
     report = work / "sample.report.html"
     figures = work / "sample.report.json"
+    cpu0 = _cpu()
     t0 = time.perf_counter()
     subprocess.run(cli + ["evaluate", str(out), "--truth", str(truth), "-o", str(report),
                           "--json", str(figures)], check=True)  # fmt: skip
     report_s = time.perf_counter() - t0
+    report_cpu_s = _cpu() - cpu0
     doc = json.loads(figures.read_text())
     chapters = json.loads(out.with_name(out.stem + ".chapters.json").read_text())
     truth_doc = json.loads(truth.read_text())
@@ -211,6 +213,7 @@ def main() -> None:
         "sample_max_click_ratio": max(v["max_click_ratio"] or 0 for v in seams.values()),
         "sample_boundary_f1": round(doc["truth"]["boundaries"]["f1"], 3),
         "report_s": round(report_s, 1),
+        "report_cpu_s": round(report_cpu_s, 1),
         "report_in_process_s": doc["timings"].get("total_s"),
     }))  # fmt: skip
     if not args.keep:

@@ -25,11 +25,28 @@ HOP_S = 5.0
 REFERENCE_WINDOWS = 3  # per reference track
 
 
+def _hub_cache() -> Path:
+    import os
+
+    if os.environ.get("HF_HUB_CACHE"):
+        return Path(os.environ["HF_HUB_CACHE"])
+    home = os.environ.get("HF_HOME") or str(Path.home() / ".cache" / "huggingface")
+    return Path(home) / "hub"
+
+
 def load_clap(model: str) -> Any:
-    """A `ClapRanker` for `model` (raises `BackendUnavailable` in one sentence)."""
+    """A `ClapRanker` for `model` (raises `BackendUnavailable` in one sentence). A model
+    that is neither a folder nor in the Hugging Face cache is refused before torch is
+    imported (seconds saved on every report without one)."""
+    from ..errors import BackendUnavailable
     from ..musiclib.clap import DEFAULT_MODEL, ClapRanker
 
-    return ClapRanker(model or DEFAULT_MODEL)
+    name = model or DEFAULT_MODEL
+    if not Path(name).expanduser().is_dir():
+        cached = _hub_cache() / ("models--" + name.replace("/", "--"))
+        if not cached.is_dir():
+            raise BackendUnavailable(f"the CLAP model {name} is not on this machine")
+    return ClapRanker(str(Path(name).expanduser()) if Path(name).expanduser().is_dir() else name)
 
 
 def _crop(wave: np.ndarray, clap: Any) -> np.ndarray:

@@ -81,6 +81,19 @@ def _analyse_one(args: tuple[str, str]) -> tuple[str, dict | None, str]:
         return rel, None, f"{type(exc).__name__}: {exc}"[:200]
 
 
+def _context():  # type: ignore[no-untyped-def]
+    """Fork from the main thread (after compiling librosa's parts once, which the
+    workers then share); spawn from any other (the reader's engine threads), where a
+    fork could copy a lock another thread holds."""
+    import multiprocessing
+    import threading
+
+    if threading.current_thread() is threading.main_thread() and os.name == "posix":
+        warm()
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
 class MusicIndex:
     """The features of every track under `music_dir`, kept in `path` (JSON)."""
 
@@ -118,7 +131,7 @@ class MusicIndex:
         """Changes whenever a track is added, changed or removed (for cue keys)."""
         h = hashlib.sha256()
         for rel, e in sorted(self._entries.items()):
-            h.update(f"{rel}\x1f{e['size']}\x1f{e['mtime_ns']}\x1e".encode())
+            h.update(f"{rel}\x1f{e['size']}\x1f{e['mtime_ns']}\x1f{FEATURES_VERSION}\x1e".encode())
         return h.hexdigest()[:16]
 
     def scan(
@@ -139,8 +152,7 @@ class MusicIndex:
             report(0, len(todo), "indexing music")
             jobs = [(str(self.music_dir), rel) for rel in todo]
             if workers > 1 and len(todo) > 1:
-                warm()
-                with ProcessPoolExecutor(max_workers=workers) as pool:
+                with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
                     done_iter = pool.map(_analyse_one, jobs, chunksize=1)
                     self._collect(done_iter, on_disk, result, report, len(todo), cancel)
             else:

@@ -76,12 +76,15 @@ class FeatureRanker:
     name = "features"
 
     def settings_key(self) -> str:
-        return "features-1"
+        return "features-2"
 
     def scores(self, want: SceneWant, tracks: list[TrackFeatures]) -> list[float]:
         if not tracks:
             return []
-        ar = 0.5 * np.array([t.arousal for t in tracks]) + 0.5 * _ranks([t.arousal for t in tracks])
+        # the library's ranks spread over the range directives ask for (calm ~0.2 to
+        # furious ~0.9), so the quietest track still reads as calm, not as below calm
+        ranks = 0.15 + 0.75 * _ranks([t.arousal for t in tracks])
+        ar = 0.5 * np.array([t.arousal for t in tracks]) + 0.5 * ranks
         va = np.array([t.valence for t in tracks])  # mode carries it: no ranks needed
         out = []
         for t, a, v in zip(tracks, ar, va, strict=True):
