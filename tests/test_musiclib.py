@@ -215,3 +215,24 @@ def test_tempo_read_at_double_speed_is_near_not_an_octave_off():
     assert tempo_distance(120, 120) == 0.0
     assert tempo_distance(126, 63) == pytest.approx(0.25)  # a slow track read at double speed
     assert tempo_distance(126, 63) < tempo_distance(90, 63) < tempo_distance(160, 63)
+
+
+def test_export_and_evaluate_commands_with_your_music(library, tmp_path, monkeypatch, capsys):
+    from PIL import Image
+
+    from m2m_reader.cli import main
+
+    for name in ("DATA", "CACHE", "CONFIG"):
+        monkeypatch.setenv(f"M2M_READER_{name}_DIR", str(tmp_path / name.lower()))
+    book = tmp_path / "book"
+    book.mkdir()
+    for i in range(3):
+        Image.new("L", (60, 90), 40 + 60 * i).save(book / f"{i + 1:03d}.png")
+    out = tmp_path / "out.wav"
+    code = main(["export", str(book), "-o", str(out), "--seconds-per-page", "4", "--offline",
+                 "--music", "library", "--music-dir", str(library)])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    doc = json.loads(out.with_name("out.chapters.json").read_text())
+    assert all(p["backend"] == "library" and (library / p["track"]).is_file() for p in doc["pages"])
+    assert main(["evaluate", str(out), "--no-models"]) == 0
+    assert out.with_name("out.report.html").read_text().count("<svg") >= 5
