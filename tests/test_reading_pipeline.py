@@ -134,3 +134,16 @@ def test_a_built_in_backend_made_elsewhere_reads_the_pages_too(cbz: Path) -> Non
 
     analyzer = Analyzer(open_book(cbz, direction="rtl"), text=BuiltinText(), store=MemoryStore())
     assert [ln.text for ln in analyzer.transcript(1).lines] == ["HAHA! THAT WAS FUN!", "I LOVE IT."]
+
+
+def test_analysis_json_says_what_held_each_read_line(cbz: Path) -> None:
+    import json
+
+    from m2m_reader.engine.analysis.records import Analysis
+
+    analysis = Analyzer(open_book(cbz, direction="rtl"), store=MemoryStore()).run()
+    blob = json.loads(json.dumps(analysis.to_dict()))
+    chase = blob["scenes"][1]["pages"][0]["dialogue"]
+    assert {"speaker": "sfx", "text": "CRASH!", "kind": "sfx"}.items() <= chase[-1].items()
+    assert all(0.0 < ln["confidence"] <= 1.0 for ln in chase)
+    assert Analysis.from_dict(blob).to_dict() == analysis.to_dict()

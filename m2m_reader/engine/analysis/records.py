@@ -143,10 +143,20 @@ class PageResult:
             "index": self.index,
             "emotions": {k: round(v, 4) for k, v in self.emotions.items()},
             "caption": self.caption,
-            "dialogue": [{"speaker": ln.speaker, "text": ln.text} for ln in self.lines],
+            "dialogue": [_dialogue(ln) for ln in self.lines],
             "backends": dict(self.backends),
             "edited": list(self.edited),
         }
+
+
+def _dialogue(ln: Line) -> dict[str, Any]:
+    """A line in analysis.json; lines read from pixels also say what held them."""
+    out: dict[str, Any] = {"speaker": ln.speaker, "text": ln.text}
+    if ln.kind:
+        out["kind"] = ln.kind
+        if ln.confidence is not None:
+            out["confidence"] = round(ln.confidence, 3)
+    return out
 
 
 @dataclass
@@ -222,7 +232,13 @@ class Analysis:
                     emotions=p["emotions"],
                     caption=p.get("caption", ""),
                     lines=[
-                        Line(page=p["index"], speaker=ln["speaker"], text=ln["text"])
+                        Line(
+                            page=p["index"],
+                            speaker=ln["speaker"],
+                            text=ln["text"],
+                            kind=ln.get("kind", ""),
+                            confidence=ln.get("confidence"),
+                        )
                         for ln in p.get("dialogue", [])
                     ],
                     backends=p.get("backends", {}),
