@@ -77,12 +77,12 @@ def fold_loop(render: np.ndarray, loop_len: int) -> np.ndarray:
 
 
 def target_rms(energy: float) -> float:
-    """Calm pages are quieter than intense ones: about -29 dBFS .. -15 dBFS RMS.
+    """Calm pages are quieter than intense ones: about -32 dBFS .. -14 dBFS RMS.
 
     Export normalises the whole book with one gain, so these differences are the book's
-    dynamics: a 14 dB span gives a loudness range of 8 LU or more when the story moves
+    dynamics: an 18 dB span gives a loudness range of 8 LU or more when the story moves
     from calm to a fight and back, as a film score's does."""
-    return float(10 ** ((-29.0 + 14.0 * energy) / 20))
+    return float(10 ** ((-32.0 + 18.0 * energy) / 20))
 
 
 # colour -> level under the music (dB relative to the music's RMS)

@@ -24,10 +24,12 @@ Rhythm = list[tuple[float, float]]  # (beat, beats) in a bar
 RHYTHMS: dict[int, list[list[Rhythm]]] = {
     4: [
         [[(0, 2), (2, 2)], [(0, 3), (3, 1)], [(0, 1.5), (1.5, 2.5)], [(0, 2), (2, 1), (3, 1)],
-         [(0, 1), (1, 3)], [(0, 2.5), (2.5, 0.5), (3, 1)]],
+         [(0, 1), (1, 3)], [(0, 2.5), (2.5, 0.5), (3, 1)], [(0, 1.5), (1.5, 1.5), (3, 1)],
+         [(0, 3), (3, 0.5), (3.5, 0.5)]],
         [[(0, 1), (1, 1), (2, 2)], [(0, 1.5), (1.5, 0.5), (2, 2)],
          [(0, 1), (1, 0.5), (1.5, 0.5), (2, 1), (3, 1)], [(0, 1.5), (1.5, 0.5), (2, 1), (3, 1)],
-         [(0, 0.5), (0.5, 1.5), (2, 1), (3, 1)], [(0, 1), (1, 1), (2, 1), (3, 1)]],
+         [(0, 0.5), (0.5, 1.5), (2, 1), (3, 1)], [(0, 1), (1, 1), (2, 1), (3, 1)],
+         [(0, 1), (1, 1.5), (2.5, 0.5), (3, 1)], [(0, 0.5), (0.5, 0.5), (1, 1), (2, 2)]],
         [[(0, 0.5), (0.5, 0.5), (1, 0.5), (1.5, 0.5), (2, 1), (3, 1)],
          [(0, 1), (1, 0.5), (1.5, 0.5), (2, 0.5), (2.5, 0.5), (3, 1)],
          [(0, 0.5), (0.5, 0.5), (1, 1), (2, 0.5), (2.5, 0.5), (3, 0.5), (3.5, 0.5)],
@@ -41,7 +43,16 @@ RHYTHMS: dict[int, list[list[Rhythm]]] = {
 }  # fmt: skip
 # Phrase ends: the last note, then a breath (the rest of the bar).
 CADENCES: dict[int, list[Rhythm]] = {
-    4: [[(0, 3)], [(0, 1), (1, 2)], [(0, 2), (2, 1.5)], [(0, 1.5), (1.5, 1.5)]],
+    4: [
+        [(0, 3)],
+        [(0, 1), (1, 2)],
+        [(0, 2), (2, 1.5)],
+        [(0, 1.5), (1.5, 1.5)],
+        [(0, 2.5)],
+        [(0, 0.5), (0.5, 2.5)],
+        [(0, 1), (1, 1), (2, 1.5)],
+        [(0, 0.5), (0.5, 0.5), (1, 2)],
+    ],
     3: [[(0, 2)], [(0, 1), (1, 1.5)]],
 }
 # Contour steps in scale degrees: mostly steps, some thirds, few leaps.
@@ -89,6 +100,14 @@ def _with_pickup(rhythm: Rhythm, meter: int, rng: np.random.Generator) -> Rhythm
         [(meter - 0.5, 0.5)] if rng.random() < 0.5 else [(meter - 1.0, 0.5), (meter - 0.5, 0.5)]
     )
     return rhythm + pickup
+
+
+def _near_tonic(scale: list[int], idx: int, tonic: int) -> int:
+    """The tonic within a step of scale[idx], or 0 when there is none."""
+    for k in (0, 1, -1):
+        if 0 <= idx + k < len(scale) and scale[idx + k] % 12 == tonic:
+            return scale[idx + k]
+    return 0
 
 
 class Motif:
@@ -178,9 +197,13 @@ def melody(
             # the cadence's last note (an upbeat after it steps on towards the next phrase)
             last_note = cadence_bar and j == (cad_len - 1 if pickup else len(rhythm) - 1)
             if last_note:
-                goal = {tonic} if bar.cadence == "full" else set(chord.tones)
+                goal = {tonic} if bar.cadence == "full" else {chord.root}
                 options = [p for p in scale if p % 12 in goal] or scale
                 pitch = nearest(options, scale[target])
+            elif pos == 0 and j == 0 and chord.root == tonic and _near_tonic(scale, idx, tonic):
+                # A phrase on the tonic chord starts on the tonic (a step away at most):
+                # the key is stated.
+                pitch = _near_tonic(scale, idx, tonic)
             elif strong and scale[target] % 12 not in (homes or tones):
                 # Lean on a chord tone a step away, in the line's direction first: the
                 # tonic or the mode's third when the chord has them, so the key is heard.
