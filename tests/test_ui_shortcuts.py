@@ -50,7 +50,9 @@ def test_a_changed_key_works_and_holds_after_a_restart(qtbot, tmp_path):
     app = reader_with_book(qtbot, tmp_path)
     editor = shortcuts.ShortcutEditor(app.reader, app.prefs)
     qtbot.addWidget(editor)
+    assert editor.also["Fullscreen"].text().strip() == "F11"  # its second key, shown
     editor.edits["Fullscreen"].setKeySequence(QKeySequence("Ctrl+J"))
+    assert editor.also["Fullscreen"].text().strip() == ""  # replaced with the new one
     assert editor.ok.isEnabled()
     editor.accept()
     fullscreen = action(app.reader, "Fullscreen")

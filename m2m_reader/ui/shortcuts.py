@@ -214,12 +214,13 @@ class ShortcutEditor(QDialog):
         self.setWindowTitle(self.tr("Keyboard shortcuts"))
         self.resize(560, 620)
         self.actions_ = keyed_actions(window)
-        self.table = QTableWidget(len(self.actions_), 2)
-        self.table.setHorizontalHeaderLabels([self.tr("Action"), self.tr("Keys")])
+        self.table = QTableWidget(len(self.actions_), 3)
+        self.table.setHorizontalHeaderLabels([self.tr("Action"), self.tr("Key"), self.tr("Also")])
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().hide()
         self.edits: dict[str, QKeySequenceEdit] = {}
         self.extra: dict[str, list[str]] = {}  # keys beyond the first, kept as they are
+        self.also: dict[str, QLabel] = {}  # ... and shown beside it
         for row, action in enumerate(self.actions_):
             name = action_id(action)
             label = QLabel("  " + action.text().replace("&", ""))
@@ -229,11 +230,16 @@ class ShortcutEditor(QDialog):
                 QKeySequence.fromString(keys[0], PORTABLE) if keys else QKeySequence()
             )
             edit.setClearButtonEnabled(True)
-            edit.keySequenceChanged.connect(self._check)
+            edit.keySequenceChanged.connect(lambda _k, n=name: self._changed(n))
             self.table.setCellWidget(row, 1, edit)
+            self.also[name] = QLabel("")
+            self.also[name].setProperty("role", "muted")
+            self.table.setCellWidget(row, 2, self.also[name])
             self.edits[name] = edit
             self.extra[name] = keys[1:]
+            self._show_also(name)
         self.table.resizeColumnToContents(0)
+        self.table.setColumnWidth(1, 170)
         self.problem = QLabel("")
         self.problem.setWordWrap(True)
         self.problem.setStyleSheet(f"color: {theme.EMOTION_COLOURS['anger'].name()};")
@@ -261,13 +267,17 @@ class ShortcutEditor(QDialog):
             out[name] = ([first] if first else []) + (self.extra[name] if first else [])
         return out
 
-    def _check(self, *_: object) -> None:
-        # A changed first key drops that action's other keys: what is shown is what holds.
-        for name, edit in self.edits.items():
-            action = next(a for a in self.actions_ if action_id(a) == name)
-            current = [s.toString(PORTABLE) for s in action.shortcuts()]
-            if edit.keySequence().toString(PORTABLE) != (current[0] if current else ""):
-                self.extra[name] = []
+    def _show_also(self, name: str) -> None:
+        keys = [QKeySequence.fromString(k, PORTABLE).toString(NATIVE) for k in self.extra[name]]
+        self.also[name].setText("  " + ", ".join(keys))
+
+    def _changed(self, name: str) -> None:
+        # A key pressed for an action replaces all its keys: what is shown is what holds.
+        self.extra[name] = []
+        self._show_also(name)
+        self._check()
+
+    def _check(self) -> None:
         clashes = conflicts(self.chosen())
         names = {action_id(a): a.text().replace("&", "") for a in self.actions_}
         self.problem.setText(
@@ -290,9 +300,8 @@ class ShortcutEditor(QDialog):
                 QKeySequence.fromString(keys[0], PORTABLE) if keys else QKeySequence()
             )
             self.edits[name].blockSignals(False)
+            self._show_also(name)
         self._check()
-        for action in self.actions_:
-            self.extra[action_id(action)] = _defaults(action)[1:]
 
     def accept(self) -> None:
         if conflicts(self.chosen()):

@@ -37,7 +37,7 @@
 <context>
     <name>App</name>
     <message>
-        <location filename="../app.py" line="93"/>
+        <location filename="../app.py" line="94"/>
         <source>The music engine could not start (%1); reading without a soundtrack.</source>
         <translation>音楽エンジンを起動できませんでした（%1）。サウンドトラックなしで読みます。</translation>
     </message>
@@ -1147,11 +1147,16 @@ Add a book, or drop a book file or folder here.</source>
     </message>
     <message>
         <location filename="../shortcuts.py" line="218"/>
-        <source>Keys</source>
+        <source>Key</source>
         <translation>キー</translation>
     </message>
     <message>
-        <location filename="../shortcuts.py" line="275"/>
+        <location filename="../shortcuts.py" line="218"/>
+        <source>Also</source>
+        <translation>ほかのキー</translation>
+    </message>
+    <message>
+        <location filename="../shortcuts.py" line="285"/>
         <source>%1 is given to both “%2” and “%3”.</source>
         <translation>%1 は「%2」と「%3」の両方に割り当てられています。</translation>
     </message>
