@@ -56,7 +56,9 @@ def test_each_bad_value_is_one_warning_and_the_default_the_rest_is_read(path, ca
         (line,) = [ln for ln in lines if f"setting {name} " in ln]
         assert "\n" not in line and "using the default" in line
     assert any("finite number, not inf" in ln for ln in lines)
-    assert any("music must be one of composer, musicgen, not str 'kazoo'" in ln for ln in lines)
+    assert any(
+        "music must be one of composer, musicgen, library, not str 'kazoo'" in ln for ln in lines
+    )
     assert path.exists()  # a file with bad values is not set aside: the rest is good
 
 
