@@ -19,7 +19,15 @@ A sound binding that drops references to None (PySide6-Essentials 6.12.0 on CPyt
 Prints one JSON object on its last line: turns, minutes, crashed, exit (code or signal),
 none_refcount_start/end/min and true_refcount_start/end/min (from a minute in, once the
 app has started; none_refcount_launch at the first sample), rss_mb_start/end/max (the
-reader), children_rss_mb_max (the composer), pages_with_music, binding.
+reader), children_rss_mb_max (the composer), pages_with_music, binding; also the count at
+each quarter of the run, when every page had its music (music_done_s) and the count's
+rise per minute after that (when the run went on a minute longer). `--samples FILE`
+writes every per-second sample.
+
+On PySide6 6.10 and 6.11 the count of None also *rises*, by 6 for each QPainter opened
+on a pixmap inside a paint event (the mood timeline's strip, redrawn whenever a page's
+music is ready): references that are never given back, with no memory or objects
+behind them (6.9 and older keep it flat). A rise is harmless; a fall ends in a crash.
 """
 
 from __future__ import annotations
@@ -207,6 +215,7 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=300)
     parser.add_argument("--interval", type=float, default=0.2, help="seconds between turns")
     parser.add_argument("--book", help="read this book instead of a generated one")
+    parser.add_argument("--samples", help="also write every per-second sample (JSON lines) here")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -266,6 +275,13 @@ def main() -> None:
     nones = [s["none"] for s in samples[first:]]
     trues = [s["true"] for s in samples[first:]]
     rss = [s["rss_kb"] / 1024 for s in samples]
+    if args.samples:
+        Path(args.samples).write_text("".join(json.dumps(s) + "\n" for s in samples))
+    # Once every page has its music the engine is idle but for the turns: from then on a
+    # count that still climbs is a leak, not the engine's records filling in.
+    full = next((s for s in samples if s["music"] >= samples[-1]["music"]), samples[-1])
+    idle_min = (samples[-1]["t"] - full["t"]) / 60
+    quarters = [samples[min(len(samples) - 1, len(samples) * q // 4)]["none"] for q in (1, 2, 3)]
     if crashed:
         print("\n".join(errors[-20:]), file=sys.stderr)
     print(json.dumps({
@@ -281,6 +297,13 @@ def main() -> None:
         "none_refcount_start": nones[0],
         "none_refcount_end": nones[-1],
         "none_refcount_min": min(nones),
+        "none_refcount_quarters": quarters,
+        "music_done_s": full["t"],
+        "none_refcount_at_music_done": full["none"],
+        "none_refcount_per_min_after": round((nones[-1] - full["none"]) / idle_min, 1)
+        if idle_min >= 1
+        else None,
+        "rss_mb_at_music_done": round(full["rss_kb"] / 1024, 1),
         "true_refcount_start": trues[0],
         "true_refcount_end": trues[-1],
         "true_refcount_min": min(trues),
