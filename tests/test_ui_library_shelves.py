@@ -212,3 +212,28 @@ def test_a_library_made_before_series_opens_and_gains_them(tmp_path):
     assert (old.title, old.page, old.series, old.number) == ("Old", 4, "", "")
     added = library.add(cbz(tmp_path, "new", "Umi", "3"))
     assert (added.series, added.number) == ("Umi", "3")
+
+
+def test_a_folder_of_unrelated_books_is_no_series():
+    from m2m_reader.ui.library_source import LibraryEntry
+    from m2m_reader.ui.shelves import series_of
+
+    def entry(path, title, series=""):
+        return LibraryEntry(path=path, title=title, pages=3, series=series)
+
+    books = [
+        entry("/d/Downloads/summer.cbz", "Summer Rain"),
+        entry("/d/Downloads/tsuki.cbz", "月夜の約束"),
+        entry("/d/Haru/vol1.cbz", "はじまり"),  # titles differ, file names begin alike
+        entry("/d/Haru/vol2.cbz", "つづき"),
+        entry("/d/Mix/a.cbz", "Umi 1", series="Umi"),  # names its own series
+        entry("/d/Mix/b.cbz", "Other"),  # alone without one
+    ]
+    assert series_of(books) == {
+        "/d/Downloads/summer.cbz": "",
+        "/d/Downloads/tsuki.cbz": "",
+        "/d/Haru/vol1.cbz": "Haru",
+        "/d/Haru/vol2.cbz": "Haru",
+        "/d/Mix/a.cbz": "Umi",
+        "/d/Mix/b.cbz": "",
+    }

@@ -1,20 +1,23 @@
 """How the library arranges its books: series, search and sort (plain functions).
 
 A book's series is the one it names (ComicInfo `Series`), else the folder it sits in
-when that folder holds more than one book of the library (a folder of volumes is a
-series; a lone book in Downloads is not). Within a series, books go by their number
-("1", "2", "10", "10.5" in that order, not as text), then by title.
+when that folder holds several books of the library whose titles or file names begin
+alike ("Tsuki 01", "Tsuki 02"; "vol1.cbz", "vol2.cbz"): a folder of volumes is a series,
+a lone book or a Downloads folder of unrelated books is not. Within a series, books go
+by their number ("1", "2", "10", "10.5" in that order, not as text), then by title.
 """
 
 from __future__ import annotations
 
+import os
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 
 from .library_source import LibraryEntry
 
 SORTS = ("recent", "title", "series", "added", "progress")
+SAME_START = 3  # characters volumes of one series share at the start of their names
 _DIGITS = re.compile(r"(\d+)")
 
 
@@ -34,13 +37,24 @@ def number_key(entry: LibraryEntry) -> tuple:
         )
 
 
+def _alike(names: list[str]) -> bool:
+    start = os.path.commonprefix([n.casefold().strip() for n in names])
+    return len(start.strip()) >= SAME_START
+
+
 def series_of(entries: list[LibraryEntry]) -> dict[str, str]:
     """Each book's series name by path ("" for a book that is in none)."""
-    folders = Counter(str(Path(e.path).parent) for e in entries)
-    out: dict[str, str] = {}
+    unnamed: dict[Path, list[LibraryEntry]] = defaultdict(list)
     for e in entries:
-        parent = Path(e.path).parent
-        out[e.path] = e.series or (parent.name if folders[str(parent)] > 1 else "")
+        if not e.series:
+            unnamed[Path(e.path).parent].append(e)
+    out = {e.path: e.series for e in entries}
+    for folder, books in unnamed.items():
+        titles = [b.title for b in books]
+        files = [Path(b.path).stem for b in books]
+        if len(books) > 1 and (_alike(titles) or _alike(files)):
+            for b in books:
+                out[b.path] = folder.name
     return out
 
 
