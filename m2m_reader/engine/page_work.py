@@ -61,7 +61,12 @@ class PageWork:
                 self._final_scenes_done(result, plan)
                 return result
             want = page + 6  # enough context for the first boundaries; more follows
-            want = min(-(-want // PROVISIONAL_PAGES) * PROVISIONAL_PAGES, len(self.book))
+            step = PROVISIONAL_PAGES
+            if not self.book.has_annotations:
+                # Pages without annotations are read from their pixels (about half a
+                # second each): look less far ahead for the first music.
+                want, step = page + 3, PROVISIONAL_PAGES // 2
+            want = min(-(-want // step) * step, len(self.book))
             result, by, _ = self.analyzer.scenes(upto=want, cancel=cancel)
             with self._lock:
                 # Not when the analysis was redone meanwhile (another backend, see `replan`).
