@@ -4,7 +4,9 @@ terminal appearing in the open window (offscreen Qt, the real library)."""
 from __future__ import annotations
 
 import io
+import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -237,3 +239,68 @@ def test_a_folder_of_unrelated_books_is_no_series():
         "/d/Mix/a.cbz": "Umi",
         "/d/Mix/b.cbz": "",
     }
+
+
+SHOW_ITEMS_CHILD = """
+import json, sys
+from PySide6.QtCore import ClassInfo, QObject, QTimer, QUrl, Slot
+from PySide6.QtDBus import QDBusConnection
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QApplication
+from m2m_reader.ui.library_window import _show_items
+
+app = QApplication(sys.argv[:1])
+
+
+@ClassInfo({"D-Bus Interface": "org.freedesktop.FileManager1"})
+class FileManager(QObject):  # what Nautilus, Dolphin, Nemo and Caja offer
+    seen = []
+
+    @Slot("QStringList", str)
+    def ShowItems(self, uris, startup_id):
+        self.seen.append(list(uris))
+
+
+class Opened(QObject):
+    urls = []
+
+    @Slot(QUrl)
+    def show(self, url):
+        self.urls.append(url.toLocalFile())
+
+
+bus = QDBusConnection.sessionBus()
+fm, opened = FileManager(), Opened()
+QDesktopServices.setUrlHandler("file", opened, "show")
+bus.registerService("org.freedesktop.FileManager1")
+bus.registerObject("/org/freedesktop/FileManager1", fm, QDBusConnection.RegisterOption.ExportAllSlots)
+_show_items(app, "file:///books/Haru/vol1.cbz", QUrl.fromLocalFile("/books/Haru"))
+
+
+def without_file_manager():
+    bus.unregisterObject("/org/freedesktop/FileManager1")
+    bus.unregisterService("org.freedesktop.FileManager1")
+    _show_items(app, "file:///books/Umi/a.cbz", QUrl.fromLocalFile("/books/Umi"))
+    QTimer.singleShot(1500, done)
+
+
+def done():
+    print(json.dumps({"selected": fm.seen, "opened": opened.urls}), flush=True)
+    app.quit()
+
+
+QTimer.singleShot(1000, without_file_manager)
+app.exec()
+"""
+
+
+@pytest.mark.skipif(shutil.which("dbus-run-session") is None, reason="no dbus-run-session")
+def test_show_in_folder_selects_the_book_in_the_file_manager_or_opens_its_folder():
+    out = subprocess.run(
+        ["dbus-run-session", "--", sys.executable, "-c", SHOW_ITEMS_CHILD],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
+    )  # fmt: skip
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    assert seen["selected"] == [["file:///books/Haru/vol1.cbz"]]  # asked to select the book
+    assert seen["opened"] == ["/books/Umi"]  # no file manager on the bus: the folder opens

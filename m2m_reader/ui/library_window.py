@@ -19,6 +19,7 @@ from pathlib import Path
 from PySide6.QtCore import (
     QCoreApplication,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     QPoint,
     QRect,
@@ -174,6 +175,32 @@ class CoverDelegate(QStyledItemDelegate):
             QRect(r.left(), r.top() + COVER_H + 20, r.width(), 18), Qt.AlignmentFlag.AlignLeft, info
         )
         p.restore()
+
+
+def _show_items(parent: QObject, uri: str, folder: QUrl) -> bool:
+    """Ask the session's file manager to show `uri` selected; False when there is no
+    session bus (the caller opens `folder` instead, as it does if the call fails)."""
+    try:
+        from PySide6.QtDBus import QDBusConnection, QDBusMessage, QDBusPendingCallWatcher
+    except ImportError:
+        return False
+    bus = QDBusConnection.sessionBus()
+    if not bus.isConnected():
+        return False
+    message = QDBusMessage.createMethodCall(
+        "org.freedesktop.FileManager1", "/org/freedesktop/FileManager1",
+        "org.freedesktop.FileManager1", "ShowItems",
+    )  # fmt: skip
+    message.setArguments([[uri], ""])
+    watcher = QDBusPendingCallWatcher(bus.asyncCall(message, 5000), parent)
+
+    def answered(call: QDBusPendingCallWatcher) -> None:
+        if call.isError():  # no file manager offers it: open the folder instead
+            QDesktopServices.openUrl(folder)
+        call.deleteLater()
+
+    watcher.finished.connect(answered)
+    return True
 
 
 def _decode(png: bytes) -> QImage:
@@ -490,8 +517,12 @@ class LibraryWindow(QMainWindow):
         return menu
 
     def show_in_folder(self, entry: LibraryEntry) -> None:
-        """Open the folder that holds the book in the file manager."""
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(entry.path).parent)))
+        """The file manager on the book's folder, the book selected where the file
+        manager offers that (freedesktop `FileManager1.ShowItems` on the session bus,
+        asked without waiting); else the folder opened as any folder is."""
+        folder = QUrl.fromLocalFile(str(Path(entry.path).parent))
+        if not _show_items(self, QUrl.fromLocalFile(entry.path).toString(), folder):
+            QDesktopServices.openUrl(folder)
 
     # Prepare for offline ----------------------------------------------------------------
     def selected_entries(self) -> list[LibraryEntry]:
