@@ -214,3 +214,17 @@ def test_a_first_start_fits_the_default_window_on_a_small_screen(qtbot, tmp_path
         assert rect.width() <= area.width() * 0.9 + 1
         assert abs(rect.center().x() - area.center().x()) <= 1
     app.shutdown()
+
+
+def test_a_window_hidden_before_quitting_keeps_where_it_was(qtbot, tmp_path):
+    """Opening a book hides the library; its place is kept from that moment (a quit
+    by Ctrl-C closes every window before the app's shutdown runs)."""
+    app = make_app(qtbot, tmp_path)
+    app.library.setGeometry(30, 40, 610, 430)  # placed before it shows: no move while shown
+    app.show_library()
+    qtbot.waitExposed(app.library)
+    app.library.hide()
+    app.reader.close()
+    app.shutdown()
+    saved = Prefs(tmp_path / "ui.json").get("window.library")
+    assert (saved["w"], saved["h"]) == (610, 430)
