@@ -95,11 +95,11 @@ def _jack_ports(server: str) -> str:
 @pytest.mark.skipif(not SAMPLE.exists(), reason="the sample book is not generated")
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads process states from /proc")
 def test_the_reader_closes_in_seconds_after_the_sound_server_died(tmp_path):
-    from test_live_dead_server import _jack_server
+    from test_live_dead_server import SERVER, _jack_server, _reclaim
 
     from m2m_reader.engine import settings as settings_file
 
-    name = f"m2m-reader-{os.getpid()}"
+    name = SERVER
     server = _jack_server(name)
     settings_file.save(settings_file.Settings(audio_device="JACK", offline=True))
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", JACK_DEFAULT_SERVER=name)
@@ -135,3 +135,4 @@ def test_the_reader_closes_in_seconds_after_the_sound_server_died(tmp_path):
         if server.poll() is None:
             server.kill()
             server.wait(10)
+        _reclaim(name)

@@ -7,7 +7,8 @@ exit handler (which would stop it again and terminate PortAudio) is taken off.
 
 Each test runs its own JACK dummy server under a name of its own (so a server the rest
 of the suite uses is never touched) and the player in a child process, whose PortAudio
-finds that server through JACK_DEFAULT_SERVER.
+finds that server through JACK_DEFAULT_SERVER. The killed server's registry entry is
+given back afterwards (`_reclaim`).
 """
 
 from __future__ import annotations
@@ -54,9 +55,13 @@ print("closed", round(time.monotonic() - t0, 2), flush=True)
 """
 
 
-def _jack_server(name: str) -> subprocess.Popen:
-    if not shutil.which("jackd") or not shutil.which("jack_wait"):
-        pytest.skip("needs jackd and jack_wait (installer/setup.sh --dev)")
+# One name for every test that kills its server. JACK keeps at most 8 servers in its
+# registry and reclaims the entry of a killed one only when a server of the same name
+# starts again: a new name per run would fill the registry until no server can start.
+SERVER = "m2m-test-dead-server"
+
+
+def _start_jack(name: str) -> subprocess.Popen | None:
     server = subprocess.Popen(
         ["jackd", "-n", name, "--no-realtime", "-d", "dummy", "-r", "48000", "-p", "1024"],
         stdout=subprocess.DEVNULL,
@@ -67,8 +72,28 @@ def _jack_server(name: str) -> subprocess.Popen:
     )
     if ready.returncode != 0 or server.poll() is not None:
         server.kill()
-        pytest.skip(f"the JACK dummy server {name} did not start")
+        server.wait(10)
+        return None
     return server
+
+
+def _jack_server(name: str = SERVER) -> subprocess.Popen:
+    """A JACK dummy server named `name` (skips the test when it cannot start)."""
+    if not shutil.which("jackd") or not shutil.which("jack_wait"):
+        pytest.skip("needs jackd and jack_wait (installer/setup.sh --dev)")
+    server = _start_jack(name)
+    if server is None:
+        pytest.skip(f"the JACK dummy server {name} did not start (one of that name running?)")
+    return server
+
+
+def _reclaim(name: str = SERVER) -> None:
+    """Give back the registry entry a killed server left: start one of the same name
+    and stop it the proper way."""
+    server = _start_jack(name)
+    if server is not None:
+        server.terminate()
+        server.wait(10)
 
 
 @pytest.mark.audio
@@ -76,9 +101,8 @@ def _jack_server(name: str) -> subprocess.Popen:
 def test_closing_after_the_sound_server_died_takes_seconds(mix):
     if mix == "native" and native_mixer.available():
         pytest.skip(native_mixer.available())
-    name = f"m2m-dead-{os.getpid()}-{mix}"
-    server = _jack_server(name)
-    env = dict(os.environ, JACK_DEFAULT_SERVER=name)
+    server = _jack_server()
+    env = dict(os.environ, JACK_DEFAULT_SERVER=SERVER)
     player = subprocess.Popen(
         [sys.executable, "-c", PLAYER, mix],
         stdin=subprocess.PIPE,
@@ -110,3 +134,4 @@ def test_closing_after_the_sound_server_died_takes_seconds(mix):
         if server.poll() is None:
             server.kill()
             server.wait(10)
+        _reclaim()
