@@ -121,3 +121,15 @@ def test_the_settings_dialog_switches_to_light_at_once_and_keeps_the_language(
     assert (settings.theme, settings.language) == ("light", "ja")
     qtbot.waitUntil(lambda: settings_file.load().theme == "light")
     assert settings_file.load().language == "ja"
+
+
+def test_an_open_library_follows_a_change_of_scheme(qtbot, tmp_path, ui_dirs, scheme):  # noqa: F811
+    win = LibraryWindow(source(tmp_path))
+    qtbot.addWidget(win)
+    win.resize(900, 600)
+    win.show()
+    qtbot.waitExposed(win)
+    dark = win.shelves.grab().toImage().pixelColor(100, 300)
+    scheme("light")  # what follow_system does when the system switches
+    qtbot.waitUntil(lambda: win.shelves.grab().toImage().pixelColor(100, 300).lightness() > 200)
+    assert dark.lightness() < 60

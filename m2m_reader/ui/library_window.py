@@ -18,6 +18,7 @@ from pathlib import Path
 
 from PySide6.QtCore import (
     QCoreApplication,
+    QEvent,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -733,6 +734,15 @@ class LibraryWindow(QMainWindow):
         empty = empty or not self.visible_titles()
         self.empty.setVisible(empty)
         self.grid.setVisible(not empty)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        # The colour scheme changed (the system's, or the settings'): the side list's
+        # own style follows; everything else reads the theme when it paints.
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
+            style = shelves_style()
+            if self.shelves.styleSheet() != style:
+                self.shelves.setStyleSheet(style)
+        super().changeEvent(event)
 
     # Opening ----------------------------------------------------------------------------
     def _open_index(self, index: QModelIndex) -> None:
