@@ -14,7 +14,8 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "gui",
         help="open the reader window (the library, or BOOK)",
-        description="Open the desktop reader: the library, or the reader on BOOK.",
+        description="Open the desktop reader: the library, or the reader on BOOK. When "
+        "m2m-reader already runs for this user and data folder, BOOK opens in its window.",
     )
     parser.add_argument("book", nargs="?", help="a book to open in the reader")
     _options.add_backends(parser, music=True)
