@@ -25,7 +25,9 @@ rendered from and from the rendered audio:
   tempo words in 30 captions, the share the score (or plan) carries out
 - story_fit: scenes of calm, comedy, fear at night, anger, grief, hope and surprise whose
   directive (the built-in writer) gives a fitting mode and tempo
-- rt_factor: seconds of music per second of one core (process time), at 44.1 kHz
+- rt_factor: seconds of music per second of one core (process time), at 44.1 kHz, with
+  the font the composer finds, and (rt_factor_by_font) with each font installed in
+  /usr/share/sounds/sf2 and with the built-in synthesiser
 
 Prints one JSON object on its last line.
 """
@@ -488,8 +490,8 @@ def measure_book(label: str, book, analysis, out_dir: Path, export: bool, verbos
     return figures
 
 
-def rt_factor(requests: list[CueRequest]) -> float:
-    composer = Composer(44100)
+def rt_factor(requests: list[CueRequest], soundfont: object = "auto") -> float:
+    composer = Composer(44100, soundfont=soundfont)  # type: ignore[arg-type]
     composer.make_cue(requests[0], NEVER)  # warm up
     audio = compute = 0.0
     for r in requests:
@@ -530,8 +532,18 @@ def main() -> None:
         figures["caption_words_honoured"] = round(share, 3)
         figures["caption_words"] = n
         figures["story_fit"] = round(story_fit(composer, args.verbose), 3)
-        figures["rt_factor"] = round(rt_factor(requests_for(book, analysis)[:30]), 1)
+        requests = requests_for(book, analysis)[:30]
+        figures["rt_factor"] = round(rt_factor(requests), 1)
         figures["soundfont"] = composer.renderer
+        # each General MIDI font installed, and the built-in synthesiser
+        fonts = sorted(Path(d).glob("*.sf2") for d in ("/usr/share/sounds/sf2",))
+        by_font = (
+            {f.name: round(rt_factor(requests[:12], f), 1) for f in sorted(fonts[0])}
+            if fonts
+            else {}
+        )
+        by_font["synth"] = round(rt_factor(requests[:12], None), 1)
+        figures["rt_factor_by_font"] = by_font
     finally:
         shutil.rmtree(out_dir, ignore_errors=True)
     print(json.dumps(figures))

@@ -129,12 +129,14 @@ def compose(
     def add(
         track: int, bar: int, beat: float, beats: float, pitch: int, vel: float, hold: float
     ) -> None:
-        start = t.at(bar, beat)
+        start = nominal = t.at(bar, beat)
         if beat > 0:
             start += float(rng.normal(0.0, humanise))
         v = int(np.clip(vel + rng.normal(0.0, 4.0), 1, 127))
-        end = t.at(bar, beat + beats) if not tracks[track].is_drums else start + beats * t.beat
-        dur = max(0.05, (end - start) * hold)
+        # The length from the grid, not from the humanised start: equal notes stay equal
+        # (the synthesiser makes each distinct note once).
+        end = t.at(bar, beat + beats) if not tracks[track].is_drums else nominal + beats * t.beat
+        dur = max(0.05, (end - nominal) * hold)
         if hold > 1.0:  # held instruments speak slowly: overlap the next note by a moment
             dur += HELD_OVERLAP_S
         notes.append(Note(max(0.0, start), dur, int(pitch), v, track))

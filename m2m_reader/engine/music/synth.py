@@ -204,12 +204,15 @@ class SynthRenderer:
             else:
                 timbre = TIMBRES.get(track.instrument, "piano")
                 on = max(1, int(note.dur * sr))
-                key = (timbre, note.pitch, on // 441, round(vel * 8))
+                # Lengths in steps of 40 ms and four degrees of brightness: each distinct
+                # note is made once per render (its loudness is the velocity's own).
+                step = sr // 25
+                key = (timbre, note.pitch, on // step, round(vel * 4))
                 if key not in cache:
                     f = _hz(note.pitch)
-                    q = round(vel * 8) / 8
+                    q = round(vel * 4) / 4
                     make = _sustained if timbre in _SUSTAINED else _partials
-                    cache[key] = make(timbre, f, (on // 441) * 441 or 441, sr, q)
+                    cache[key] = make(timbre, f, (on // step) * step or step, sr, q)
                 gain = 0.35 if timbre in _SUSTAINED else 0.5
             tone = cache[key]
             end = min(n_samples, start + len(tone))
