@@ -536,12 +536,8 @@ def main() -> None:
         figures["rt_factor"] = round(rt_factor(requests), 1)
         figures["soundfont"] = composer.renderer
         # each General MIDI font installed, and the built-in synthesiser
-        fonts = sorted(Path(d).glob("*.sf2") for d in ("/usr/share/sounds/sf2",))
-        by_font = (
-            {f.name: round(rt_factor(requests[:12], f), 1) for f in sorted(fonts[0])}
-            if fonts
-            else {}
-        )
+        fonts = sorted({f.resolve() for f in Path("/usr/share/sounds/sf2").glob("*.sf2")})
+        by_font = {f.name: round(rt_factor(requests[:12], f), 1) for f in fonts}
         by_font["synth"] = round(rt_factor(requests[:12], None), 1)
         figures["rt_factor_by_font"] = by_font
     finally:
