@@ -135,3 +135,49 @@ def test_the_commands_export_a_prepared_book_from_the_cache(tmp_path, capsys):
     assert main(["export", str(book), "-o", str(tmp_path / "t.wav"), "--offline",
                  "--seconds-per-page", "30"]) == 0  # fmt: skip
     assert "came from the cache" not in capsys.readouterr().out
+
+
+def test_a_page_analysed_while_the_final_scenes_land_is_prepared_from_them(tmp_path):
+    import threading
+    import time
+
+    from bookfactory import PageSpec, make_book
+
+    from m2m_reader.engine.analysis.builtin import BuiltinText
+    from m2m_reader.engine.analysis.records import ScenesResult
+    from m2m_reader.engine.store import MemoryStore
+
+    slow = threading.Event()
+
+    class MovingScenes(BuiltinText):
+        """One scene while the first pages are read; two once the whole book is. Page
+        6's caption takes a while the first time, so the final scenes land meanwhile."""
+
+        name = "moving"
+
+        def scenes(self, book, transcripts, cancel, **kw):
+            if len(transcripts) < len(book):
+                return ScenesResult(starts=[0], provisional=True)
+            return ScenesResult(starts=[0, 5])
+
+        def caption(self, page, cancel):
+            if page.index == 6 and not slow.is_set():
+                slow.set()
+                time.sleep(1.5)
+            return super().caption(page, cancel)
+
+    book = make_book([PageSpec([("a", f"Line {i}.")]) for i in range(12)])
+    store, music = MemoryStore(), FakeMusic()
+    engine = Engine(Settings(), store=store, music=music, text=MovingScenes(), audio=False,
+                    speed=ReadingSpeed(persist=False), edits_in_memory=True)  # fmt: skip
+    try:
+        engine.open(book)
+        assert engine.prepare_all() == 12 and slow.is_set()
+        keys = engine.cue_keys()
+    finally:
+        engine.close()
+    analysis = Analyzer(book, text=MovingScenes(), store=store).run("scene")
+    assert [(s.first_page, s.last_page) for s in analysis.scenes] == [(0, 4), (5, 11)]
+    result = export_soundtrack(book, analysis, music, tmp_path / "s.wav", sample_rate=8000,
+                               store=store)  # fmt: skip
+    assert result.composed == 0 and result.cue_keys == [keys[p] for p in range(12)]

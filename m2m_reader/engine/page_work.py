@@ -161,6 +161,13 @@ class PageWork:
                 self._scene_emotions[(a, b)] = profile
         return profile
 
+    def _scenes_moved(self, info: PageInfo) -> bool:
+        """Whether the final scenes put `info`'s page in another scene than it was
+        analysed in (called under the lock)."""
+        if self._scenes is None or self._scenes_upto is not None:
+            return False  # not final yet: `_final_scenes_done` will compare
+        return self._ranges(self._scenes, info.page) != (info.scene, info.first, info.last)
+
     def _page_done(self, info: PageInfo | None, gen: int) -> None:
         if info is None or self._gen.get(info.page, self._base) != gen:
             return
@@ -168,8 +175,18 @@ class PageWork:
         with self._lock:
             if self._gen.get(info.page, self._base) != gen:
                 return
-            self._pages[info.page] = info
-            self._cue_keys[info.page] = k
+            if self._scenes_moved(info):
+                # Analysed from provisional scenes that the final ones, landing
+                # meanwhile, moved: `_final_scenes_done` could not see it then.
+                self._invalidate(info.page)
+                redo = True
+            else:
+                redo = False
+                self._pages[info.page] = info
+                self._cue_keys[info.page] = k
+        if redo:
+            self._submit_page(info.page, self._rank(info.page))
+            return
         by = info.result.backends.get("caption", "")
         self._emit(ev.StageDone("caption", k, by, page=info.page, scene=info.scene))
         self._find_cue(info, k, gen)
