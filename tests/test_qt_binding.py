@@ -121,3 +121,39 @@ def _version() -> str:
     import PySide6
 
     return PySide6.__version__
+
+
+def test_cues_landing_on_the_mood_timeline_leave_none_where_it_was(qtbot):
+    """Every cue that lands redraws the mood timeline's strip. PySide6 6.10 and 6.11 keep
+    six references to None for each QPainter opened on a new paint device, so a strip
+    drawn into a fresh pixmap each time grew None's count by six per cue (the 30-minute
+    soak: +50,000); the timeline reuses its pixmap while its size stays."""
+    from m2m_reader.ui.mood_timeline import MoodTimeline
+
+    painted: list[int] = []
+
+    class Counted(MoodTimeline):
+        def paintEvent(self, event):  # noqa: N802 - Qt's name
+            painted.append(1)
+            super().paintEvent(event)
+
+    timeline = Counted()
+    timeline.resize(600, 40)
+    timeline.set_book(300, "rtl")
+    qtbot.addWidget(timeline)
+    timeline.show()
+    qtbot.waitExposed(timeline)
+    qtbot.wait(50)
+    for page in range(WARM_UP):
+        timeline.set_ready(range(page))
+        timeline.repaint()
+    gc.collect()
+    before = sys.getrefcount(None)
+    for page in range(300):
+        timeline.set_ready(range(page))
+        timeline.set_cursor((page,))
+        timeline.repaint()
+    gc.collect()
+    grown = sys.getrefcount(None) - before
+    assert len(painted) >= 300, "the timeline was not painted"
+    assert abs(grown) <= ALLOWED_DRIFT * 5, f"None's count moved by {grown} over 300 cues"

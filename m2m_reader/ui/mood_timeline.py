@@ -68,6 +68,7 @@ class MoodTimeline(QWidget):
         self.energy: list[float | None] = []
         self.ready: set[int] = set()
         self._strip: QPixmap | None = None
+        self._stale = True
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         return QSize(600, 46)
@@ -120,21 +121,28 @@ class MoodTimeline(QWidget):
         return QRectF(min(a, b), top, abs(b - a), height)
 
     def update(self) -> None:  # type: ignore[override]
-        self._strip = None  # the data changed: redraw the strip on the next paint
+        self._stale = True  # the data changed: redraw the strip on the next paint
         super().update()
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
-        self._strip = None
+        self._stale = True
         super().resizeEvent(event)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         # The strip is drawn once per change into a pixmap; a paint is then one blit,
         # which keeps the UI thread's Python time small while workers hold the GIL.
+        # The pixmap is made again only when the size changes: PySide6 6.10 and 6.11
+        # keep six references to None for every QPainter opened on a new paint device
+        # (tests/test_qt_binding.py), so one made per change would grow None's count
+        # with every cue that lands.
         if self._strip is None or self._strip.size() != self.size():
             self._strip = QPixmap(self.size())
+            self._stale = True
+        if self._stale:
             strip = QPainter(self._strip)
             self._paint_strip(strip)
             strip.end()
+            self._stale = False
         p = QPainter(self)
         p.drawPixmap(0, 0, self._strip)
         self._paint_cursor(p)
