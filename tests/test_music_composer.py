@@ -152,3 +152,12 @@ def test_cancel_during_render_stops_early() -> None:
 
     with pytest.raises(Cancelled):
         composer.make_cue(req("A frantic rock chase with drums", seconds=60), Flaky())
+
+
+def test_a_render_leaves_nothing_behind_for_the_next(composer: Composer) -> None:
+    """The SoundFont is loaded once and shared by renders: a render between two of the
+    same request changes none of its samples (no voice or channel setting carries over)."""
+    r = req("A playful jazz ensemble with walking bass and brushed drums", seed=3)
+    first = composer.make_cue(r, CancelToken()).clip.audio
+    composer.make_cue(req("Driving strings, brass and taiko drums, tremolo", seed=4), CancelToken())
+    assert np.array_equal(first, composer.make_cue(r, CancelToken()).clip.audio)
