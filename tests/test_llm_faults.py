@@ -319,6 +319,8 @@ def test_analyze_with_llm_timeout_against_a_hung_server(fake, tmp_path):
     assert "Traceback" not in run.stderr
     warnings = [ln for ln in run.stderr.splitlines() if ln.startswith(("m2m-reader:", "WARNING"))]
     assert len(warnings) == 2, run.stderr  # the first timeout, then the breaker: once each
+    # The breaker's line says the built-in stage makes the rest, not just "that record".
+    assert "takes over" in warnings[-1] and "made that record" not in warnings[-1], warnings
     pages = [p for s in json.loads(out.read_text())["scenes"] for p in s["pages"]]
     assert len(pages) == 24 and all(p["caption"] for p in pages)
 

@@ -120,6 +120,16 @@ def warn(message: str) -> None:
     print(f"m2m-reader: {message}", file=sys.stderr)
 
 
+def record_fallback(stage: str, backend: str, message: str) -> None:
+    """Print a record's fallback to the built-in stage in one line. A message that says
+    already what happens next (an endpoint's breaker opening for the rest of the book)
+    is printed as it is."""
+    if "built-in stage takes over" in message:
+        warn(f"{stage}: {message}")
+    else:
+        warn(f"{stage}: {backend} failed ({message}); the built-in stage made that record")
+
+
 def on_fallback(stage: str, backend: str, fallback: str, message: str) -> None:
     """Print a backend's failure to start in one line (for backend_choice)."""
     warn(f"{stage}: the {backend} backend cannot start: {message.rstrip('.')}; using {fallback}")

@@ -202,9 +202,7 @@ def run(args: argparse.Namespace) -> int:
             emotions=emotions,
             store=_options.store_from(args, settings),
             edits=EditStore(book.fingerprint),
-            on_fallback=lambda stage, b, msg: _options.warn(
-                f"{stage}: {b} failed ({msg}); the built-in stage made that record"
-            ),
+            on_fallback=_options.record_fallback,
         )
         bar = TerminalProgress("analysing")
         try:
