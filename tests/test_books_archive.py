@@ -135,9 +135,9 @@ def test_opening_decodes_no_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     calls: list[str] = []
     real = pagelist.decode
 
-    def counting(data: bytes, what: str) -> Image.Image:
+    def counting(data: bytes, what: str, draft: tuple[int, int] | None = None) -> Image.Image:
         calls.append(what)
-        return real(data, what)
+        return real(data, what, draft)
 
     monkeypatch.setattr(pagelist, "decode", counting)
     with open_book(path) as book:

@@ -68,8 +68,7 @@ class _Thumb(QRunnable):
             if path.is_file():
                 image = QImage(str(path))
             if image.isNull():
-                im = self._book.image(self._page)
-                im.draft("RGB", (THUMB.width() * 2, THUMB.height() * 2))
+                im = self._book.image(self._page, draft=(THUMB.width(), THUMB.height()))
                 im = im.convert("RGB") if im.mode not in ("RGB", "L") else im
                 im.thumbnail((THUMB.width(), THUMB.height()), Image.Resampling.BILINEAR)
                 image = to_qimage(im)

@@ -115,8 +115,12 @@ def read_size(stream: IO[bytes]) -> tuple[int, int] | None:
         return None
 
 
-def decode(data: bytes, what: str) -> Image.Image:
+def decode(data: bytes, what: str, draft: tuple[int, int] | None = None) -> Image.Image:
     """Decode one page image to RGB (or L for greyscale), refusing decompression bombs.
+
+    With `draft` (width, height), a JPEG is decoded at the smallest of 1/2, 1/4 or 1/8
+    of its size that stays at least that big (for thumbnails); other formats whole. The
+    pixel limit applies to the stored size either way.
 
     Args:
         data: the encoded image.
@@ -138,6 +142,8 @@ def decode(data: bytes, what: str) -> Image.Image:
             if w <= 0 or h <= 0:
                 raise PageError(f"{what} has no pixels.")
             im.seek(0)  # first frame of an animated GIF/WebP
+            if draft is not None and im.format == "JPEG":
+                im.draft(im.mode, draft)
             im.load()
             if _orientation(im) != 1:
                 im = ImageOps.exif_transpose(im)

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol, runtime_checkable
 
 from PIL import Image
 
@@ -98,6 +98,19 @@ class Page:
 ImageOpener = Callable[[Page], Image.Image]
 
 
+@runtime_checkable
+class TwoStepOpener(Protocol):
+    """An opener whose bytes can be read apart from their decoding (`PageOpener`)."""
+
+    def read(self, page: Page) -> bytes: ...
+
+    def decode(
+        self, page: Page, data: bytes, draft: tuple[int, int] | None = None
+    ) -> Image.Image: ...
+
+    def __call__(self, page: Page) -> Image.Image: ...
+
+
 class Book:
     """A book: metadata, pages in reading order, and lazy page images.
 
@@ -153,17 +166,31 @@ class Book:
     def __len__(self) -> int:
         return len(self.pages)
 
-    def image(self, index: int) -> Image.Image:
-        """Decode page `index` (RGB or L). Raises `PageError` if it is damaged."""
+    def image(self, index: int, *, draft: tuple[int, int] | None = None) -> Image.Image:
+        """Decode page `index` (RGB or L). Raises `PageError` if it is damaged.
+
+        Only the reading of the page's bytes holds the book's lock, so different pages
+        decode in parallel (for loaders that read bytes apart: folders, archives,
+        Manga109; a PDF renders whole under the lock). `draft` (width, height) lets a
+        JPEG decode at a fraction of its size no smaller than that (thumbnails).
+        """
         page = self.pages[index]
-        with self._lock:
-            try:
-                image = self._open_image(page)
-            except PageError as exc:
+        opener = self._open_image
+        try:
+            if isinstance(opener, TwoStepOpener):
+                with self._lock:
+                    data = opener.read(page)
+                image = opener.decode(page, data, draft)
+            else:
+                with self._lock:
+                    image = opener(page)
+        except PageError as exc:
+            with self._lock:
                 self._failures[index] = str(exc)
-                raise
+            raise
+        with self._lock:
             self._failures.pop(index, None)
-            return image
+        return image
 
     def unreadable(self, check: Iterable[int] = ()) -> dict[int, str]:
         """Pages that failed to decode so far, each with its one-sentence reason.

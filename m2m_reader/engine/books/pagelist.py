@@ -13,7 +13,7 @@ from PIL import Image
 
 from .comicinfo import ComicInfo
 from .images import decode, is_double
-from .model import ImageOpener, Page
+from .model import Page
 
 SizeReader = Callable[[str], tuple[int, int] | None]
 
@@ -56,18 +56,30 @@ def page_label(page: Page, source: str) -> str:
     return f"page {page.index + 1} ({page.name}) of {source}"
 
 
-def make_opener(read_bytes: Callable[[Page], bytes], source: str) -> ImageOpener:
-    """Wrap a byte reader into `Book`'s page decoder.
+class PageOpener:
+    """`Book`'s page decoder in two steps: `read` the bytes, then `decode` them.
 
-    `read_bytes` raises `PageError` itself for members it cannot read. A page whose size
-    was unknown gets it on first decode, and becomes a spread if it is wide.
+    `Book.image` calls `read` under the book's lock (archive handles are not
+    thread-safe) and `decode` outside it, so pages decode in parallel. `read_bytes`
+    raises `PageError` itself for members it cannot read. A page whose size was unknown
+    gets it on its first whole decode, and becomes a spread if it is wide.
     """
 
-    def open_image(page: Page) -> Image.Image:
-        im = decode(read_bytes(page), page_label(page, source))
-        if page.width is None or page.height is None:
+    def __init__(self, read_bytes: Callable[[Page], bytes], source: str) -> None:
+        self.read = read_bytes
+        self._source = source
+
+    def decode(self, page: Page, data: bytes, draft: tuple[int, int] | None = None) -> Image.Image:
+        im = decode(data, page_label(page, self._source), draft)
+        if draft is None and (page.width is None or page.height is None):
             page.width, page.height = im.width, im.height
             page.double = page.double or is_double(im.width, im.height)
         return im
 
-    return open_image
+    def __call__(self, page: Page) -> Image.Image:
+        return self.decode(page, self.read(page))
+
+
+def make_opener(read_bytes: Callable[[Page], bytes], source: str) -> PageOpener:
+    """Wrap a byte reader into `Book`'s page decoder (see `PageOpener`)."""
+    return PageOpener(read_bytes, source)
