@@ -228,3 +228,31 @@ def test_a_window_hidden_before_quitting_keeps_where_it_was(qtbot, tmp_path):
     app.shutdown()
     saved = Prefs(tmp_path / "ui.json").get("window.library")
     assert (saved["w"], saved["h"]) == (610, 430)
+
+
+def test_the_next_volume_opened_at_the_end_joins_the_library(qtbot, tmp_path):
+    """A turn past the last page opens the next chapter through the app, which adds it
+    to the library as a book opened from the library or a terminal is."""
+    from PIL import Image
+    from PySide6.QtCore import Qt
+
+    from m2m_reader.ui.reader_window import EDGE_STOP_S
+
+    series = tmp_path / "series"
+    for name, colour in (("Chapter 1", (200, 40, 40)), ("Chapter 2", (40, 200, 40))):
+        (series / name).mkdir(parents=True)
+        for i in range(2):
+            Image.new("RGB", (300, 430), colour).save(series / name / f"{i:03d}.png")
+    app = make_app(qtbot, tmp_path)
+    app.open_book(str(series / "Chapter 1"))
+    win = app.reader
+    qtbot.waitUntil(lambda: win.book is not None and win._next_book is not None, timeout=5000)
+    qtbot.waitUntil(lambda: len(app.library.entries()) == 1, timeout=5000)
+    qtbot.keyClick(win, Qt.Key.Key_End)
+    time.sleep(EDGE_STOP_S + 0.05)
+    qtbot.keyClick(win, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: win.book.path.name == "Chapter 2", timeout=5000)
+    second = str((series / "Chapter 2").resolve())
+    qtbot.waitUntil(lambda: any(e.path == second for e in app.library.entries()), timeout=5000)
+    assert len(app.library.entries()) == 2
+    app.shutdown()

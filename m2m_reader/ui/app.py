@@ -68,6 +68,7 @@ class App(QObject):
         self.library = LibraryWindow(self.source, self.runner)
         self.reader = ReaderWindow(settings, self.bridge, self.prefs, self.runner)
         self.reader.saved_page = self._saved_page  # the library keeps where one left off
+        self.reader.open_hook = self.open_book  # the next volume joins the library too
         self.library.openRequested.connect(self.open_book)
         self.library.settingsRequested.connect(self.reader.open_settings)
         self.reader.libraryRequested.connect(self.show_library)
