@@ -43,6 +43,10 @@ class Score:
     bars: int
     bar_seconds: float
     form: list[Bar] = field(default_factory=list)  # the bars' harmony and place in the form
+    # A transition segment played once before the bars (`transition.bridge`): its notes,
+    # in seconds from the clip start, and its length; the bars then start at `intro_seconds`.
+    intro: list[Note] = field(default_factory=list)
+    intro_seconds: float = 0.0
 
 
 def _density(plan: MusicPlan) -> int:

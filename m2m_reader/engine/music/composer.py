@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -19,14 +20,15 @@ from ..cancel import CancelToken
 from ..errors import BackendUnavailable
 from .base import Clip, Cue, CueRequest, MusicPlan
 from .compose import Score, compose
-from .fx import TAIL_SECONDS, add_colour, fold_loop, level, loop_reverb
+from .fx import REVERB, TAIL_SECONDS, add_colour, fold_loop, level_gain, loop_reverb, soft_limit
 from .plan import plan_for, stable_hash
 from .soundfont import SoundFontRenderer, find_soundfont
 from .synth import SynthRenderer
+from .transition import bridge, bridge_bars
 
 log = logging.getLogger(__name__)
 
-VERSION = 2  # bump when the same request makes other music: it is part of cue keys
+VERSION = 3  # bump when the same request makes other music: it is part of cue keys
 MAX_SECONDS = 64.0
 MIN_BARS = 2
 
@@ -97,23 +99,38 @@ class Composer:
         return plan, score, warnings
 
     def make_cue(self, request: CueRequest, cancel: CancelToken) -> Cue:
-        """Compose and render one page's music. Raises `Cancelled` when `cancel` fires."""
+        """Compose and render one page's music. Raises `Cancelled` when `cancel` fires.
+
+        A scene's first cue after another scene begins with a transition segment (a
+        bridge bar into the downbeat, `transition.py`); the book's first cue starts
+        from silence and needs none.
+        """
         cancel.check()
         plan, score, warnings = self.score_for(request)
         sr = self.sample_rate
         bars = score.bars
         bar_samples = int(round(score.bar_seconds * sr))
+        if request.joins == "change" and request.scene > 0:
+            n_bridge = bridge_bars(score.bar_seconds)
+            tracks, intro = bridge(plan, score, n_bridge)
+            score = replace(score, tracks=tracks, intro=intro,
+                            intro_seconds=n_bridge * bar_samples / sr)  # fmt: skip
         cancel.check()
         loop_len = bars * bar_samples
         audio = self._render(score, loop_len + int(TAIL_SECONDS * sr), cancel)
         cancel.check()
         audio = loop_reverb(fold_loop(audio, loop_len), sr, plan.style)
+        seed = stable_hash("colour", request.caption, request.page, request.seed)
         if plan.colour:
-            seed = stable_hash("colour", request.caption, request.page, request.seed)
             audio = add_colour(audio, sr, plan.colour, seed)
-        audio = level(audio, plan.energy)
+        gain = level_gain(audio, plan.energy)
+        loop_start = 0
+        if score.intro:
+            audio = self._with_intro(score, plan, audio, bar_samples, seed, cancel)
+            loop_start = len(audio) - loop_len
+        audio = soft_limit(audio * gain)
         cancel.check()
-        clip = Clip(audio, sr, loop_start=0, loop_end=loop_len, bar_samples=bar_samples)
+        clip = Clip(audio, sr, loop_start=loop_start, loop_end=len(audio), bar_samples=bar_samples)
         return Cue(
             page=request.page,
             scene=request.scene,
@@ -124,6 +141,34 @@ class Composer:
             warnings=warnings + self._notice,
             score=score,
         )
+
+    def _with_intro(
+        self,
+        score: Score,
+        plan: MusicPlan,
+        loop: np.ndarray,
+        bar: int,
+        seed: int,
+        cancel: CancelToken,
+    ) -> np.ndarray:
+        """The bridge, then the loop's first bar with the bridge ringing into it, then
+        the loop rotated by one bar (played from then on): the bridge's tail is heard
+        once, never at the loop's seam."""
+        sr = self.sample_rate
+        intro_n = round(score.intro_seconds * sr)
+        room = REVERB.get(plan.style, (1.6, 0.2))[0]
+        # Rendered past its tails into silence, so the circular room is one from silence.
+        n = intro_n + bar + int((TAIL_SECONDS + room) * sr)
+        dry = self._render(replace(score, notes=score.intro), n, cancel)
+        cancel.check()
+        wet = loop_reverb(dry, sr, plan.style)[: intro_n + bar]
+        if plan.colour:
+            wet = add_colour(wet, sr, plan.colour, seed ^ 0xB1D6E)
+        ring = wet[intro_n:]  # what rings on into the first bar, faded out over its end
+        k = len(ring) // 4
+        ring[-k:] *= np.cos(0.5 * np.pi * np.arange(1, k + 1) / k)[:, None].astype(np.float32)
+        first = loop[:bar] + ring
+        return np.concatenate([wet[:intro_n], first, loop[bar:], loop[:bar]])
 
     def _render(self, score: Score, n_samples: int, cancel: CancelToken) -> np.ndarray:
         if self._soundfont is not None:

@@ -123,13 +123,17 @@ def add_colour(audio: np.ndarray, sample_rate: int, colours: list[str], seed: in
     return out
 
 
-def level(audio: np.ndarray, energy: float) -> np.ndarray:
-    """Scale the whole clip to its target RMS, then soft-limit peaks below full scale."""
+def level_gain(audio: np.ndarray, energy: float) -> float:
+    """The gain that brings `audio` to its target RMS."""
     flat = audio.reshape(-1)
     rms = float(np.sqrt(np.dot(flat, flat) / max(1, flat.size)))
-    if rms > 1e-9:
-        audio = audio * (target_rms(energy) / rms)
-    return soft_limit(audio)
+    return target_rms(energy) / rms if rms > 1e-9 else 1.0
+
+
+def level(audio: np.ndarray, energy: float) -> np.ndarray:
+    """Scale the whole clip to its target RMS, then soft-limit peaks below full scale."""
+    gain = level_gain(audio, energy)
+    return soft_limit(audio * gain if gain != 1.0 else audio)
 
 
 def soft_limit(audio: np.ndarray, knee: float = 0.7, ceiling: float = 0.97) -> np.ndarray:

@@ -97,9 +97,14 @@ def write_midi(path: str | Path, pages: list[PageScore]) -> Path:
                     )
                 )
             notes = [n for n in page.score.notes if n.track == ti]
-            offset = 0.0
+            # the transition segment once (its notes from the clip start), then the loop
+            passes = [(0.0, [n for n in page.score.intro if n.track == ti])]
+            offset = page.score.intro_seconds
             while offset < page.seconds and notes:
-                for n in notes:
+                passes.append((offset, notes))
+                offset += loop_s
+            for offset, pass_notes in passes:
+                for n in pass_notes:
                     on_s = offset + n.start
                     if on_s >= page.seconds:
                         continue
@@ -121,7 +126,6 @@ def write_midi(path: str | Path, pages: list[PageScore]) -> Path:
                             mido.Message("note_off", channel=channel, note=n.pitch, velocity=0),
                         )
                     )
-                offset += loop_s
         tick = end_tick
     conductor.extend(_delta([(t, 0, m) for t, m in tempo_events]))
     conductor.append(mido.MetaMessage("end_of_track", time=0))
