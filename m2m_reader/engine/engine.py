@@ -315,7 +315,10 @@ class Engine(Lookahead, PageWork, CueWork, Editing, Replan):
             if not (self._analysis_pool.busy() or self._music_pool.busy()):
                 self._schedule()  # pages that failed or were interrupted
                 if not (self._analysis_pool.busy() or self._music_pool.busy()):
-                    return len(self.ready_pages())
+                    done = len(self.ready_pages())
+                    if done != last and progress is not None:
+                        progress(done, total)  # a page that landed since the last count
+                    return done
             time.sleep(poll_s)
 
     def wait_idle(self, timeout: float = 60.0) -> bool:
