@@ -451,7 +451,8 @@ def measure_book(label: str, book, analysis, out_dir: Path, export: bool, verbos
         plan, score, _ = composer.score_for(r)
         cue = composer.make_cue(r, NEVER)
         pages.append(Page(r, plan, score))
-        audio = cue.clip.audio
+        # the loop: what plays while the page is read (a scene's bridge is heard once)
+        audio = cue.clip.audio[cue.clip.loop_start : cue.clip.loop_end]
         if plan.mode == "minor":
             minor += 1
             minor_ok += heard_minor(audio, SR, plan)
