@@ -147,3 +147,61 @@ def test_analysis_json_says_what_held_each_read_line(cbz: Path) -> None:
     assert {"speaker": "sfx", "text": "CRASH!", "kind": "sfx"}.items() <= chase[-1].items()
     assert all(0.0 < ln["confidence"] <= 1.0 for ln in chase)
     assert Analysis.from_dict(blob).to_dict() == analysis.to_dict()
+
+
+class _TonesReader(_SlowReader):
+    """Reads page 0 at once and every other page in `slow` seconds."""
+
+    def __init__(self, slow: float) -> None:
+        super().__init__()
+        self.slow = slow
+        self.started: list[tuple[int, float]] = []
+
+    def settings_key(self) -> str:
+        return f"tones-{self.slow}"
+
+    def read(self, image, direction="rtl", language=None):  # noqa: ANN001, ANN201
+        import time
+
+        from m2m_reader.engine.reading import PageReading
+
+        page = int(image.getpixel((0, 0)))
+        self.started.append((page, time.monotonic()))
+        if page:
+            time.sleep(self.slow)
+        self.read_pages.append(page)
+        return PageReading()
+
+
+def test_a_plain_book_plays_the_cursors_page_before_the_pages_ahead_are_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from m2m_reader.engine import events as ev
+    from m2m_reader.engine.analysis.page_reading import PageReadings
+    from tests.test_engine_doubles import FakeMusic, make_engine, wait_for
+
+    path = tmp_path / "plain.cbz"
+    with zipfile.ZipFile(path, "w") as z:
+        for i in range(5):
+            out = io.BytesIO()
+            Image.new("L", (200, 300), i).save(out, "PNG")
+            z.writestr(f"{i}.png", out.getvalue())
+    reader = _TonesReader(slow=1.5)
+    monkeypatch.setattr(PageReadings, "_start", lambda self: reader)
+    events: list = []
+    music = FakeMusic()
+    engine = make_engine(music, events=events)
+    try:
+        t0 = time.monotonic()
+        engine.open(open_book(path))
+        assert wait_for(lambda: any(isinstance(e, ev.CueReady) for e in events), 20)
+        first = time.monotonic() - t0
+        assert [e.page for e in events if isinstance(e, ev.CueReady)][:1] == [0]
+        assert first < 1.2  # no page ahead (1.5 s each) was waited for
+        # No page ahead began reading before the cursor's page was read.
+        assert reader.started[0][0] == 0
+        assert wait_for(lambda: {0, 1, 2, 3} <= set(music.calls), 30)  # then the pages ahead
+    finally:
+        engine.close()

@@ -64,8 +64,10 @@ class PageWork:
             step = PROVISIONAL_PAGES
             if not self.book.has_annotations:
                 # Pages without annotations are read from their pixels (about half a
-                # second each): look less far ahead for the first music.
-                want, step = page + 3, PROVISIONAL_PAGES // 2
+                # second each): the first answer stops at the cursor's page, read
+                # already, so its music starts before the pages ahead are read; the
+                # next ones look a little ahead, and the final scenes redo what moved.
+                want, step = (page + 1, 1) if scenes is None else (page + 3, PROVISIONAL_PAGES // 2)
             want = min(-(-want // step) * step, len(self.book))
             result, by, _ = self.analyzer.scenes(upto=want, cancel=cancel)
             with self._lock:
@@ -125,7 +127,13 @@ class PageWork:
         assert analyzer is not None and self.book is not None
         plan = self._plan
         # The page itself first: a book without annotations reads it from its pixels
-        # now, and the OCR pool reads the next pages while the scenes are found.
+        # now, and the OCR pool reads the next pages while the scenes are found. The
+        # cursor's page before it (joining its reading, never twice), so that the
+        # pages ahead do not share the CPU with it.
+        with self._lock:
+            cursor = self._cursor
+        if not self.book.has_annotations and page != cursor:
+            analyzer.transcript(cursor, cancel)
         analyzer.transcript(page, cancel)
         scenes = self._scenes_for(page, cancel)
         idx, a, b = self._ranges(scenes, page)
