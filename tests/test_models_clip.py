@@ -86,6 +86,60 @@ def test_page_without_faces_is_neutral(tiny):
     assert result.profile["neutral"] == 1.0 and result.faces == []
 
 
+def test_annotated_page_without_faces_stays_neutral_and_a_plain_one_is_read_by_panel(tiny):
+    # An annotated page (no `visual`): no face means none drawn there.
+    book = tiny_book([])
+    backend = ClipEmotions(ClipSettings(model=tiny, pretrained="", device="cpu", profile="mean"))
+    assert backend.page_emotions(book, transcript_of(book), CancelToken()).profile["neutral"] == 1
+    # The same page read from its pixels, without a reading's panels: the whole page.
+    plain = PageTranscript(index=0, faces=[], visual={"dark": 0.1})
+    result = backend.page_emotions(book, plain, CancelToken())
+    assert_profile(result.profile)
+    assert result.profile["neutral"] < 1.0 and result.faces == []
+    assert "no faces: 1 panels read by CLIP" in result.evidence[0]
+
+
+def _panels_cbz(path: Path) -> Path:
+    import io
+    import zipfile
+
+    from PIL import ImageDraw
+
+    im = Image.new("L", (600, 800), 255)
+    d = ImageDraw.Draw(im)
+    d.rectangle((30, 30, 570, 380), outline=0, width=5, fill=200)
+    d.rectangle((30, 420, 290, 770), outline=0, width=5, fill=60)
+    d.rectangle((320, 420, 570, 770), outline=0, width=5, fill=120)
+    for x in range(40, 560, 30):
+        d.line((x, 40, x + 100, 370), fill=0, width=2)  # speed lines, no face
+    out = io.BytesIO()
+    im.save(out, "PNG")
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("001.png", out.getvalue())
+    return path
+
+
+def test_clip_reads_the_panels_of_an_unannotated_page_without_faces(tmp_path, tiny):
+    from m2m_reader.engine.analysis.pipeline import Analyzer
+    from m2m_reader.engine.books import open_book
+    from m2m_reader.engine.reading.ocr import tessdata_dir
+    from m2m_reader.engine.store import MemoryStore
+
+    if tessdata_dir() is None:
+        pytest.skip("Tesseract data not installed")
+    book = open_book(_panels_cbz(tmp_path / "plain.cbz"))
+    assert not book.has_annotations
+    clip = ClipEmotions(ClipSettings(model=tiny, pretrained="", device="cpu"))
+    analyzer = Analyzer(book, emotions=clip, store=MemoryStore())
+    assert analyzer.transcript(0).faces == []
+    emotions, by, _ = analyzer.page_emotions(0)
+    assert by == "clip"
+    assert_profile(emotions.profile)
+    assert "no faces: 3 panels read by CLIP" in emotions.evidence[0]
+    # "share": each of the three panels counts once.
+    assert all(round(v * 3, 6) == round(v * 3) for v in emotions.profile.values())
+
+
 def test_cancelled_before_reading(tiny):
     book = tiny_book([Box(10, 10, 80, 90)])
     token = CancelToken()

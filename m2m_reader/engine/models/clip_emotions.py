@@ -5,7 +5,9 @@ classified over KangaiSet's seven classes. Zero-shot, a class is the mean embedd
 several prompts ("a manga drawing of a happy face", ...); fine-tuned, the same
 classifier runs on weights trained by `m2m-reader train emotion`. The page's profile is
 M2M-Gen's: the share of faces whose top class is each emotion ("share"), or the mean
-of the faces' probabilities ("mean").
+of the faces' probabilities ("mean"). A page read from its pixels on which no face was
+found is read panel by panel instead (the page reading's panels, else the whole page),
+with prompts about the scene a panel shows.
 
 Weights are looked up in the Hugging Face cache only (never downloaded here); a missing
 file is one sentence saying to run `m2m-reader models download clip`.
@@ -49,6 +51,12 @@ PROMPTS = (
     "an anime character looking {}",
     "a close-up of a {} face, manga style",
 )
+PANEL_PROMPTS = (  # for panels of a page on which no face was found
+    "a manga panel of a {} scene",
+    "a black and white comic panel where someone is {}",
+    "a manga page showing a {} moment",
+)
+MIN_PANEL = 16  # pixels: smaller panels are not worth a look
 
 
 @dataclass
@@ -201,15 +209,15 @@ def save_checkpoint(
     tmp.replace(path)
 
 
-def class_embeddings(lc: LoadedClip) -> Any:
+def class_embeddings(lc: LoadedClip, prompts: tuple[str, ...] = PROMPTS) -> Any:
     """(7, D) unit vectors: each class's prompt ensemble, averaged and renormalised.
 
     Runs with gradients when the caller enables them (training tunes the text side too).
     """
-    texts = [p.format(ADJECTIVES[e]) for e in EMOTIONS for p in PROMPTS]
+    texts = [p.format(ADJECTIVES[e]) for e in EMOTIONS for p in prompts]
     tokens = lc.tokenizer(texts).to(lc.device)
     emb = lc.model.encode_text(tokens, normalize=True)
-    emb = emb.reshape(len(EMOTIONS), len(PROMPTS), -1).mean(dim=1)
+    emb = emb.reshape(len(EMOTIONS), len(prompts), -1).mean(dim=1)
     return emb / emb.norm(dim=-1, keepdim=True)
 
 
@@ -218,13 +226,18 @@ def class_logits(lc: LoadedClip, pixels: Any, classes: Any) -> Any:
     return lc.model.logit_scale.exp() * img @ classes.T
 
 
-def classify(lc: LoadedClip, crops: list[Image.Image], batch_size: int = 32) -> np.ndarray:
-    """(n, 7) class probabilities for face crops."""
+def classify(
+    lc: LoadedClip,
+    crops: list[Image.Image],
+    batch_size: int = 32,
+    prompts: tuple[str, ...] = PROMPTS,
+) -> np.ndarray:
+    """(n, 7) class probabilities for face crops (or panel crops, with `prompts`)."""
     torch = require_torch()
     if not crops:
         return np.zeros((0, len(EMOTIONS)), np.float32)
     with torch.no_grad():
-        classes = class_embeddings(lc)
+        classes = class_embeddings(lc, prompts)
         out = []
         for i in range(0, len(crops), batch_size):
             pixels = torch.stack(
@@ -245,6 +258,22 @@ def crop_face(
     if right - left < 2 or bottom - top < 2:
         return None
     return image.crop((left, top, right, bottom))
+
+
+def panel_boxes(book: Book, transcript: Any) -> list[tuple[int, int, int, int]] | None:
+    """The panels of a page read from its pixels (the page reading's, in reading
+    order; empty when it found none: the whole page is read); None for a page not read
+    from its pixels (an annotated page without faces has none drawn) or damaged."""
+    if transcript.visual is None:
+        return None
+    from ..analysis.page_reading import readings_for
+
+    readings = readings_for(book)
+    reading = readings.get(transcript.index) if readings is not None else None
+    if reading is not None and reading.damaged:
+        return None
+    boxes = [tuple(p.box) for p in reading.panels] if reading is not None else []
+    return [b for b in boxes if b[2] - b[0] >= MIN_PANEL and b[3] - b[1] >= MIN_PANEL]  # type: ignore[misc]
 
 
 def page_profile(probs: np.ndarray, how: str = "share") -> Profile:
@@ -276,7 +305,7 @@ class ClipEmotions:
             p = Path(s.checkpoint)
             stat = p.stat() if p.exists() else None
             weights = f"{p.name}:{stat.st_size if stat else 0}:{int(stat.st_mtime) if stat else 0}"
-        prompts = hashlib.sha256("|".join(PROMPTS).encode()).hexdigest()[:8]
+        prompts = hashlib.sha256("|".join(PROMPTS + PANEL_PROMPTS).encode()).hexdigest()[:8]
         return f"clip:{s.model}:{weights}:{s.profile}:{s.margin}:{prompts}"
 
     def close(self) -> None:
@@ -288,9 +317,7 @@ class ClipEmotions:
         cancel.check()
         faces = [f for f in transcript.faces if f.box]
         if not faces:
-            return PageEmotions(
-                neutral_profile(), [], [f"page {transcript.index}: no faces to read"]
-            )
+            return self._panel_emotions(book, transcript, cancel)
         image = book.image(transcript.index)
         crops, kept = [], []
         for i, face in enumerate(faces):
@@ -311,3 +338,30 @@ class ClipEmotions:
         summary = ", ".join(f"{tops.count(e)} {e}" for e in EMOTIONS if e in tops)
         evidence = [f"{len(crops)} faces read by CLIP {name} ({self.settings.profile}): {summary}"]
         return PageEmotions(profile, per_face, evidence)
+
+    def _panel_emotions(self, book: Book, transcript: Any, cancel: CancelToken) -> Any:
+        """A page without faces: its panels read with the panel prompts (a page not
+        read from its pixels, or a damaged one, is neutral)."""
+        from ..analysis.records import PageEmotions
+
+        boxes = panel_boxes(book, transcript)
+        if boxes is None:
+            return PageEmotions(
+                neutral_profile(), [], [f"page {transcript.index}: no faces to read"]
+            )
+        image = book.image(transcript.index)
+        boxes = boxes or [(0, 0, image.width, image.height)]
+        crops = [c for b in boxes if (c := crop_face(image, b, 0.0)) is not None]
+        cancel.check()
+        with self._holder.use() as lc:
+            probs = classify(lc, crops, self.settings.batch_size, PANEL_PROMPTS)
+            name = lc.name
+        cancel.check()
+        profile = page_profile(probs, self.settings.profile)
+        tops = [EMOTIONS[int(r.argmax())] for r in probs]
+        summary = ", ".join(f"{tops.count(e)} {e}" for e in EMOTIONS if e in tops)
+        evidence = [
+            f"no faces: {len(crops)} panels read by CLIP {name} ({self.settings.profile}): "
+            f"{summary}"
+        ]
+        return PageEmotions(profile, [], evidence)
