@@ -275,6 +275,9 @@ class Library:
             with lock:
                 if done > state["best"]:
                     state["best"], state["errors"] = done, 0
+                # A page redone from the final scenes leaves the ready count a moment:
+                # the bar a person watches never goes back.
+                done = state["best"]
             if done and (done == total or done % 4 == 0):
                 try:
                     self.set_music_pages(book_id, done)
