@@ -135,3 +135,11 @@ def test_scene_directive_sets_what_pages_share() -> None:
 
 def test_same_words_same_plan() -> None:
     assert plan_for(ETHEREAL, seed=5) == plan_for(ETHEREAL, seed=5)
+
+
+def test_an_instrument_playing_chords_does_not_sing() -> None:
+    directive = "A melancholy farewell for solo piano and cello, slow"
+    assert plan_for("the cello sings alone, sorrowful", directive, 1)[0].lead == "cello"
+    # the page says the scene's lead (the solo piano) comps: the cello sings
+    assert plan_for("quiet piano chords, fading", directive, 1)[0].lead == "cello"
+    assert plan_for("soft piano chords, a quiet violin", "", 1)[0].lead != "piano"

@@ -92,6 +92,7 @@ class Reading:
     lead: str | None = None  # the named instrument that sings the melody
     lead_rank: int = 9  # how surely: 0 "X sings", 1 "a mournful X", 2 "solo X"
     solo: bool = False  # one instrument named "solo" and nothing else: it plays alone
+    accompanies: set[str] = field(default_factory=set)  # "piano chords": the piano comps
     articulations: list[str] = field(default_factory=list)
     colour: list[str] = field(default_factory=list)
 
@@ -148,6 +149,7 @@ def read_text(text: str) -> Reading:
     found = [(pos, n) for pos, n in _find(INSTRUMENT_PATTERNS, low) if n not in r.unwanted]
     r.instruments = [n for _, n in found]
     r.lead, r.solo, r.lead_rank = _lead(low, found)
+    r.accompanies = {n for pos, n in found if ACCOMPANIES.match(low[pos + len(n) :])}
     r.articulations = [n for _, n in _find(ARTICULATIONS, low)]
     r.colour = [n for _, n in _find(COLOURS, low) if n not in _negated(low, n)]
     if "acoustic guitar" in r.instruments and r.style == "rock" and "acoustic guitar" not in low:
@@ -176,6 +178,10 @@ def _negated(low: str, colour: str) -> set[str]:
     return {n for _, n in _find(COLOURS, negated)}
 
 
+# A name followed by one of these accompanies; it does not sing the melody.
+ACCOMPANIES = re.compile(r"^\s*(?:chords?|pad|comping|accompaniment|arpeggios?|ostinato|drone)\b")
+
+
 def _lead(low: str, found: list[tuple[int, str]]) -> tuple[str | None, bool, int]:
     """The instrument the text gives the melody to, and whether it plays alone ("solo
     piano", no other instrument named)."""
@@ -189,6 +195,8 @@ def _lead(low: str, found: list[tuple[int, str]]) -> tuple[str | None, bool, int
         before = low[max(0, pos - 30) : pos]
         words_before = before.split()[-2:]
         rank = None
+        if ACCOMPANIES.match(low[pos + len(name) :]):  # "piano chords" accompanies
+            continue
         if re.search(rf"^\S*\s+(?:\S+\s+)?(?:{LEAD_AFTER})", after):
             rank = 0
         elif any(re.match(rf"(?:{LEAD_BEFORE})", w) for w in words_before):
@@ -333,10 +341,17 @@ def plan_for(caption: str, directive: str = "", seed: int = 0) -> tuple[MusicPla
 
 def _lead_of(base: Reading, cap: Reading, names: list[str]) -> str:
     """The scene's lead, unless the page's caption gives the melody to another of the
-    scene's instruments more surely ("the cello sings" over "solo piano")."""
+    scene's instruments more surely ("the cello sings" over "solo piano") or says the
+    lead accompanies."""
     if cap is not base and cap.lead in names and cap.lead_rank < base.lead_rank:
         return cap.lead or ""
-    return base.lead or ""
+    lead = base.lead or ""
+    if cap is not base and lead in cap.accompanies:
+        # "quiet piano chords" on a page of a scene for solo piano and cello: the piano
+        # comps, so the scene's other instrument sings
+        others = [n for n in names if n != lead and n not in PERCUSSION]
+        return next((n for n in others if n not in PITCHED_PERCUSSION), "")
+    return lead
 
 
 def _union(a: list[str], b: list[str]) -> list[str]:
