@@ -197,7 +197,10 @@ def make_music(settings: Settings, on_fallback: OnFallback, in_process: bool = T
         try:
             return ProcessComposer(settings)
         except Exception as exc:  # noqa: BLE001 - the composer still runs in-process
-            log.warning("the composer could not start in a process of its own (%s)", exc)
+            log.warning(
+                "the composer could not start in a process of its own (%s)",
+                str(exc) or type(exc).__name__,
+            )
     return make_composer(settings)
 
 
