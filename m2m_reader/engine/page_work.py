@@ -17,6 +17,7 @@ from .analysis.records import PageResult, ScenesResult
 from .cancel import CancelToken
 from .cue_recipe import CueRecipe
 from .emotions import Profile
+from .errors import Cancelled
 from .scheduler import IDLE
 
 log = logging.getLogger(__name__)
@@ -133,7 +134,12 @@ class PageWork:
         with self._lock:
             cursor = self._cursor
         if not self.book.has_annotations and page != cursor:
-            analyzer.transcript(cursor, cancel)
+            try:
+                analyzer.transcript(cursor, cancel)
+            except Cancelled:
+                raise
+            except Exception:  # noqa: BLE001 - the cursor's own job reports it
+                log.debug("page %d waited for the cursor's page, which failed", page + 1)
         analyzer.transcript(page, cancel)
         scenes = self._scenes_for(page, cancel)
         idx, a, b = self._ranges(scenes, page)
