@@ -28,6 +28,18 @@ def require_torch() -> Any:
     return torch
 
 
+def require_transformers() -> Any:
+    """Import transformers (after torch), or say in one sentence how to install it."""
+    require_torch()
+    try:
+        import transformers
+    except ImportError as exc:
+        raise BackendUnavailable(
+            "transformers is not installed; run `pip install 'm2m-reader[models]'`."
+        ) from exc
+    return transformers
+
+
 def pick_device(preference: str = "auto") -> str:
     """The torch device string for `preference` (auto, cuda, mps or cpu)."""
     torch = require_torch()

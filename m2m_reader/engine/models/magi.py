@@ -40,7 +40,7 @@ from ..reading.faces import FaceDetector, face_detector
 from ..reading.reader import order_panels
 from ..reading.record import FoundFace, PageReading, ReadText
 from ..reading.regions import bright_parts
-from .device import pick_device, require_torch
+from .device import pick_device, require_torch, require_transformers
 from .manga_ocr import config_digest, find_weights, missing, models_dir, why_failed
 
 log = logging.getLogger(__name__)
@@ -55,21 +55,10 @@ _IMAGES = (".png", ".jpg", ".jpeg", ".webp")
 Box = tuple[int, int, int, int]
 
 
-def _transformers() -> Any:
-    require_torch()
-    try:
-        import transformers
-    except ImportError as exc:
-        raise BackendUnavailable(
-            "transformers is not installed; run `pip install 'm2m-reader[models]'`."
-        ) from exc
-    return transformers
-
-
 def open_magi(name: str = FOLDER) -> tuple[str, Any]:
     """(where, config): the quick part of loading, done when the backend is chosen. Its
     modelling code is imported too, so a package that code needs is named at once."""
-    transformers = _transformers()
+    transformers = require_transformers()
     where = find_weights(name, FOLDER, REPO)
     try:
         config = transformers.AutoConfig.from_pretrained(
@@ -115,7 +104,7 @@ def _local_processor(config: Any) -> None:
 def load_magi(where: str, device: str = "auto", config: Any = None) -> tuple[Any, str]:
     """The model through `AutoModel.from_pretrained(trust_remote_code=True)`, local files
     only, on its device."""
-    transformers = _transformers()
+    transformers = require_transformers()
     extra = {"config": config} if config is not None else {}
     try:
         model = transformers.AutoModel.from_pretrained(

@@ -29,7 +29,7 @@ import numpy as np
 
 from ..errors import BackendUnavailable, M2MError
 from ..reading.ocr import OcrResult
-from .device import pick_device, require_torch
+from .device import pick_device, require_torch, require_transformers
 
 log = logging.getLogger(__name__)
 
@@ -77,21 +77,10 @@ def why_failed(what: str, exc: BaseException) -> BackendUnavailable:
     return BackendUnavailable(f"{what} could not load ({type(exc).__name__}: {exc}).")
 
 
-def _transformers() -> Any:
-    require_torch()
-    try:
-        import transformers
-    except ImportError as exc:
-        raise BackendUnavailable(
-            "transformers is not installed; run `pip install 'm2m-reader[models]'`."
-        ) from exc
-    return transformers
-
-
 def open_manga_ocr(name: str = FOLDER) -> tuple[str, Any, Any, Any]:
     """(where, config, image processor, tokenizer): the quick part of loading, done when
     the backend is chosen so a missing file or package is said at once."""
-    transformers = _transformers()
+    transformers = require_transformers()
     where = find_weights(name, FOLDER, REPO)
     try:
         config = transformers.AutoConfig.from_pretrained(where, local_files_only=True)
@@ -106,7 +95,7 @@ def open_manga_ocr(name: str = FOLDER) -> tuple[str, Any, Any, Any]:
 
 def load_manga_ocr_model(where: str, device: str = "auto") -> tuple[Any, str]:
     """The VisionEncoderDecoderModel's weights, from local files only, and its device."""
-    transformers = _transformers()
+    transformers = require_transformers()
     try:
         model = transformers.VisionEncoderDecoderModel.from_pretrained(where, local_files_only=True)
     except OSError as exc:
