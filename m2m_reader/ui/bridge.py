@@ -200,7 +200,12 @@ class EngineBridge(QObject):
 
     def set_cursor(self, page: int, kind: str = "turn") -> None:
         self._cursor = page
-        self.engine_call("set_cursor", page, kind)
+        if self.engine is None:
+            return
+        # Turns faster than a busy engine takes them count once, at the newest page.
+        self._runner.run_latest(
+            "cursor", self.engine.set_cursor, page, kind, on_error=self.error.emit
+        )
 
     def edit_directive(self, first: int, last: int, text: str) -> None:
         self.engine_call(

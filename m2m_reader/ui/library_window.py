@@ -616,7 +616,10 @@ class LibraryWindow(QMainWindow):
             entry: LibraryEntry = self.model.item(row).data(ENTRY)
             entry.page, entry.last_read = page, time.time()
             self.model.item(row).setData(entry, ENTRY)
-        self.writer.run(self.source.set_progress, resolved, page, on_error=lambda _m: None)
+        self.writer.run_latest(
+            ("progress", resolved), self.source.set_progress, resolved, page,
+            on_error=lambda _m: None,
+        )  # fmt: skip
 
     # Shelves, search and sort -----------------------------------------------------------
     @property

@@ -8,7 +8,8 @@ arrives as its sentence, anything else as a short description (and a log line).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
@@ -61,6 +62,8 @@ class Runner(QObject):
         self._default_error = on_error
         self._relay = _Relay(self)
         self._relay.finished.connect(self._deliver)
+        self._latest_lock = threading.Lock()
+        self._latest: dict[Hashable, tuple[Any, ...]] = {}
 
     def run(
         self,
@@ -70,6 +73,29 @@ class Runner(QObject):
         on_error: Failed | None = None,
     ) -> None:
         self.pool.start(_Job(self._relay, fn, args, on_done, on_error or self._default_error))
+
+    def run_latest(
+        self,
+        key: Hashable,
+        fn: Callable[..., Any],
+        *args: Any,
+        on_done: Done | None = None,
+        on_error: Failed | None = None,
+    ) -> None:
+        """Like `run`, but a call still waiting under the same `key` takes these `args`
+        instead of queueing another: only the newest counts (the reader's cursor, a
+        book's reading progress). Calls turn by turn would otherwise pile up behind a
+        busy engine, and the engine would hear of the page the reader is on late."""
+        with self._latest_lock:
+            waiting = key in self._latest
+            self._latest[key] = args
+        if not waiting:
+            self.run(self._newest, key, fn, on_done=on_done, on_error=on_error)
+
+    def _newest(self, key: Hashable, fn: Callable[..., Any]) -> Any:
+        with self._latest_lock:
+            args = self._latest.pop(key)
+        return fn(*args)
 
     @staticmethod
     def _deliver(callback: Callable[[Any], None] | None, value: Any) -> None:

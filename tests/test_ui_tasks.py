@@ -1,0 +1,48 @@
+"""The UI's runner: results come back on the UI thread; the newest cursor wins."""
+
+from __future__ import annotations
+
+import threading
+
+import ui_support  # noqa: F401 - offscreen Qt before the application exists
+
+from m2m_reader.ui.tasks import Runner
+
+
+def test_turns_faster_than_a_busy_engine_reach_it_once_at_the_newest_page(qtbot):
+    runner = Runner(threads=1)
+    busy, seen = threading.Event(), []
+    runner.run(busy.wait, 10)  # the engine is busy with something else
+    for page in range(1, 41):  # forty turns meanwhile
+        runner.run_latest("cursor", seen.append, page)
+    busy.set()
+    assert runner.wait(5000)
+    assert seen == [40]
+    runner.run_latest("cursor", seen.append, 41)  # nothing waiting: it runs as it comes
+    assert runner.wait(5000)
+    assert seen == [40, 41]
+
+
+def test_newest_calls_of_other_keys_each_run(qtbot):
+    runner = Runner(threads=1)
+    busy, seen = threading.Event(), []
+    runner.run(busy.wait, 10)
+    for book in ("a", "b"):
+        for page in range(3):
+            runner.run_latest(("progress", book), lambda b, p: seen.append((b, p)), book, page)
+    busy.set()
+    assert runner.wait(5000)
+    assert sorted(seen) == [("a", 2), ("b", 2)]
+
+
+def test_the_result_comes_back_on_the_ui_thread(qtbot):
+    runner = Runner(threads=1)
+    results = []
+    ui = threading.get_ident()
+    runner.run_latest("k", lambda: threading.get_ident(), on_done=results.append)
+    qtbot.waitUntil(lambda: len(results) == 1)
+    assert results[0] != ui
+    where = []
+    runner.run_latest("k", lambda: 1, on_done=lambda _r: where.append(threading.get_ident()))
+    qtbot.waitUntil(lambda: len(where) == 1)
+    assert where == [ui]
