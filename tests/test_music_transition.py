@@ -133,3 +133,62 @@ def test_the_score_plays_the_bridge_once(composer: Composer, tmp_path) -> None:
     assert crashes and abs(crashes[0] / mid.ticks_per_beat - beats) < 0.05
     # The body's own crashes, if any, repeat with the loop; the bridge's only once.
     assert sum(abs(t / mid.ticks_per_beat - beats) < 0.05 for t in crashes) == 1
+
+
+SHOCKED = "Soft strings continue, easing back: a sudden strings flourish marks the surprise"
+CALM_STRINGS = "Soft strings continue, easing back, calm"
+
+
+def stinger_level(clip, at: int) -> float:
+    return db(clip.audio[at : at + SR // 10])
+
+
+def test_a_shock_gets_a_stinger_on_the_first_downbeat(composer: Composer) -> None:
+    c = cue(composer, SHOCKED, scene=0, joins="continue", page=3)
+    clip, bar = c.clip, c.clip.bar_samples
+    assert clip.loop_start == 2 * bar and c.score.intro
+    skip = clip.loop_end - clip.loop_start  # the same bars without the stinger
+    assert stinger_level(clip, bar) > stinger_level(clip, skip + bar) + 6.0
+    # outside the stinger's bar the two are the same music
+    assert np.abs(clip.audio[: bar // 2] - clip.audio[skip : skip + bar // 2]).max() < 1e-6
+    assert cue(composer, CALM_STRINGS, scene=0, joins="continue", page=3).clip.loop_start == 0
+
+
+def play(cls, cues, turns, seconds: float) -> np.ndarray:  # noqa: ANN001
+    m = cls(SR)
+    for page, c in enumerate(cues):
+        m.set_cue(page, c)
+    for page, at in turns:
+        m.turn(page, at=at)
+    out = np.zeros((round(seconds * SR), 2), np.float32)
+    for k in range(0, len(out), 777):
+        m.pull(out[k : k + 777])
+    return out
+
+
+@pytest.mark.parametrize("gap_s", [8.0, 24.0])
+def test_stingers_keep_a_cool_down_in_both_mixers(composer: Composer, gap_s: float) -> None:
+    calm = cue(composer, CALM_STRINGS, scene=0, joins="continue", page=0)
+    shocks = [cue(composer, SHOCKED, scene=0, joins="continue", page=p) for p in (1, 2)]
+    bar = shocks[1].clip.bar_samples
+    t1, t2 = 2 * SR, 2 * SR + round(gap_s * SR)
+    turns = [(0, 0), (1, t1), (2, t2)]
+    out = play(Mixer, [calm, *shocks], turns, gap_s + 2 + 6)
+    # each shock's stinger lands on the first downbeat after its turn (the new cue
+    # starts at the old one's place in its bar)
+    cb = calm.clip.bar_samples
+    start1 = int((t1 % cb) / cb * bar)
+    hit1 = t1 + bar - start1
+    assert db(out[hit1 : hit1 + SR // 10]) > db(out[hit1 - SR // 2 : hit1 - SR // 4]) + 6.0
+    c1 = shocks[0].clip
+    pos = start1 + (t2 - t1)
+    if pos >= c1.loop_end:
+        pos = c1.loop_start + (pos - c1.loop_end) % (c1.loop_end - c1.loop_start)
+    hit2 = t2 + bar - int((pos % c1.bar_samples) / c1.bar_samples * bar)
+    rise = db(out[hit2 : hit2 + SR // 10]) - db(out[hit2 - SR // 2 : hit2 - SR // 4])
+    if gap_s < 20.0:
+        assert rise < 3.0  # within the cool-down: the same page without its stinger
+    else:
+        assert rise > 6.0
+    if not native.available():
+        assert np.array_equal(out, play(native.NativeMixer, [calm, *shocks], turns, gap_s + 8))

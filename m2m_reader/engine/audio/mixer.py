@@ -40,6 +40,7 @@ import numpy as np
 from ..music.base import Cue
 
 TurnKind = Literal["turn", "jump"]
+STINGER_COOLDOWN_S = 20.0  # at most one stinger this often (native_mixer.c has the same)
 _MIN_LOOP = 2048  # shorter loop bodies are tiled up to this, to bound work per block
 
 
@@ -50,6 +51,14 @@ def equal_power_table(length: int) -> np.ndarray:
     """
     i = np.arange(length + 1, dtype=np.float64)
     return np.sin(0.5 * math.pi * i / max(length, 1)).astype(np.float32)
+
+
+def has_stinger(cue: Cue) -> bool:
+    """Whether the cue's intro is a one-time stinger: a composer's continuing cue with
+    an intro (`composer.py`: the stinger over the loop's first bars, then the loop
+    turned by those bars, so `audio[loop_end - loop_start:]` is the same music without
+    it). Read from fields the cue store keeps, so a stored cue plays the same."""
+    return cue.backend == "composer" and cue.joins == "continue" and cue.clip.loop_start > 0
 
 
 def prepare_audio(cue: Cue, sample_rate: int, channels: int) -> tuple[np.ndarray, int, int, int]:
@@ -109,6 +118,7 @@ class PreparedCue:
     loop_end: int
     bar: int  # samples per bar at the mixer rate, 0 when unknown
     change_table: np.ndarray  # equal-power table for a scene change into this cue
+    stinger: bool = False  # its intro is a stinger (`has_stinger`)
 
 
 class _Voice:
@@ -193,6 +203,8 @@ class Mixer:
         self._vol_pos = self._vol_len = 0
         self._end_pos = -1  # samples into the final fade-out; -1 when not fading
         self._end_len = 0
+        self._stinger_cooldown = round(STINGER_COOLDOWN_S * self.sample_rate)
+        self._last_stinger = -(1 << 62)
         self.events: list[tuple[int, str, int]] = []
         self.record_events = record_events
 
@@ -252,6 +264,7 @@ class Mixer:
             loop_end=le,
             bar=bar,
             change_table=self._scene_table(bar),
+            stinger=has_stinger(cue),
         )
 
     def set_crossfades(self, scene_s: float, page_s: float) -> None:
@@ -392,6 +405,13 @@ class Mixer:
                 start = min(int(phase * cue.bar), cue.loop_end - 1)
         if fade is not None and lead is not None:
             table, kind_event, start = fade, kind, 0
+        if cue.stinger:
+            # Within the cool-down the cue starts in the loop's copy of its intro bars:
+            # the same music without the stinger.
+            if self._clock - self._last_stinger < self._stinger_cooldown:
+                start += cue.loop_end - cue.loop_start
+            else:
+                self._last_stinger = self._clock
         length = len(table) - 1
         for v in self._voices:
             if v.active and v.fading != "out":

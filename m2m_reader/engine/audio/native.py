@@ -43,7 +43,7 @@ import numpy as np
 
 from ..errors import M2MError
 from ..music.base import Cue
-from .mixer import TurnKind, prepare_audio
+from .mixer import TurnKind, has_stinger, prepare_audio
 
 log = logging.getLogger(__name__)
 
@@ -323,7 +323,8 @@ class NativeMixer:
         struct = self._ffi.new("m2m_cue *", {
             "audio": self._ffi.cast("const float *", audio.ctypes.data),
             "loop_start": ls, "loop_end": le, "bar": bar, "page": int(cue.page),
-            "scene": int(cue.scene), "continues": 1 if cue.joins == "continue" else 0, "id": cid,
+            "scene": int(cue.scene), "continues": 2 if has_stinger(cue) else 1 if cue.joins == "continue" else 0,
+            "id": cid,
         })  # fmt: skip
         self._live[cid] = (struct, audio)
         self._push(CMD_CUE, page=int(page), cue=struct)

@@ -61,6 +61,8 @@ struct m2m_mixer {
     int channels, sample_rate, max_block, n_voices, record_events, rt_priority;
     /* fade lengths in samples */
     int64_t scene_len, page_len, swap_len, start_len, ramp_len;
+    /* stingers: a cue with continues == 2 has one in its intro (mixer.py, has_stinger) */
+    int64_t stinger_cooldown, last_stinger;
     /* rings: commands (Python -> audio), released cue ids and events (audio -> Python) */
     m2m_cmd cmds[CMD_RING];
     int64_t cmd_head, cmd_tail; /* head: next to read (audio), tail: next to write */
@@ -141,6 +143,8 @@ m2m_mixer *m2m_mixer_new(int sample_rate, int channels, int max_block, int voice
     m->volume = m->vol_from = m->vol_to = 1.0;
     m->end_pos = -1;
     m->scene_len = m->page_len = m->swap_len = m->start_len = m->ramp_len = 1;
+    m->stinger_cooldown = (int64_t)llround(20.0 * (double)sample_rate); /* STINGER_COOLDOWN_S */
+    m->last_stinger = -((int64_t)1 << 62);
     m->rt_priority = 10;
     return m;
 }
@@ -330,6 +334,12 @@ static void start(m2m_mixer *m, m2m_cue *c, int kind, int64_t fade, int ev_overr
         }
     }
     if (fade > 0 && lead) { len = fade; ev = ev_override; from = 0; }
+    if (c->continues == 2) {
+        if (m->clock - m->last_stinger < m->stinger_cooldown)
+            from += c->loop_end - c->loop_start;
+        else
+            m->last_stinger = m->clock;
+    }
     for (int i = 0; i < m->n_voices; i++) {
         voice_t *v = &m->voices[i];
         if (v->active && v->fading != FADE_OUT) {

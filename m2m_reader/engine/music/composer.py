@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -24,13 +25,16 @@ from .fx import REVERB, TAIL_SECONDS, add_colour, fold_loop, level_gain, loop_re
 from .plan import plan_for, stable_hash
 from .soundfont import SoundFontRenderer, find_soundfont
 from .synth import SynthRenderer
-from .transition import bridge, bridge_bars
+from .transition import bridge, bridge_bars, stinger
 
 log = logging.getLogger(__name__)
 
 VERSION = 3  # bump when the same request makes other music: it is part of cue keys
 MAX_SECONDS = 64.0
 MIN_BARS = 2
+# A shock in the caption (the built-in writer's "a sudden ... flourish marks the surprise",
+# "a sharp accent hits with the BOOM") asks for a stinger on a continuing page.
+SHOCK = re.compile(r"\b(?:sudden|sharp accent|stinger|shock)", re.IGNORECASE)
 
 
 class Composer:
@@ -103,18 +107,25 @@ class Composer:
 
         A scene's first cue after another scene begins with a transition segment (a
         bridge bar into the downbeat, `transition.py`); the book's first cue starts
-        from silence and needs none.
+        from silence and needs none. A continuing page whose caption tells of a shock
+        gets a stinger on its first downbeat (the mixer keeps them 20 s apart).
         """
         cancel.check()
         plan, score, warnings = self.score_for(request)
         sr = self.sample_rate
         bars = score.bars
         bar_samples = int(round(score.bar_seconds * sr))
+        over = 0  # how far into the loop the once-only notes ring
         if request.joins == "change" and request.scene > 0:
             n_bridge = bridge_bars(score.bar_seconds)
             tracks, intro = bridge(plan, score, n_bridge)
             score = replace(score, tracks=tracks, intro=intro,
                             intro_seconds=n_bridge * bar_samples / sr)  # fmt: skip
+            over = bar_samples  # the bridge rings into the scene's first bar
+        elif request.joins == "continue" and SHOCK.search(request.caption):
+            tracks, intro = stinger(plan, score)
+            score = replace(score, tracks=tracks, intro=intro)
+            over = 2 * bar_samples  # the stinger is on the second bar's downbeat
         cancel.check()
         loop_len = bars * bar_samples
         audio = self._render(score, loop_len + int(TAIL_SECONDS * sr), cancel)
@@ -125,8 +136,8 @@ class Composer:
             audio = add_colour(audio, sr, plan.colour, seed)
         gain = level_gain(audio, plan.energy)
         loop_start = 0
-        if score.intro:
-            audio = self._with_intro(score, plan, audio, bar_samples, seed, cancel)
+        if score.intro:  # a bridge or a stinger, heard once
+            audio = self._with_intro(score, plan, audio, over, seed, cancel)
             loop_start = len(audio) - loop_len
         audio = soft_limit(audio * gain)
         cancel.check()
@@ -147,28 +158,30 @@ class Composer:
         score: Score,
         plan: MusicPlan,
         loop: np.ndarray,
-        bar: int,
+        over: int,
         seed: int,
         cancel: CancelToken,
     ) -> np.ndarray:
-        """The bridge, then the loop's first bar with the bridge ringing into it, then
-        the loop rotated by one bar (played from then on): the bridge's tail is heard
-        once, never at the loop's seam."""
+        """The score's once-only notes (a bridge before the loop, or a stinger over its
+        first bars): the bridge, then the loop's first `over` samples with those notes
+        ringing into them, then the loop turned by `over` (played from then on). What
+        is heard once is never at the loop's seam, and `audio[loop_end - loop_start:]`
+        is the same music without it (the mixer plays that within a stinger's cool-down)."""
         sr = self.sample_rate
         intro_n = round(score.intro_seconds * sr)
         room = REVERB.get(plan.style, (1.6, 0.2))[0]
         # Rendered past its tails into silence, so the circular room is one from silence.
-        n = intro_n + bar + int((TAIL_SECONDS + room) * sr)
+        n = intro_n + over + int((TAIL_SECONDS + room) * sr)
         dry = self._render(replace(score, notes=score.intro), n, cancel)
         cancel.check()
-        wet = loop_reverb(dry, sr, plan.style)[: intro_n + bar]
-        if plan.colour:
-            wet = add_colour(wet, sr, plan.colour, seed ^ 0xB1D6E)
-        ring = wet[intro_n:]  # what rings on into the first bar, faded out over its end
-        k = len(ring) // 4
+        wet = loop_reverb(dry, sr, plan.style)[: intro_n + over]
+        head = wet[:intro_n]
+        if plan.colour and intro_n:  # the loop has its colour; the bridge gets its own
+            head = add_colour(head, sr, plan.colour, seed ^ 0xB1D6E)
+        ring = wet[intro_n:]  # what rings on into the loop, faded out by its end
+        k = len(ring) // 8
         ring[-k:] *= np.cos(0.5 * np.pi * np.arange(1, k + 1) / k)[:, None].astype(np.float32)
-        first = loop[:bar] + ring
-        return np.concatenate([wet[:intro_n], first, loop[bar:], loop[:bar]])
+        return np.concatenate([head, loop[:over] + ring, loop[over:], loop[:over]])
 
     def _render(self, score: Score, n_samples: int, cancel: CancelToken) -> np.ndarray:
         if self._soundfont is not None:

@@ -96,3 +96,37 @@ def bridge(plan: MusicPlan, score: Score, bars: int) -> tuple[list[Track], list[
     notes.sort(key=lambda n: n.start)
     assert all(n.start <= end for n in notes)
     return tracks, notes
+
+
+def stinger(plan: MusicPlan, score: Score) -> tuple[list[Track], list[Note]]:
+    """A shock's stinger on the second bar's downbeat (the first a continuing cue
+    reaches): a rising run into a diminished-seventh stab over a low tonic, a kick and a
+    crash. Notes in seconds from the clip start."""
+    tracks = list(score.tracks)
+    beat = score.bar_seconds / max(1, plan.meter)
+    at = score.bar_seconds
+    tonic = pitch_class(plan.key)
+    dim7 = [(tonic + i) % 12 for i in (11, 2, 5, 8)]
+    notes: list[Note] = []
+    for ti, t in enumerate(tracks):
+        mid = (t.low + t.high) / 2
+        if t.role == "melody":
+            run = [(tonic + i) % 12 for i in (7, 8 if plan.mode == "minor" else 9, 11)]
+            for k, pc in enumerate(run):
+                p = _pitch_near(pc, mid + 2 * k, t.low, t.high)
+                notes.append(Note(at - (3 - k) * beat / 4, beat / 4, p, 84 + 8 * k, ti))
+            notes.append(Note(at, beat, _pitch_near(dim7[0], mid + 7, t.low, t.high), 118, ti))
+        elif t.role in ("harmony", "sustained", "counter"):
+            for p in sorted({_pitch_near(pc, mid, t.low, t.high) for pc in dim7}):
+                notes.append(Note(at, beat * 0.75, p, 112, ti))
+        elif t.role == "bass":
+            notes.append(
+                Note(at, beat * 1.5, _pitch_near(tonic, t.low + 5, t.low, t.high), 120, ti)
+            )
+    drums = next((i for i, t in enumerate(tracks) if t.is_drums), None)
+    if drums is None:
+        tracks.append(_track("drums", "drums", DRUM_CHANNEL, plan))
+        drums = len(tracks) - 1
+    notes += [Note(at, beat, CRASH, 118, drums), Note(at, beat / 4, KICK, 120, drums)]
+    notes.sort(key=lambda n: n.start)
+    return tracks, notes
