@@ -45,6 +45,17 @@ def card_title(reason: str) -> str:
     return QCoreApplication.translate("PageView", "Unreadable page")
 
 
+def paint_loading(p: QPainter, rect: QRectF) -> None:
+    """The placeholder a page shows until its image has loaded."""
+    p.fillRect(rect, QColor("#1a1c20"))
+    p.setPen(QColor(theme.MUTED))
+    p.drawText(
+        rect,
+        Qt.AlignmentFlag.AlignCenter,
+        QCoreApplication.translate("PageView", "Loading…"),
+    )
+
+
 @dataclass
 class Slot:
     """One page on screen: its image, or why there is none yet."""
@@ -289,13 +300,7 @@ class PageView(QWidget):
             elif slot.error is not None:
                 self._paint_damaged(p, rect, slot)
             else:
-                p.fillRect(rect, QColor("#1a1c20"))
-                p.setPen(QColor(theme.MUTED))
-                p.drawText(
-                    rect,
-                    Qt.AlignmentFlag.AlignCenter,
-                    QCoreApplication.translate("PageView", "Loading…"),
-                )
+                paint_loading(p, rect)
         if len(rects) == 2:  # a soft gutter shadow where the two pages meet
             x = rects[0].right()
             for i, alpha in enumerate((60, 35, 15)):

@@ -16,7 +16,6 @@ import bisect
 import time
 
 from PySide6.QtCore import (
-    QCoreApplication,
     QEasingCurve,
     QPointF,
     QRectF,
@@ -38,6 +37,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from . import theme
 from .image_loader import PageImages
+from .page_view import paint_loading
 
 READING_LINE = 1 / 3  # where in the view the page being read is taken from
 STEP = 0.85  # a key scroll moves this share of the view
@@ -288,13 +288,7 @@ class StripView(QWidget):
                 p.setPen(QColor("#e5534b"))
                 p.drawText(rect, Qt.AlignmentFlag.AlignCenter, f"⚠  page {i + 1} is damaged")
             else:
-                p.fillRect(rect, QColor("#1a1c20"))
-                p.setPen(QColor(theme.MUTED))
-                p.drawText(
-                    rect,
-                    Qt.AlignmentFlag.AlignCenter,
-                    QCoreApplication.translate("PageView", "Loading…"),
-                )
+                paint_loading(p, rect)
         if self._overlay:
             metrics = p.fontMetrics()
             w, h = metrics.horizontalAdvance(self._overlay) + 20, metrics.height() + 10
