@@ -20,6 +20,11 @@ on. At a scene change the crossfade is longer, the incoming music starts at its
 beginning, and the fade length is a whole number of its bars, so the fade lands on
 its bar line. Each voice loops [loop_start, loop_end) while the reader lingers.
 
+Transitions and stingers: a composer's scene-first cue opens with a bridge into its
+downbeat, which the whole-bar scene fade spans; a continuing cue with an intro carries a
+stinger (`has_stinger`), played at most once per `STINGER_COOLDOWN_S` — within the
+cool-down the cue starts in its loop's copy of those bars, the same music without it.
+
 Upgrades: a new cue for the page playing now (the full cue after a quick one, or
 MusicGen's after the composer's stand-in) waits for the playing cue's next bar line
 (or its loop point when it has no bars), then starts from its beginning with a short
