@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from process_helpers import alive, wait_gone
 
 pytest.importorskip("PySide6")
 
@@ -41,14 +42,6 @@ def _composer(pid: int) -> int | None:
     return None
 
 
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except FileNotFoundError:
-        return False
-
-
 @pytest.mark.skipif(not SAMPLE.exists(), reason="the sample book is not generated")
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads process states from /proc")
 def test_ctrl_c_closes_the_reader_with_exit_code_130_and_no_traceback(tmp_path):
@@ -74,15 +67,13 @@ def test_ctrl_c_closes_the_reader_with_exit_code_130_and_no_traceback(tmp_path):
         out, err = reader.communicate(timeout=30)
         assert reader.returncode == 130, err
         assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
-        deadline = time.monotonic() + 5
-        while _alive(composer) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not _alive(composer), "the composer outlived the reader"
+        wait_gone(composer)
+        assert not alive(composer), "the composer outlived the reader"
     finally:
         if reader.poll() is None:
             os.killpg(reader.pid, signal.SIGKILL)
             reader.wait(10)
-        if composer and _alive(composer):
+        if composer and alive(composer):
             os.kill(composer, signal.SIGKILL)
 
 

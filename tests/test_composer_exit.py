@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from process_helpers import alive, wait_gone
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -35,15 +36,6 @@ sys.stdin.read()  # wait to be killed
 """
 
 
-def _alive(pid: int) -> bool:
-    """Running (a zombie nobody reaped yet counts as gone)."""
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except FileNotFoundError:
-        return False
-
-
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads process states from /proc")
 def test_killing_the_reader_ends_its_composer_process():
     reader = subprocess.Popen(
@@ -60,15 +52,13 @@ def test_killing_the_reader_ends_its_composer_process():
         composer, seconds = int(line.split()[0]), float(line.split()[1])
         assert seconds >= 2.0  # it made music after the thread that started it ended
         time.sleep(1.5)  # a few of the watchdog's checks: a live parent is left alone
-        assert _alive(composer)
+        assert alive(composer)
         os.kill(reader.pid, signal.SIGKILL)
         reader.wait(10)
-        deadline = time.monotonic() + 5
-        while _alive(composer) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not _alive(composer), "the composer outlived the reader killed with SIGKILL"
+        wait_gone(composer)
+        assert not alive(composer), "the composer outlived the reader killed with SIGKILL"
     finally:
         if reader.poll() is None:
             reader.kill()
-        if composer and _alive(composer):
+        if composer and alive(composer):
             os.kill(composer, signal.SIGKILL)
