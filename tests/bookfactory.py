@@ -4,9 +4,12 @@ page images of a chosen grey tone, with no files involved."""
 from __future__ import annotations
 
 import hashlib
+import shutil
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from m2m_reader.engine.books.model import Body, Book, Box, Character, Face, Frame, Page, TextBox
@@ -162,3 +165,16 @@ def zip_raw_names(path: Path, members: list[tuple[bytes, bytes]]) -> Path:
     )
     path.write_bytes(bytes(local + central + end))
     return path
+
+
+def tool(name: str) -> str:
+    """The path of an archiving tool the test needs, or skip the test without it."""
+    found = shutil.which(name)
+    if found is None:
+        pytest.skip(f"{name} is not installed (installer/setup.sh --dev)")
+    return found
+
+
+def run(*cmd: str | Path, cwd: Path) -> None:
+    """Run a tool that writes a book (its output kept quiet; a failure raises)."""
+    subprocess.run([str(c) for c in cmd], cwd=cwd, check=True, capture_output=True)

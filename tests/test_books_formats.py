@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-from bookfactory import zip_raw_names
+from bookfactory import run, tool, zip_raw_names
 from PIL import Image
 
 from m2m_reader.cli import main
@@ -27,17 +26,6 @@ ORDER = [
     "Chapter 2/01.jpg",
     "Chapter 10/01.jpg",
 ]
-
-
-def tool(name: str) -> str:
-    found = shutil.which(name)
-    if found is None:
-        pytest.skip(f"{name} is not installed (installer/setup.sh --dev)")
-    return found
-
-
-def run(*cmd: str | Path, cwd: Path) -> None:
-    subprocess.run([str(c) for c in cmd], cwd=cwd, check=True, capture_output=True)
 
 
 def jpeg(path: Path, size: tuple[int, int] = (60, 90), colour=(200, 40, 40), **kw) -> Path:

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from bookfactory import rar5_renamed
+from bookfactory import rar5_renamed, run, tool
 from PIL import Image
 
 from m2m_reader.cli import main
@@ -23,17 +23,6 @@ from m2m_reader.engine.errors import BookError, PageError
 
 RAR = Path(__file__).parent / "data" / "rar"  # from rarfile's tests; see its README.md
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def tool(name: str) -> str:
-    found = shutil.which(name)
-    if found is None:
-        pytest.skip(f"{name} is not installed (installer/setup.sh --dev)")
-    return found
-
-
-def run(*cmd: str | Path, cwd: Path) -> None:
-    subprocess.run([str(c) for c in cmd], cwd=cwd, check=True, capture_output=True)
 
 
 def pages(folder: Path, n: int = 3) -> Path:
