@@ -8,11 +8,9 @@ import logging
 
 import pytest
 from test_library import folder_book
-from ui_support import FakeEngine
+from ui_support import library_app
 
 from m2m_reader.engine.library import Library
-from m2m_reader.engine.settings import Settings
-from m2m_reader.ui.app import App
 from m2m_reader.ui.library_source import EngineLibrary
 from m2m_reader.ui.prefs import Prefs
 
@@ -26,18 +24,7 @@ def setup(tmp_path):
 
 
 def open_app(qtbot, lib_path, ui_json):
-    settings = Settings()
-    app = App(
-        settings,
-        prefs=Prefs(ui_json),
-        source=EngineLibrary(Library(lib_path)),
-        engine=FakeEngine(settings),
-        start_engine=False,
-    )
-    app.bridge.save_settings = False
-    qtbot.addWidget(app.reader)
-    qtbot.addWidget(app.library)
-    return app
+    return library_app(qtbot, Prefs(ui_json), lib_path)
 
 
 def read_to(qtbot, app, book, page):

@@ -14,13 +14,9 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QDir, QRect
 from test_library import folder_book
-from ui_support import FakeEngine
+from ui_support import library_app
 
-from m2m_reader.engine.library import Library
-from m2m_reader.engine.settings import Settings
 from m2m_reader.ui import geometry
-from m2m_reader.ui.app import App
-from m2m_reader.ui.library_source import EngineLibrary
 from m2m_reader.ui.prefs import Prefs
 from m2m_reader.ui.single_instance import InstanceServer, server_name
 
@@ -28,18 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def make_app(qtbot, tmp_path, prefs=None):
-    settings = Settings()
-    app = App(
-        settings,
-        prefs=prefs or Prefs(tmp_path / "ui.json"),
-        source=EngineLibrary(Library(tmp_path / "library.sqlite3")),
-        engine=FakeEngine(settings),
-        start_engine=False,
-    )
-    app.bridge.save_settings = False
-    qtbot.addWidget(app.reader)
-    qtbot.addWidget(app.library)
-    return app
+    return library_app(qtbot, prefs or Prefs(tmp_path / "ui.json"), tmp_path / "library.sqlite3")
 
 
 def second_launch(*args: str) -> subprocess.Popen:

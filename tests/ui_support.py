@@ -207,3 +207,25 @@ def ui_dirs(tmp_path, monkeypatch):
         monkeypatch.setenv(f"M2M_READER_{name}_DIR", str(folder))
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     return tmp_path
+
+
+def library_app(qtbot, prefs, library: Path):
+    """The app on the real library at `library`, with `prefs` and a fake engine that is
+    not started; its windows are closed by qtbot."""
+    from m2m_reader.engine.library import Library
+    from m2m_reader.engine.settings import Settings
+    from m2m_reader.ui.app import App
+    from m2m_reader.ui.library_source import EngineLibrary
+
+    settings = Settings()
+    app = App(
+        settings,
+        prefs=prefs,
+        source=EngineLibrary(Library(library)),
+        engine=FakeEngine(settings),
+        start_engine=False,
+    )
+    app.bridge.save_settings = False
+    qtbot.addWidget(app.reader)
+    qtbot.addWidget(app.library)
+    return app
