@@ -232,9 +232,9 @@ def test_settings_a_backend_does_not_use_rebuild_nothing_and_the_cache_limit_mov
         engine.close()
 
 
-def test_work_in_flight_when_offline_goes_on_opens_no_connection(server, monkeypatch):
-    server.delay = 0.2  # every answer takes a while: requests are in flight at the switch
-    made = []  # connections made while offline mode is on
+def offline_connections(monkeypatch) -> list:
+    """The addresses of the connections made while offline mode is on, from now on."""
+    made: list = []
     real = socket.socket.connect
 
     def connect(sock, address):
@@ -244,6 +244,12 @@ def test_work_in_flight_when_offline_goes_on_opens_no_connection(server, monkeyp
             made.append(address)
 
     monkeypatch.setattr(socket.socket, "connect", connect)
+    return made
+
+
+def test_work_in_flight_when_offline_goes_on_opens_no_connection(server, monkeypatch):
+    server.delay = 0.2  # every answer takes a while: requests are in flight at the switch
+    made = offline_connections(monkeypatch)
     settings = Settings(text="openai", llm_base_url=server.base_url)
     events: list = []
     engine = make_engine(events=events, settings=settings)

@@ -4,13 +4,11 @@ reaches the running engine."""
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 from fake_openai import FakeOpenAI
 from PySide6.QtCore import Qt
 from test_engine_doubles import make_engine
-from test_engine_settings import small_book
+from test_engine_settings import offline_connections, small_book
 from ui_support import ui_dirs  # noqa: F401
 
 from m2m_reader.engine import offline
@@ -74,16 +72,7 @@ def test_the_offline_switch_reaches_the_engine_and_no_connection_follows(qtbot, 
         assert engine.prepare_all() == 4 and engine.wait_idle(30)
         assert captions(engine.analysis()) == {"openai"}
 
-        made = []  # connections made while offline mode is on
-        real = socket.socket.connect
-
-        def connect(sock, address):
-            offline_now = offline.is_offline()
-            real(sock, address)
-            if offline_now:
-                made.append(address)
-
-        monkeypatch.setattr(socket.socket, "connect", connect)
+        made = offline_connections(monkeypatch)  # connections made while offline mode is on
         controls = PlayerControls(settings, bridge)
         qtbot.addWidget(controls)
         qtbot.mouseClick(controls.offline, Qt.MouseButton.LeftButton)
