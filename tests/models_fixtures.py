@@ -160,3 +160,38 @@ def save_tiny_clip_checkpoint(path: Path, seed: int = 0) -> Path:
     model = open_clip.create_model(name, pretrained=None)
     save_checkpoint(path, model, name, pretrained=None)
     return path
+
+
+def assert_transcript_falls_back(tmp_path: Path, monkeypatch, transcript: str) -> None:
+    """Without its weights (offline, empty caches) the `transcript` backend gives way to
+    the built-in reader, and the one message says how to download it."""
+    from m2m_reader.engine.backend_choice import make_text
+    from m2m_reader.engine.settings import Settings
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    monkeypatch.setenv("M2M_READER_DATA_DIR", str(tmp_path / "data"))
+    told: list = []
+    text = make_text(Settings(transcript=transcript), lambda *a: told.append(a))
+    assert text.name == "builtin"
+    ((stage, backend, fallback, message),) = told
+    assert (stage, backend, fallback) == ("transcript", transcript, "builtin")
+    assert f"models download {transcript}" in message
+
+
+def fake_hub(monkeypatch, tmp_path: Path, fetch) -> list:
+    """Downloads allowed, into tmp_path/data; the Hub's `snapshot_download` answered by
+    `fetch(repo_id, local_dir)`. Returns the (repo_id, local_dir) pairs asked for."""
+    import huggingface_hub
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.delenv("M2M_READER_OFFLINE", raising=False)
+    monkeypatch.setenv("M2M_READER_DATA_DIR", str(tmp_path / "data"))
+    asked: list = []
+
+    def fetched(repo_id, allow_patterns=None, local_dir=None, **kwargs):
+        asked.append((repo_id, local_dir))
+        return fetch(repo_id, local_dir)
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", fetched)
+    return asked

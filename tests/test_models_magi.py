@@ -18,6 +18,8 @@ pytestmark = pytest.mark.models
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
+from models_fixtures import assert_transcript_falls_back, fake_hub  # noqa: E402
+
 CONFIGURATION = """
 from transformers import PretrainedConfig
 
@@ -164,18 +166,7 @@ def test_magi_v1_api_without_chapter_prediction_reads_too(tmp_path: Path) -> Non
 
 
 def test_missing_magi_weights_fall_back_to_the_built_in_reader(tmp_path: Path, monkeypatch):
-    from m2m_reader.engine.backend_choice import make_text
-    from m2m_reader.engine.settings import Settings
-
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
-    monkeypatch.setenv("M2M_READER_DATA_DIR", str(tmp_path / "data"))
-    told: list = []
-    text = make_text(Settings(transcript="magi"), lambda *a: told.append(a))
-    assert text.name == "builtin"
-    ((stage, backend, fallback, message),) = told
-    assert (stage, backend, fallback) == ("transcript", "magi", "builtin")
-    assert "models download magi" in message
+    assert_transcript_falls_back(tmp_path, monkeypatch, "magi")
 
 
 def test_the_analysis_takes_its_transcripts_from_magi(tmp_path: Path, monkeypatch) -> None:
@@ -320,22 +311,14 @@ def test_magi_finds_its_ocr_processor_locally_or_says_how_to_get_it(tmp_path, mo
 
 
 def test_models_download_magi_fetches_its_ocr_processor_too(tmp_path, monkeypatch):
-    import huggingface_hub
-
     from m2m_reader.engine.models.download import download
 
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    monkeypatch.delenv("M2M_READER_OFFLINE", raising=False)
-    monkeypatch.setenv("M2M_READER_DATA_DIR", str(tmp_path / "data"))
-    asked: list = []
-
-    def fetched(repo_id, allow_patterns=None, local_dir=None, **kwargs):
-        asked.append((repo_id, local_dir))
+    def fetch(repo_id, local_dir):
         if local_dir is None:
             return str(tmp_path / "hub" / repo_id)
         return str(save_fake_magi(Path(local_dir), processor="microsoft/trocr-base-printed"))
 
-    monkeypatch.setattr(huggingface_hub, "snapshot_download", fetched)
+    asked = fake_hub(monkeypatch, tmp_path, fetch)
     announced: list = []
     where = download("magi", announce=announced.append)
     assert where == tmp_path / "data" / "models" / "magi"

@@ -16,6 +16,8 @@ pytestmark = pytest.mark.models
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
+from models_fixtures import assert_transcript_falls_back, fake_hub  # noqa: E402
+
 KANA = list("あいうえおかきくけこ！？")
 
 
@@ -188,18 +190,7 @@ def test_the_transcript_setting_reads_an_unannotated_book_with_manga_ocr(
 def test_without_weights_the_transcript_falls_back_to_the_built_in_reader(
     tmp_path: Path, monkeypatch
 ) -> None:
-    from m2m_reader.engine.backend_choice import make_text
-    from m2m_reader.engine.settings import Settings
-
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
-    monkeypatch.setenv("M2M_READER_DATA_DIR", str(tmp_path / "data"))
-    told: list = []
-    text = make_text(Settings(transcript="manga-ocr"), lambda *a: told.append(a))
-    assert text.name == "builtin"
-    ((stage, backend, fallback, message),) = told
-    assert (stage, backend, fallback) == ("transcript", "manga-ocr", "builtin")
-    assert "models download manga-ocr" in message
+    assert_transcript_falls_back(tmp_path, monkeypatch, "manga-ocr")
 
 
 def test_models_download_puts_the_weights_where_the_loader_looks(
@@ -213,17 +204,11 @@ def test_models_download_puts_the_weights_where_the_loader_looks(
     from m2m_reader.engine.models.download import download, local_models
     from m2m_reader.engine.models.manga_ocr import MangaOcr
 
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    monkeypatch.delenv("M2M_READER_OFFLINE", raising=False)
-    monkeypatch.setenv("M2M_READER_DATA_DIR", str(tmp_path / "data"))
-    asked: list = []
-
-    def fetched(repo_id, allow_patterns=None, local_dir=None, **kwargs):
-        asked.append((repo_id, local_dir))
+    def fetch(repo_id, local_dir):
         shutil.copytree(weights, local_dir)
         return str(local_dir)
 
-    monkeypatch.setattr(huggingface_hub, "snapshot_download", fetched)
+    asked = fake_hub(monkeypatch, tmp_path, fetch)
     where = download("manga-ocr")
     assert asked == [("kha-white/manga-ocr-base", tmp_path / "data" / "models" / "manga-ocr")]
     assert where == tmp_path / "data" / "models" / "manga-ocr"
