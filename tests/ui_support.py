@@ -229,3 +229,13 @@ def library_app(qtbot, prefs, library: Path):
     qtbot.addWidget(app.reader)
     qtbot.addWidget(app.library)
     return app
+
+
+def heard_in_order(calls: list, expected: list) -> bool:
+    """The engine heard the reader's cursor moves in order, ending at the last one.
+    Moves the engine had not taken yet when the next came are merged into it (the
+    bridge sends only the newest of those waiting), so `calls` may skip some."""
+    if not calls or calls[-1] != expected[-1]:
+        return False
+    rest = iter(expected)
+    return all(any(call == want for want in rest) for call in calls)

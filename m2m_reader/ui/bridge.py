@@ -42,6 +42,13 @@ BATCH_MS = 40  # engine events reach the UI thread in batches at most this often
 PLAYER_SETTINGS = {"set_volume": "volume", "set_muted": "muted", "set_crossfade": "crossfade_s"}
 
 
+def _keep_jump(waiting: tuple[Any, ...], newest: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Cursor moves merged while the engine was busy: a jump among them makes it a jump
+    (the mixer cuts over and far work yields), else it is a turn to the newest page."""
+    page, kind = newest
+    return (page, "jump" if "jump" in (waiting[1], kind) else kind)
+
+
 def player_state(engine: Any) -> AudioState | None:
     """Read the engine's player (on a worker: its attributes are plain reads); None
     while there is no player yet."""
@@ -204,8 +211,9 @@ class EngineBridge(QObject):
             return
         # Turns faster than a busy engine takes them count once, at the newest page.
         self._runner.run_latest(
-            "cursor", self.engine.set_cursor, page, kind, on_error=self.error.emit
-        )
+            "cursor", self.engine.set_cursor, page, kind, on_error=self.error.emit,
+            merge=_keep_jump,
+        )  # fmt: skip
 
     def edit_directive(self, first: int, last: int, text: str) -> None:
         self.engine_call(

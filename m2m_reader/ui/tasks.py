@@ -81,13 +81,17 @@ class Runner(QObject):
         *args: Any,
         on_done: Done | None = None,
         on_error: Failed | None = None,
+        merge: Callable[[tuple[Any, ...], tuple[Any, ...]], tuple[Any, ...]] | None = None,
     ) -> None:
         """Like `run`, but a call still waiting under the same `key` takes these `args`
         instead of queueing another: only the newest counts (the reader's cursor, a
         book's reading progress). Calls turn by turn would otherwise pile up behind a
-        busy engine, and the engine would hear of the page the reader is on late."""
+        busy engine, and the engine would hear of the page the reader is on late.
+        `merge(waiting, newest)` gives the arguments when a waiting call is replaced."""
         with self._latest_lock:
             waiting = key in self._latest
+            if waiting and merge is not None:
+                args = merge(self._latest[key], args)
             self._latest[key] = args
         if not waiting:
             self.run(self._newest, key, fn, on_done=on_done, on_error=on_error)
