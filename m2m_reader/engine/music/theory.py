@@ -60,15 +60,21 @@ KEY_PROFILES = {
 def key_from_chroma(chroma: Any) -> tuple[int, str]:
     """The key (tonic pitch class, mode) whose profile best correlates with a 12-bin
     chroma vector (C first), as audio key finders judge what a listener hears."""
+    tonic, mode, _ = key_and_strength(chroma)
+    return tonic, mode
+
+
+def key_and_strength(chroma: Any) -> tuple[int, str, float]:
+    """`key_from_chroma` with the correlation it found (how clearly that key is heard)."""
     import numpy as np
 
     c = np.asarray(chroma, dtype=float)
-    _, tonic, mode = max(
+    strength, tonic, mode = max(
         (float(np.corrcoef(c, np.roll(profile, k))[0, 1]), k, mode)
         for mode, profile in KEY_PROFILES.items()
         for k in range(12)
     )
-    return tonic, mode
+    return tonic, mode, strength
 
 
 @dataclass(frozen=True)

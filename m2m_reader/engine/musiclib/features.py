@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from ..audio.loudness import LoudnessMeter, k_weighting
+from ..music.theory import key_and_strength
 
 ANALYSIS_SR = 22050
 EXCERPT_S = 30.0
@@ -37,9 +38,6 @@ MIN_LOOP_BARS = 8
 FEATURES_VERSION = 2
 
 PITCHES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
-# Krumhansl–Kessler key profiles (probe-tone ratings), tonic first.
-_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
-_MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
 
 
 class UnreadableTrack(Exception):
@@ -244,13 +242,8 @@ def _downbeat(onset_env: np.ndarray, beats: np.ndarray) -> int:
 
 
 def _key(chroma_mean: np.ndarray) -> tuple[str, str, float]:
-    best = (-2.0, "C", "major")
-    for tonic in range(12):
-        for name, profile in (("major", _MAJOR), ("minor", _MINOR)):
-            r = float(np.corrcoef(chroma_mean, np.roll(profile, tonic))[0, 1])
-            if r > best[0]:
-                best = (r, PITCHES[tonic], name)
-    return best[1], best[2], best[0]
+    tonic, mode, strength = key_and_strength(chroma_mean)
+    return PITCHES[tonic], mode, strength
 
 
 def _loudness(stereo: np.ndarray, sr: int) -> tuple[float, float]:
