@@ -8,22 +8,13 @@ reader calls it on a worker.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
-BOOK_SUFFIXES = frozenset(
-    {".cbz", ".zip", ".cbr", ".rar", ".cb7", ".7z", ".cbt", ".tar", ".pdf", ".epub"}
-)
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".avif", ".jxl"})
+from ..engine.books.images import IMAGE_EXTENSIONS, natural_parts
 
-
-def natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
-    """Sort key: "ch 9" < "ch 10", case ignored."""
-    return tuple(
-        (0, int(part)) if part.isdigit() else (1, part)
-        for part in re.split(r"(\d+)", name.casefold())
-        if part
-    )
+# What the loaders open besides a folder of images (they tell the kind by content).
+BOOK_SUFFIXES = frozenset({".cbz", ".zip", ".cbr", ".rar", ".cb7", ".7z", ".cbt", ".tar", ".pdf"})
+natural_key = natural_parts  # "Vol 2" before "Vol 10"
 
 
 def _is_book(path: Path) -> bool:
@@ -31,7 +22,7 @@ def _is_book(path: Path) -> bool:
         return path.suffix.lower() in BOOK_SUFFIXES
     if path.is_dir():
         try:
-            return any(p.suffix.lower() in IMAGE_SUFFIXES for p in path.iterdir())
+            return any(p.suffix.lower() in IMAGE_EXTENSIONS for p in path.iterdir())
         except OSError:
             return False
     return False

@@ -44,7 +44,8 @@ _DIGITS = re.compile(r"(\d+)")
 NaturalKey = tuple[tuple[int, tuple[tuple[int, int | str], ...]], ...]
 
 
-def _chunks(part: str) -> tuple[tuple[int, int | str], ...]:
+def natural_parts(part: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key for one name: numbers compare as numbers ("ch 9" < "Ch 10"), case ignored."""
     out: list[tuple[int, int | str]] = []
     for chunk in _DIGITS.split(part.lower()):
         if chunk:
@@ -60,7 +61,7 @@ def natural_key(name: str) -> tuple[NaturalKey, str]:
     "1" before "1.5" before "2"), letters case-insensitively; the exact name breaks ties.
     """
     parts = [p for p in name.replace("\\", "/").split("/") if p]
-    key = tuple((0 if i == len(parts) - 1 else 1, _chunks(p)) for i, p in enumerate(parts))
+    key = tuple((0 if i == len(parts) - 1 else 1, natural_parts(p)) for i, p in enumerate(parts))
     return key, name
 
 
