@@ -618,8 +618,13 @@ class LibraryWindow(QMainWindow):
             self.model.item(row).setData(entry, ENTRY)
         self.writer.run_latest(
             ("progress", resolved), self.source.set_progress, resolved, page,
-            on_error=lambda _m: None,
+            on_done=self._wrote_own, on_error=lambda _m: None,
         )  # fmt: skip
+
+    def _wrote_own(self, _result: object) -> None:
+        # The card already shows this write: the next look at the database takes its
+        # stamp as the new baseline instead of reloading the whole library at each turn.
+        self._stamp = None
 
     # Shelves, search and sort -----------------------------------------------------------
     @property
