@@ -77,8 +77,10 @@ def test_a_hung_endpoint_costs_one_timeout_per_request_then_none(fake):
 
 def test_the_timeout_bounds_retries_and_their_waits(fake):
     fake.fault = "drop"
+    # Waits are 0.5-1 s (jitter): each is longer than the whole budget, so no retry goes
+    # out (with 0.6 s one sometimes did, with too little time left, and timed out).
     backend = make_backend(
-        fake.base_url, timeout=0.6, max_retries=5, backoff_base=1.0, backoff_max=1.0
+        fake.base_url, timeout=0.4, max_retries=5, backoff_base=1.0, backoff_max=1.0
     )
     started = time.monotonic()
     with pytest.raises(LLMError, match="the connection broke") as info:
