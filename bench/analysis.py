@@ -25,10 +25,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from m2m_reader.engine.analysis.emotions import EMOTIONS, dominant  # noqa: E402
 from m2m_reader.engine.analysis.pipeline import Analyzer  # noqa: E402
 from m2m_reader.engine.books import open_book  # noqa: E402
-from m2m_reader.engine.emotions import EMOTIONS, dominant  # noqa: E402
-from m2m_reader.engine.store import MemoryStore  # noqa: E402
+from m2m_reader.engine.core.store import MemoryStore  # noqa: E402
 
 
 def default_book() -> Path:

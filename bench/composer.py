@@ -22,7 +22,7 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 
-from m2m_reader.engine.cancel import CancelToken  # noqa: E402
+from m2m_reader.engine.core.cancel import CancelToken  # noqa: E402
 from m2m_reader.engine.music.base import CueRequest  # noqa: E402
 from m2m_reader.engine.music.composer import Composer  # noqa: E402
 from m2m_reader.engine.music.theory import PITCH_NAMES  # noqa: E402

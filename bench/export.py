@@ -42,7 +42,7 @@ import numpy as np  # noqa: E402
 import soundfile as sf  # noqa: E402
 
 from m2m_reader.engine.audio.loudness import LoudnessMeter, TruePeakMeter  # noqa: E402
-from m2m_reader.engine.cancel import NEVER  # noqa: E402
+from m2m_reader.engine.core.cancel import NEVER  # noqa: E402
 from m2m_reader.engine.music.base import CueRequest  # noqa: E402
 from m2m_reader.engine.music.theory import key_from_chroma, pitch_class  # noqa: E402
 

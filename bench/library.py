@@ -36,7 +36,7 @@ import soundfile as sf
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from m2m_reader.engine.cancel import NEVER  # noqa: E402
+from m2m_reader.engine.core.cancel import NEVER  # noqa: E402
 from m2m_reader.engine.music.base import CueRequest  # noqa: E402
 
 MOODS = {

@@ -255,7 +255,7 @@ class Tracer:
         self._wrap(engine.store, "get_audio", "cache_read")
         self._wrap(probe, "set_cue", "mixer_set_cue")
         self._wrap(engine, "_schedule", "schedule")
-        from m2m_reader.engine import cues
+        from m2m_reader.engine.session import cues
 
         self._wrap(cues, "release_memory", "malloc_trim")
         music = engine.music
@@ -268,7 +268,7 @@ class Tracer:
 
     def _wrap_jobs(self) -> None:
         """Every engine job becomes a span named by its kind (the key up to ':')."""
-        from m2m_reader.engine import scheduler
+        from m2m_reader.engine.session import scheduler
 
         submit = scheduler.Pool.submit
         spans = self.spans
@@ -418,8 +418,8 @@ def cycled_book(n: int) -> Any:
 
 
 def make_engine(settings: Any) -> Any:
-    from m2m_reader.engine.engine import Engine
-    from m2m_reader.engine.reading_speed import ReadingSpeed
+    from m2m_reader.engine.session.engine import Engine
+    from m2m_reader.engine.session.reading_speed import ReadingSpeed
 
     engine = Engine(settings, audio=False, music_process=True, speed=ReadingSpeed(persist=False),
                     edits_in_memory=True)  # fmt: skip
@@ -541,7 +541,7 @@ def main() -> None:
     global BLOCK
     BLOCK = args.block
     if args.phase == "reading":  # run by `all` in a process of its own, for an honest RSS
-        from m2m_reader.engine.settings import Settings
+        from m2m_reader.engine.core.settings import Settings
 
         print(json.dumps(read_for(Settings(offline=True), args, not args.no_jack)), flush=True)
         return
@@ -550,7 +550,7 @@ def main() -> None:
     for name in ("CACHE", "DATA", "CONFIG"):
         os.environ[f"M2M_READER_{name}_DIR"] = str(work / name.lower())
     jack = None if args.no_jack else ensure_jack(args.jack_realtime)
-    from m2m_reader.engine.settings import Settings
+    from m2m_reader.engine.core.settings import Settings
 
     settings = Settings(offline=True)
     try:

@@ -34,8 +34,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from m2m_reader.engine.analysis.pipeline import analyze  # noqa: E402
+from m2m_reader.engine.core.store import MemoryStore  # noqa: E402
 from m2m_reader.engine.llm import LLMConfig, OpenAIText, estimate_tokens  # noqa: E402
-from m2m_reader.engine.store import MemoryStore  # noqa: E402
 from tests.bookfactory import PageSpec, make_book  # noqa: E402
 from tests.fake_openai import FakeOpenAI, free_port  # noqa: E402
 

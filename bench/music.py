@@ -56,7 +56,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import numpy as np  # noqa: E402
 
-from m2m_reader.engine.cancel import NEVER  # noqa: E402
+from m2m_reader.engine.core.cancel import NEVER  # noqa: E402
 from m2m_reader.engine.music.base import CueRequest  # noqa: E402
 from m2m_reader.engine.music.composer import Composer  # noqa: E402
 from m2m_reader.engine.music.theory import HELD, key_from_chroma, pitch_class  # noqa: E402
@@ -403,8 +403,8 @@ def caption_words(composer: Composer, verbose: bool) -> tuple[float, int]:
 
 def story_fit(composer: Composer, verbose: bool) -> float:
     """Scenes of a story, through the built-in writer's palette and directive to a plan."""
+    from m2m_reader.engine.analysis.emotions import EMOTIONS
     from m2m_reader.engine.analysis.writer import choose_palette, directive, scene_music
-    from m2m_reader.engine.emotions import EMOTIONS
 
     def prof(**kw: float) -> dict[str, float]:
         d = {e: 0.0 for e in EMOTIONS}

@@ -70,7 +70,7 @@ def save_small(folder: Path) -> None:
 
 
 def rtf(lm, seconds: float) -> float:  # type: ignore[no-untyped-def]
-    from m2m_reader.engine.cancel import CancelToken
+    from m2m_reader.engine.core.cancel import CancelToken
     from m2m_reader.engine.models.musicgen import MusicgenSettings, generate_long
 
     s = MusicgenSettings()
@@ -84,8 +84,8 @@ def rtf(lm, seconds: float) -> float:  # type: ignore[no-untyped-def]
 
 
 def cancel_latency(lm) -> float:  # type: ignore[no-untyped-def]
-    from m2m_reader.engine.cancel import CancelToken
-    from m2m_reader.engine.errors import Cancelled
+    from m2m_reader.engine.core.cancel import CancelToken
+    from m2m_reader.engine.core.errors import Cancelled
     from m2m_reader.engine.models.musicgen import MusicgenSettings, generate_long
 
     token = CancelToken()

@@ -41,11 +41,11 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from analysis import boundary_scores  # noqa: E402
 
+from m2m_reader.engine.analysis.emotions import EMOTIONS, mix  # noqa: E402
 from m2m_reader.engine.analysis.pipeline import Analyzer  # noqa: E402
 from m2m_reader.engine.books import open_book  # noqa: E402
-from m2m_reader.engine.emotions import EMOTIONS, mix  # noqa: E402
+from m2m_reader.engine.core.store import MemoryStore  # noqa: E402
 from m2m_reader.engine.reading import PageReader  # noqa: E402
-from m2m_reader.engine.store import MemoryStore  # noqa: E402
 from m2m_reader.samplebook.unannotated import write_unannotated  # noqa: E402
 
 DIALOGUE = ("speech", "shout", "thought", "narration")
@@ -164,7 +164,7 @@ def first_music_cold(cbz: Path) -> float:
     work = Path(tempfile.mkdtemp(prefix="m2m-reading-live-"))
     for name in ("CACHE", "DATA", "CONFIG"):
         os.environ[f"M2M_READER_{name}_DIR"] = str(work / name.lower())
-    from m2m_reader.engine.settings import Settings
+    from m2m_reader.engine.core.settings import Settings
 
     live.SAMPLE = cbz
     seconds, _, engine = live.first_music(Settings(offline=True), False, True)

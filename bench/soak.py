@@ -147,7 +147,7 @@ def child(book: str, minutes: float, interval: float) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from m2m_reader.engine.settings import Settings
+    from m2m_reader.engine.core.settings import Settings
     from m2m_reader.ui import theme
     from m2m_reader.ui.app import SWITCH_INTERVAL_S, App
 

@@ -195,8 +195,8 @@ def main() -> None:
     from PySide6.QtWidgets import QApplication
 
     from m2m_reader.engine.books import open_book
-    from m2m_reader.engine.engine import Engine
-    from m2m_reader.engine.settings import Settings
+    from m2m_reader.engine.core.settings import Settings
+    from m2m_reader.engine.session.engine import Engine
     from m2m_reader.ui import theme
     from m2m_reader.ui.app import SWITCH_INTERVAL_S
     from m2m_reader.ui.bridge import EngineBridge

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .engine.errors import M2MError
+from .engine.core.errors import M2MError
 
 _DISK_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EACCES, errno.EPERM}
 

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from m2m_reader.engine.books.model import Body, Book, Box, Character, Face, Frame, Page, TextBox
-from m2m_reader.engine.errors import PageError
+from m2m_reader.engine.core.errors import PageError
 
 
 @dataclass

@@ -165,8 +165,8 @@ def save_tiny_clip_checkpoint(path: Path, seed: int = 0) -> Path:
 def assert_transcript_falls_back(tmp_path: Path, monkeypatch, transcript: str) -> None:
     """Without its weights (offline, empty caches) the `transcript` backend gives way to
     the built-in reader, and the one message says how to download it."""
-    from m2m_reader.engine.backend_choice import make_text
-    from m2m_reader.engine.settings import Settings
+    from m2m_reader.engine.backends.choice import make_text
+    from m2m_reader.engine.core.settings import Settings
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))

@@ -9,12 +9,12 @@ from bookfactory import PageSpec, make_book, three_scene_book
 
 from m2m_reader.cli import main
 from m2m_reader.engine.analysis.edits import EditStore
+from m2m_reader.engine.analysis.emotions import dominant
 from m2m_reader.engine.analysis.pipeline import Analyzer, analyze
 from m2m_reader.engine.analysis.records import Analysis
 from m2m_reader.engine.analysis.text_cues import line_profile
-from m2m_reader.engine.emotions import dominant
-from m2m_reader.engine.errors import M2MError
-from m2m_reader.engine.store import MemoryStore
+from m2m_reader.engine.core.errors import M2MError
+from m2m_reader.engine.core.store import MemoryStore
 
 
 def words(text: str) -> int:

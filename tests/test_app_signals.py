@@ -88,7 +88,7 @@ def _jack_ports(server: str) -> str:
 def test_the_reader_closes_in_seconds_after_the_sound_server_died(tmp_path):
     from test_live_dead_server import SERVER, _jack_server, _reclaim
 
-    from m2m_reader.engine import settings as settings_file
+    from m2m_reader.engine.core import settings as settings_file
 
     name = SERVER
     server = _jack_server(name)

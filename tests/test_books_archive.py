@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from m2m_reader.engine.books import open_book, pagelist
-from m2m_reader.engine.errors import BookError, PageError, UnsafeInputError
+from m2m_reader.engine.core.errors import BookError, PageError, UnsafeInputError
 
 
 def png(width: int, height: int, shade: int = 128) -> bytes:

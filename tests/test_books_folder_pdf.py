@@ -10,7 +10,7 @@ from PIL import Image
 
 from m2m_reader.commands import info
 from m2m_reader.engine.books import open_book
-from m2m_reader.engine.errors import BookError, M2MError, PageError
+from m2m_reader.engine.core.errors import BookError, M2MError, PageError
 
 
 def run_info(argv: list[str]) -> int:

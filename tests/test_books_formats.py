@@ -16,7 +16,7 @@ from PIL import Image
 from m2m_reader.cli import main
 from m2m_reader.engine.books import open_book
 from m2m_reader.engine.books.members import implausible_cp437
-from m2m_reader.engine.errors import UnsafeInputError
+from m2m_reader.engine.core.errors import UnsafeInputError
 
 ORDER = [
     "cover.jpg",

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from m2m_reader.engine.books import open_book
-from m2m_reader.engine.errors import BookError, PageError, UnsafeInputError
+from m2m_reader.engine.core.errors import BookError, PageError, UnsafeInputError
 
 ANNOTATION = """<?xml version="1.0" encoding="utf-8"?>
 <book title="TinyTitle">

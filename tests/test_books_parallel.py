@@ -12,7 +12,7 @@ from PIL import Image
 
 from m2m_reader.engine.books import open_book, pagelist
 from m2m_reader.engine.books.safety import MAX_PIXELS
-from m2m_reader.engine.errors import PageError
+from m2m_reader.engine.core.errors import PageError
 
 
 def jpeg(width: int, height: int, shade: int = 128) -> bytes:

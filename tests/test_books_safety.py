@@ -18,7 +18,7 @@ from m2m_reader.engine.books.safety import (
     member_escapes,
     parse_xml,
 )
-from m2m_reader.engine.errors import BookError, PageError, UnsafeInputError
+from m2m_reader.engine.core.errors import BookError, PageError, UnsafeInputError
 
 
 def png_header_only(width: int, height: int) -> bytes:

@@ -19,7 +19,7 @@ from PIL import Image
 
 from m2m_reader.cli import main
 from m2m_reader.engine.books import open_book
-from m2m_reader.engine.errors import BookError, PageError
+from m2m_reader.engine.core.errors import BookError, PageError
 
 RAR = Path(__file__).parent / "data" / "rar"  # from rarfile's tests; see its README.md
 ROOT = Path(__file__).resolve().parents[1]

@@ -12,8 +12,8 @@ import time
 import numpy as np
 import pytest
 
-from m2m_reader.engine.cache import DiskCache
-from m2m_reader.engine.store import key
+from m2m_reader.engine.core.cache import DiskCache
+from m2m_reader.engine.core.store import key
 
 
 @pytest.fixture
@@ -128,7 +128,7 @@ def test_stale_temp_files_are_swept(cache):
 WRITER = textwrap.dedent(
     """
     import sys, numpy as np
-    from m2m_reader.engine.cache import DiskCache
+    from m2m_reader.engine.core.cache import DiskCache
     cache = DiskCache(sys.argv[1], limit_mb=2)
     audio = (np.random.default_rng(0).random((48000, 2), dtype=np.float32) - 0.5)
     i = 0

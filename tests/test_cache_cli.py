@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from m2m_reader.cli import main
-from m2m_reader.engine.cache import DiskCache
+from m2m_reader.engine.core.cache import DiskCache
 
 
 def fill():

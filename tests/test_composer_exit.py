@@ -20,10 +20,10 @@ ROOT = Path(__file__).resolve().parents[1]
 # gone, and die with the process when it is killed.
 READER = """
 import sys, threading
-from m2m_reader.engine.backend_choice import ProcessComposer
-from m2m_reader.engine.cancel import CancelToken
+from m2m_reader.engine.backends.choice import ProcessComposer
+from m2m_reader.engine.core.cancel import CancelToken
 from m2m_reader.engine.music.base import CueRequest
-from m2m_reader.engine.settings import Settings
+from m2m_reader.engine.core.settings import Settings
 
 made = {}
 worker = threading.Thread(target=lambda: made.update(pc=ProcessComposer(Settings())))

@@ -8,14 +8,14 @@ from test_engine_doubles import FakeMusic
 from m2m_reader.engine.analysis.edits import EditStore
 from m2m_reader.engine.analysis.pipeline import Analyzer
 from m2m_reader.engine.books import open_book
-from m2m_reader.engine.cache import DiskCache
+from m2m_reader.engine.core.cache import DiskCache
+from m2m_reader.engine.core.settings import Settings
 from m2m_reader.engine.cue_recipe import CUE_BUCKETS, CueRecipe, bucket, scene_seed
-from m2m_reader.engine.engine import Engine
 from m2m_reader.engine.export import export_soundtrack
 from m2m_reader.engine.library import Library
-from m2m_reader.engine.reading_speed import ReadingSpeed
 from m2m_reader.engine.reading_time import seconds_for_page
-from m2m_reader.engine.settings import Settings
+from m2m_reader.engine.session.engine import Engine
+from m2m_reader.engine.session.reading_speed import ReadingSpeed
 
 FIELDS = ("page", "scene", "caption", "directive", "seconds", "joins", "seed", "scene_page")
 
@@ -145,7 +145,7 @@ def test_a_page_analysed_while_the_final_scenes_land_is_prepared_from_them(tmp_p
 
     from m2m_reader.engine.analysis.builtin import BuiltinText
     from m2m_reader.engine.analysis.records import ScenesResult
-    from m2m_reader.engine.store import MemoryStore
+    from m2m_reader.engine.core.store import MemoryStore
 
     slow = threading.Event()
 

@@ -20,12 +20,12 @@ from test_library import folder_book
 from m2m_reader.cli import main
 from m2m_reader.engine.analysis.edits import DB_NAME, EditStore
 from m2m_reader.engine.books import open_book
-from m2m_reader.engine.cache import DiskCache
-from m2m_reader.engine.database import DatabaseInUse
-from m2m_reader.engine.engine import Engine
-from m2m_reader.engine.paths import data_dir
-from m2m_reader.engine.reading_speed import ReadingSpeed
-from m2m_reader.engine.settings import Settings
+from m2m_reader.engine.core.cache import DiskCache
+from m2m_reader.engine.core.database import DatabaseInUse
+from m2m_reader.engine.core.paths import data_dir
+from m2m_reader.engine.core.settings import Settings
+from m2m_reader.engine.session.engine import Engine
+from m2m_reader.engine.session.reading_speed import ReadingSpeed
 
 ROOT = Path(__file__).resolve().parents[1]
 

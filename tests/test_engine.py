@@ -6,9 +6,9 @@ import pytest
 from bookfactory import PageSpec, make_book, three_scene_book
 from test_engine_doubles import FakeMusic, RecordingMixer, make_engine, wait_for
 
-from m2m_reader.engine import events as ev
 from m2m_reader.engine.analysis.pipeline import analyze
-from m2m_reader.engine.settings import Settings
+from m2m_reader.engine.core import events as ev
+from m2m_reader.engine.core.settings import Settings
 
 
 def long_book(n: int = 40):

@@ -8,12 +8,12 @@ import time
 
 import numpy as np
 
-from m2m_reader.engine.cache import DiskCache
-from m2m_reader.engine.engine import Engine
-from m2m_reader.engine.errors import BackendUnavailable
+from m2m_reader.engine.core.cache import DiskCache
+from m2m_reader.engine.core.errors import BackendUnavailable
+from m2m_reader.engine.core.settings import Settings
 from m2m_reader.engine.music.base import Clip, Cue, CueRequest, MusicPlan
-from m2m_reader.engine.reading_speed import ReadingSpeed
-from m2m_reader.engine.settings import Settings
+from m2m_reader.engine.session.engine import Engine
+from m2m_reader.engine.session.reading_speed import ReadingSpeed
 
 RATE = 8000
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from bookfactory import three_scene_book
 from test_engine_doubles import FakeMusic, wait_for
 
-from m2m_reader.engine.cache import DiskCache
-from m2m_reader.engine.engine import RAM_CUES, Engine
-from m2m_reader.engine.reading_speed import ReadingSpeed
-from m2m_reader.engine.settings import Settings
+from m2m_reader.engine.core.cache import DiskCache
+from m2m_reader.engine.core.settings import Settings
+from m2m_reader.engine.session.engine import RAM_CUES, Engine
+from m2m_reader.engine.session.reading_speed import ReadingSpeed
 
 
 def test_a_prepared_book_keeps_few_cues_in_memory_and_the_next_page_ready(tmp_path):

@@ -8,11 +8,11 @@ import threading
 import numpy as np
 import pytest
 
-from m2m_reader.engine.backend_choice import ProcessComposer, make_composer, music_settings_key
-from m2m_reader.engine.cancel import CancelToken
-from m2m_reader.engine.errors import Cancelled
+from m2m_reader.engine.backends.choice import ProcessComposer, make_composer, music_settings_key
+from m2m_reader.engine.core.cancel import CancelToken
+from m2m_reader.engine.core.errors import Cancelled
+from m2m_reader.engine.core.settings import Settings
 from m2m_reader.engine.music.base import CueRequest
-from m2m_reader.engine.settings import Settings
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +53,7 @@ def test_a_cancelled_cue_raises_cancelled_and_the_next_one_works(composer):
 
 
 def _leftovers() -> set[str]:
-    from m2m_reader.engine.music_process import PREFIX, shm_dir
+    from m2m_reader.engine.backends.music_process import PREFIX, shm_dir
 
     return {n for n in os.listdir(shm_dir()) if n.startswith(PREFIX)}
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bookfactory import PageSpec, make_book
 
-from m2m_reader.engine.reading_speed import ReadingSpeed
 from m2m_reader.engine.reading_time import seconds_for_page
+from m2m_reader.engine.session.reading_speed import ReadingSpeed
 
 
 def page():
@@ -50,7 +50,7 @@ def test_a_damaged_speed_file_is_ignored(tmp_path):
 def test_turns_teach_the_engine_and_jumps_do_not(monkeypatch):
     from test_engine import long_book, make_engine
 
-    from m2m_reader.engine import engine as engine_mod
+    from m2m_reader.engine.session import engine as engine_mod
 
     clock = [1000.0]
     monkeypatch.setattr(engine_mod.time, "monotonic", lambda: clock[0])

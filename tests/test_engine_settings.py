@@ -11,9 +11,9 @@ from bookfactory import PageSpec, make_book, three_scene_book
 from fake_openai import FakeOpenAI
 from test_engine_doubles import FakeMusic, RecordingMixer, make_engine, wait_for
 
-from m2m_reader.engine import events as ev
-from m2m_reader.engine import offline
-from m2m_reader.engine.settings import Settings
+from m2m_reader.engine.core import events as ev
+from m2m_reader.engine.core import offline
+from m2m_reader.engine.core.settings import Settings
 
 
 def small_book(word: str, pages: int = 4):
@@ -183,14 +183,14 @@ class FearfulEmotions:
         return "fearful-1"
 
     def page_emotions(self, book, transcript, cancel):
+        from m2m_reader.engine.analysis.emotions import normalise
         from m2m_reader.engine.analysis.records import PageEmotions
-        from m2m_reader.engine.emotions import normalise
 
         return PageEmotions(profile=normalise({"fear": 0.9, "neutral": 0.1}))
 
 
 def test_an_emotion_change_redoes_emotions_and_what_follows_not_transcripts(monkeypatch):
-    from m2m_reader.engine import replan
+    from m2m_reader.engine.session import replan
 
     built = []
     monkeypatch.setattr(

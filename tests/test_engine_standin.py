@@ -8,13 +8,13 @@ import time
 import numpy as np
 from test_engine_doubles import FakeMusic, RecordingMixer, wait_for
 
-from m2m_reader.engine import events as ev
 from m2m_reader.engine.audio.mixer import Mixer, equal_power_table
-from m2m_reader.engine.engine import Engine
+from m2m_reader.engine.core import events as ev
+from m2m_reader.engine.core.settings import Settings
+from m2m_reader.engine.core.store import MemoryStore
 from m2m_reader.engine.music.base import Clip, Cue, MusicPlan
-from m2m_reader.engine.reading_speed import ReadingSpeed
-from m2m_reader.engine.settings import Settings
-from m2m_reader.engine.store import MemoryStore
+from m2m_reader.engine.session.engine import Engine
+from m2m_reader.engine.session.reading_speed import ReadingSpeed
 
 SR = 44100
 

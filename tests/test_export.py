@@ -13,8 +13,8 @@ from test_export_support import ToneBackend, synthetic_analysis, synthetic_book
 
 from m2m_reader.engine.audio.loudness import integrated_loudness, true_peak_db
 from m2m_reader.engine.audio.writer import OutputError
-from m2m_reader.engine.cancel import CancelToken
-from m2m_reader.engine.errors import Cancelled, M2MError
+from m2m_reader.engine.core.cancel import CancelToken
+from m2m_reader.engine.core.errors import Cancelled, M2MError
 from m2m_reader.engine.export import export_soundtrack
 
 

@@ -15,7 +15,7 @@ from PIL import Image
 
 from m2m_reader.engine.analysis.records import Analysis, PageResult, SceneResult
 from m2m_reader.engine.books.model import Book, Box, Frame, Page, TextBox
-from m2m_reader.engine.cancel import CancelToken
+from m2m_reader.engine.core.cancel import CancelToken
 from m2m_reader.engine.music.base import Clip, Cue, CueRequest, MusicPlan
 
 KEYS = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"]

@@ -23,7 +23,7 @@ from m2m_reader.engine.books import open_book
 from m2m_reader.engine.books.comicinfo import parse_comicinfo
 from m2m_reader.engine.books.images import decode
 from m2m_reader.engine.books.safety import parse_xml
-from m2m_reader.engine.errors import M2MError, PageError
+from m2m_reader.engine.core.errors import M2MError, PageError
 
 # M2M_FUZZ_EXAMPLES=5000 runs a longer, randomised search; by default the same 120
 # inputs run every time, so a failure in CI reproduces.

@@ -10,7 +10,7 @@ from PIL import Image
 from test_engine_doubles import make_engine
 
 from m2m_reader.engine.books import open_book
-from m2m_reader.engine.errors import BookError
+from m2m_reader.engine.core.errors import BookError
 from m2m_reader.engine.library import Library, LibraryError
 
 

@@ -14,9 +14,9 @@ from test_engine_doubles import make_engine
 from test_library import folder_book
 
 from m2m_reader.cli import main
-from m2m_reader.engine import database
+from m2m_reader.engine.core import database
+from m2m_reader.engine.core.paths import data_dir
 from m2m_reader.engine.library import FILE_NAME, Library, LibraryError
-from m2m_reader.engine.paths import data_dir
 
 
 def _digest(path) -> str:

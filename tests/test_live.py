@@ -16,10 +16,10 @@ from m2m_reader.engine.audio import native as native_mixer
 from m2m_reader.engine.audio.devices import AudioUnavailable, output_devices, pick_output
 from m2m_reader.engine.audio.live import LiveOutput, LivePlayer
 from m2m_reader.engine.audio.mixer import Mixer
-from m2m_reader.engine.cache import DiskCache
-from m2m_reader.engine.engine import Engine
-from m2m_reader.engine.reading_speed import ReadingSpeed
-from m2m_reader.engine.settings import Settings
+from m2m_reader.engine.core.cache import DiskCache
+from m2m_reader.engine.core.settings import Settings
+from m2m_reader.engine.session.engine import Engine
+from m2m_reader.engine.session.reading_speed import ReadingSpeed
 
 
 class FakeStream:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from m2m_reader.engine.audio.live import LivePlayer
+from m2m_reader.engine.core.settings import Settings
 from m2m_reader.engine.music.base import Clip, Cue, MusicPlan
-from m2m_reader.engine.settings import Settings
 
 RATE = 48000
 

@@ -31,7 +31,7 @@ PLAYER = """
 import sys, time
 from m2m_reader.engine.audio.devices import output_devices
 from m2m_reader.engine.audio.live import LivePlayer
-from m2m_reader.engine.settings import Settings
+from m2m_reader.engine.core.settings import Settings
 
 class Engine:
     def attach_mixer(self, mixer):

@@ -8,10 +8,10 @@ import time
 
 import pytest
 
+from m2m_reader.engine.analysis.emotions import neutral_profile
 from m2m_reader.engine.analysis.records import Line, PageInput, SceneInput
-from m2m_reader.engine.cancel import NEVER, CancelToken
-from m2m_reader.engine.emotions import neutral_profile
-from m2m_reader.engine.errors import BackendUnavailable, Cancelled, M2MError
+from m2m_reader.engine.core.cancel import NEVER, CancelToken
+from m2m_reader.engine.core.errors import BackendUnavailable, Cancelled, M2MError
 from m2m_reader.engine.llm import LLMConfig, OpenAIText
 from tests.fake_openai import FakeOpenAI, free_port, stage_of
 
@@ -201,7 +201,7 @@ def test_section_runs_both_stages(fake):
 
     class NoImages:
         def image(self, index):
-            from m2m_reader.engine.errors import PageError
+            from m2m_reader.engine.core.errors import PageError
 
             raise PageError(f"page {index} is damaged")
 

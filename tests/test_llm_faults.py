@@ -14,17 +14,17 @@ from pathlib import Path
 
 import pytest
 
+from m2m_reader.engine.analysis.emotions import neutral_profile
 from m2m_reader.engine.analysis.pipeline import analyze
 from m2m_reader.engine.analysis.records import Line, PageInput, SceneInput
-from m2m_reader.engine.backend_choice import make_text
+from m2m_reader.engine.backends.choice import make_text
 from m2m_reader.engine.books import open_book
-from m2m_reader.engine.cancel import NEVER
-from m2m_reader.engine.emotions import neutral_profile
-from m2m_reader.engine.errors import BackendUnavailable, M2MError
+from m2m_reader.engine.core.cancel import NEVER
+from m2m_reader.engine.core.errors import BackendUnavailable, M2MError
+from m2m_reader.engine.core.settings import Settings
+from m2m_reader.engine.core.store import MemoryStore
 from m2m_reader.engine.llm import LLMConfig, OpenAIText
 from m2m_reader.engine.llm.client import EndpointDown, LLMError
-from m2m_reader.engine.settings import Settings
-from m2m_reader.engine.store import MemoryStore
 from tests.bookfactory import PageSpec, make_book
 from tests.fake_openai import FakeOpenAI
 from tests.ui_support import ui_dirs  # noqa: F401 (a fixture)
@@ -230,8 +230,8 @@ def test_a_broken_endpoint_costs_the_sample_book_seconds(fake, fault):
 
 
 def test_the_reader_asks_a_failing_endpoint_again_after_the_cool_down(fake, tmp_path):
-    from m2m_reader.engine import events as ev
-    from m2m_reader.engine.cache import DiskCache
+    from m2m_reader.engine.core import events as ev
+    from m2m_reader.engine.core.cache import DiskCache
     from tests.bookfactory import three_scene_book
     from tests.test_engine_doubles import make_engine
 

@@ -14,10 +14,10 @@ from PIL import Image
 
 from m2m_reader.engine.analysis.pipeline import analyze
 from m2m_reader.engine.analysis.records import Line, PageTranscript
-from m2m_reader.engine.cancel import NEVER
-from m2m_reader.engine.errors import BackendUnavailable
+from m2m_reader.engine.core.cancel import NEVER
+from m2m_reader.engine.core.errors import BackendUnavailable
+from m2m_reader.engine.core.store import MemoryStore
 from m2m_reader.engine.llm import LLMConfig, OpenAIText, estimate_tokens
-from m2m_reader.engine.store import MemoryStore
 from tests.bookfactory import PageSpec, make_book, three_scene_book
 from tests.fake_openai import FakeOpenAI, free_port
 

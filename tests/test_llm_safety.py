@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 
+from m2m_reader.engine.analysis.emotions import neutral_profile
 from m2m_reader.engine.analysis.pipeline import analyze
 from m2m_reader.engine.analysis.records import Line, PageInput, SceneInput
-from m2m_reader.engine.cancel import NEVER
-from m2m_reader.engine.emotions import neutral_profile
-from m2m_reader.engine.errors import M2MError
+from m2m_reader.engine.core.cancel import NEVER
+from m2m_reader.engine.core.errors import M2MError
+from m2m_reader.engine.core.store import MemoryStore
 from m2m_reader.engine.llm import LLMConfig, OpenAIText
 from m2m_reader.engine.llm.config import redact
-from m2m_reader.engine.store import MemoryStore
 from tests.bookfactory import PageSpec, make_book
 from tests.fake_openai import FakeOpenAI, free_port, good_answer, stage_of, user_text
 

@@ -17,11 +17,11 @@ from models_fixtures import register_tiny_clip, save_tiny_clip_checkpoint  # noq
 
 from m2m_reader.commands import eval as eval_cmd  # noqa: E402
 from m2m_reader.commands import train as train_cmd  # noqa: E402
+from m2m_reader.engine.analysis.emotions import EMOTIONS  # noqa: E402
 from m2m_reader.engine.analysis.records import FaceReading, PageTranscript  # noqa: E402
 from m2m_reader.engine.books.model import Book, Box, Face, Page  # noqa: E402
-from m2m_reader.engine.cancel import CancelToken  # noqa: E402
-from m2m_reader.engine.emotions import EMOTIONS  # noqa: E402
-from m2m_reader.engine.errors import BackendUnavailable, Cancelled, M2MError  # noqa: E402
+from m2m_reader.engine.core.cancel import CancelToken  # noqa: E402
+from m2m_reader.engine.core.errors import BackendUnavailable, Cancelled, M2MError  # noqa: E402
 from m2m_reader.engine.models.clip_emotions import (  # noqa: E402
     ClipEmotions,
     ClipSettings,
@@ -122,8 +122,8 @@ def _panels_cbz(path: Path) -> Path:
 def test_clip_reads_the_panels_of_an_unannotated_page_without_faces(tmp_path, tiny):
     from m2m_reader.engine.analysis.pipeline import Analyzer
     from m2m_reader.engine.books import open_book
+    from m2m_reader.engine.core.store import MemoryStore
     from m2m_reader.engine.reading.ocr import tessdata_dir
-    from m2m_reader.engine.store import MemoryStore
 
     if tessdata_dir() is None:
         pytest.skip("Tesseract data not installed")

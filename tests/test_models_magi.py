@@ -171,10 +171,10 @@ def test_missing_magi_weights_fall_back_to_the_built_in_reader(tmp_path: Path, m
 
 def test_the_analysis_takes_its_transcripts_from_magi(tmp_path: Path, monkeypatch) -> None:
     from m2m_reader.engine.analysis.pipeline import Analyzer
-    from m2m_reader.engine.backend_choice import make_text
+    from m2m_reader.engine.backends.choice import make_text
     from m2m_reader.engine.books import open_book
-    from m2m_reader.engine.settings import Settings
-    from m2m_reader.engine.store import MemoryStore
+    from m2m_reader.engine.core.settings import Settings
+    from m2m_reader.engine.core.store import MemoryStore
 
     monkeypatch.setenv("M2M_READER_DATA_DIR", str(tmp_path / "data"))
     save_fake_magi(tmp_path / "data" / "models" / "magi")
@@ -221,8 +221,8 @@ def _book(tmp_path: Path):
 
 def test_a_page_magi_fails_on_is_read_by_the_built_in_reader(tmp_path: Path, monkeypatch):
     from m2m_reader.engine.analysis.pipeline import Analyzer
-    from m2m_reader.engine.backend_choice import make_text
-    from m2m_reader.engine.settings import Settings
+    from m2m_reader.engine.backends.choice import make_text
+    from m2m_reader.engine.core.settings import Settings
 
     monkeypatch.setenv("M2M_READER_DATA_DIR", str(tmp_path / "data"))
     save_fake_magi(tmp_path / "data" / "models" / "magi")
@@ -243,8 +243,8 @@ def test_a_page_magi_fails_on_is_read_by_the_built_in_reader(tmp_path: Path, mon
 
 def test_choosing_magi_in_a_running_analysis_reads_with_it(tmp_path: Path, monkeypatch):
     from m2m_reader.engine.analysis.pipeline import Analyzer
-    from m2m_reader.engine.backend_choice import make_text, signatures
-    from m2m_reader.engine.settings import Settings
+    from m2m_reader.engine.backends.choice import make_text, signatures
+    from m2m_reader.engine.core.settings import Settings
 
     monkeypatch.setenv("M2M_READER_DATA_DIR", str(tmp_path / "data"))
     save_fake_magi(tmp_path / "data" / "models" / "magi")
@@ -259,7 +259,7 @@ def test_choosing_magi_in_a_running_analysis_reads_with_it(tmp_path: Path, monke
 
 def test_the_settings_dialog_chooses_the_page_reader(qtbot, tmp_path, monkeypatch):
     pytest.importorskip("pytestqt")
-    from m2m_reader.engine.settings import Settings
+    from m2m_reader.engine.core.settings import Settings
     from m2m_reader.ui.bridge import EngineBridge
     from m2m_reader.ui.settings_dialog import SettingsDialog
 
@@ -275,8 +275,8 @@ def test_the_settings_dialog_chooses_the_page_reader(qtbot, tmp_path, monkeypatc
 def test_the_transcript_can_come_from_another_backend_than_the_text_stages(tmp_path: Path):
     pytest.importorskip("openai")
     from m2m_reader.engine.analysis.pipeline import Analyzer
-    from m2m_reader.engine.backend_choice import make_text
-    from m2m_reader.engine.settings import Settings
+    from m2m_reader.engine.backends.choice import make_text
+    from m2m_reader.engine.core.settings import Settings
 
     book = _book(tmp_path)
     url = "http://127.0.0.1:9/v1"  # never asked: nothing here reads a page
@@ -296,7 +296,7 @@ def test_the_transcript_can_come_from_another_backend_than_the_text_stages(tmp_p
 
 
 def test_magi_finds_its_ocr_processor_locally_or_says_how_to_get_it(tmp_path, monkeypatch):
-    from m2m_reader.engine.errors import BackendUnavailable
+    from m2m_reader.engine.core.errors import BackendUnavailable
     from m2m_reader.engine.models.magi import MagiReader
 
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))

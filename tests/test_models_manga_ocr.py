@@ -140,7 +140,7 @@ def test_balloons_found_by_the_built_in_finder_are_read_by_manga_ocr(weights: Pa
 
 
 def test_missing_weights_say_which_command_fetches_them(tmp_path: Path, monkeypatch) -> None:
-    from m2m_reader.engine.errors import BackendUnavailable
+    from m2m_reader.engine.core.errors import BackendUnavailable
     from m2m_reader.engine.models.manga_ocr import MangaOcr
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
@@ -165,10 +165,10 @@ def test_the_transcript_setting_reads_an_unannotated_book_with_manga_ocr(
     import shutil
 
     from m2m_reader.engine.analysis.pipeline import Analyzer
-    from m2m_reader.engine.backend_choice import make_text
+    from m2m_reader.engine.backends.choice import make_text
     from m2m_reader.engine.books import open_book
-    from m2m_reader.engine.settings import Settings
-    from m2m_reader.engine.store import MemoryStore
+    from m2m_reader.engine.core.settings import Settings
+    from m2m_reader.engine.core.store import MemoryStore
 
     monkeypatch.setenv("M2M_READER_DATA_DIR", str(tmp_path / "data"))
     shutil.copytree(weights, tmp_path / "data" / "models" / "manga-ocr")
@@ -200,7 +200,7 @@ def test_models_download_puts_the_weights_where_the_loader_looks(
 
     import huggingface_hub
 
-    from m2m_reader.engine.errors import M2MError
+    from m2m_reader.engine.core.errors import M2MError
     from m2m_reader.engine.models.download import download, local_models
     from m2m_reader.engine.models.manga_ocr import MangaOcr
 

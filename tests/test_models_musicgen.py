@@ -13,8 +13,8 @@ pytest.importorskip("transformers")
 
 from models_fixtures import HOP, SAMPLE_RATE, save_tiny_musicgen  # noqa: E402
 
-from m2m_reader.engine.cancel import CancelToken  # noqa: E402
-from m2m_reader.engine.errors import BackendUnavailable, Cancelled  # noqa: E402
+from m2m_reader.engine.core.cancel import CancelToken  # noqa: E402
+from m2m_reader.engine.core.errors import BackendUnavailable, Cancelled  # noqa: E402
 from m2m_reader.engine.models import musicgen_backend as mb  # noqa: E402
 from m2m_reader.engine.models.musicgen import (  # noqa: E402
     MusicgenSettings,
@@ -227,7 +227,7 @@ def test_caption_tempo_puts_loop_on_a_bar():
 
 
 def test_download_refuses_offline(monkeypatch):
-    from m2m_reader.engine.errors import M2MError
+    from m2m_reader.engine.core.errors import M2MError
     from m2m_reader.engine.models.download import download
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
@@ -255,11 +255,11 @@ def test_engine_uses_musicgen_and_clip_end_to_end(checkpoint):
     from bookfactory import three_scene_book
     from models_fixtures import register_tiny_clip
 
-    from m2m_reader.engine.engine import Engine
+    from m2m_reader.engine.core.settings import Settings
+    from m2m_reader.engine.core.store import MemoryStore
     from m2m_reader.engine.models.clip_emotions import ClipEmotions, ClipSettings
-    from m2m_reader.engine.reading_speed import ReadingSpeed
-    from m2m_reader.engine.settings import Settings
-    from m2m_reader.engine.store import MemoryStore
+    from m2m_reader.engine.session.engine import Engine
+    from m2m_reader.engine.session.reading_speed import ReadingSpeed
 
     music = mb.MusicgenBackend(settings(checkpoint, min_seconds=0.2, max_seconds=0.4))
     emotions = ClipEmotions(ClipSettings(model=register_tiny_clip(), pretrained="", device="cpu"))

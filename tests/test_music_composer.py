@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from m2m_reader.engine.cancel import CancelToken
-from m2m_reader.engine.errors import Cancelled
+from m2m_reader.engine.core.cancel import CancelToken
+from m2m_reader.engine.core.errors import Cancelled
 from m2m_reader.engine.music.base import CueRequest
 from m2m_reader.engine.music.composer import Composer
 from m2m_reader.engine.music.soundfont import find_soundfont

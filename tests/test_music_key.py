@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from m2m_reader.engine.cancel import NEVER
+from m2m_reader.engine.core.cancel import NEVER
 from m2m_reader.engine.music.base import CueRequest
 from m2m_reader.engine.music.composer import Composer
 from m2m_reader.engine.music.soundfont import find_soundfont

@@ -8,7 +8,7 @@ import pytest
 
 from m2m_reader.engine.audio import native
 from m2m_reader.engine.audio.mixer import Mixer
-from m2m_reader.engine.cancel import CancelToken
+from m2m_reader.engine.core.cancel import CancelToken
 from m2m_reader.engine.music.base import CueRequest
 from m2m_reader.engine.music.composer import Composer
 from m2m_reader.engine.music.midi import PageScore, write_midi

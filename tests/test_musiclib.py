@@ -13,12 +13,12 @@ import soundfile as sf
 from test_export_support import synthetic_analysis, synthetic_book
 
 from m2m_reader.engine.audio.loudness import integrated_loudness
-from m2m_reader.engine.backend_choice import make_music
-from m2m_reader.engine.cancel import NEVER
+from m2m_reader.engine.backends.choice import make_music
+from m2m_reader.engine.core.cancel import NEVER
+from m2m_reader.engine.core.settings import Settings
 from m2m_reader.engine.export import export_soundtrack
 from m2m_reader.engine.music.base import CueRequest
 from m2m_reader.engine.musiclib import LibraryBackend, MusicIndex
-from m2m_reader.engine.settings import Settings
 
 SR = 22050
 

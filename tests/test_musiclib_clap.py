@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from m2m_reader.engine.errors import BackendUnavailable
+from m2m_reader.engine.core.errors import BackendUnavailable
 from m2m_reader.engine.musiclib import MusicIndex, make_library
 from m2m_reader.engine.musiclib.pick import want_for
 
@@ -96,7 +96,7 @@ def test_clap_without_a_model_is_one_sentence(music, tmp_path):
 
 
 def test_settings_dialog_keeps_the_music_folder_and_ranker(qtbot, music, tmp_path):
-    from m2m_reader.engine.settings import Settings
+    from m2m_reader.engine.core.settings import Settings
     from m2m_reader.ui.bridge import EngineBridge
     from m2m_reader.ui.settings_dialog import SettingsDialog
 

@@ -9,9 +9,9 @@ import pytest
 from bookfactory import three_scene_book
 from test_engine_doubles import make_engine
 
-from m2m_reader.engine import events as ev
-from m2m_reader.engine import offline
-from m2m_reader.engine.settings import Settings
+from m2m_reader.engine.core import events as ev
+from m2m_reader.engine.core import offline
+from m2m_reader.engine.core.settings import Settings
 
 
 @pytest.fixture

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 
+from m2m_reader.engine.analysis.emotions import dominant
 from m2m_reader.engine.analysis.pipeline import Analyzer
 from m2m_reader.engine.books import open_book
-from m2m_reader.engine.emotions import dominant
+from m2m_reader.engine.core.store import MemoryStore
 from m2m_reader.engine.reading.ocr import tessdata_dir
-from m2m_reader.engine.store import MemoryStore
 from tests.test_reading import _balloon, _font
 
 pytestmark = pytest.mark.skipif(tessdata_dir() is None, reason="Tesseract data not installed")
@@ -178,8 +178,8 @@ def test_a_plain_book_plays_the_cursors_page_before_the_pages_ahead_are_read(
 ) -> None:
     import time
 
-    from m2m_reader.engine import events as ev
     from m2m_reader.engine.analysis.page_reading import PageReadings
+    from m2m_reader.engine.core import events as ev
     from tests.test_engine_doubles import FakeMusic, make_engine, wait_for
 
     path = tmp_path / "plain.cbz"

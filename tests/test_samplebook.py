@@ -12,7 +12,7 @@ import pytest
 from lxml import etree
 from PIL import Image
 
-from m2m_reader.engine.emotions import EMOTIONS, dominant, normalise
+from m2m_reader.engine.analysis.emotions import EMOTIONS, dominant, normalise
 from m2m_reader.samplebook.__main__ import main
 from m2m_reader.samplebook.story import TITLE
 from m2m_reader.samplebook.write import write_book

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from m2m_reader.engine.errors import Cancelled
-from m2m_reader.engine.scheduler import AHEAD, IDLE, NOW, Pool
+from m2m_reader.engine.core.errors import Cancelled
+from m2m_reader.engine.session.scheduler import AHEAD, IDLE, NOW, Pool
 
 
 @pytest.fixture

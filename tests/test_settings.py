@@ -8,8 +8,8 @@ import stat
 
 import pytest
 
-from m2m_reader.engine import settings as settings_mod
-from m2m_reader.engine.settings import Settings, SettingsError, load, save
+from m2m_reader.engine.core import settings as settings_mod
+from m2m_reader.engine.core.settings import Settings, SettingsError, load, save
 
 
 @pytest.fixture(autouse=True)

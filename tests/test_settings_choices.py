@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from m2m_reader.engine.settings import Settings, SettingsError
+from m2m_reader.engine.core.settings import Settings, SettingsError
 
 
 @pytest.mark.parametrize(

@@ -23,12 +23,12 @@ import numpy as np
 import pytest
 from test_export_support import ToneBackend, synthetic_analysis, synthetic_book
 
-from m2m_reader.engine import atomic
-from m2m_reader.engine import cache as cache_mod
 from m2m_reader.engine import export as export_mod
 from m2m_reader.engine.audio import writer as writer_mod
 from m2m_reader.engine.audio.writer import OutputError
-from m2m_reader.engine.cache import CacheError, DiskCache
+from m2m_reader.engine.core import atomic
+from m2m_reader.engine.core import cache as cache_mod
+from m2m_reader.engine.core.cache import CacheError, DiskCache
 from m2m_reader.engine.export import export_soundtrack
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -136,7 +136,7 @@ def test_a_cache_that_cannot_be_written_goes_on_with_one_warning(
         yield  # pragma: no cover
 
     monkeypatch.setattr(cache_mod, "atomic_writer", failing)
-    with caplog.at_level(logging.WARNING, logger="m2m_reader.engine.cache"):
+    with caplog.at_level(logging.WARNING, logger="m2m_reader.engine.core.cache"):
         for i in range(20):
             cache.put_json(f"new{i}", {"i": i})  # never raises
         cache.put_audio("cue", _tone(), 48000, {})
@@ -165,7 +165,7 @@ def test_entries_that_cannot_be_evicted_do_not_stop_writes(tmp_path, monkeypatch
         return real_unlink(self, missing_ok)
 
     monkeypatch.setattr(Path, "unlink", unlink)
-    with caplog.at_level(logging.WARNING, logger="m2m_reader.engine.cache"):
+    with caplog.at_level(logging.WARNING, logger="m2m_reader.engine.core.cache"):
         for i in range(10):
             cache.put_json(f"k{i}", "x" * 20_000)  # past the limit: eviction fails
     assert [r.getMessage() for r in caplog.records] == [
@@ -180,7 +180,7 @@ def test_a_full_cache_disk_keeps_reads_and_skips_writes(small_disk, caplog):
     cache.put_json("before", {"page": 1})
     fill(disk)
     again = DiskCache(disk / "cache", limit_mb=0)
-    with caplog.at_level(logging.WARNING, logger="m2m_reader.engine.cache"):
+    with caplog.at_level(logging.WARNING, logger="m2m_reader.engine.core.cache"):
         again.put_audio("big", np.tile(_tone(48000), (4, 1)), 48000, {})
         again.put_json("after", {"page": 2})
     assert again.get_json("before") == {"page": 1}
@@ -195,7 +195,7 @@ def test_a_read_only_cache_reads_and_says_why_it_cannot_prune(tmp_path, read_onl
     source = tmp_path / "cache"
     DiskCache(source, limit_mb=0).put_json("k", {"v": 1})
     cache = DiskCache(read_only(source), limit_mb=0)
-    with caplog.at_level(logging.WARNING, logger="m2m_reader.engine.cache"):
+    with caplog.at_level(logging.WARNING, logger="m2m_reader.engine.core.cache"):
         assert cache.get_json("k") == {"v": 1}
         cache.put_json("k2", 2)
         cache.put_json("k3", 3)
@@ -487,8 +487,8 @@ def test_prepare_stops_when_a_page_fails_again_and_again(tmp_path):
     from PIL import Image
     from test_engine_doubles import FakeMusic, make_engine
 
+    from m2m_reader.engine.core.store import MemoryStore
     from m2m_reader.engine.library import Library, LibraryError
-    from m2m_reader.engine.store import MemoryStore
 
     class BrokenOnPage3(FakeMusic):
         def make_cue(self, request, cancel):

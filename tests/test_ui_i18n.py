@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QToolButton
 from test_ui_library import folder_book, source
 from ui_support import ui_dirs  # noqa: F401
 
-from m2m_reader.engine.settings import Settings
+from m2m_reader.engine.core.settings import Settings
 from m2m_reader.ui import i18n
 from m2m_reader.ui.library_window import LibraryWindow
 

@@ -14,8 +14,8 @@ from PySide6.QtGui import QDropEvent
 from ui_support import ui_dirs  # noqa: F401
 
 from m2m_reader.commands import gui
-from m2m_reader.engine.cache import DiskCache
-from m2m_reader.engine.errors import M2MError
+from m2m_reader.engine.core.cache import DiskCache
+from m2m_reader.engine.core.errors import M2MError
 from m2m_reader.engine.library import Library
 from m2m_reader.ui.library_source import EngineLibrary
 from m2m_reader.ui.library_window import COVER, LibraryWindow

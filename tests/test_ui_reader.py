@@ -9,7 +9,7 @@ from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication
 from ui_support import FakeEngine, make_book, page_colour, ui_dirs  # noqa: F401
 
-from m2m_reader.engine.settings import Settings
+from m2m_reader.engine.core.settings import Settings
 from m2m_reader.ui.bridge import EngineBridge
 from m2m_reader.ui.prefs import Prefs
 from m2m_reader.ui.reader_window import ReaderWindow

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication
 from test_ui_reader import make_window, shown
 from ui_support import make_book, ui_dirs  # noqa: F401
 
-from m2m_reader.engine.settings import Settings
+from m2m_reader.engine.core.settings import Settings
 from m2m_reader.ui.page_view import EDGE_STOP_S
 
 

@@ -11,8 +11,8 @@ from test_engine_doubles import make_engine
 from test_engine_settings import offline_connections, small_book
 from ui_support import ui_dirs  # noqa: F401
 
-from m2m_reader.engine import offline
-from m2m_reader.engine.settings import Settings
+from m2m_reader.engine.core import offline
+from m2m_reader.engine.core.settings import Settings
 from m2m_reader.ui.bridge import EngineBridge
 from m2m_reader.ui.controls import PlayerControls
 from m2m_reader.ui.settings_dialog import SettingsDialog

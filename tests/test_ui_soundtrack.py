@@ -9,9 +9,9 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from ui_support import FakeEngine, make_book, ui_dirs  # noqa: F401
 
-from m2m_reader.engine import events as ev
-from m2m_reader.engine import settings as settings_io
-from m2m_reader.engine.settings import Settings
+from m2m_reader.engine.core import events as ev
+from m2m_reader.engine.core import settings as settings_io
+from m2m_reader.engine.core.settings import Settings
 from m2m_reader.ui.bridge import EngineBridge
 from m2m_reader.ui.prefs import Prefs
 from m2m_reader.ui.reader_window import ReaderWindow

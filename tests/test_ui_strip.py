@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication
 from test_ui_reader import make_window
 from ui_support import heard_in_order, make_book, page_colour, ui_dirs  # noqa: F401
 
-from m2m_reader.engine.settings import Settings
+from m2m_reader.engine.core.settings import Settings
 from m2m_reader.ui.prefs import Prefs
 
 STRIP = (300, 1200)  # a webtoon page: four times taller than wide

@@ -9,7 +9,7 @@ from PySide6.QtGui import QPalette
 from test_ui_library import folder_book, source
 from ui_support import ui_dirs  # noqa: F401
 
-from m2m_reader.engine.settings import Settings
+from m2m_reader.engine.core.settings import Settings
 from m2m_reader.ui import theme
 from m2m_reader.ui.library_window import LibraryWindow
 
@@ -104,7 +104,7 @@ def test_the_settings_dialog_switches_to_light_at_once_and_keeps_the_language(
     ui_dirs,  # noqa: F811
     scheme,
 ):
-    from m2m_reader.engine import settings as settings_file
+    from m2m_reader.engine.core import settings as settings_file
     from m2m_reader.ui.bridge import EngineBridge
     from m2m_reader.ui.settings_dialog import SettingsDialog
 

@@ -3,9 +3,9 @@ and pictures, with no speaker known."""
 
 from __future__ import annotations
 
+from m2m_reader.engine.analysis.emotions import arousal, dominant
 from m2m_reader.engine.analysis.records import Line, PageTranscript
 from m2m_reader.engine.analysis.visual_cues import read_page_emotions, sfx_arousal
-from m2m_reader.engine.emotions import arousal, dominant
 
 BRIGHT = {"brightness": 0.9, "dark": 0.05}
 NIGHT = {"brightness": 0.2, "dark": 0.85, "speed_lines": 0.6, "black_panels": 0.5}

@@ -15,11 +15,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from m2m_reader.engine import events as ev  # noqa: E402
+from m2m_reader.engine.analysis.emotions import normalise  # noqa: E402
 from m2m_reader.engine.analysis.records import Analysis, PageResult, SceneResult  # noqa: E402
 from m2m_reader.engine.books.model import Book, Page  # noqa: E402
-from m2m_reader.engine.emotions import normalise  # noqa: E402
-from m2m_reader.engine.errors import PageError  # noqa: E402
+from m2m_reader.engine.core import events as ev
+from m2m_reader.engine.core.errors import PageError  # noqa: E402
 
 
 def page_colour(index: int) -> tuple[int, int, int]:
@@ -212,8 +212,8 @@ def ui_dirs(tmp_path, monkeypatch):
 def library_app(qtbot, prefs, library: Path):
     """The app on the real library at `library`, with `prefs` and a fake engine that is
     not started; its windows are closed by qtbot."""
+    from m2m_reader.engine.core.settings import Settings
     from m2m_reader.engine.library import Library
-    from m2m_reader.engine.settings import Settings
     from m2m_reader.ui.app import App
     from m2m_reader.ui.library_source import EngineLibrary
 

@@ -6,10 +6,10 @@ import argparse
 import math
 import sys
 
-from ..engine import settings as settings_mod
 from ..engine.books import open_book
 from ..engine.books.model import Book
-from ..engine.settings import Settings
+from ..engine.core import settings as settings_mod
+from ..engine.core.settings import Settings
 
 
 def add_book(parser: argparse.ArgumentParser) -> None:
@@ -103,11 +103,11 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def store_from(args: argparse.Namespace, s: Settings):  # type: ignore[no-untyped-def]
-    from ..engine.store import MemoryStore
+    from ..engine.core.store import MemoryStore
 
     if getattr(args, "no_cache", False):
         return MemoryStore()
-    from ..engine.cache import DiskCache
+    from ..engine.core.cache import DiskCache
 
     return DiskCache(limit_mb=s.cache_limit_mb)
 

@@ -8,11 +8,11 @@ import textwrap
 from pathlib import Path
 
 from ..engine.analysis.edits import EditStore
+from ..engine.analysis.emotions import top
 from ..engine.analysis.pipeline import Analyzer
 from ..engine.analysis.records import MODES, Analysis
-from ..engine.atomic import write_text
-from ..engine.emotions import top
-from ..engine.errors import M2MError
+from ..engine.core.atomic import write_text
+from ..engine.core.errors import M2MError
 from . import _options
 from ._progress import TerminalProgress
 
@@ -177,7 +177,7 @@ def run(args: argparse.Namespace) -> int:
         check_output(args.output)
     check_book_path(args.book)
     settings = _options.settings_from(args)
-    from ..engine.backend_choice import make_emotions, make_text
+    from ..engine.backends.choice import make_emotions, make_text
 
     text = make_text(settings, _options.on_fallback)
     emotions = make_emotions(settings, _options.on_fallback)

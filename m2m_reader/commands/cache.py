@@ -11,9 +11,9 @@ import argparse
 import time
 from typing import Any
 
-from ..engine import settings as settings_mod
-from ..engine.cache import DiskCache
-from ..engine.errors import M2MError
+from ..engine.core import settings as settings_mod
+from ..engine.core.cache import DiskCache
+from ..engine.core.errors import M2MError
 
 
 def register(subparsers: Any) -> None:

@@ -10,7 +10,7 @@ import json
 
 from ..engine.analysis.edits import EditStore
 from ..engine.analysis.pipeline import Analyzer
-from ..engine.errors import M2MError
+from ..engine.core.errors import M2MError
 from . import _options
 
 

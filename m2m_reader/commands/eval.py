@@ -34,7 +34,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..engine.errors import M2MError
+    from ..engine.core.errors import M2MError
     from ..engine.models.clip_emotions import ClipSettings, load_clip
     from ..engine.models.train_emotion import f1_scores, format_scores, load_dataset, predict
 

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..engine.errors import M2MError
+from ..engine.core.errors import M2MError
 
 
 def register(subparsers: Any) -> None:
@@ -77,7 +77,7 @@ def build(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
 
 
 def _model_figures(ev: Any, args: argparse.Namespace, chapters: dict[str, Any]) -> None:
-    from ..engine.errors import BackendUnavailable
+    from ..engine.core.errors import BackendUnavailable
     from ..engine.evaluation.embedding import clap_agreement, fad, load_clap
 
     t0 = time.perf_counter()
@@ -101,7 +101,7 @@ def _model_figures(ev: Any, args: argparse.Namespace, chapters: dict[str, Any]) 
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..engine.atomic import write_text
+    from ..engine.core.atomic import write_text
     from ..engine.evaluation.report import render, summary
 
     t0 = time.perf_counter()

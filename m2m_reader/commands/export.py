@@ -14,7 +14,7 @@ from typing import Any
 
 from ..engine.analysis.records import MODES
 from ..engine.audio.writer import check_output
-from ..engine.errors import M2MError
+from ..engine.core.errors import M2MError
 from . import _options
 from ._progress import TerminalProgress
 
@@ -63,7 +63,7 @@ def make_music_backend(name: str | None, args: argparse.Namespace) -> Any:
 
     A backend that cannot start prints one line and the composer plays instead.
     """
-    from ..engine.backend_choice import make_music
+    from ..engine.backends.choice import make_music
 
     settings = _options.settings_from(args)
     if name:
@@ -88,7 +88,7 @@ def grouped_warnings(warnings: list[str]) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     from ..engine.analysis.edits import EditStore
     from ..engine.analysis.pipeline import Analyzer
-    from ..engine.backend_choice import make_emotions, make_text
+    from ..engine.backends.choice import make_emotions, make_text
     from ..engine.books import check_book_path
     from ..engine.books.readable import (
         require_readable_page,

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ..engine.errors import M2MError
+from ..engine.core.errors import M2MError
 from . import _options
 
 

@@ -60,7 +60,7 @@ def run_ls(args: argparse.Namespace) -> int:
 
 
 def run_prepare(args: argparse.Namespace) -> int:
-    from ..engine.engine import Engine
+    from ..engine.session.engine import Engine
 
     lib = Library()
     entry = lib.get(args.id)

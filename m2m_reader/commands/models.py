@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..engine.paths import data_dir
+from ..engine.core.paths import data_dir
 
 
 def register(subparsers: Any) -> None:
@@ -40,7 +40,7 @@ def _offline(args: argparse.Namespace) -> bool:
     if getattr(args, "offline", False):
         return True
     try:
-        from ..engine import settings as settings_mod
+        from ..engine.core import settings as settings_mod
 
         return bool(settings_mod.load().offline)
     except Exception:  # noqa: BLE001 - unreadable settings: the environment still decides

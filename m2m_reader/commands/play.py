@@ -17,8 +17,8 @@ import sys
 import threading
 from typing import Any
 
-from ..engine import events as ev
-from ..engine.errors import M2MError
+from ..engine.core import events as ev
+from ..engine.core.errors import M2MError
 from . import _options
 
 KEYS_FORWARD = {"\x1b[C", "\x1b[B", " ", "\x1b[6~", "n"}
@@ -158,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
     import termios
     import tty
 
-    from ..engine.engine import Engine
+    from ..engine.session.engine import Engine
 
     settings = _options.settings_from(args)
     book = _options.book_from(args, settings)

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..engine.paths import data_dir
+from ..engine.core.paths import data_dir
 from ._progress import TerminalProgress
 
 LAYOUT = (

@@ -32,11 +32,11 @@ from typing import Any
 import numpy as np
 
 from .analysis.records import Analysis
-from .backend_choice import music_settings_key
+from .backends.choice import music_settings_key
 from .books.model import Book
+from .core.store import Store, key
 from .music.base import Clip, Cue, CueRequest, Join, MusicPlan
 from .reading_time import page_seconds
-from .store import Store, key
 
 # Cue lengths in seconds. A reader who lingers longer hears the cue loop on its bar
 # lines; longer cues would only delay the first music.

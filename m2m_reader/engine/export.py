@@ -34,7 +34,6 @@ import numpy as np
 import soundfile as sf
 
 from .analysis.records import Analysis
-from .atomic import publish_mode, replace_all
 from .audio.loudness import PEAK_MARGIN_DB, LoudnessMeter, limit, limiter_margin, normalize
 from .audio.mixer import Mixer
 from .audio.timeline import PageChapter, Timeline, chapters_dict, cue_sheet
@@ -52,12 +51,13 @@ from .audio.writer import (
     temp_file,
 )
 from .books.model import Book
-from .cancel import NEVER, CancelToken
+from .core.atomic import publish_mode, replace_all
+from .core.cancel import NEVER, CancelToken
+from .core.errors import M2MError
+from .core.store import Store
 from .cue_recipe import CueRecipe, book_recipes, load_cue, save_cue, scene_seed
-from .errors import M2MError
 from .music.base import Cue, MusicBackend, MusicPlan
 from .reading_time import seconds_per_page
-from .store import Store
 
 Progress = Callable[[int, int, str], None]  # (done, total, what is happening)
 MIX_BLOCK = 32768  # frames per pull: the mix pass costs per block as well as per sample

@@ -22,12 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import database, paths
 from .books import open_book
 from .books.model import Book
-from .cancel import CancelToken
-from .errors import M2MError
-from .events import EngineError
+from .core import database, paths
+from .core.cancel import CancelToken
+from .core.errors import M2MError
+from .core.events import EngineError
 
 log = logging.getLogger(__name__)
 

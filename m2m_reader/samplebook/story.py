@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ..engine.emotions import EMOTIONS
+from ..engine.analysis.emotions import EMOTIONS
 
 TITLE = "HaruNoMelody"
 

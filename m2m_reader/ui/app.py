@@ -20,7 +20,7 @@ from PySide6.QtCore import QEvent, QObject, QSocketNotifier, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
-from ..engine.settings import Settings
+from ..engine.core.settings import Settings
 from . import geometry, i18n, shortcuts, theme
 from .bridge import EngineBridge
 from .library_source import LibrarySource, open_source
@@ -36,7 +36,7 @@ ICON = Path(__file__).resolve().parent / "icons" / "m2m-reader.svg"
 
 def build_engine(settings: Settings, bridge: EngineBridge) -> Any:
     """Make the real engine (runs on a worker: it opens the cache and the backends)."""
-    from ..engine.engine import Engine
+    from ..engine.session.engine import Engine
 
     return Engine(settings, on_event=bridge.on_event)
 

@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..engine import paths
-from ..engine.atomic import atomic_writer
+from ..engine.core import paths
+from ..engine.core.atomic import atomic_writer
 
 log = logging.getLogger(__name__)
 FILE_NAME = "reader_books.json"

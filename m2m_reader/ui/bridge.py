@@ -18,10 +18,10 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from ..engine import events as ev
-from ..engine import settings as settings_io
-from ..engine.cancel import CancelToken
-from ..engine.settings import Settings
+from ..engine.core import events as ev
+from ..engine.core import settings as settings_io
+from ..engine.core.cancel import CancelToken
+from ..engine.core.settings import Settings
 from .tasks import Done, Failed, Runner
 
 log = logging.getLogger(__name__)

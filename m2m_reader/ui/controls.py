@@ -12,7 +12,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDoubleSpinBox, QGridLayout, QLabel, QSlider, QToolButton, QWidget
 
-from ..engine.settings import Settings
+from ..engine.core.settings import Settings
 from .bridge import AudioState, EngineBridge
 
 

@@ -19,7 +19,7 @@ from PySide6.QtGui import QImage
 
 from ..engine.books.archive import short_reason
 from ..engine.books.model import Book
-from ..engine.errors import M2MError
+from ..engine.core.errors import M2MError
 
 
 def to_qimage(im: Image.Image) -> QImage:

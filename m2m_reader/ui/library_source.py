@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..engine import paths
-from ..engine.atomic import atomic_writer
-from ..engine.cache import DiskCache
-from ..engine.cancel import CancelToken
+from ..engine.core import paths
+from ..engine.core.atomic import atomic_writer
+from ..engine.core.cache import DiskCache
+from ..engine.core.cancel import CancelToken
+from ..engine.core.settings import Settings
 from ..engine.library import Library, LibraryBook
-from ..engine.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +127,7 @@ class EngineLibrary:
         return self._library
 
     def _engine(self) -> Any:
-        from ..engine.engine import Engine
+        from ..engine.session.engine import Engine
 
         # No sound for a book being prepared, and the composer in a child process so
         # that its work does not compete with the reader for the interpreter.

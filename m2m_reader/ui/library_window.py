@@ -63,7 +63,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..engine.cancel import CancelToken
+from ..engine.core.cancel import CancelToken
 from . import shelves, theme
 from .banner import Banner
 from .library_source import LibraryEntry, LibrarySource

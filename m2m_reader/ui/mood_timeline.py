@@ -23,7 +23,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from ..engine.emotions import arousal, dominant
+from ..engine.analysis.emotions import arousal, dominant
 from . import theme
 
 

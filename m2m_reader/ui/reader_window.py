@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
 
 from ..engine.books.images import is_double
 from ..engine.books.model import Book, Direction
-from ..engine.settings import Settings
+from ..engine.core.settings import Settings
 from .banner import Banner
 from .book_state import BookStates
 from .bridge import AudioState, EngineBridge

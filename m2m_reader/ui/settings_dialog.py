@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..engine.audio.devices import AudioUnavailable, output_devices
-from ..engine.settings import CHOICES, Settings
+from ..engine.core.settings import CHOICES, Settings
 from .bridge import EngineBridge
 
 translate = QCoreApplication.translate  # pyside6-lupdate finds translate("Context", "text")

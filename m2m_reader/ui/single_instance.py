@@ -19,7 +19,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
-from ..engine import paths
+from ..engine.core import paths
 
 log = logging.getLogger(__name__)
 

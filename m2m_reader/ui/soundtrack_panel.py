@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..engine.emotions import EMOTIONS
+from ..engine.analysis.emotions import EMOTIONS
 from . import theme
 
 ROW = 15  # pixels per emotion bar

@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from ..engine.errors import M2MError
+from ..engine.core.errors import M2MError
 
 log = logging.getLogger(__name__)
 

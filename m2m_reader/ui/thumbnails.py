@@ -32,10 +32,10 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
-from ..engine import paths
-from ..engine.atomic import atomic_writer
 from ..engine.books.model import Book
-from ..engine.errors import M2MError
+from ..engine.core import paths
+from ..engine.core.atomic import atomic_writer
+from ..engine.core.errors import M2MError
 from .image_loader import to_qimage
 
 log = logging.getLogger(__name__)

@@ -13,10 +13,10 @@ import hashlib
 from collections.abc import Callable
 
 from ..books.model import Book, Face, Page, TextBox
-from ..cancel import CancelToken
-from ..emotions import Profile, mix, neutral_profile, normalise
+from ..core.cancel import CancelToken
 from ..reading import PageReading
 from . import scene_rules, writer
+from .emotions import Profile, mix, neutral_profile, normalise
 from .page_reading import readings_for, transcript_from_reading
 from .page_stats import PageStats
 from .records import (

@@ -28,10 +28,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .. import database
-from ..emotions import EMOTIONS
-from ..errors import RecordError
-from ..paths import data_dir
+from ..core import database
+from ..core.errors import RecordError
+from ..core.paths import data_dir
+from .emotions import EMOTIONS
 
 log = logging.getLogger(__name__)
 

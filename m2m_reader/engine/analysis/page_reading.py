@@ -21,9 +21,9 @@ import weakref
 from concurrent.futures import Future
 
 from ..books.model import Book
-from ..errors import M2MError, PageError
+from ..core.errors import M2MError, PageError
+from ..core.store import Store, key
 from ..reading import PageReader, PageReading
-from ..store import Store, key
 from .records import FaceReading, Line, PageTranscript
 
 log = logging.getLogger(__name__)

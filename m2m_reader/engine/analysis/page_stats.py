@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image
 
 from ..books.model import Book
-from ..errors import PageError
+from ..core.errors import PageError
 
 THUMB = 160  # pixels on the long side
 

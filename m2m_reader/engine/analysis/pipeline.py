@@ -22,12 +22,12 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any
 
 from ..books.model import Book
-from ..cancel import NEVER, CancelToken
-from ..emotions import Profile, mix, neutral_profile, normalise
-from ..errors import Cancelled, M2MError, RecordError
-from ..store import MemoryStore, Store, key
+from ..core.cancel import NEVER, CancelToken
+from ..core.errors import Cancelled, M2MError, RecordError
+from ..core.store import MemoryStore, Store, key
 from .builtin import BuiltinEmotions, BuiltinText, seed_for
 from .edits import EditStore
+from .emotions import Profile, mix, neutral_profile, normalise
 from .page_reading import PageReadings, scene_visual
 from .page_stats import PageStats, page_stats
 from .records import (

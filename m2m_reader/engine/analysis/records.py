@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..emotions import Profile, neutral_profile
+from .emotions import Profile, neutral_profile
 
 FORMAT = "m2m-reader/analysis"
 FORMAT_VERSION = 1
@@ -220,7 +220,7 @@ class Analysis:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Analysis:
-        from ..errors import RecordError
+        from ..core.errors import RecordError
 
         if d.get("format") != FORMAT:
             raise RecordError(f"not an m2m-reader analysis (format {d.get('format')!r})")

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..emotions import EMOTIONS, Profile
+from .emotions import EMOTIONS, Profile
 from .page_stats import PageStats, tone_distance
 from .records import PageTranscript, ScenesResult
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from ..books.model import Book
-from ..cancel import CancelToken
+from ..core.cancel import CancelToken
 from .records import PageEmotions, PageInput, PageTranscript, SceneInput, ScenesResult
 
 

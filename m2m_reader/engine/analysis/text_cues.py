@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from ..emotions import EMOTIONS, Profile, normalise
+from .emotions import EMOTIONS, Profile, normalise
 
 # Word stems per class. English entries match whole words or word starts; Japanese
 # entries match anywhere (no spaces to split on).

@@ -18,8 +18,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..books.model import Book
-from ..cancel import CancelToken
-from ..store import Store
+from ..core.cancel import CancelToken
+from ..core.store import Store
 from .builtin import VERSION, BuiltinText
 from .page_reading import PageReadings, transcript_from_reading
 from .records import PageTranscript

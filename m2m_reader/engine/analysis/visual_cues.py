@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from ..emotions import EMOTIONS, normalise
+from .emotions import EMOTIONS, normalise
 from .records import PageEmotions, PageTranscript
 from .text_cues import evidence, line_scores
 

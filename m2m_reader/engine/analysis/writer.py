@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from ..emotions import Profile, arousal, dominant, top, valence
+from .emotions import Profile, arousal, dominant, top, valence
 
 MAJOR_KEYS = ("C", "D", "E-flat", "F", "G", "A", "B-flat")
 MINOR_KEYS = ("A", "B", "C", "D", "E", "F-sharp", "G")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import M2MError
+from ..core.errors import M2MError
 
 
 class AudioUnavailable(M2MError):

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from ..settings import Settings
+from ..core.settings import Settings
 from .devices import AudioUnavailable, pick_output, sounddevice_module
 from .mixer import Mixer
 from .native import STOP_TIMEOUT_S, NativeMixer, NativeStream, NativeUnavailable, abandon, within

@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import M2MError
+from ..core.errors import M2MError
 from ..music.base import Cue
 from .mixer import TurnKind, has_stinger, prepare_audio
 
@@ -117,7 +117,7 @@ def library_name() -> str:
 
 def build_dirs() -> list[Path]:
     """Where the library may be: beside the source, else the user cache."""
-    from ..paths import cache_dir
+    from ..core.paths import cache_dir
 
     return [SOURCE.parent / "_native", cache_dir(create=False) / "native"]  # build() makes it
 

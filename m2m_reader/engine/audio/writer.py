@@ -31,8 +31,8 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from ..atomic import publish_mode
-from ..errors import M2MError
+from ..core.atomic import publish_mode
+from ..core.errors import M2MError
 
 try:
     import fcntl
@@ -260,7 +260,7 @@ def _sweep(folder: Path) -> tuple[list[Path], int]:
 
 
 def _journal() -> Path:
-    from ..paths import cache_dir
+    from ..core.paths import cache_dir
 
     return cache_dir(create=False) / "exports"
 

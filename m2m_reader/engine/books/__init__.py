@@ -20,7 +20,7 @@ import tarfile
 import zipfile
 from pathlib import Path
 
-from ..errors import BookError
+from ..core.errors import BookError
 from .archive import open_archive
 from .folder import open_folder
 from .manga109 import find_manga109, open_manga109

@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 import rarfile
 
-from ..errors import BookError, PageError, UnsafeInputError
+from ..core.errors import BookError, PageError, UnsafeInputError
 from .comicinfo import ComicInfo, parse_comicinfo
 from .images import is_page_name, natural_key, read_size
 from .members import SIDECAR_SCAN_BYTES, Member, open_source

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from ..errors import BookError, UnsafeInputError
+from ..core.errors import BookError, UnsafeInputError
 from .model import Direction
 from .safety import parse_xml
 

@@ -9,7 +9,7 @@ from typing import IO
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from ..errors import PageError
+from ..core.errors import PageError
 from .safety import MAX_PIXELS
 
 try:  # JPEG XL pages: the plugin registers itself with Pillow on import

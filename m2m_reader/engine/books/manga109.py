@@ -15,7 +15,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from ..errors import BookError, UnsafeInputError
+from ..core.errors import BookError, UnsafeInputError
 from .model import Body, Book, Box, Character, Face, Frame, Page, TextBox
 from .pagelist import make_opener, page_label
 from .safety import MAX_XML_BYTES, parse_xml, read_page_file

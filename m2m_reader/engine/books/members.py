@@ -28,7 +28,7 @@ from typing import IO, Any
 
 import rarfile
 
-from ..errors import BookError
+from ..core.errors import BookError
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import Literal, Protocol, runtime_checkable
 
 from PIL import Image
 
-from ..errors import PageError
+from ..core.errors import PageError
 
 Direction = Literal["rtl", "ltr"]
 

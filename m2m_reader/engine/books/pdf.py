@@ -17,7 +17,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 from PIL import Image
 
-from ..errors import BookError, PageError
+from ..core.errors import BookError, PageError
 from .images import is_double
 from .model import Book, Direction, Page
 from .pagelist import page_label

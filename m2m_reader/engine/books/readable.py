@@ -6,7 +6,7 @@ sound book) and list what `Book.unreadable` found afterwards.
 
 from __future__ import annotations
 
-from ..errors import BookError
+from ..core.errors import BookError
 from .model import Book
 
 SHOWN = 10  # unreadable pages listed one by one; the rest are counted

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from ..errors import BookError, PageError, UnsafeInputError
+from ..core.errors import BookError, PageError, UnsafeInputError
 
 MAX_ARCHIVE_TOTAL = 4 * 1024**3
 MAX_MEMBERS = 100_000

@@ -38,7 +38,7 @@ def load_clap(model: str) -> Any:
     """A `ClapRanker` for `model` (raises `BackendUnavailable` in one sentence). A model
     that is neither a folder nor in the Hugging Face cache is refused before torch is
     imported (seconds saved on every report without one)."""
-    from ..errors import BackendUnavailable
+    from ..core.errors import BackendUnavailable
     from ..musiclib.clap import DEFAULT_MODEL, ClapRanker
 
     name = model or DEFAULT_MODEL

@@ -16,6 +16,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
+from ..analysis.emotions import EMOTIONS, faces_line, normalise
 from ..analysis.records import (
     FaceReading,
     Line,
@@ -25,9 +26,8 @@ from ..analysis.records import (
     ScenesResult,
 )
 from ..books.model import Book
-from ..cancel import CancelToken
-from ..emotions import EMOTIONS, faces_line, normalise
-from ..errors import BackendUnavailable, PageError
+from ..core.cancel import CancelToken
+from ..core.errors import BackendUnavailable, PageError
 from . import schemas
 from .client import ChatClient
 from .config import LLMConfig

@@ -36,8 +36,8 @@ from typing import Any, TypeVar
 
 import openai
 
-from ..cancel import CancelToken
-from ..errors import BackendUnavailable, M2MError
+from ..core.cancel import CancelToken
+from ..core.errors import BackendUnavailable, M2MError
 from .config import LLMConfig, redact
 from .cost import Usage
 from .validate import InvalidAnswer, check, parse_json, strict_schema

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
-from ..errors import BackendUnavailable
+from ..core.errors import BackendUnavailable
 
 OPENAI_URL = "https://api.openai.com/v1"
 NO_KEY = "no-key-needed"  # local servers ignore the key but the client wants one

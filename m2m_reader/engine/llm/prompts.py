@@ -20,7 +20,7 @@ from pathlib import Path
 from string import Template
 
 from ..analysis.records import Line
-from ..errors import BackendUnavailable
+from ..core.errors import BackendUnavailable
 
 NAMES = (
     "transcript",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..emotions import EMOTIONS
+from ..analysis.emotions import EMOTIONS
 
 GENRES = ("comedy", "humor", "romance", "sci-fi", "horror", "action", "drama", "conversation")
 

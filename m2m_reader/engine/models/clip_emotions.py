@@ -25,10 +25,10 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from ..analysis.emotions import EMOTIONS, Profile, neutral_profile, normalise
 from ..books.model import Book
-from ..cancel import CancelToken
-from ..emotions import EMOTIONS, Profile, neutral_profile, normalise
-from ..errors import BackendUnavailable
+from ..core.cancel import CancelToken
+from ..core.errors import BackendUnavailable
 from .device import pick_device, require_torch
 from .holder import ModelHolder
 
@@ -89,7 +89,7 @@ def _ensure_config(model_name: str, cfg: dict | None) -> None:
 
     if model_name in open_clip.list_models() or not cfg:
         return
-    from ..paths import cache_dir
+    from ..core.paths import cache_dir
 
     folder = cache_dir() / "open_clip_configs"
     folder.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import BackendUnavailable, M2MError
+from ..core.errors import BackendUnavailable, M2MError
 from .musicgen import CHECKPOINTS
 
 CLIP_DEFAULT = ("ViT-B-32", "openai")

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from ..errors import BackendUnavailable, M2MError
+from ..core.errors import BackendUnavailable, M2MError
 from ..reading import panels as panel_mod
 from ..reading.faces import FaceDetector, face_detector
 from ..reading.reader import order_panels

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import BackendUnavailable, M2MError
+from ..core.errors import BackendUnavailable, M2MError
 from ..reading.ocr import OcrResult
 from .device import pick_device, require_torch, require_transformers
 
@@ -42,7 +42,7 @@ _SIGNS = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff10-\uff5aA-Za-z0-9]")
 
 def models_dir() -> Path:
     """The folder `models download` fills and the loaders look in first."""
-    from ..paths import data_dir
+    from ..core.paths import data_dir
 
     return data_dir() / "models"
 

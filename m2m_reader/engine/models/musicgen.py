@@ -29,8 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from ..cancel import CancelToken
-from ..errors import BackendUnavailable, Cancelled
+from ..core.cancel import CancelToken
+from ..core.errors import BackendUnavailable, Cancelled
 from .device import pick_device, pick_dtype, require_torch
 
 log = logging.getLogger(__name__)

@@ -17,8 +17,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..cancel import CancelToken
-from ..errors import BackendUnavailable
+from ..core.cancel import CancelToken
+from ..core.errors import BackendUnavailable
 from ..music.base import Clip, Cue, CueRequest, MusicPlan
 from .device import is_out_of_memory, pick_device
 from .holder import ModelHolder

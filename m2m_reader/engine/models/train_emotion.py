@@ -23,9 +23,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from ..cancel import NEVER, CancelToken
-from ..emotions import EMOTIONS
-from ..errors import M2MError
+from ..analysis.emotions import EMOTIONS
+from ..core.cancel import NEVER, CancelToken
+from ..core.errors import M2MError
 from .clip_emotions import LoadedClip, class_embeddings, class_logits, classify
 from .device import require_torch
 

@@ -12,7 +12,7 @@ from typing import Any, Literal, Protocol
 
 import numpy as np
 
-from ..cancel import CancelToken
+from ..core.cancel import CancelToken
 
 Join = Literal["continue", "change"]
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..cancel import CancelToken
-from ..errors import BackendUnavailable
+from ..core.cancel import CancelToken
+from ..core.errors import BackendUnavailable
 from .base import Clip, Cue, CueRequest, MusicPlan
 from .compose import Score, compose
 from .fx import REVERB, TAIL_SECONDS, add_colour, fold_loop, level_gain, loop_reverb, soft_limit

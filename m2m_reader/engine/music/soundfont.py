@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..cancel import NEVER, CancelToken
-from ..errors import BackendUnavailable
+from ..core.cancel import NEVER, CancelToken
+from ..core.errors import BackendUnavailable
 from .compose import Score
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from functools import lru_cache
 import numpy as np
 from scipy.signal import lfilter
 
-from ..cancel import NEVER, CancelToken
+from ..core.cancel import NEVER, CancelToken
 from .compose import Score
 
 TIMBRES = {

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import BackendUnavailable
+from ..core.errors import BackendUnavailable
 from .backend import LibraryBackend, LibraryCue
 from .index import MusicIndex, index_path
 

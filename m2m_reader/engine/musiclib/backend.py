@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..cancel import CancelToken
-from ..errors import BackendUnavailable
+from ..core.cancel import CancelToken
+from ..core.errors import BackendUnavailable
 from ..music.base import Clip, Cue, CueRequest
 from ..music.plan import plan_for
 from .features import TrackFeatures, decode

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import BackendUnavailable
+from ..core.errors import BackendUnavailable
 from .features import TrackFeatures, decode
 from .pick import SceneWant
 
@@ -75,7 +75,7 @@ class ClapRanker:
     def _save_cache(self) -> None:
         if self.cache_path is None:
             return
-        from ..atomic import atomic_writer
+        from ..core.atomic import atomic_writer
 
         self.cache_path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_writer(self.cache_path) as fh:

@@ -19,10 +19,10 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import paths
-from ..atomic import write_text
-from ..cancel import NEVER, CancelToken
-from ..errors import M2MError
+from ..core import paths
+from ..core.atomic import write_text
+from ..core.cancel import NEVER, CancelToken
+from ..core.errors import M2MError
 from .features import FEATURES_VERSION, TrackFeatures, UnreadableTrack, analyse, warm
 
 log = logging.getLogger(__name__)

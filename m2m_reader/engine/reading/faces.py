@@ -19,7 +19,7 @@ from typing import Protocol
 import cv2
 import numpy as np
 
-from ..errors import BackendUnavailable
+from ..core.errors import BackendUnavailable
 from .regions import Parts, bright_parts
 
 Box = tuple[int, int, int, int]

@@ -25,7 +25,7 @@ from typing import Protocol
 import cv2
 import numpy as np
 
-from ..errors import BackendUnavailable
+from ..core.errors import BackendUnavailable
 
 GLYPH_PX = 34
 MAX_ENGINES = 2  # sets of Tesseract engines at once (one per core is plenty)

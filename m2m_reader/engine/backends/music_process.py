@@ -39,9 +39,9 @@ from typing import Any
 
 import numpy as np
 
-from .errors import Cancelled, M2MError
-from .music.base import Cue
-from .settings import Settings
+from ..core.errors import Cancelled, M2MError
+from ..core.settings import Settings
+from ..music.base import Cue
 
 CHILD_NICE = 10  # the composer yields the CPU to the parent's audio thread
 PREFIX = "m2m-cue-"
@@ -85,7 +85,7 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _child_start(settings: dict[str, Any], event: Any, nice: int, parent: int = 0) -> None:
-    from .backend_choice import make_composer
+    from .choice import make_composer
 
     if parent:
         _die_with_parent(parent)
@@ -100,7 +100,7 @@ def _child_start(settings: dict[str, Any], event: Any, nice: int, parent: int = 
 
 
 def _child_info() -> tuple[str, str]:
-    from .backend_choice import music_settings_key
+    from .choice import music_settings_key
 
     backend = _child["backend"]
     return backend.name, music_settings_key(backend)

@@ -37,9 +37,9 @@ import logging
 import threading
 from typing import Any
 
-from . import events as ev
-from . import offline
-from .backend_choice import BUILT_FROM, make_emotions, make_music, make_text, signatures
+from ..backends.choice import BUILT_FROM, make_emotions, make_music, make_text, signatures
+from ..core import events as ev
+from ..core import offline
 from .editing import _GENERATIONS
 
 log = logging.getLogger(__name__)

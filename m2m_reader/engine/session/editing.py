@@ -16,7 +16,7 @@ import threading
 import time
 from typing import Any
 
-from .analysis.records import Analysis, PageResult, SceneResult
+from ..analysis.records import Analysis, PageResult, SceneResult
 
 # Generations are unique across books and edits: a result carries the generation its
 # page had when the work started, and is dropped if the page has moved on since.

@@ -12,12 +12,12 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from . import events as ev
-from .analysis.records import PageResult, ScenesResult
-from .cancel import CancelToken
-from .cue_recipe import CueRecipe
-from .emotions import Profile
-from .errors import Cancelled
+from ..analysis.emotions import Profile
+from ..analysis.records import PageResult, ScenesResult
+from ..core import events as ev
+from ..core.cancel import CancelToken
+from ..core.errors import Cancelled
+from ..cue_recipe import CueRecipe
 from .scheduler import IDLE
 
 log = logging.getLogger(__name__)

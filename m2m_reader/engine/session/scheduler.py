@@ -24,8 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .cancel import CancelToken
-from .errors import Cancelled
+from ..core.cancel import CancelToken
+from ..core.errors import Cancelled
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 Keys are content hashes made by `key()`: the hash of the stage, its version, the
 backend and its settings, the prompt template and the inputs. The on-disk cache
-(`engine/cache.py`) implements the same `Store` protocol.
+(`core/cache.py`) implements the same `Store` protocol.
 """
 
 from __future__ import annotations

@@ -25,27 +25,27 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import events as ev
-from . import offline
-from .analysis.edits import EditStore
-from .analysis.pipeline import Analyzer
-from .analysis.records import ScenesResult
-from .backend_choice import make_emotions, make_music, make_text
-from .books.model import Book
-from .cancel import CancelToken
+from ..analysis.edits import EditStore
+from ..analysis.emotions import Profile
+from ..analysis.pipeline import Analyzer
+from ..analysis.records import ScenesResult
+from ..backends.choice import make_emotions, make_music, make_text
+from ..books.model import Book
+from ..core import events as ev
+from ..core import offline
+from ..core.cancel import CancelToken
+from ..core.errors import BackendUnavailable, M2MError
+from ..core.settings import Settings
+from ..core.store import Store
+from ..memory import release_memory, tune_malloc
+from ..music.base import Cue, MusicBackend
 from .cues import CUE_BUCKETS, CUE_VERSION, QUICK_START_S, CueWork
 from .editing import _GENERATIONS, Editing
-from .emotions import Profile
-from .errors import BackendUnavailable, M2MError
 from .lookahead import LOOKAHEAD_S, RAM_CUES, Lookahead
-from .memory import release_memory, tune_malloc
-from .music.base import Cue, MusicBackend
 from .page_work import PROVISIONAL_PAGES, PageInfo, PageWork
 from .reading_speed import ReadingSpeed
 from .replan import Replan
 from .scheduler import AHEAD, Job, Pool
-from .settings import Settings
-from .store import Store
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ class Engine(Lookahead, PageWork, CueWork, Editing, Replan):
         if self._offline:
             offline.enable()
         if store is None:
-            from .cache import DiskCache
+            from ..core.cache import DiskCache
 
             store = DiskCache(limit_mb=self.settings.cache_limit_mb)
         self.store = store
@@ -211,7 +211,7 @@ class Engine(Lookahead, PageWork, CueWork, Editing, Replan):
 
     def start_audio(self, device: int | str | None = None) -> bool:
         """Play live through sounddevice; False (and one EngineError) with no sound."""
-        from .audio.live import LivePlayer
+        from ..audio.live import LivePlayer
 
         if self.player is None:
             self.player = LivePlayer(self, self.settings, device=device)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from . import events as ev
+from ..core import events as ev
 from .scheduler import AHEAD, IDLE, NOW, Job, Priority
 
 LOOKAHEAD_S = 90.0  # seconds of reading the engine keeps ready ahead of the cursor

@@ -18,9 +18,9 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from .errors import BackendUnavailable, M2MError
+from ..core.errors import BackendUnavailable, M2MError
+from ..core.settings import Settings
 from .music_process import ProcessComposer
-from .settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ def _why(exc: BaseException) -> str:
 
 
 def _openai_text(settings: Settings) -> Any:
-    from .llm import LLMConfig, OpenAIText
+    from ..llm import LLMConfig, OpenAIText
 
     config = LLMConfig.from_env(
         model=settings.llm_model,
@@ -99,7 +99,7 @@ def _openai_text(settings: Settings) -> Any:
 def make_text(settings: Settings, on_fallback: OnFallback) -> Any:
     """The text backend, with the transcript source the `transcript` setting names hung
     on it as `transcript_source` (see `analysis.transcript_source`)."""
-    from .analysis.builtin import BuiltinText
+    from ..analysis.builtin import BuiltinText
 
     text: Any = None
     if settings.text == "openai":
@@ -118,7 +118,7 @@ def make_text(settings: Settings, on_fallback: OnFallback) -> Any:
 def make_transcript(settings: Settings, on_fallback: OnFallback, text: Any = None) -> Any:
     """The transcript source for pages without annotations, or None for the text
     backend's own ("auto"). A model that cannot start falls back to the built-in reader."""
-    from .analysis.transcript_source import ReaderTranscript
+    from ..analysis.transcript_source import ReaderTranscript
 
     choice = settings.transcript
     if choice == "auto":
@@ -129,12 +129,12 @@ def make_transcript(settings: Settings, on_fallback: OnFallback, text: Any = Non
         if choice == "openai":
             return _openai_text(settings)
         if choice == "manga-ocr":
-            from .models.manga_ocr import MangaOcr
-            from .reading import PageReader
+            from ..models.manga_ocr import MangaOcr
+            from ..reading import PageReader
 
             return ReaderTranscript("manga-ocr", PageReader(ocr=MangaOcr(device=settings.device)))
         if choice == "magi":
-            from .models.magi import MagiReader
+            from ..models.magi import MagiReader
 
             return ReaderTranscript("magi", MagiReader(device=settings.device))
     except Exception as exc:  # noqa: BLE001 - any failure to start means the fallback
@@ -143,11 +143,11 @@ def make_transcript(settings: Settings, on_fallback: OnFallback, text: Any = Non
 
 
 def make_emotions(settings: Settings, on_fallback: OnFallback) -> Any:
-    from .analysis.builtin import BuiltinEmotions
+    from ..analysis.builtin import BuiltinEmotions
 
     if settings.emotions == "clip":
         try:
-            from .models.clip_emotions import ClipEmotions, ClipSettings
+            from ..models.clip_emotions import ClipEmotions, ClipSettings
 
             return ClipEmotions(ClipSettings(device=settings.device))
         except Exception as exc:  # noqa: BLE001 - any failure to start means the fallback
@@ -156,7 +156,7 @@ def make_emotions(settings: Settings, on_fallback: OnFallback) -> Any:
 
 
 def make_composer(settings: Settings) -> Any:
-    from .music.composer import Composer
+    from ..music.composer import Composer
 
     try:
         return Composer(sample_rate=48000, soundfont=settings.soundfont or "auto")
@@ -175,8 +175,8 @@ def make_music(settings: Settings, on_fallback: OnFallback, in_process: bool = T
                 # Loading from the local Hugging Face cache only: no download attempt.
                 os.environ["HF_HUB_OFFLINE"] = "1"
                 os.environ["TRANSFORMERS_OFFLINE"] = "1"
-            from .models.musicgen import MusicgenSettings
-            from .models.musicgen_backend import MusicgenBackend
+            from ..models.musicgen import MusicgenSettings
+            from ..models.musicgen_backend import MusicgenBackend
 
             return MusicgenBackend(
                 MusicgenSettings(model=settings.musicgen_model, device=settings.device)
@@ -185,7 +185,7 @@ def make_music(settings: Settings, on_fallback: OnFallback, in_process: bool = T
             on_fallback("music", "musicgen", "composer", _why(exc))
     elif settings.music == "library":
         try:
-            from .musiclib import make_library
+            from ..musiclib import make_library
 
             return make_library(
                 settings.music_dir, settings.music_ranker, settings.clap_model,

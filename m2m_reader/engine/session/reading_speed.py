@@ -16,10 +16,10 @@ import logging
 import threading
 from pathlib import Path
 
-from . import paths
-from .atomic import write_text
-from .books.model import Page
-from .reading_time import seconds_for_page
+from ..books.model import Page
+from ..core import paths
+from ..core.atomic import write_text
+from ..reading_time import seconds_for_page
 
 log = logging.getLogger(__name__)
 

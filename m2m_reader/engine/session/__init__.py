@@ -1,0 +1,1 @@
+"""The live session: the engine facade and the parts it is composed of."""
