@@ -14,7 +14,7 @@ import logging
 import sys
 from pathlib import Path
 
-from . import __version__
+from . import __version__, runtime
 from .engine.core.errors import M2MError
 
 _DISK_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EACCES, errno.EPERM}
@@ -78,6 +78,18 @@ def _looks_like_path(word: str) -> bool:
     return "/" in word or "\\" in word or word.startswith("~") or bool(Path(word).suffix)
 
 
+def _starts_offline(args: argparse.Namespace) -> bool:
+    """A command offline from its start: `--offline` given, or the saved `offline`
+    setting. Not the window: its engine follows the setting as the person changes it."""
+    if args.command == "gui":
+        return False
+    if getattr(args, "offline", False):
+        return True
+    from .engine.core import settings
+
+    return settings.load().offline
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
@@ -103,7 +115,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.func(args) or 0)
+        with runtime.program(offline=_starts_offline(args)):
+            return int(args.func(args) or 0)
     except M2MError as exc:
         print(f"m2m-reader: error: {exc}", file=sys.stderr)
         return 1

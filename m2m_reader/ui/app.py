@@ -20,6 +20,7 @@ from PySide6.QtCore import QEvent, QObject, QSocketNotifier, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
+from .. import runtime
 from ..engine.core.settings import Settings
 from . import geometry, i18n, shortcuts, theme
 from .bridge import EngineBridge
@@ -177,10 +178,8 @@ class App(QObject):
         self.runner.wait(3000)
 
 
-# How often Python threads hand over the interpreter lock (default 5 ms). The UI thread
-# re-takes the lock after every call into Qt; with engine workers busy in Python, a
-# shorter interval keeps each of those waits short, so paints and key presses stay fast.
-SWITCH_INTERVAL_S = 0.001
+# The window's switch interval (why: see m2m_reader/runtime.py).
+SWITCH_INTERVAL_S = runtime.WINDOW_SWITCH_INTERVAL_S
 
 
 # Exit codes after a signal, as a shell reports a process it ended (128 + the signal).
@@ -236,7 +235,7 @@ def run(book: str | None, settings: Settings) -> int:
 
     When a reader already runs for this user and data folder, `book` opens there
     (or that window comes forward) and this returns 0 at once."""
-    sys.setswitchinterval(SWITCH_INTERVAL_S)
+    runtime.apply(switch_interval=SWITCH_INTERVAL_S)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("m2m-reader")
     app.setDesktopFileName("m2m-reader")  # the desktop entry installer/ puts in the menu

@@ -1,12 +1,16 @@
 """Offline mode: while it is on, this process opens no network connection at all.
 
-Not a promise but a guard: a Python audit hook (installed once) refuses every
+Not a promise but a guard: a Python audit hook refuses every
 `socket.connect` to an internet address (IPv4 or IPv6, loopback included) while
 offline mode is on, raising `OfflineViolation`. Local sockets (AF_UNIX: the audio
 server, D-Bus) stay allowed. The engine turns it on when the `offline` setting is set
 or `--offline` is given, and at once when the setting changes in a running engine;
 model libraries are told to stay off the Hub as well (`HF_HUB_OFFLINE`), and the
 environment is as it was once offline mode is off again.
+
+The hook is installed by the programs at their start (`m2m_reader.runtime.apply`), and
+at the latest by the first `enable` (a library use of the engine); importing this
+module installs nothing. An audit hook cannot be removed: while online it does nothing.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from .errors import M2MError
 
 _INET = (socket.AF_INET, socket.AF_INET6)
 _lock = threading.Lock()
+_install_lock = threading.Lock()  # apart from _lock: `enable` installs while holding it
 _holders = 0  # offline mode is on while this is above zero
 _installed = False
 blocked: list[str] = []  # what was refused, for messages and tests
@@ -44,18 +49,24 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
         raise OfflineViolation(f"Offline mode: a connection to {where} was refused.")
 
 
-def _install() -> None:
+def install_guard() -> None:
+    """Install the audit hook (once; later calls do nothing)."""
     global _installed
-    if not _installed:
-        sys.addaudithook(_audit)  # cannot be removed; it does nothing while online
-        _installed = True
+    with _install_lock:
+        if not _installed:
+            sys.addaudithook(_audit)  # cannot be removed; it does nothing while online
+            _installed = True
+
+
+def guard_installed() -> bool:
+    return _installed
 
 
 def enable() -> None:
     """Turn offline mode on (nested: each `enable` needs its `disable`)."""
     global _holders
     with _lock:
-        _install()
+        install_guard()
         _holders += 1
         if _holders == 1:
             _saved_env.clear()

@@ -16,11 +16,11 @@ import logging
 from dataclasses import replace
 from typing import Any
 
+from ...runtime import release_memory
 from ..core import events as ev
 from ..core.cancel import CancelToken
 from ..core.errors import BackendUnavailable, Cancelled, M2MError
 from ..cue_recipe import CUE_BUCKETS, CUE_VERSION, CueRecipe, load_cue, save_cue
-from ..memory import release_memory
 from ..music.base import Cue
 from .page_work import PageInfo
 from .scheduler import AHEAD, IDLE, NOW

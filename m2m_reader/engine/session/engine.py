@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ...runtime import release_memory
 from ..analysis.edits import EditStore
 from ..analysis.emotions import Profile
 from ..analysis.pipeline import Analyzer
@@ -37,7 +38,6 @@ from ..core.cancel import CancelToken
 from ..core.errors import BackendUnavailable, M2MError
 from ..core.settings import Settings
 from ..core.store import Store
-from ..memory import release_memory, tune_malloc
 from ..music.base import Cue, MusicBackend
 from .cues import CUE_BUCKETS, CUE_VERSION, QUICK_START_S, CueWork
 from .editing import _GENERATIONS, Editing
@@ -93,7 +93,6 @@ class Engine(Lookahead, PageWork, CueWork, Editing, Replan):
         music_process: bool | None = None,
     ) -> None:
         self.settings = settings or Settings()
-        tune_malloc()
         self._closed = False
         self._lock = threading.RLock()
         self._offline = self.settings.offline
@@ -407,5 +406,5 @@ class Engine(Lookahead, PageWork, CueWork, Editing, Replan):
 
 __all__ = [
     "CUE_BUCKETS", "CUE_VERSION", "LOOKAHEAD_S", "PROVISIONAL_PAGES", "QUICK_START_S",
-    "RAM_CUES", "Engine", "EngineStats", "Job", "PageInfo", "release_memory", "tune_malloc",
+    "RAM_CUES", "Engine", "EngineStats", "Job", "PageInfo", "release_memory",
 ]  # fmt: skip

@@ -1,0 +1,140 @@
+"""Process-wide tuning happens in `m2m_reader.runtime`, applied by the programs only:
+importing the engine changes nothing in the process; the command line applies it."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from m2m_reader import cli, runtime
+from m2m_reader.commands import info
+from m2m_reader.engine.core import offline
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _run_python(code: str) -> dict[str, object]:
+    """Run `code` in a fresh interpreter; it prints one JSON object on its last line."""
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_importing_every_engine_module_changes_nothing_in_the_process() -> None:
+    seen = _run_python(
+        """
+        import importlib, json, os, pkgutil, sys
+        try:  # OpenCV's own loader adds its folder to LD_LIBRARY_PATH: not ours to judge
+            import cv2
+        except ImportError:
+            pass
+        interval, env = sys.getswitchinterval(), dict(os.environ)
+        import m2m_reader.engine as engine
+        imported, missing = [], []
+        for mod in pkgutil.walk_packages(engine.__path__, "m2m_reader.engine."):
+            try:
+                importlib.import_module(mod.name)
+                imported.append(mod.name)
+            except ImportError as exc:  # an optional dependency not installed here
+                missing.append(f"{mod.name}: {exc.name}")
+        import m2m_reader.cli, m2m_reader.runtime
+        from m2m_reader.engine.core import offline
+        changed = sorted(k for k in set(env) | set(os.environ) if env.get(k) != os.environ.get(k))
+        print(json.dumps({
+            "interval_same": sys.getswitchinterval() == interval, "changed": changed,
+            "guard": offline.guard_installed(), "imported": imported, "missing": missing,
+        }))
+        """
+    )
+    assert len(seen["imported"]) > 50, seen["missing"]  # type: ignore[arg-type]
+    assert seen["interval_same"]
+    assert seen["changed"] == []
+    assert seen["guard"] is False
+
+
+def _probe(monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
+    """Replace the `info` command with one that records the process as it runs."""
+    seen: dict[str, object] = {}
+
+    def run(args: object) -> int:
+        seen["offline"] = offline.is_offline()
+        seen["hub"] = os.environ.get("HF_HUB_OFFLINE")
+        seen["guard"] = offline.guard_installed()
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.connect(("127.0.0.1", 9))
+            except offline.OfflineViolation:
+                seen["connect"] = "refused by offline mode"
+            except OSError:
+                seen["connect"] = "went out"
+        return 0
+
+    monkeypatch.setattr(info, "run", run)
+    return seen
+
+
+def test_a_command_started_offline_is_offline_from_first_to_last_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    seen = _probe(monkeypatch)
+    monkeypatch.setattr(cli, "_starts_offline", lambda args: True)  # as --offline does
+    assert cli.main(["info", "book.cbz"]) == 0
+    assert seen == {
+        "offline": True, "hub": "1", "guard": True, "connect": "refused by offline mode",
+    }  # fmt: skip
+    assert not offline.is_offline()
+    assert "HF_HUB_OFFLINE" not in os.environ  # as it was before the command
+
+
+def test_the_saved_offline_setting_makes_a_command_offline(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from m2m_reader.engine.core import settings
+
+    saved = settings.load()
+    saved.offline = True
+    settings.save(saved)
+    seen = _probe(monkeypatch)
+    assert cli.main(["info", "book.cbz"]) == 0
+    assert seen["offline"] is True and seen["connect"] == "refused by offline mode"
+
+
+def test_an_online_command_connects(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = _probe(monkeypatch)
+    assert cli.main(["info", "book.cbz"]) == 0
+    assert seen["offline"] is False and seen["connect"] == "went out"
+    assert seen["guard"] is True  # installed by the command line, idle while online
+
+
+def test_the_command_line_tunes_the_process_and_the_window_sets_its_interval() -> None:
+    seen = _run_python(
+        """
+        import json, os, sys
+        from m2m_reader import cli, runtime
+        from m2m_reader.engine.core import offline
+        before = sys.getswitchinterval()
+        cli.main(["cache", "size"])
+        after_cli = sys.getswitchinterval()
+        runtime.apply(switch_interval=runtime.WINDOW_SWITCH_INTERVAL_S)
+        print(json.dumps({
+            "cli_kept_interval": after_cli == before, "guard": offline.guard_installed(),
+            "telemetry": os.environ.get("HF_HUB_DISABLE_TELEMETRY"),
+            "window_interval": sys.getswitchinterval(),
+        }))
+        """
+    )
+    assert seen == {
+        "cli_kept_interval": True, "guard": True, "telemetry": "1",
+        "window_interval": pytest.approx(runtime.WINDOW_SWITCH_INTERVAL_S),
+    }  # fmt: skip
