@@ -11,7 +11,7 @@ from test_engine_doubles import make_engine
 
 from m2m_reader.engine.books import open_book
 from m2m_reader.engine.core.errors import BookError
-from m2m_reader.engine.library import Library, LibraryError
+from m2m_reader.engine.library import Library, LibraryError, PrepareService
 
 
 def folder_book(root, name="My Comic", pages=6):
@@ -125,7 +125,7 @@ def test_prepare_in_the_background_reports_when_done(tmp_path):
         results.append(result)
         done.set()
 
-    lib.prepare_in_background(entry.id, engine, on_done=finished)
+    PrepareService(lib, engine).submit(entry.id, on_done=finished)
     assert done.wait(30)
     assert results == [5] and lib.get(entry.id).offline_ready
 
@@ -134,6 +134,41 @@ def test_prepare_of_a_missing_book_reports_the_error(tmp_path):
     lib = Library()
     done = threading.Event()
     results = []
-    lib.prepare_in_background(99, engine, on_done=lambda r: (results.append(r), done.set()))
+    PrepareService(lib, engine).submit(99, on_done=lambda r: (results.append(r), done.set()))
     assert done.wait(10)
     assert isinstance(results[0], LibraryError)
+
+
+def test_books_asked_together_are_prepared_one_at_a_time_on_one_worker(tmp_path):
+    lib = Library()
+    entries = [lib.add(folder_book(tmp_path, f"Book {i}", pages=3)) for i in range(3)]
+    live, most, made = [0], [0], []
+    lock = threading.Lock()
+
+    def counted_engine():
+        e = engine()
+        made.append(e)
+        real_prepare, real_close = e.prepare_all, e.close
+
+        def prepare_all(*args, **kwargs):
+            with lock:
+                live[0] += 1
+                most[0] = max(most[0], live[0])
+            try:
+                return real_prepare(*args, **kwargs)
+            finally:
+                with lock:
+                    live[0] -= 1
+
+        e.prepare_all, e.close = prepare_all, real_close
+        return e
+
+    service = PrepareService(lib, counted_engine)
+    results = []
+    stopped = service.submit(entries[2].id, on_done=results.append)
+    stopped.cancel("the person changed their mind")  # still queued: never started
+    for entry in entries[:2]:
+        service.submit(entry.id, on_done=results.append)
+    assert service.wait_idle(60)
+    assert sorted(results) == [0, 3, 3] and most[0] == 1 and len(made) == 2
+    assert [lib.get(e.id).offline_ready for e in entries] == [True, True, False]

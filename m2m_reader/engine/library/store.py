@@ -1,66 +1,49 @@
-"""The library: the books a person added, in sqlite in the user data folder.
+"""The library store: the books a person added, in sqlite in the user data folder.
 
 Each book has its path, title, page count, a small cover thumbnail (PNG bytes), where
 the person left off, when they last opened it, and how much of its soundtrack is
-cached. `prepare()` computes a whole book's soundtrack (for reading offline) with
-progress, in the caller's thread or, through `prepare_in_background()`, on its own.
+cached. Beside the books, `book_states` keeps what the person chose per book (reading
+direction, paged or vertical, spread-pairing shifts, bookmarks), keyed by the book's
+fingerprint so that a moved file, or a book opened from the command line, keeps them.
 
 The database lives in the data folder, never in the cache: it is never evicted. Every
-call opens its own short connection, so the library may be used from any thread.
+call opens its own short connection, so the library may be used from any thread. The
+schema is versioned (`PRAGMA user_version`, see `migrations`): an older file is brought
+up to date on opening, one numbered step per transaction; a newer one is refused.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
-import logging
+import json
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .books import open_book
-from .books.model import Book
-from .core import database, paths
-from .core.cancel import CancelToken
-from .core.errors import M2MError
-from .core.events import EngineError
+from ..books import open_book
+from ..books.model import Book
+from ..core import database, paths
+from ..core.cancel import CancelToken
+from ..core.errors import M2MError
+from . import migrations
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from .prepare import PrepareEngine
 
-SCHEMA_VERSION = 2  # 2: series and number (ComicInfo)
 COVER_PX = 256  # the thumbnail's longer side
 FILE_NAME = "library.sqlite3"
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS books (
-    id INTEGER PRIMARY KEY,
-    path TEXT NOT NULL UNIQUE,
-    title TEXT NOT NULL,
-    kind TEXT NOT NULL DEFAULT '',
-    fingerprint TEXT NOT NULL DEFAULT '',
-    pages INTEGER NOT NULL,
-    cover BLOB,
-    page INTEGER NOT NULL DEFAULT 0,
-    added REAL NOT NULL,
-    last_opened REAL NOT NULL DEFAULT 0,
-    music_pages INTEGER NOT NULL DEFAULT 0,
-    series TEXT NOT NULL DEFAULT '',
-    number TEXT NOT NULL DEFAULT ''
-);
-"""
-_ADDED_COLUMNS = {  # columns later versions added, for a library made by an earlier one
-    "series": "TEXT NOT NULL DEFAULT ''",
-    "number": "TEXT NOT NULL DEFAULT ''",
-}
+SCHEMA_VERSION = migrations.SCHEMA_VERSION
+STATE_KEYS = ("direction", "mode", "shifts", "bookmarks")  # what a book's state holds
 
 
 class LibraryError(M2MError):
     """A library operation on a book that is not there, or a database that is in use,
-    damaged or cannot be written."""
+    damaged, made by a newer version, or cannot be written."""
 
 
 @dataclass(frozen=True)
@@ -130,19 +113,14 @@ class Library:
         self._write_lock = threading.Lock()
         with self._db() as db:
             # Reading needs no lock: a library another process is writing still opens.
-            fresh = db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION
-            if not fresh:
+            version = migrations.version_of(db)
+            migrations.refuse_newer(version, self.path, LibraryError)
+            if version == SCHEMA_VERSION:
                 db.execute("SELECT id FROM books LIMIT 1").fetchall()  # damage shows here
-            else:
-                database.use_wal(db)  # readers never wait for a writer
-        if fresh:
-            with self._db(write=True) as db:
-                db.execute(_SCHEMA)
-                have = {row["name"] for row in db.execute("PRAGMA table_info(books)")}
-                for column, kind in _ADDED_COLUMNS.items():
-                    if column not in have:
-                        db.execute(f"ALTER TABLE books ADD COLUMN {column} {kind}")
-                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                return
+            database.use_wal(db)  # readers never wait for a writer
+        with self._write_lock, self._db() as db:
+            migrations.upgrade(db, LibraryError, self.path)
 
     @contextlib.contextmanager
     def _db(self, write: bool = False) -> Iterator[sqlite3.Connection]:
@@ -220,7 +198,7 @@ class Library:
         return _book(row) if row is not None else None
 
     def remove(self, book_id: int) -> None:
-        """Forget a book (its file, cache and edits are left alone)."""
+        """Forget a book (its file, cache, edits and reading choices are left alone)."""
         self._update(book_id, "DELETE FROM books WHERE id = ?", ())
 
     def set_progress(self, book_id: int, page: int) -> None:
@@ -239,107 +217,83 @@ class Library:
             if db.execute(sql, (*values, book_id)).rowcount == 0:
                 raise LibraryError(f"there is no book {book_id} in the library.")
 
-    # -- prepare for offline ------------------------------------------------------
+    # -- what the person chose per book (by fingerprint) --------------------------
+
+    def book_states(self) -> dict[str, dict[str, Any]]:
+        """Every book's own choices, by fingerprint: only the keys the person set (a
+        missing direction or mode means the settings' default decides)."""
+        with self._db() as db:
+            rows = db.execute("SELECT * FROM book_states").fetchall()
+        return {row["fingerprint"]: _state(row) for row in rows}
+
+    def book_state(self, fingerprint: str) -> dict[str, Any]:
+        with self._db() as db:
+            row = db.execute(
+                "SELECT * FROM book_states WHERE fingerprint = ?", (fingerprint,)
+            ).fetchone()
+        return _state(row) if row is not None else {}
+
+    def set_book_states(self, states: dict[str, dict[str, Any]]) -> None:
+        """Keep these books' choices, all in one transaction; an empty one is forgotten."""
+        now = time.time()
+        with self._write_lock, self._db(write=True) as db:
+            for fingerprint, state in states.items():
+                values = _state_values(state)
+                if not any(v is not None for v in values):
+                    db.execute("DELETE FROM book_states WHERE fingerprint = ?", (fingerprint,))
+                    continue
+                db.execute(
+                    "INSERT INTO book_states (fingerprint, direction, mode, shifts, bookmarks,"
+                    " changed) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(fingerprint) DO UPDATE SET"
+                    " direction=excluded.direction, mode=excluded.mode, shifts=excluded.shifts,"
+                    " bookmarks=excluded.bookmarks, changed=excluded.changed",
+                    (fingerprint, *values, now),
+                )
+
+    # -- prepare for offline (the service is in `prepare`) ------------------------
 
     def prepare(
         self,
         book_id: int,
-        engine: Any,
+        engine: PrepareEngine,
         progress: Callable[[int, int], None] | None = None,
         cancel: CancelToken | None = None,
     ) -> int:
-        """Compute the whole soundtrack of a book with `engine` (an `Engine`), keeping the
-        cached count up to date. Returns how many pages have music."""
-        entry = self.get(book_id)
-        book = open_book(entry.path)
-        engine.open(book, entry.page)
-        store = getattr(engine, "store", None)
-        skipped_before = getattr(store, "skipped_audio", 0)
-        stop = _StopToken(cancel)
-        lock = threading.Lock()
-        state = {"best": 0, "errors": 0, "last": ""}
-        limit = 3 * entry.pages + 10  # errors with no new page: failing again and again
-        listener = getattr(engine, "on_event", None)
+        """`prepare.prepare_book` on this library: the book's whole soundtrack."""
+        from .prepare import prepare_book
 
-        def on_event(event: Any) -> None:
-            if isinstance(event, EngineError):
-                with lock:
-                    state["errors"] += 1
-                    state["last"] = event.message
-                    if state["errors"] > limit:
-                        stop.cancel("the same work failed again and again")
-            if listener is not None:
-                listener(event)
+        return prepare_book(self, book_id, engine, progress, cancel)
 
-        def report(done: int, total: int) -> None:
-            with lock:
-                if done > state["best"]:
-                    state["best"], state["errors"] = done, 0
-                # A page redone from the final scenes leaves the ready count a moment:
-                # the bar a person watches never goes back.
-                done = state["best"]
-            if done and (done == total or done % 4 == 0):
-                try:
-                    self.set_music_pages(book_id, done)
-                except LibraryError as exc:  # in use a while: the count catches up later
-                    log.info("%s", exc)
-            if progress is not None:
-                progress(done, total)
 
-        engine.on_event = on_event
-        try:
-            done = engine.prepare_all(report, stop)
-        finally:
-            engine.on_event = listener
-        if getattr(store, "write_error", None) is not None:
-            # Made, but not kept: a full or read-only cache skipped these writes.
-            done = max(0, done - (getattr(store, "skipped_audio", 0) - skipped_before))
-        self.set_music_pages(book_id, done)
-        if stop.reason and not (cancel is not None and cancel.cancelled):
-            raise LibraryError(
-                f"preparing {entry.title} stopped after {done} of {entry.pages} pages: "
-                f"{str(state['last']).rstrip('.')}, again and again"
-            )
-        return done
+def _pages(value: object) -> list[int]:
+    return sorted({int(i) for i in value if isinstance(i, int)}) if isinstance(value, list) else []
 
-    def prepare_in_background(
-        self,
-        book_id: int,
-        make_engine: Callable[[], Any],
-        progress: Callable[[int, int], None] | None = None,
-        on_done: Callable[[int | BaseException], None] | None = None,
-    ) -> CancelToken:
-        """`prepare()` on a thread of its own; returns the token that stops it."""
-        token = CancelToken()
 
-        def run() -> None:
-            result: int | BaseException
-            engine = make_engine()
+def _state_values(state: dict[str, Any]) -> tuple[str | None, str | None, str | None, str | None]:
+    """A state's columns: None for each the person has not set."""
+    direction = state.get("direction")
+    mode = state.get("mode")
+    shifts, bookmarks = _pages(state.get("shifts")), _pages(state.get("bookmarks"))
+    return (
+        direction if direction in ("ltr", "rtl") else None,
+        mode if mode in ("paged", "vertical") else None,
+        json.dumps(shifts) if shifts else None,
+        json.dumps(bookmarks) if bookmarks else None,
+    )
+
+
+def _state(row: sqlite3.Row) -> dict[str, Any]:
+    state: dict[str, Any] = {}
+    for key in ("direction", "mode"):
+        if row[key] is not None:
+            state[key] = row[key]
+    for key in ("shifts", "bookmarks"):
+        if row[key] is not None:
             try:
-                result = self.prepare(book_id, engine, progress, token)
-            except Exception as exc:  # noqa: BLE001 - handed to on_done, never raised
-                result = exc
-            finally:
-                engine.close()
-            if on_done is not None:
-                on_done(result)
-
-        threading.Thread(target=run, name=f"prepare-{book_id}", daemon=True).start()
-        return token
-
-
-class _StopToken(CancelToken):
-    """A token `prepare` cancels itself, which also fires when the caller's does."""
-
-    __slots__ = ("_outer",)
-
-    def __init__(self, outer: CancelToken | None) -> None:
-        super().__init__()
-        self._outer = outer
-
-    @property
-    def cancelled(self) -> bool:
-        return self._event.is_set() or (self._outer is not None and self._outer.cancelled)
+                state[key] = _pages(json.loads(row[key]))
+            except ValueError:
+                continue  # a hand-edited value that is not JSON: as if not set
+    return state
 
 
 def _book(row: sqlite3.Row) -> LibraryBook:
