@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from test_mixer import make_cue, noise, sine
 
-from m2m_reader.engine.audio import native
+from m2m_reader.engine.audio import native, native_build
 from m2m_reader.engine.audio.mixer import Mixer
 from m2m_reader.engine.audio.native import NativeMixer, NativeUnavailable
 
@@ -20,7 +20,8 @@ pytestmark = pytest.mark.skipif(bool(native.available()), reason=native.availabl
 
 def cues(rng: np.random.Generator) -> list:
     """Cues of every shape the engine makes: scenes, bars, intros before loops, another
-    sample rate (resampled), a loop shorter than a block, mono-looking stereo."""
+    sample rate (resampled), a loop shorter than a block, mono-looking stereo, a scene
+    of one library track."""
     out = []
     for page in range(12):
         seconds = float(rng.uniform(0.4, 2.5))
@@ -35,7 +36,10 @@ def cues(rng: np.random.Generator) -> list:
             loop = (n - 900, n - 100)  # a very short loop body: tiled
         bar = int(sr * 0.5) if page % 2 == 0 else 0
         joins = "continue" if page % 4 else "change"
-        out.append(make_cue(audio, page, scene=page // 4, joins=joins, sr=sr, loop=loop, bar=bar))
+        cue = make_cue(audio, page, scene=page // 4, joins=joins, sr=sr, loop=loop, bar=bar)
+        if page >= 8:  # the last scene's cues are one track's (the library): turns go on
+            cue.backend = "library"
+        out.append(cue)
     return out
 
 
@@ -106,7 +110,7 @@ def test_native_mixer_gives_the_python_mixers_samples(seed):
     np.testing.assert_allclose(b, a, atol=2e-6, rtol=0)
     assert c.events == py.events
     kinds = {k for _, k, _ in py.events}
-    assert {"start", "turn", "change", "loop"} <= kinds
+    assert {"start", "turn", "change", "loop", "continue"} <= kinds
     assert c.finished and py.finished
     assert c.clock == py.clock
 
@@ -195,34 +199,34 @@ def test_pull_rejects_a_wrong_buffer():
 
 
 def test_no_compiler_is_a_clear_reason(monkeypatch, tmp_path):
-    monkeypatch.setattr(native, "build_dirs", lambda: [tmp_path / "a"])
+    monkeypatch.setattr(native_build, "build_dirs", lambda: [tmp_path / "a"])
     monkeypatch.setenv("CC", "false")  # a "compiler" that always fails
     with pytest.raises(NativeUnavailable, match="did not compile"):
-        native.find_or_build()
-    monkeypatch.setattr(native, "compiler", lambda: None)
+        native_build.find_or_build()
+    monkeypatch.setattr(native_build, "compiler", lambda: None)
     with pytest.raises(NativeUnavailable, match="no C compiler"):
-        native.find_or_build()
+        native_build.find_or_build()
     assert not list((tmp_path / "a").iterdir())  # nothing half-written left behind
 
 
 def test_an_unwritable_install_builds_in_the_cache(monkeypatch, tmp_path):
     blocker = tmp_path / "site-packages"
     blocker.write_text("")  # a file where the folder would be: mkdir fails, even for root
-    monkeypatch.setattr(native, "build_dirs", lambda: [blocker / "_native", tmp_path / "cache"])
-    path = native.find_or_build()
+    monkeypatch.setattr(native_build, "build_dirs", lambda: [blocker / "_native", tmp_path / "cache"])
+    path = native_build.find_or_build()
     assert path.parent == tmp_path / "cache" and path.is_file()
-    assert native.find_or_build() == path  # found, not built again
+    assert native_build.find_or_build() == path  # found, not built again
 
 
 def test_a_damaged_library_is_built_again(monkeypatch, tmp_path):
     d = tmp_path / "n"
     d.mkdir()
-    damaged = d / native.library_name()
+    damaged = d / native_build.library_name()
     damaged.write_bytes(b"not a library")
-    monkeypatch.setattr(native, "build_dirs", lambda: [d])
-    native._load.cache_clear()
+    monkeypatch.setattr(native_build, "build_dirs", lambda: [d])
+    native_build._load.cache_clear()
     try:
-        native.load()
+        native_build.load()
         assert damaged.stat().st_size > 1000
         m = NativeMixer(SR)
         m.set_cue(0, make_cue(noise(1, 1), 0))
@@ -231,12 +235,12 @@ def test_a_damaged_library_is_built_again(monkeypatch, tmp_path):
         m.pull(out)
         assert np.abs(out).max() > 0.01
     finally:
-        native._load.cache_clear()
+        native_build._load.cache_clear()
 
 
 def test_turned_off_by_the_environment(monkeypatch):
     monkeypatch.setenv("M2M_READER_NATIVE_MIXER", "0")
-    native._load.cache_clear()
+    native_build._load.cache_clear()
     try:
         assert "M2M_READER_NATIVE_MIXER=0" in native.available()
         from m2m_reader.engine.audio.live import make_mixer
@@ -245,7 +249,7 @@ def test_turned_off_by_the_environment(monkeypatch):
         with pytest.raises(NativeUnavailable):
             make_mixer(1.0, native=True)
     finally:
-        native._load.cache_clear()
+        native_build._load.cache_clear()
 
 
 @pytest.mark.audio

@@ -16,7 +16,9 @@ the audio thread.
 
 Joins: within a scene a page turn is a short equal-power crossfade; a cue that
 "continues" starts at the outgoing music's position in the bar, so the beat carries
-on. At a scene change the crossfade is longer, the incoming music starts at its
+on. When both cues are stretches of the scene's one track (the music library,
+`on_track`), a turn makes no new voice at all: the track goes on where it is, so no bar
+is heard twice (a "continue" event). At a scene change the crossfade is longer, the incoming music starts at its
 beginning, and the fade length is a whole number of its bars, so the fade lands on
 its bar line. Each voice loops [loop_start, loop_end) while the reader lingers.
 
@@ -35,117 +37,23 @@ from __future__ import annotations
 
 import bisect
 import itertools
-import math
 from collections import deque
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
 
 from ..music.base import Cue
+from .master import MasterGain
+from .prepared import PreparedCue, Voice, equal_power_table, has_stinger, on_track, prepare_audio
+
+__all__ = [
+    "STINGER_COOLDOWN_S", "Mixer", "PreparedCue", "TurnKind", "equal_power_table",
+    "has_stinger", "on_track", "prepare_audio",
+]  # fmt: skip
 
 TurnKind = Literal["turn", "jump"]
 STINGER_COOLDOWN_S = 20.0  # at most one stinger this often (native_mixer.c has the same)
-_MIN_LOOP = 2048  # shorter loop bodies are tiled up to this, to bound work per block
-
-
-def equal_power_table(length: int) -> np.ndarray:
-    """sin(π/2 · i/length) for i in 0..length: fade-in gains; reversed, fade-out gains.
-
-    sin² + cos² = 1, so two uncorrelated signals crossfaded this way keep their power.
-    """
-    i = np.arange(length + 1, dtype=np.float64)
-    return np.sin(0.5 * math.pi * i / max(length, 1)).astype(np.float32)
-
-
-def has_stinger(cue: Cue) -> bool:
-    """Whether the cue's intro is a one-time stinger: a composer's continuing cue with
-    an intro (`composer.py`: the stinger over the loop's first bars, then the loop
-    turned by those bars, so `audio[loop_end - loop_start:]` is the same music without
-    it). Read from fields the cue store keeps, so a stored cue plays the same."""
-    return cue.backend == "composer" and cue.joins == "continue" and cue.clip.loop_start > 0
-
-
-def prepare_audio(cue: Cue, sample_rate: int, channels: int) -> tuple[np.ndarray, int, int, int]:
-    """`cue` at `sample_rate` with `channels`, its loop kept seamless: (audio, loop_start,
-    loop_end, samples per bar). The audio is C-contiguous float32 and ends at loop_end;
-    a loop body shorter than `_MIN_LOOP` is tiled up to it."""
-    clip = cue.clip
-    audio = clip.audio if clip.audio.ndim == 2 else clip.audio.reshape(len(clip.audio), 1)
-    ls, le = int(clip.loop_start), int(clip.loop_end)
-    if not 0 <= ls < le <= len(audio):
-        ls, le = 0, len(audio)
-    bar = int(clip.bar_samples)
-    if clip.sample_rate != sample_rate:
-        # Imported only when a cue needs it (MusicGen's 32 kHz): scipy.signal costs
-        # ~60 MB and a long hold of the interpreter lock, which the UI feels.
-        from scipy.signal import resample_poly
-
-        g = math.gcd(sample_rate, clip.sample_rate)
-        up, down = sample_rate // g, clip.sample_rate // g
-        ratio = up / down
-        # pad by whole multiples of `down` input samples, so the padding maps to a
-        # whole number of output samples and the body stays on the output grid
-        pad = down * -(-32 // down)
-        head = audio[:ls]
-        if ls:  # the intro, followed by what really follows it: the loop start
-            ext = np.concatenate([head, audio[ls + np.arange(pad) % (le - ls)]])
-            head = resample_poly(ext, up, down, axis=0)[: round(ls * ratio)]
-        # the loop body resampled circularly, so its end runs into its start
-        n = le - ls
-        ext = audio[ls + np.arange(-pad, n + pad) % n]
-        off = pad * up // down
-        body = resample_poly(ext, up, down, axis=0)[off : off + round(n * ratio)]
-        audio = np.concatenate([head, body])
-        ls, le = len(head), len(audio)
-        bar = round(bar * ratio)
-    if le - ls < _MIN_LOOP:
-        reps = -(-_MIN_LOOP // (le - ls))
-        audio = np.concatenate([audio[:le]] + [audio[ls:le]] * (reps - 1))
-        le = len(audio)
-    if channels == 1:
-        audio = audio.mean(axis=1, keepdims=True)
-    elif audio.shape[1] != channels:  # mono repeated, extra channels dropped
-        audio = audio[:, np.arange(channels) % audio.shape[1]]
-    audio = np.ascontiguousarray(audio[:le], dtype=np.float32)
-    return audio, ls, le, bar
-
-
-@dataclass
-class PreparedCue:
-    """A cue at the mixer's rate, ready for the audio thread."""
-
-    page: int
-    scene: int
-    joins: str
-    audio: np.ndarray  # (n, channels) float32, C-contiguous
-    loop_start: int
-    loop_end: int
-    bar: int  # samples per bar at the mixer rate, 0 when unknown
-    change_table: np.ndarray  # equal-power table for a scene change into this cue
-    stinger: bool = False  # its intro is a stinger (`has_stinger`)
-
-
-class _Voice:
-    __slots__ = ("cue", "pos", "table", "env_pos", "env_len", "fading", "from_gain", "active")
-
-    def __init__(self) -> None:
-        self.cue: PreparedCue | None = None
-        self.active = False
-        self.pos = 0
-        self.table: np.ndarray | None = None
-        self.env_pos = 0
-        self.env_len = 0
-        self.fading = ""  # "", "in" or "out"
-        self.from_gain = 1.0
-
-    def gain(self) -> float:
-        """The gain at the current sample."""
-        if self.fading == "in":
-            return float(self.table[self.env_pos])  # type: ignore[index]
-        if self.fading == "out":
-            return self.from_gain * float(self.table[self.env_len - self.env_pos])  # type: ignore[index]
-        return 1.0
 
 
 class Mixer:
@@ -185,13 +93,11 @@ class Mixer:
         self._swap_table = equal_power_table(max(1, round(crossfade_swap_s * sample_rate)))
         self._start_table = equal_power_table(max(1, round(start_fade_s * sample_rate)))
         self._scene_tables: dict[int, np.ndarray] = {}
-        self._ramp_len = max(1, round(volume_ramp_s * sample_rate))
+        self._master = MasterGain(max(1, round(volume_ramp_s * sample_rate)), int(max_block))
         self._max_block = int(max_block)
         self._buf = np.zeros((max_block, 2), np.float32)
         self._gain = np.zeros(max_block, np.float32)
-        self._idx = np.arange(max_block, dtype=np.float64)
-        self._ramp = np.zeros(max_block, np.float64)
-        self._voices = [_Voice() for _ in range(voices)]
+        self._voices = [Voice() for _ in range(voices)]
         self._commands: deque[tuple] = deque()
         self._graveyard: deque[PreparedCue] = deque()
         self._seq = itertools.count()
@@ -200,14 +106,8 @@ class Mixer:
         self._cues: dict[int, PreparedCue] = {}
         self._clock = 0
         self._page: int | None = None
-        self._lead: _Voice | None = None
+        self._lead: Voice | None = None
         self._waiting = False
-        self._volume = 1.0
-        self._muted = False
-        self._vol_from = self._vol_to = 1.0
-        self._vol_pos = self._vol_len = 0
-        self._end_pos = -1  # samples into the final fade-out; -1 when not fading
-        self._end_len = 0
         self._stinger_cooldown = round(STINGER_COOLDOWN_S * self.sample_rate)
         self._last_stinger = -(1 << 62)
         self.events: list[tuple[int, str, int]] = []
@@ -255,7 +155,7 @@ class Mixer:
     @property
     def finished(self) -> bool:
         """True once the final fade-out has completed."""
-        return self._end_pos >= self._end_len > 0
+        return self._master.finished
 
     def prepare(self, cue: Cue) -> PreparedCue:
         """Resample `cue` to the mixer rate keeping its loop seamless."""
@@ -270,6 +170,7 @@ class Mixer:
             bar=bar,
             change_table=self._scene_table(bar),
             stinger=has_stinger(cue),
+            on_track=on_track(cue),
         )
 
     def set_crossfades(self, scene_s: float, page_s: float) -> None:
@@ -360,34 +261,24 @@ class Mixer:
             elif not self._lead_is(cue):
                 self._start(cue, kind)
         elif what == "volume":
-            self._volume = cmd[1]
-            self._set_ramp()
+            self._master.set_volume(cmd[1])
         elif what == "mute":
-            self._muted = cmd[1]
-            self._set_ramp()
+            self._master.set_muted(cmd[1])
         elif what == "fade_out":
-            self._end_pos, self._end_len = 0, cmd[1]
+            self._master.fade_out(cmd[1])
 
     def _lead_is(self, cue: PreparedCue) -> bool:
         lead = self._lead
         return lead is not None and lead.active and lead.fading != "out" and lead.cue is cue
 
     @staticmethod
-    def _to_seam(v: _Voice) -> int:
+    def _to_seam(v: Voice) -> int:
         """Samples until the voice's next bar line (bars count from the cue's first
         sample) or its loop end, whichever comes first."""
         cue = v.cue
         assert cue is not None
         to_end = cue.loop_end - v.pos
         return min(to_end, (-v.pos) % cue.bar) if cue.bar > 0 else to_end
-
-    def _set_ramp(self) -> None:
-        current = self._vol_from + (self._vol_to - self._vol_from) * min(
-            1.0, self._vol_pos / self._vol_len if self._vol_len else 1.0
-        )
-        self._vol_from = current
-        self._vol_to = 0.0 if self._muted else self._volume
-        self._vol_pos, self._vol_len = 0, self._ramp_len
 
     def _start(self, cue: PreparedCue, kind: str, fade: np.ndarray | None = None) -> None:
         """Make `cue` the lead voice; `fade` overrides the crossfade table (an upgrade
@@ -398,15 +289,21 @@ class Mixer:
         if lead is None or lead.fading == "out":
             table = self._start_table if lead is None else self._page_table
             kind_event = "start"
-        elif lead.cue.scene != cue.scene:  # type: ignore[union-attr]
+        elif lead.cue is not None and lead.cue.scene != cue.scene:
             table = cue.change_table
             kind_event = "change"
         else:
+            old = lead.cue
+            assert old is not None
+            if fade is None and kind == "turn" and cue.on_track and old.on_track:
+                # One track for the whole scene (the library): it goes on where it is.
+                if self.record_events:
+                    self.events.append((self._clock, "continue", cue.page))
+                return
             table = self._page_table
             kind_event = "turn"
-            old = lead.cue
-            if kind == "turn" and cue.joins == "continue" and cue.bar > 0 and old.bar > 0:  # type: ignore[union-attr]
-                phase = (lead.pos % old.bar) / old.bar  # type: ignore[union-attr]
+            if kind == "turn" and cue.joins == "continue" and cue.bar > 0 and old.bar > 0:
+                phase = (lead.pos % old.bar) / old.bar
                 start = min(int(phase * cue.bar), cue.loop_end - 1)
         if fade is not None and lead is not None:
             table, kind_event, start = fade, kind, 0
@@ -429,7 +326,7 @@ class Mixer:
         if self.record_events:
             self.events.append((self._clock, kind_event, cue.page))
 
-    def _free_voice(self) -> _Voice:
+    def _free_voice(self) -> Voice:
         for v in self._voices:
             if not v.active:
                 return v
@@ -437,7 +334,7 @@ class Mixer:
         self._release(victim)
         return victim
 
-    def _release(self, v: _Voice) -> None:
+    def _release(self, v: Voice) -> None:
         if v.cue is not None:
             self._graveyard.append(v.cue)
         v.active, v.cue, v.table, v.fading = False, None, None, ""
@@ -454,78 +351,18 @@ class Mixer:
         gain = self._gain[:n]
         for v in self._voices:
             if v.active:
-                self._read(v, buf)
-                done = self._envelope(v, gain)
+                assert v.cue is not None
+                v.read(buf, self._loop_event(v.cue.page))
+                done = v.envelope(gain)
                 np.multiply(buf, gain[:, None], out=buf)
                 np.add(out, buf, out=out)
                 if done:
                     self._release(v)
-        self._master(out)
+        self._master.apply(out)
 
-    def _read(self, v: _Voice, buf: np.ndarray) -> None:
-        """Copy the voice's next len(buf) samples, wrapping at its loop end."""
-        cue = v.cue
-        assert cue is not None
-        n, filled, pos = len(buf), 0, v.pos
-        while filled < n:
-            take = min(n - filled, cue.loop_end - pos)
-            np.copyto(buf[filled : filled + take], cue.audio[pos : pos + take, : buf.shape[1]])
-            filled += take
-            pos += take
-            if pos >= cue.loop_end:
-                pos = cue.loop_start
-                if self.record_events:
-                    self.events.append((self._clock + filled, "loop", cue.page))
-        v.pos = pos
-
-    def _envelope(self, v: _Voice, gain: np.ndarray) -> bool:
-        """Fill the voice's gains for this block; True when it has faded out."""
-        n = len(gain)
-        if not v.fading:
-            gain.fill(1.0)
-            return False
-        table = v.table
-        assert table is not None
-        m = min(n, v.env_len - v.env_pos)
-        if v.fading == "in":
-            np.copyto(gain[:m], table[v.env_pos : v.env_pos + m])
-            gain[m:] = 1.0
-        else:
-            hi = v.env_len - v.env_pos
-            np.multiply(table[hi - m + 1 : hi + 1][::-1], v.from_gain, out=gain[:m])
-            gain[m:] = 0.0
-        v.env_pos += m
-        if v.env_pos >= v.env_len:
-            if v.fading == "out":
-                return True
-            v.fading, v.table = "", None
-        return False
-
-    def _master(self, out: np.ndarray) -> None:
-        """Master volume ramp, then the final fade-out (both linear, in place)."""
-        n = len(out)
-        if self._vol_pos < self._vol_len:
-            m = min(n, self._vol_len - self._vol_pos)
-            step = (self._vol_to - self._vol_from) / self._vol_len
-            self._apply_ramp(out[:m], self._vol_pos + 1, step, self._vol_from)
-            out[m:] *= self._vol_to
-            self._vol_pos += m
-        elif self._vol_to != 1.0:
-            out *= self._vol_to
-        if self._end_pos >= 0:
-            m = max(0, min(n, self._end_len - self._end_pos))
-            if m:
-                self._apply_ramp(out[:m], self._end_pos, -1.0 / self._end_len, 1.0)
-            out[m:] = 0.0
-            self._end_pos += m
-
-    def _apply_ramp(self, out: np.ndarray, k0: int, step: float, base: float) -> None:
-        """out[i] *= base + step * (k0 + i), computed the same whatever the block split."""
-        m = len(out)
-        r = self._ramp[:m]
-        np.add(self._idx[:m], k0, out=r)
-        np.multiply(r, step, out=r)
-        np.add(r, base, out=r)
-        g = self._gain[:m]
-        np.copyto(g, r, casting="same_kind")
-        np.multiply(out, g[:, None], out=out)
+    def _loop_event(self, page: int) -> Callable[[int], None] | None:
+        """A voice's `on_loop` when events are recorded: a loop seam at each wrap."""
+        if not self.record_events:
+            return None
+        clock = self._clock
+        return lambda filled: self.events.append((clock + filled, "loop", page))

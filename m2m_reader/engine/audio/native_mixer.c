@@ -28,13 +28,13 @@
 #include <sched.h>
 #endif
 
-#define M2M_ABI 1
+#define M2M_ABI 2
 
 #include "native_mixer.h" /* what Python sees: shared structs and the functions */
 
 enum { CMD_CUE = 1, CMD_FORGET, CMD_TURN, CMD_VOLUME, CMD_MUTE, CMD_FADE_OUT, CMD_FADES, CMD_SWAP };
 enum { KIND_TURN = 0, KIND_JUMP = 1 };
-enum { EV_START = 1, EV_CHANGE, EV_TURN, EV_SWAP, EV_LOOP };
+enum { EV_START = 1, EV_CHANGE, EV_TURN, EV_SWAP, EV_LOOP, EV_CONTINUE };
 enum { FADE_NONE = 0, FADE_IN, FADE_OUT };
 
 #define MAX_VOICES 16
@@ -324,9 +324,14 @@ static void start(m2m_mixer *m, m2m_cue *c, int kind, int64_t fade, int ev_overr
         len = scene_len(m, c->bar);
         ev = EV_CHANGE;
     } else {
+        const m2m_cue *old = lead->cue;
+        if (fade <= 0 && kind == KIND_TURN && c->on_track && old->on_track) {
+            /* one track for the whole scene (the library): it goes on where it is */
+            event(m, m->clock, EV_CONTINUE, c->page);
+            return;
+        }
         len = m->page_len;
         ev = EV_TURN;
-        const m2m_cue *old = lead->cue;
         if (kind == KIND_TURN && c->continues && c->bar > 0 && old->bar > 0) {
             double phase = (double)(lead->pos % old->bar) / (double)old->bar;
             from = (int64_t)(phase * (double)c->bar);

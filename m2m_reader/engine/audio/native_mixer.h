@@ -8,6 +8,7 @@ typedef struct m2m_cue {
     const float *audio; /* loop_end frames x channels, interleaved */
     int64_t loop_start, loop_end, bar;
     int32_t page, scene, continues, id;
+    int32_t on_track; /* a stretch of its scene's one track (mixer.py, on_track) */
     int32_t refs; /* audio thread only */
 } m2m_cue;
 
