@@ -13,6 +13,7 @@ from test_ui_reader import make_window, shown
 from ui_support import make_book, page_colour, ui_dirs  # noqa: F401
 
 from m2m_reader.engine.books import open_book
+from m2m_reader.engine.library import Library
 from m2m_reader.ui.next_volume import natural_key, next_volume
 from m2m_reader.ui.page_view import EDGE_STOP_S
 from m2m_reader.ui.prefs import Prefs
@@ -84,8 +85,8 @@ def test_bookmarks_mark_pages_jump_and_are_kept_per_book(qtbot, tmp_path, win):
     assert win.page == 7
     qtbot.keyClick(win, Qt.Key.Key_B, Qt.KeyboardModifier.ShiftModifier)
     assert win.page == 3
-    win._fill_bookmarks()
-    names = [a.text() for a in win.bookmark_menu.actions()]
+    win.finder.fill_bookmarks()
+    names = [a.text() for a in win.bar.bookmark_menu.actions()]
     assert "Page 4" in names and "Page 8" in names
     model = win.thumbs_model
     assert model.data(model.index(7), Qt.ItemDataRole.DisplayRole) == "★ 8"
@@ -93,9 +94,9 @@ def test_bookmarks_mark_pages_jump_and_are_kept_per_book(qtbot, tmp_path, win):
     win.runner.wait()
     again = make_window(qtbot, tmp_path, prefs=Prefs(tmp_path / "ui.json"))
     again.set_book(make_book(10, "ltr"))
-    assert again.bookmarks == {3, 7}
+    assert again.finder.bookmarks == {3, 7}
     again.set_book(make_book(11, "ltr"))
-    assert again.bookmarks == set()
+    assert again.finder.bookmarks == set()
 
 
 def test_volumes_follow_in_the_order_a_person_numbers_them(tmp_path):
@@ -123,7 +124,7 @@ def test_a_turn_past_the_last_page_opens_the_next_chapter(qtbot, tmp_path, win):
     first = chapter(series / "Chapter 1", (200, 40, 40))
     chapter(series / "Chapter 2", (40, 200, 40))
     win.set_book(open_book(first))
-    qtbot.waitUntil(lambda: win._next_book is not None)
+    qtbot.waitUntil(lambda: win.finder.next_book is not None)
     qtbot.keyClick(win, Qt.Key.Key_End)
     assert "Chapter 2" in win.statusBar().currentMessage()
     qtbot.keyClick(win, Qt.Key.Key_Space)  # straight after arriving: a stop
@@ -157,12 +158,12 @@ def test_choices_per_book_live_in_the_data_folder_and_outlast_the_window_state(
     win.set_direction("ltr")
     win.close()
     win.runner.wait()
-    stored = (tmp_path / "data" / "reader_books.json").read_text()
-    assert '"bookmarks"' in stored and '"ltr"' in stored
+    stored = Library().book_state(win.book.fingerprint)  # kept in the library
+    assert stored == {"bookmarks": [4], "direction": "ltr"}
     (tmp_path / "ui.json").unlink()  # the window state lost: the choices are not
     again = make_window(qtbot, tmp_path, prefs=Prefs(tmp_path / "ui.json"))
     again.set_book(make_book(10, "rtl"))
-    assert again.bookmarks == {4} and again.direction == "ltr"
+    assert again.finder.bookmarks == {4} and again.direction == "ltr"
 
 
 def test_a_direction_kept_by_an_earlier_version_is_carried_over(qtbot, tmp_path, ui_dirs):  # noqa: F811
@@ -186,7 +187,7 @@ def test_in_the_strip_a_push_past_the_bottom_opens_the_next_chapter_after_a_stop
         Image.new("RGB", (300, 1200), (200, 40, 40)).save(f)
     win.set_book(open_book(first))
     assert win.vertical
-    qtbot.waitUntil(lambda: win._next_book is not None)
+    qtbot.waitUntil(lambda: win.finder.next_book is not None)
     strip = win.strip
     while strip.scroll_y() < strip.max_y() - 1:
         qtbot.keyClick(win, Qt.Key.Key_Space)
