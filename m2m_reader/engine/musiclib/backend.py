@@ -186,13 +186,26 @@ class LibraryBackend:
         k = 0 if request.joins == "change" else max(0, request.scene_page or 0)
         per_page = max(1, round(request.seconds * sr) // bar) * bar
         virtual = k * per_page
+        return track, virtual, self._time_in(track, virtual)
+
+    def _time_in(self, track: TrackFeatures, virtual: int) -> float:
+        """Track time `virtual` samples into the scene's sequence (phrase start, on to
+        the loop end, then the loop again and again)."""
+        bar, n_bars, pre_bars = self._grid(track)
+        sr = self.sample_rate
         n_pre, n_body = pre_bars * bar, n_bars * bar
-        start_s = max(0.0, track.loop_start - n_pre / sr)
         if virtual < n_pre:
-            at = start_s + virtual / sr
-        else:
-            at = track.loop_start + ((virtual - n_pre) % n_body) / sr
-        return track, virtual, at
+            return max(0.0, track.loop_start - n_pre / sr) + virtual / sr
+        return track.loop_start + ((virtual - n_pre) % n_body) / sr
+
+    def track_at(self, request: CueRequest, played_s: float) -> tuple[str, float]:
+        """The request's scene's track and where in it the music is `played_s` seconds
+        after the scene began: the mixers go on in the track at page turns within a
+        scene, so this, not the page's own cue start, is where a page's music starts
+        (export's chapters). Cheap: no audio."""
+        track = self.track_for_scene(request.scene, request.directive, request.caption)
+        virtual = max(0, round(played_s * self.sample_rate))
+        return track.path, round(self._time_in(track, virtual), 3)
 
     def make_cue(self, request: CueRequest, cancel: CancelToken) -> LibraryCue:
         cancel.check()
