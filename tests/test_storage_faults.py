@@ -23,13 +23,13 @@ import numpy as np
 import pytest
 from test_export_support import ToneBackend, synthetic_analysis, synthetic_book
 
-from m2m_reader.engine import export as export_mod
 from m2m_reader.engine.audio import writer as writer_mod
 from m2m_reader.engine.audio.writer import OutputError
 from m2m_reader.engine.core import atomic
 from m2m_reader.engine.core import cache as cache_mod
 from m2m_reader.engine.core.cache import CacheError, DiskCache
-from m2m_reader.engine.export import export_soundtrack
+from m2m_reader.engine.export import export_soundtrack, write_error
+from m2m_reader.engine.export import soundtrack as export_mod
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "resources" / "sample" / "annotations" / "HaruNoMelody.xml"
@@ -299,14 +299,14 @@ def test_export_command_on_a_full_disk_exits_1(tmp_path, small_disk):
 def test_failing_chapters_write_keeps_the_old_set(tmp_path, monkeypatch):
     first = export(tmp_path)
     old = {p: p.read_bytes() for p in (first.path, first.chapters_path, first.cue_path)}
-    real = export_mod._stage
+    real = export_mod.stage
 
     def stage(held, final, text):
         if final.name.endswith(".chapters.json"):
-            raise export_mod.write_error(final, OSError(errno.ENOSPC, "No space left on device"))
+            raise write_error(final, OSError(errno.ENOSPC, "No space left on device"))
         return real(held, final, text)
 
-    monkeypatch.setattr(export_mod, "_stage", stage)
+    monkeypatch.setattr(export_mod, "stage", stage)
     with pytest.raises(OutputError, match="chapters.json: no space left on device"):
         export(tmp_path, seconds_per_page=5.0)  # a different soundtrack
     assert {p: p.read_bytes() for p in old} == old  # never new audio with old chapters
@@ -315,9 +315,9 @@ def test_failing_chapters_write_keeps_the_old_set(tmp_path, monkeypatch):
 
 def test_failing_chapters_write_on_a_first_export_leaves_no_audio(tmp_path, monkeypatch):
     def stage(held, final, text):
-        raise export_mod.write_error(final, OSError(errno.EIO, "Input/output error"))
+        raise write_error(final, OSError(errno.EIO, "Input/output error"))
 
-    monkeypatch.setattr(export_mod, "_stage", stage)
+    monkeypatch.setattr(export_mod, "stage", stage)
     with pytest.raises(OutputError, match="input/output error"):
         export(tmp_path, stems=True)
     assert os.listdir(tmp_path) == []
@@ -364,7 +364,8 @@ SLOW_EXPORT = textwrap.dedent(
     sys.path.insert(0, {tests!r})
     from pathlib import Path
     from test_export_support import ToneBackend, synthetic_analysis, synthetic_book
-    from m2m_reader.engine.export import export_soundtrack
+    from m2m_reader.engine.export import export_soundtrack, write_error
+from m2m_reader.engine.export import soundtrack as export_mod
 
     class Slow(ToneBackend):
         def make_cue(self, request, cancel):
