@@ -24,6 +24,7 @@ from m2m_reader.engine.core.errors import BackendUnavailable, M2MError
 from m2m_reader.engine.core.settings import Settings
 from m2m_reader.engine.core.store import MemoryStore
 from m2m_reader.engine.llm import LLMConfig, OpenAIText
+from m2m_reader.engine.llm import client as client_mod
 from m2m_reader.engine.llm.client import EndpointDown, LLMError
 from tests.bookfactory import PageSpec, make_book
 from tests.fake_openai import FakeOpenAI
@@ -365,7 +366,7 @@ def test_an_unexpected_error_reading_an_answer_is_a_failure(fake, monkeypatch):
     def broken(*args, **kwargs):
         raise ValueError(f"bad header in {fake.base_url}?api_key={KEY}")
 
-    monkeypatch.setattr(backend._client, "_read", broken)
+    monkeypatch.setattr(client_mod, "read_body", broken)  # the body cannot be read
     with pytest.raises(LLMError, match=r"could not be read \(ValueError\)") as info:
         backend.caption(page_input(), NEVER)
     assert info.value.kind == "body" and KEY not in str(info.value)

@@ -12,9 +12,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+from openai.types.chat import ChatCompletionContentPartImageParam as ImagePart
+from openai.types.chat import ChatCompletionContentPartParam as ContentPart
+from openai.types.chat import ChatCompletionContentPartTextParam as TextPart
+from PIL import Image
 
 from ..analysis.emotions import EMOTIONS, faces_line, normalise
 from ..analysis.records import (
@@ -29,13 +35,14 @@ from ..books.model import Book
 from ..core.cancel import CancelToken
 from ..core.errors import BackendUnavailable, PageError
 from . import schemas
-from .client import ChatClient
+from .client import ChatClient, Message
 from .config import LLMConfig
 from .cost import Usage
 from .images import data_url
 from .prompts import clean, dialogue_block, load_all
 from .validate import InvalidAnswer, check_words
 
+T = TypeVar("T")
 VERSION = 1  # bump when the way answers are turned into records changes
 
 
@@ -111,10 +118,7 @@ class OpenAIText:
             else "left to right, top to bottom"
         )
         system, user = self._prompts["transcript"].render(direction_text=direction, page=str(page))
-        messages = [
-            {"role": "system", "content": system},
-            {"role": "user", "content": [_text(user), self._image(image)]},
-        ]
+        messages = _chat(system, [_text(user), self._image(image)])
 
         def post(v: dict[str, Any]) -> PageTranscript:
             lines = [
@@ -176,7 +180,7 @@ class OpenAIText:
         system, user = self._prompts["scenes"].render(
             first=str(first), last=str(last), dialogue=block
         )
-        messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
+        messages = _chat(system, user)
         allowed = set(pages)
 
         def post(v: dict[str, Any]) -> dict[int, str]:
@@ -197,7 +201,7 @@ class OpenAIText:
             dialogue=dialogue_block(scene.lines, self.config.max_dialogue_chars),
             faces=faces_line(scene.emotions),
         )
-        messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
+        messages = _chat(system, user)
         lo, hi = schemas.DIRECTIVE_WORDS
         return self._ask(
             "directive",
@@ -214,7 +218,7 @@ class OpenAIText:
             directive=clean(page.directive) or "(none)",
             page=str(page.index),
         )
-        messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
+        messages = _chat(system, user)
         lo, hi = schemas.CAPTION_WORDS
         return self._ask(
             "caption", messages, lambda v: check_words(v["caption"], lo, hi, "caption"), cancel
@@ -229,10 +233,7 @@ class OpenAIText:
             page=str(page.index),
             dialogue=dialogue_block(page.lines, self.config.max_dialogue_chars),
         )
-        messages = [
-            {"role": "system", "content": system},
-            {"role": "user", "content": [_text(user), self._image(image)]},
-        ]
+        messages = _chat(system, [_text(user), self._image(image)])
         lo, hi = schemas.DESCRIPTION_WORDS
         return self._ask(
             "page_description",
@@ -246,7 +247,7 @@ class OpenAIText:
         """manga2music's two stages: an analysis (genre, atmosphere, focus, plot) of the
         pages, then one music paragraph written from it."""
         cancel.check()
-        images = []
+        images: list[ContentPart] = []
         for index in _spread(section.first_page, section.last_page, self.config.section_images):
             try:
                 images.append(self._image(book.image(index), max_px=768))
@@ -259,10 +260,7 @@ class OpenAIText:
             dialogue=dialogue_block(section.lines, self.config.max_dialogue_chars),
             faces=faces_line(section.emotions),
         )
-        messages = [
-            {"role": "system", "content": system},
-            {"role": "user", "content": [_text(user), *images]},
-        ]
+        messages = _chat(system, [_text(user), *images])
 
         def analysed(v: dict[str, Any]) -> str:
             atmosphere = " ".join(v["atmosphere"].split())
@@ -275,7 +273,7 @@ class OpenAIText:
 
         analysis = self._ask("section_analysis", messages, analysed, cancel, vision=bool(images))
         system, user = self._prompts["section_music"].render(analysis=clean(analysis))
-        messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
+        messages = _chat(system, user)
         lo, hi = schemas.MUSIC_WORDS
         music = self._ask(
             "section_music", messages, lambda v: check_words(v["music"], lo, hi, "music"), cancel
@@ -287,11 +285,11 @@ class OpenAIText:
     def _ask(
         self,
         stage: str,
-        messages: list[dict[str, Any]],
-        post: Any,
+        messages: list[Message],
+        post: Callable[[Any], T],
         cancel: CancelToken,
         vision: bool = False,
-    ) -> Any:
+    ) -> T:
         return self._client.complete(
             stage=stage,
             model=self.config.vision if vision else self.config.model,
@@ -302,7 +300,7 @@ class OpenAIText:
             cancel=cancel,
         )
 
-    def _image(self, image: Any, max_px: int | None = None) -> dict[str, Any]:
+    def _image(self, image: Image.Image, max_px: int | None = None) -> ImagePart:
         size = min(max_px or self.config.image_max_px, self.config.image_max_px)
         return {
             "type": "image_url",
@@ -310,8 +308,13 @@ class OpenAIText:
         }
 
 
-def _text(text: str) -> dict[str, str]:
+def _text(text: str) -> TextPart:
     return {"type": "text", "text": text}
+
+
+def _chat(system: str, user: str | list[ContentPart]) -> list[Message]:
+    """The two messages of every request: the prompt's system part, then the user's."""
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
 def _windows(n: int, size: int, overlap: int) -> list[tuple[int, int]]:
