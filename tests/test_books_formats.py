@@ -15,7 +15,7 @@ from PIL import Image
 
 from m2m_reader.cli import main
 from m2m_reader.engine.books import open_book
-from m2m_reader.engine.books.members import implausible_cp437
+from m2m_reader.engine.books.zip_source import implausible_cp437
 from m2m_reader.engine.core.errors import UnsafeInputError
 
 ORDER = [
@@ -257,7 +257,7 @@ def test_info_pages_lists_the_reading_order_with_names(tmp_path, capsys):
 def test_cb7_pages_read_in_order_cost_one_pass_and_any_page_comes_back(tmp_path, monkeypatch):
     """A solid 7z is decompressed once for a book read in order, even past the memory
     budget a page read again after being given up is extracted again, byte for byte."""
-    from m2m_reader.engine.books import members
+    from m2m_reader.engine.books import sevenzip_source as members
 
     src = tmp_path / "src"
     src.mkdir()
@@ -269,7 +269,7 @@ def test_cb7_pages_read_in_order_cost_one_pass_and_any_page_comes_back(tmp_path,
     monkeypatch.setattr(
         members._Pass, "start", lambda self: (passes.append(self), real_start(self))
     )
-    source = members.open_source(tmp_path / "book.cb7", "cb7")
+    source = members.SevenZipSource(tmp_path / "book.cb7")
     try:
         listed = list(source.iter_members())
         for m in listed:

@@ -19,9 +19,10 @@ from __future__ import annotations
 import tarfile
 import zipfile
 from pathlib import Path
+from typing import Literal
 
 from ..core.errors import BookError
-from .archive import open_archive
+from .archive import ArchiveKind, open_archive
 from .folder import open_folder
 from .manga109 import find_manga109, open_manga109
 from .model import Body, Book, Box, Character, Direction, Face, Frame, Page, TextBox
@@ -57,7 +58,7 @@ def _is_tar(path: Path) -> bool:
         return False
 
 
-def _sniff(path: Path) -> str | None:
+def _sniff(path: Path) -> ArchiveKind | Literal["pdf"] | None:
     try:
         with open(path, "rb") as f:
             head = f.read(1024)
@@ -124,7 +125,7 @@ def open_book(path: str | Path, *, direction: Direction | None = None) -> Book:
     kind = _sniff(path)
     if kind == "pdf":
         return open_pdf(path, fallback)
-    if kind in ("cbz", "cbr", "cb7", "cbt"):
+    if kind is not None:
         return open_archive(path, kind, fallback)
     if path.suffix.lower() == ".xml":
         raise BookError(

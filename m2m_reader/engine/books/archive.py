@@ -20,18 +20,23 @@ import logging
 import posixpath
 import re
 from collections import Counter
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import rarfile
 
 from ..core.errors import BookError, PageError, UnsafeInputError
 from .comicinfo import ComicInfo, parse_comicinfo
 from .images import is_page_name, natural_key, read_size
-from .members import SIDECAR_SCAN_BYTES, Member, open_source
+from .members import Member
 from .model import Book, Direction, Page
 from .pagelist import build_pages, make_opener, page_label
+from .rar_source import RarSource
 from .safety import MAX_MEMBER_BYTES, MAX_XML_BYTES, MemberInfo, check_archive, member_escapes
+from .sevenzip_source import SIDECAR_SCAN_BYTES, SevenZipSource
+from .tar_source import TarSource
+from .zip_source import ZipSource
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +45,23 @@ _LABELS = {"cbz": "ZIP/CBZ", "cbr": "RAR/CBR", "cb7": "7z/CB7", "cbt": "tar/CBT"
 _INFO_REPR = re.compile(r"<\w*(?:Info|File)\b[^>]*>")
 
 
-def _open_source(path: Path, kind: ArchiveKind) -> Any:
+Source = ZipSource | RarSource | SevenZipSource | TarSource
+
+
+def open_source(path: Path, kind: ArchiveKind) -> Source:
+    """The source for `kind`; format errors propagate."""
+    if kind == "cbz":
+        return ZipSource(path)
+    if kind == "cbr":
+        return RarSource(path)
+    if kind == "cb7":
+        return SevenZipSource(path)
+    if kind == "cbt":
+        return TarSource(path)
+    raise ValueError(kind)
+
+
+def _open_source(path: Path, kind: ArchiveKind) -> Source:
     label = _LABELS[kind]
     try:
         return open_source(path, kind)
@@ -97,7 +118,7 @@ def _fingerprint(kind: str, members: list[Member]) -> str:
     return h.hexdigest()[:32]
 
 
-def _comicinfo(source: Any, members: list[Member], path: Path) -> ComicInfo:
+def _comicinfo(source: Source, members: list[Member], path: Path) -> ComicInfo:
     candidates = [
         m
         for m in members
@@ -109,7 +130,7 @@ def _comicinfo(source: Any, members: list[Member], path: Path) -> ComicInfo:
     where = f"{member.name} in {path}"
     if member.size > MAX_XML_BYTES:
         raise UnsafeInputError(f"{where} is larger than {MAX_XML_BYTES // 1024**2} MiB; refused.")
-    if hasattr(source, "ahead") and source.ahead(member) > SIDECAR_SCAN_BYTES:
+    if isinstance(source, SevenZipSource) and source.ahead(member) > SIDECAR_SCAN_BYTES:
         # A solid 7z would be decompressed up to it before the book could open.
         log.info("%s: not reading %s, stored after the pages of a solid 7z", path, member.name)
         return ComicInfo()
@@ -120,11 +141,11 @@ def _comicinfo(source: Any, members: list[Member], path: Path) -> ComicInfo:
     return parse_comicinfo(data, where)
 
 
-def _list_members(source: Any, path: Path) -> list[Member]:
+def _list_members(source: Source, path: Path) -> list[Member]:
     """All members, checked for escaping paths and bombs as they are listed."""
     members: list[Member] = []
 
-    def listed() -> Any:
+    def listed() -> Iterator[MemberInfo]:
         for m in source.iter_members():
             members.append(m)
             if m.raw_name is not None and member_escapes(m.raw_name):
@@ -147,9 +168,25 @@ def _refuse_unreadable(path: Path, members: list[Member], pages: list[Member]) -
     """One sentence when no page (or, with no pages, no member) can be read at all."""
     pool = pages or members
     if pool and all(m.problem is not None for m in pool):
-        problem, _ = Counter(m.problem for m in pool).most_common(1)[0]
+        problem, _ = Counter(m.problem for m in pool if m.problem).most_common(1)[0]
         if pages or problem.page.startswith("is encrypted"):
             raise BookError(f"{path} {problem.book}.")
+
+
+def _sizes(source: Source, by_name: dict[str, Member]) -> Callable[[str], tuple[int, int] | None]:
+    """Each page's size read from its image header, or None where it cannot be."""
+
+    def size_of(name: str) -> tuple[int, int] | None:
+        member = by_name[name]
+        if member.problem is not None or not isinstance(source, ZipSource | TarSource):
+            return None
+        try:
+            with source.stream(member) as f:
+                return read_size(f)
+        except Exception:  # noqa: BLE001 - the page will report it when decoded
+            return None
+
+    return size_of
 
 
 def open_archive(path: Path, kind: ArchiveKind, fallback: Direction) -> Book:
@@ -171,22 +208,15 @@ def open_archive(path: Path, kind: ArchiveKind, fallback: Direction) -> Book:
         names = sorted(by_name, key=natural_key)
         if not names:
             raise BookError(f"{path} holds no page images.")
-        if hasattr(source, "readable"):
+        if isinstance(source, SevenZipSource):  # extract the pages only
             source.readable = set(by_name[n].ref for n in names)
         comic = _comicinfo(source, members, path)
 
-        def size_of(name: str) -> tuple[int, int] | None:
-            member = by_name[name]
-            if member.problem is not None:
-                return None
-            try:
-                with source.stream(member) as f:
-                    return read_size(f)
-            except Exception:  # noqa: BLE001 - the page will report it when decoded
-                return None
-
-        cheap = kind == "cbz" or (kind == "cbt" and not source.compressed)
-        pages = build_pages(names, comic, size_of if cheap else None)
+        # Page sizes from the headers where reaching a member is cheap: ZIP, plain tar.
+        cheap = isinstance(source, ZipSource) or (
+            isinstance(source, TarSource) and not source.compressed
+        )
+        pages = build_pages(names, comic, _sizes(source, by_name) if cheap else None)
         if not pages:
             raise BookError(f"{path} has no pages left once Deleted pages are hidden.")
     except BaseException:

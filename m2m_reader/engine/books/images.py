@@ -133,8 +133,8 @@ def decode(data: bytes, what: str, draft: tuple[int, int] | None = None) -> Imag
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            im = Image.open(io.BytesIO(data))
-            w, h = im.size
+            opened = Image.open(io.BytesIO(data))
+            w, h = opened.size
             if w * h > MAX_PIXELS:
                 raise PageError(
                     f"{what} is {w}×{h} pixels, over the {MAX_PIXELS // 1_000_000} megapixel "
@@ -142,10 +142,11 @@ def decode(data: bytes, what: str, draft: tuple[int, int] | None = None) -> Imag
                 )
             if w <= 0 or h <= 0:
                 raise PageError(f"{what} has no pixels.")
-            im.seek(0)  # first frame of an animated GIF/WebP
-            if draft is not None and im.format == "JPEG":
-                im.draft(im.mode, draft)
-            im.load()
+            opened.seek(0)  # first frame of an animated GIF/WebP
+            if draft is not None and opened.format == "JPEG":
+                opened.draft(opened.mode, draft)
+            opened.load()
+            im: Image.Image = opened
             if _orientation(im) != 1:
                 im = ImageOps.exif_transpose(im)
             return _normalise(im)
