@@ -104,7 +104,7 @@ def test_invert_and_the_adjust_dialog_change_what_is_painted(qtbot, win):
     shown(qtbot, win)
     assert pixel_page(win, 0.5) == 0
     qtbot.keyClick(win, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
-    dialog = win.adjust_dialog
+    dialog = win.image_choices.adjust_dialog
     dialog.invert.setChecked(True)
     r, g, b = page_colour(0)
 
@@ -143,19 +143,19 @@ def test_x_splits_a_spread_into_its_pages_in_reading_order(qtbot, win):
 def test_shift_d_moves_the_pairing_from_here_and_is_remembered(qtbot, tmp_path, win):
     win.set_layout("double")
     win.set_book(make_book(9, "ltr"))
-    assert win._groups[:3] == [(0,), (1, 2), (3, 4)]
+    assert win.groups[:3] == [(0,), (1, 2), (3, 4)]
     win.go_to_page(3)
     qtbot.keyClick(win, Qt.Key.Key_D, Qt.KeyboardModifier.ShiftModifier)
     assert win.current_pages() == (3,)
-    assert win._groups[:5] == [(0,), (1, 2), (3,), (4, 5), (6, 7)]
+    assert win.groups[:5] == [(0,), (1, 2), (3,), (4, 5), (6, 7)]
     win.close()
     win.runner.wait()
     again = make_window(qtbot, tmp_path, prefs=Prefs(tmp_path / "ui.json"))
     again.set_layout("double")
     again.set_book(make_book(9, "ltr"))
-    assert (4, 5) in again._groups
+    assert (4, 5) in again.groups
     again.go_to_page(3)
-    again.act_shift.trigger()  # undo
+    again.bar.act_shift.trigger()  # undo
     assert again.current_pages() == (3, 4)
 
 

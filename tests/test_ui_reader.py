@@ -127,7 +127,7 @@ def test_wide_pages_stand_alone_in_double_layout(qtbot, reader):
     reader.set_book(make_book(8, "ltr", wide=frozenset({3})))
     reader.set_layout("double")
     reader.set_cover_offset(False)
-    groups = reader._groups
+    groups = reader.groups
     assert (3,) in groups
     assert groups[:2] == [(0, 1), (2,)]
 
@@ -189,7 +189,7 @@ def test_fullscreen_with_f_and_escape(qtbot, reader):
 def test_go_to_page_dialog(qtbot, reader):
     reader.set_book(make_book(20))
     qtbot.keyClick(reader, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier)
-    dialog = reader.goto_dialog
+    dialog = reader.nav.goto_dialog
     assert dialog.isVisible()
     dialog.setIntValue(12)
     dialog.accept()

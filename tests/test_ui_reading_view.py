@@ -36,7 +36,9 @@ def test_a_book_that_does_not_say_reads_in_the_default_direction(
     win.set_layout("single")
     win.set_book(unsaid(make_book(6)))
     assert win.direction == default
-    assert win.dir_button.text().endswith("Right to left" if default == "rtl" else "Left to right")
+    assert win.bar.dir_button.text().endswith(
+        "Right to left" if default == "rtl" else "Left to right"
+    )
     assert shown(qtbot, win) == [0]
     qtbot.keyClick(win, Qt.Key.Key_Left)
     assert shown(qtbot, win) == ([1] if default == "rtl" else [0])
@@ -195,9 +197,11 @@ def test_a_fast_mix_of_keys_and_modes_never_breaks_the_reader(qtbot, zoomed):
     for step in range(160):
         qtbot.keyClick(zoomed, rng.choice(keys))
         if step % 40 == 39:
-            zoomed.set_filter(ImageFilter(crop=step % 80 == 39, invert=step % 80 == 79))
+            zoomed.image_choices.set_filter(
+                ImageFilter(crop=step % 80 == 39, invert=step % 80 == 79)
+            )
         if step % 25 == 0:
-            zoomed.toggle_shift()
+            zoomed.image_choices.toggle_shift()
         assert 0 <= zoomed.page < 40
     qtbot.wait(300)
     zoomed.set_vertical(False)

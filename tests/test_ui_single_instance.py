@@ -221,7 +221,7 @@ def test_the_next_volume_opened_at_the_end_joins_the_library(qtbot, tmp_path):
     from PIL import Image
     from PySide6.QtCore import Qt
 
-    from m2m_reader.ui.reader_window import EDGE_STOP_S
+    from m2m_reader.ui.page_view import EDGE_STOP_S
 
     series = tmp_path / "series"
     for name, colour in (("Chapter 1", (200, 40, 40)), ("Chapter 2", (40, 200, 40))):
@@ -231,7 +231,7 @@ def test_the_next_volume_opened_at_the_end_joins_the_library(qtbot, tmp_path):
     app = make_app(qtbot, tmp_path)
     app.open_book(str(series / "Chapter 1"))
     win = app.reader
-    qtbot.waitUntil(lambda: win.book is not None and win._next_book is not None, timeout=5000)
+    qtbot.waitUntil(lambda: win.book is not None and win.finder.next_book is not None, timeout=5000)
     qtbot.waitUntil(lambda: len(app.library.entries()) == 1, timeout=5000)
     qtbot.keyClick(win, Qt.Key.Key_End)
     time.sleep(EDGE_STOP_S + 0.05)

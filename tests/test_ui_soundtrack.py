@@ -282,9 +282,9 @@ def test_s_and_the_button_bring_the_panel_back_after_it_is_closed(qtbot, reader)
     assert not reader.dock.isVisible() and not reader.act_panel.isChecked()
     qtbot.keyClick(reader, Qt.Key.Key_S)
     qtbot.waitUntil(reader.dock.isVisible)
-    qtbot.mouseClick(reader.panel_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(reader.bar.panel_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not reader.dock.isVisible())
-    qtbot.mouseClick(reader.panel_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(reader.bar.panel_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(reader.dock.isVisible)
 
 
@@ -297,12 +297,12 @@ def test_the_panel_fits_the_default_window_without_scrolling(qtbot, tmp_path, ui
     assert win.panel.prepare.isVisible()
     bottom = win.panel.prepare.mapTo(win.panel_scroll.viewport(), QPoint(0, 0)).y()
     assert bottom + win.panel.prepare.height() <= win.panel_scroll.viewport().height()
-    assert win.panel_button.isVisible()  # the toolbar does not push its toggle out of sight
+    assert win.bar.panel_button.isVisible()  # the toolbar does not push its toggle out of sight
 
 
 def test_no_note_when_nothing_can_be_heard(qtbot, tmp_path, ui_dirs):  # noqa: F811
     win = make_reader(qtbot, tmp_path, "silent")
-    qtbot.waitUntil(lambda: win._audio is not None)
+    qtbot.waitUntil(lambda: win.sound.audio is not None)
     qtbot.keyClick(win, Qt.Key.Key_Right)
     win.bridge.wait_idle()
     qtbot.waitUntil(lambda: "Page 2" in win.panel.now_playing.text())
@@ -313,7 +313,7 @@ def test_no_note_when_nothing_can_be_heard(qtbot, tmp_path, ui_dirs):  # noqa: F
 def test_a_note_while_music_plays(qtbot, tmp_path, ui_dirs):  # noqa: F811
     win = make_reader(qtbot, tmp_path, "sound")
     qtbot.mouseClick(win.controls.play, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: win._audio is not None and win._audio.playing)
+    qtbot.waitUntil(lambda: win.sound.audio is not None and win.sound.audio.playing)
     qtbot.keyClick(win, Qt.Key.Key_Right)
     qtbot.waitUntil(lambda: win.panel.now_playing.text().startswith("♪  Page 2"))
 
@@ -322,7 +322,7 @@ def test_a_banner_when_the_sound_device_goes_away(qtbot, tmp_path, ui_dirs):  # 
     from m2m_reader.ui.bridge import AudioState
 
     win = make_reader(qtbot, tmp_path, "sound")
-    qtbot.waitUntil(lambda: win._audio is not None and win._audio.sound)
+    qtbot.waitUntil(lambda: win.sound.audio is not None and win.sound.audio.sound)
     assert not win.banner.isVisible()
     win.bridge.audioState.emit(AudioState(False, False, "The USB headset was unplugged."))
     assert win.banner.isVisible() and "went away" in win.banner.text()

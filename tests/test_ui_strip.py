@@ -42,7 +42,7 @@ def win(qtbot, tmp_path, ui_dirs):  # noqa: F811
 def test_a_long_strip_opens_in_the_vertical_mode_and_a_manga_does_not(qtbot, win):
     win.set_book(make_book(6, "ltr", size=STRIP))
     assert win.vertical and win.stack.currentWidget() is win.strip
-    assert win.strip_button.isChecked()
+    assert win.bar.strip_button.isChecked()
     win.set_book(make_book(6, "rtl"))
     assert not win.vertical and win.stack.currentWidget() is win.view
 

@@ -9,13 +9,10 @@ Scaled pixmaps are cached per page and size, so a repaint does not rescale.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
-from PySide6.QtCore import QCoreApplication, QPointF, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
-    QFont,
-    QImage,
     QMouseEvent,
     QPainter,
     QPaintEvent,
@@ -27,67 +24,14 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from . import theme
 from .layouts import Fit, fit_scale
+from .page_slots import DEFAULT_ASPECT as DEFAULT_ASPECT
+from .page_slots import Slot, paint_damaged, paint_loading
+from .page_slots import card_title as card_title
 
-DEFAULT_ASPECT = 0.7  # width / height of a page whose size is not known yet
 ZOOM_MIN, ZOOM_MAX = 0.25, 8.0
 STEP = 0.85  # a key scroll moves this share of the view, so a line stays in sight
 EDGE_STOP_S = 0.45  # after a scroll reaches the edge, the next push waits this long to turn
 FAR = 1e9  # a pan past any edge; clamping puts the page's far side in view
-
-
-def card_title(reason: str) -> str:
-    """The heading of the card shown instead of a page that cannot be decoded."""
-    low = reason.lower()
-    if "encrypted" in low or "password" in low:
-        return QCoreApplication.translate("PageView", "Password-protected page")
-    if "damaged" in low or "truncated" in low:
-        return QCoreApplication.translate("PageView", "Damaged page")
-    return QCoreApplication.translate("PageView", "Unreadable page")
-
-
-def paint_loading(p: QPainter, rect: QRectF) -> None:
-    """The placeholder a page shows until its image has loaded."""
-    p.fillRect(rect, QColor("#1a1c20"))
-    p.setPen(QColor(theme.MUTED))
-    p.drawText(
-        rect,
-        Qt.AlignmentFlag.AlignCenter,
-        QCoreApplication.translate("PageView", "Loading…"),
-    )
-
-
-@dataclass
-class Slot:
-    """One page on screen: its image, or why there is none yet."""
-
-    index: int
-    image: QImage | None = None
-    error: str | None = None  # set for a damaged page
-    aspect: float | None = None  # known width / height, for placeholders
-    scaled: QImage | None = None  # the image pre-scaled by a worker, if any
-    part: str | None = None  # "left" or "right": one half of a split spread
-
-    def natural_aspect(self) -> float:
-        if self.image is not None and not self.image.isNull() and self.image.height():
-            aspect = self.image.width() / self.image.height()
-        else:
-            aspect = self.aspect or DEFAULT_ASPECT
-        return aspect / 2 if self.part else aspect
-
-    def source(self) -> QRect:
-        """The part of the image shown: all of it, or one half of a split spread."""
-        assert self.image is not None
-        w, h = self.image.width(), self.image.height()
-        if self.part == "left":
-            return QRect(0, 0, w // 2, h)
-        if self.part == "right":
-            return QRect(w // 2, 0, w - w // 2, h)
-        return QRect(0, 0, w, h)
-
-    def natural_height(self) -> int:
-        if self.image is not None and not self.image.isNull():
-            return self.image.height()
-        return 0
 
 
 class PageView(QWidget):
@@ -298,7 +242,7 @@ class PageView(QWidget):
             elif slot.image is not None and not slot.image.isNull():
                 p.drawPixmap(rect.topLeft(), self._pixmap(slot, size))
             elif slot.error is not None:
-                self._paint_damaged(p, rect, slot)
+                paint_damaged(p, rect, slot, self.font())
             else:
                 paint_loading(p, rect)
         if len(rects) == 2:  # a soft gutter shadow where the two pages meet
@@ -342,31 +286,6 @@ class PageView(QWidget):
                 )
             self._scaled[key] = pix
         return pix
-
-    def _paint_damaged(self, p: QPainter, rect: QRectF, slot: Slot) -> None:
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        card = rect.adjusted(6, 6, -6, -6)
-        p.setPen(QColor("#5a2a2a"))
-        p.setBrush(QColor("#1d1517"))
-        p.drawRoundedRect(card, 12, 12)
-        p.setPen(QColor("#e5534b"))
-        font = QFont(self.font())
-        font.setPointSizeF(font.pointSizeF() * 2.6)
-        p.setFont(font)
-        top = card.adjusted(0, card.height() * 0.28, 0, 0)
-        p.drawText(top, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, "⚠")
-        font.setPointSizeF(self.font().pointSizeF() * 1.4)
-        font.setBold(True)
-        p.setFont(font)
-        p.setPen(QColor(theme.TEXT))
-        title = card.adjusted(0, card.height() * 0.28 + font.pointSizeF() * 4, 0, 0)
-        heading = card_title(slot.error or "")
-        p.drawText(title, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, heading)
-        p.setFont(self.font())
-        p.setPen(QColor(theme.MUTED))
-        body = title.adjusted(card.width() * 0.1, font.pointSizeF() * 3, -card.width() * 0.1, 0)
-        flags = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
-        p.drawText(body, int(flags), f"{slot.error}\n\nReading continues with the next page.")
 
     # Gestures ---------------------------------------------------------------------------
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from . import theme
 from .image_loader import PageImages
-from .page_view import paint_loading
+from .page_slots import paint_loading
 
 READING_LINE = 1 / 3  # where in the view the page being read is taken from
 STEP = 0.85  # a key scroll moves this share of the view

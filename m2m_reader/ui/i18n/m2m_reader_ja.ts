@@ -37,7 +37,7 @@
 <context>
     <name>App</name>
     <message>
-        <location filename="../app.py" line="94"/>
+        <location filename="../app.py" line="96"/>
         <source>The music engine could not start (%1); reading without a soundtrack.</source>
         <translation>音楽エンジンを起動できませんでした（%1）。サウンドトラックなしで読みます。</translation>
     </message>
@@ -48,6 +48,19 @@
         <location filename="../banner.py" line="20"/>
         <source>Dismiss</source>
         <translation>閉じる</translation>
+    </message>
+</context>
+<context>
+    <name>BookOpener</name>
+    <message>
+        <location filename="../reader_opening.py" line="35"/>
+        <source>Opening %1…</source>
+        <translation>%1 を開いています…</translation>
+    </message>
+    <message>
+        <location filename="../reader_opening.py" line="67"/>
+        <source>Opened %1 (%2 pages)</source>
+        <translation>%1 を開きました（%2 ページ）</translation>
     </message>
 </context>
 <context>
@@ -91,221 +104,221 @@
 <context>
     <name>LibraryWindow</name>
     <message>
-        <location filename="../library_window.py" line="126"/>
+        <location filename="../library_cards.py" line="56"/>
         <source>No cover</source>
         <translation>表紙なし</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="130"/>
+        <location filename="../library_cards.py" line="60"/>
         <source>♪ offline</source>
         <translation>♪ オフライン</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="167"/>
+        <location filename="../library_cards.py" line="97"/>
         <source>Page %1 of %2</source>
         <translation>%1 / %2 ページ</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="172"/>
+        <location filename="../library_cards.py" line="102"/>
         <source>%1 pages · new</source>
         <translation>%1 ページ · 未読</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="196"/>
+        <location filename="../library_window.py" line="63"/>
         <source>Library — m2m-reader</source>
         <translation>ライブラリ — m2m-reader</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="231"/>
-        <location filename="../library_window.py" line="700"/>
+        <location filename="../library_window.py" line="92"/>
+        <location filename="../library_window.py" line="373"/>
         <source>Your library is empty.
 Add a book, or drop a book file or folder here.</source>
         <translation>ライブラリは空です。
 本を追加するか、本のファイルやフォルダをここにドロップしてください。</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="270"/>
+        <location filename="../library_window.py" line="133"/>
         <source>Library</source>
         <translation>ライブラリ</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="273"/>
+        <location filename="../library_window.py" line="136"/>
         <source>  Library  </source>
         <translation>  ライブラリ  </translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="277"/>
+        <location filename="../library_filter.py" line="63"/>
         <source>Search titles and series</source>
         <translation>タイトルとシリーズを検索</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="288"/>
-        <location filename="../library_window.py" line="631"/>
+        <location filename="../library_filter.py" line="70"/>
+        <location filename="../library_filter.py" line="129"/>
         <source>Recently read</source>
         <translation>最近読んだ本</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="289"/>
+        <location filename="../library_filter.py" line="71"/>
         <source>Title</source>
         <translation>タイトル</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="290"/>
+        <location filename="../library_filter.py" line="72"/>
         <source>Series and number</source>
         <translation>シリーズと巻数</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="291"/>
+        <location filename="../library_filter.py" line="73"/>
         <source>Date added</source>
         <translation>追加日</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="292"/>
+        <location filename="../library_filter.py" line="74"/>
         <source>Progress</source>
         <translation>進み具合</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="295"/>
+        <location filename="../library_filter.py" line="77"/>
         <source>Sort the books</source>
         <translation>本の並べ替え</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="306"/>
+        <location filename="../library_window.py" line="151"/>
         <source>+  Add book…</source>
         <translation>+  本を追加…</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="307"/>
+        <location filename="../library_window.py" line="152"/>
         <source>+  Add folder…</source>
         <translation>+  フォルダを追加…</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="308"/>
+        <location filename="../library_window.py" line="153"/>
         <source>Remove</source>
         <translation>削除</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="313"/>
+        <location filename="../library_window.py" line="158"/>
         <source>♪  Prepare for offline</source>
         <translation>♪  オフライン用に準備</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="315"/>
+        <location filename="../library_window.py" line="160"/>
         <source>Compute the whole soundtrack of the selected books, to read them offline</source>
         <translation>選んだ本のサウンドトラックをすべて作り、オフラインで読めるようにします</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="319"/>
+        <location filename="../library_window.py" line="164"/>
         <source>⚙  Settings</source>
         <translation>⚙  設定</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="660"/>
+        <location filename="../library_window.py" line="360"/>
         <source>Books: %1</source>
         <translation>本: %1 冊</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="397"/>
+        <location filename="../library_window.py" line="201"/>
         <source>Adding %1…</source>
         <translation>%1 を追加中…</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="403"/>
+        <location filename="../library_window.py" line="207"/>
         <source>Added %1</source>
         <translation>%1 を追加しました</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="413"/>
+        <location filename="../library_menu.py" line="54"/>
         <source>Add books</source>
         <translation>本を追加</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="414"/>
+        <location filename="../library_menu.py" line="55"/>
         <source>Books</source>
         <translation>本</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="416"/>
+        <location filename="../library_menu.py" line="57"/>
         <source>All files</source>
         <translation>すべてのファイル</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="424"/>
+        <location filename="../library_menu.py" line="67"/>
         <source>Add a folder of images</source>
         <translation>画像のフォルダを追加</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="481"/>
+        <location filename="../library_menu.py" line="30"/>
         <source>Open</source>
         <translation>開く</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="483"/>
+        <location filename="../library_menu.py" line="35"/>
         <source>Stop preparing</source>
         <translation>準備を中止</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="485"/>
+        <location filename="../library_menu.py" line="39"/>
         <source>Prepare for offline</source>
         <translation>オフライン用に準備</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="487"/>
+        <location filename="../library_menu.py" line="43"/>
         <source>Show in folder</source>
         <translation>フォルダを表示</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="489"/>
+        <location filename="../library_menu.py" line="46"/>
         <source>Remove from library</source>
         <translation>ライブラリから削除</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="508"/>
+        <location filename="../library_window.py" line="290"/>
         <source>Select a book to prepare for offline reading.</source>
         <translation>オフラインで読むために準備する本を選んでください。</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="516"/>
+        <location filename="../library_window.py" line="296"/>
         <source>Stopped preparing.</source>
         <translation>準備を中止しました。</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="540"/>
+        <location filename="../library_window.py" line="305"/>
         <source>Preparing %1 for offline reading…</source>
         <translation>%1 をオフライン用に準備中…</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="552"/>
+        <location filename="../library_window.py" line="314"/>
         <source>Preparing %1: music for %2 of %3 pages</source>
         <translation>%1 を準備中: %3 ページ中 %2 ページの音楽ができました</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="566"/>
+        <location filename="../library_window.py" line="328"/>
         <source>ready to read offline</source>
         <translation>オフラインで読めます</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="568"/>
+        <location filename="../library_window.py" line="330"/>
         <source>music for %1 of %2 pages</source>
         <translation>%2 ページ中 %1 ページの音楽</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="576"/>
+        <location filename="../library_window.py" line="338"/>
         <source>Preparing %1 failed: %2</source>
         <translation>%1 の準備に失敗しました: %2</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="630"/>
+        <location filename="../library_filter.py" line="128"/>
         <source>All books</source>
         <translation>すべての本</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="638"/>
+        <location filename="../library_filter.py" line="136"/>
         <source>SERIES</source>
         <translation>シリーズ</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="697"/>
+        <location filename="../library_window.py" line="370"/>
         <source>No book matches.</source>
         <translation>一致する本はありません。</translation>
     </message>
@@ -313,48 +326,65 @@ Add a book, or drop a book file or folder here.</source>
 <context>
     <name>MoodTimeline</name>
     <message>
-        <location filename="../mood_timeline.py" line="196"/>
+        <location filename="../mood_timeline.py" line="204"/>
         <source>Page %1</source>
         <translation>%1 ページ</translation>
     </message>
     <message>
-        <location filename="../mood_timeline.py" line="202"/>
+        <location filename="../mood_timeline.py" line="210"/>
         <source>reading…</source>
         <translation>読み取り中…</translation>
     </message>
     <message>
-        <location filename="../mood_timeline.py" line="204"/>
+        <location filename="../mood_timeline.py" line="212"/>
         <source> · scene pages %1–%2 · %3</source>
         <translation> · シーン %1–%2 ページ · %3</translation>
     </message>
     <message>
-        <location filename="../mood_timeline.py" line="207"/>
+        <location filename="../mood_timeline.py" line="215"/>
         <source> · music ready</source>
         <translation> · 音楽あり</translation>
     </message>
 </context>
 <context>
+    <name>Navigator</name>
+    <message>
+        <location filename="../reader_navigation.py" line="103"/>
+        <source>Go to page</source>
+        <translation>ページへ移動</translation>
+    </message>
+    <message>
+        <location filename="../reader_navigation.py" line="104"/>
+        <source>Page (1–%1):</source>
+        <translation>ページ（1–%1）:</translation>
+    </message>
+</context>
+<context>
     <name>PageView</name>
     <message>
-        <location filename="../page_view.py" line="42"/>
+        <location filename="../page_slots.py" line="21"/>
         <source>Password-protected page</source>
         <translation>パスワードで保護されたページ</translation>
     </message>
     <message>
-        <location filename="../page_view.py" line="44"/>
+        <location filename="../page_slots.py" line="23"/>
         <source>Damaged page</source>
         <translation>壊れたページ</translation>
     </message>
     <message>
-        <location filename="../page_view.py" line="45"/>
+        <location filename="../page_slots.py" line="24"/>
         <source>Unreadable page</source>
         <translation>読めないページ</translation>
     </message>
     <message>
-        <location filename="../page_view.py" line="297"/>
-        <location filename="../strip_view.py" line="296"/>
+        <location filename="../page_slots.py" line="34"/>
         <source>Loading…</source>
         <translation>読み込み中…</translation>
+    </message>
+    <message>
+        <location filename="../page_slots.py" line="100"/>
+        <source>Reading continues with the next page.</source>
+        <translation>次のページから読み続けられます。</translation>
     </message>
 </context>
 <context>
@@ -414,443 +444,304 @@ Add a book, or drop a book file or folder here.</source>
     </message>
 </context>
 <context>
-    <name>ReaderWindow</name>
+    <name>ReaderBar</name>
     <message>
-        <location filename="../reader_window.py" line="77"/>
+        <location filename="../reader_bar.py" line="25"/>
         <source>Single page</source>
         <translation>単ページ</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="78"/>
+        <location filename="../reader_bar.py" line="26"/>
         <source>Two pages</source>
         <translation>見開き</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="79"/>
+        <location filename="../reader_bar.py" line="27"/>
         <source>Auto pages</source>
         <translation>自動</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="82"/>
+        <location filename="../reader_bar.py" line="28"/>
         <source>Fit page</source>
         <translation>ページに合わせる</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="83"/>
+        <location filename="../reader_bar.py" line="29"/>
         <source>Fit width</source>
         <translation>幅に合わせる</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="84"/>
+        <location filename="../reader_bar.py" line="30"/>
         <source>Fit height</source>
         <translation>高さに合わせる</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="85"/>
+        <location filename="../reader_bar.py" line="31"/>
         <source>Original</source>
         <translation>原寸</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="161"/>
-        <source>SOUNDTRACK</source>
-        <translation>サウンドトラック</translation>
-    </message>
-    <message>
-        <location filename="../reader_window.py" line="173"/>
-        <source>Soundtrack panel</source>
-        <translation>サウンドトラックパネル</translation>
-    </message>
-    <message>
-        <location filename="../reader_window.py" line="176"/>
-        <source>Show or hide the soundtrack panel (S)</source>
-        <translation>サウンドトラックパネルの表示・非表示 (S)</translation>
-    </message>
-    <message>
-        <location filename="../reader_window.py" line="184"/>
-        <source>PAGES</source>
-        <translation>ページ</translation>
-    </message>
-    <message>
-        <location filename="../reader_window.py" line="238"/>
-        <source>Starting the music engine…</source>
-        <translation>音楽エンジンを起動中…</translation>
-    </message>
-    <message>
-        <location filename="../reader_window.py" line="239"/>
-        <source>Music engine ready.</source>
-        <translation>音楽エンジンの準備ができました。</translation>
-    </message>
-    <message>
-        <location filename="../reader_window.py" line="257"/>
+        <location filename="../reader_bar.py" line="72"/>
         <source>Left</source>
         <translation>左へ</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="258"/>
+        <location filename="../reader_bar.py" line="73"/>
         <source>Right</source>
         <translation>右へ</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="259"/>
+        <location filename="../reader_bar.py" line="74"/>
         <source>Read on</source>
         <translation>先へ読む</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="260"/>
+        <location filename="../reader_bar.py" line="75"/>
         <source>Read back</source>
         <translation>戻って読む</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="261"/>
+        <location filename="../reader_bar.py" line="76"/>
         <source>Next page</source>
         <translation>次のページ</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="262"/>
+        <location filename="../reader_bar.py" line="77"/>
         <source>Previous page</source>
         <translation>前のページ</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="263"/>
+        <location filename="../reader_bar.py" line="78"/>
         <source>First page</source>
         <translation>最初のページ</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="264"/>
+        <location filename="../reader_bar.py" line="79"/>
         <source>Last page</source>
         <translation>最後のページ</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="265"/>
+        <location filename="../reader_bar.py" line="80"/>
         <source>Go to page…</source>
         <translation>ページへ移動…</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="267"/>
+        <location filename="../reader_bar.py" line="81"/>
         <source>Fullscreen</source>
         <translation>全画面</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="269"/>
+        <location filename="../reader_bar.py" line="82"/>
         <source>Leave fullscreen</source>
         <translation>全画面を終了</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="270"/>
+        <location filename="../reader_bar.py" line="83"/>
         <source>Double pages</source>
         <translation>見開き</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="272"/>
+        <location filename="../reader_bar.py" line="85"/>
         <source>Vertical strip</source>
         <translation>縦スクロール</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="275"/>
+        <location filename="../reader_bar.py" line="88"/>
         <source>Crop white borders</source>
         <translation>白い余白を切り取る</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="278"/>
+        <location filename="../reader_bar.py" line="92"/>
         <source>Split spreads</source>
         <translation>見開きを分割</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="280"/>
+        <location filename="../reader_bar.py" line="95"/>
         <source>Shift pairing here</source>
         <translation>ここで見開きの組をずらす</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="281"/>
+        <location filename="../reader_bar.py" line="96"/>
         <source>Adjust image…</source>
         <translation>画像の調整…</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="282"/>
+        <location filename="../reader_bar.py" line="98"/>
         <source>Page thumbnails</source>
         <translation>ページのサムネイル</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="283"/>
+        <location filename="../reader_bar.py" line="100"/>
         <source>Thumbnail grid</source>
         <translation>サムネイルの一覧</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="285"/>
+        <location filename="../reader_bar.py" line="102"/>
         <source>Bookmark this page</source>
         <translation>このページにしおり</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="287"/>
+        <location filename="../reader_bar.py" line="104"/>
         <source>Next bookmark</source>
         <translation>次のしおり</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="288"/>
+        <location filename="../reader_bar.py" line="105"/>
         <source>Previous bookmark</source>
         <translation>前のしおり</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="290"/>
+        <location filename="../reader_bar.py" line="107"/>
         <source>Manga direction (right to left)</source>
         <translation>マンガの向き（右から左）</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="294"/>
+        <location filename="../reader_bar.py" line="111"/>
         <source>Zoom in</source>
         <translation>拡大</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="295"/>
+        <location filename="../reader_bar.py" line="112"/>
         <source>Zoom out</source>
         <translation>縮小</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="296"/>
+        <location filename="../reader_bar.py" line="113"/>
         <source>Actual zoom</source>
         <translation>等倍</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="297"/>
+        <location filename="../reader_bar.py" line="114"/>
         <source>Play/pause</source>
         <translation>再生・一時停止</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="300"/>
+        <location filename="../reader_bar.py" line="124"/>
         <source>Reader</source>
         <translation>リーダー</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="304"/>
+        <location filename="../reader_bar.py" line="128"/>
         <source>☰  Library</source>
         <translation>☰  ライブラリ</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="320"/>
+        <location filename="../reader_bar.py" line="143"/>
         <source>Cover alone</source>
         <translation>表紙は単独</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="322"/>
+        <location filename="../reader_bar.py" line="144"/>
         <source>In double layout, show the first page alone</source>
         <translation>見開き表示で最初のページを単独で表示</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="326"/>
+        <location filename="../reader_bar.py" line="148"/>
         <source>Pages side by side (D)</source>
         <translation>ページを並べて表示 (D)</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="336"/>
-        <source>Image  ▾</source>
-        <translation>画像  ▾</translation>
-    </message>
-    <message>
-        <location filename="../reader_window.py" line="336"/>
+        <location filename="../reader_bar.py" line="156"/>
         <source>Crop, split, pairing, colours</source>
         <translation>切り取り・分割・組み合わせ・色</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="342"/>
+        <location filename="../reader_bar.py" line="156"/>
+        <source>Image  ▾</source>
+        <translation>画像  ▾</translation>
+    </message>
+    <message>
+        <location filename="../reader_bar.py" line="160"/>
         <source>Reading direction (M)</source>
         <translation>読む方向 (M)</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="354"/>
+        <location filename="../reader_bar.py" line="172"/>
         <source>Fit</source>
         <translation>合わせ方</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="362"/>
+        <location filename="../reader_bar.py" line="178"/>
         <source>Thumbnails</source>
         <translation>サムネイル</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="363"/>
+        <location filename="../reader_bar.py" line="179"/>
         <source>Page thumbnails (T); Shift+T for a grid</source>
         <translation>ページのサムネイル (T)。Shift+T で一覧</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="369"/>
-        <source>☆  ▾</source>
-        <translation>☆  ▾</translation>
-    </message>
-    <message>
-        <location filename="../reader_window.py" line="369"/>
+        <location filename="../reader_bar.py" line="185"/>
         <source>Bookmarks (Ctrl+B, B)</source>
         <translation>しおり (Ctrl+B, B)</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="378"/>
+        <location filename="../reader_bar.py" line="185"/>
+        <source>☆  ▾</source>
+        <translation>☆  ▾</translation>
+    </message>
+    <message>
+        <location filename="../reader_bar.py" line="192"/>
         <source>♪  Soundtrack</source>
         <translation>♪  サウンドトラック</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="382"/>
+        <location filename="../reader_bar.py" line="196"/>
         <source>⚙  Settings</source>
         <translation>⚙  設定</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="390"/>
+        <location filename="../reader_bar.py" line="205"/>
         <source>Gap between pages</source>
         <translation>ページの間隔</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="394"/>
+        <location filename="../reader_bar.py" line="209"/>
         <source>Side padding</source>
         <translation>左右の余白</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="403"/>
+        <location filename="../reader_bar.py" line="218"/>
         <source>Vertical</source>
         <translation>縦</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="404"/>
+        <location filename="../reader_bar.py" line="219"/>
         <source>Continuous vertical strip for this book (V)</source>
         <translation>この本を縦に続けて表示 (V)</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="421"/>
-        <source>Last page. Turn once more for %1.</source>
-        <translation>最後のページです。もう一度めくると %1 を開きます。</translation>
-    </message>
-    <message>
-        <location filename="../reader_window.py" line="438"/>
-        <location filename="../reader_window.py" line="589"/>
-        <source>Opening %1…</source>
-        <translation>%1 を開いています…</translation>
-    </message>
-    <message>
-        <location filename="../reader_window.py" line="482"/>
-        <source>Page %1 bookmarked.</source>
-        <translation>%1 ページにしおりをはさみました。</translation>
-    </message>
-    <message>
-        <location filename="../reader_window.py" line="484"/>
-        <source>Page %1 no longer bookmarked.</source>
-        <translation>%1 ページのしおりを外しました。</translation>
-    </message>
-    <message>
-        <location filename="../reader_window.py" line="504"/>
-        <source>No bookmarks in this book</source>
-        <translation>この本にしおりはありません</translation>
-    </message>
-    <message>
-        <location filename="../reader_window.py" line="507"/>
-        <location filename="../reader_window.py" line="994"/>
-        <source>Page %1</source>
-        <translation>%1 ページ</translation>
-    </message>
-    <message>
-        <location filename="../reader_window.py" line="629"/>
-        <source>Opened %1 (%2 pages)</source>
-        <translation>%1 を開きました（%2 ページ）</translation>
-    </message>
-    <message>
-        <location filename="../reader_window.py" line="778"/>
-        <source>Go to page</source>
-        <translation>ページへ移動</translation>
-    </message>
-    <message>
-        <location filename="../reader_window.py" line="779"/>
-        <source>Page (1–%1):</source>
-        <translation>ページ（1–%1）:</translation>
-    </message>
-    <message>
-        <location filename="../reader_window.py" line="799"/>
+        <location filename="../reader_bar.py" line="241"/>
         <source>⇠  Right to left</source>
         <translation>⇠  右から左</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="799"/>
+        <location filename="../reader_bar.py" line="241"/>
         <source>⇢  Left to right</source>
         <translation>⇢  左から右</translation>
     </message>
+</context>
+<context>
+    <name>ReaderWindow</name>
     <message>
-        <location filename="../reader_window.py" line="976"/>
-        <source>New music ready for page %1.</source>
-        <translation>%1 ページの新しい音楽ができました。</translation>
+        <location filename="../reader_panels.py" line="35"/>
+        <source>SOUNDTRACK</source>
+        <translation>サウンドトラック</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="982"/>
-        <source> Music is off (no sound device).</source>
-        <translation> 音楽は止まっています（音声デバイスがありません）。</translation>
+        <location filename="../reader_window.py" line="110"/>
+        <source>Soundtrack panel</source>
+        <translation>サウンドトラックパネル</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="983"/>
-        <source>Music for page %1 is ready (%2).</source>
-        <translation>%1 ページの音楽ができました（%2）。</translation>
+        <location filename="../reader_window.py" line="113"/>
+        <source>Show or hide the soundtrack panel (S)</source>
+        <translation>サウンドトラックパネルの表示・非表示 (S)</translation>
     </message>
     <message>
-        <location filename="../reader_window.py" line="984"/>
-        <source>cached</source>
-        <translation>キャッシュ</translation>
-    </message>
-    <message>
-        <location filename="../reader_window.py" line="993"/>
-        <source> · new music ready</source>
-        <translation> · 新しい音楽</translation>
-    </message>
-    <message>
-        <location filename="../reader_window.py" line="996"/>
-        <source> · scene %1</source>
-        <translation> · シーン %1</translation>
-    </message>
-    <message>
-        <location filename="../reader_window.py" line="1002"/>
-        <source>: music ready. Music is off (no sound device).</source>
-        <translation>: 音楽はできています。音楽は止まっています（音声デバイスがありません）。</translation>
-    </message>
-    <message>
-        <location filename="../reader_window.py" line="1005"/>
-        <source>: muted.</source>
-        <translation>: 消音中。</translation>
-    </message>
-    <message>
-        <location filename="../reader_window.py" line="1007"/>
-        <source>: music ready, not playing.</source>
-        <translation>: 音楽はできていますが、再生していません。</translation>
-    </message>
-    <message>
-        <location filename="../reader_window.py" line="1014"/>
-        <source>Music is off (the sound device went away).</source>
-        <translation>音楽は止まっています（音声デバイスがなくなりました）。</translation>
-    </message>
-    <message>
-        <location filename="../reader_window.py" line="1017"/>
-        <source>The sound device went away: %1 Reading goes on; the music comes back when the device does.</source>
-        <translation>音声デバイスがなくなりました: %1 読書はそのまま続けられます。デバイスが戻ると音楽も戻ります。</translation>
-    </message>
-    <message>
-        <location filename="../reader_window.py" line="1027"/>
-        <source>Music paused.</source>
-        <translation>音楽を一時停止しました。</translation>
-    </message>
-    <message>
-        <location filename="../reader_window.py" line="1029"/>
-        <source>Music is off (no sound device).</source>
-        <translation>音楽は止まっています（音声デバイスがありません）。</translation>
-    </message>
-    <message>
-        <location filename="../reader_window.py" line="1034"/>
-        <source>Music is off: %1 Reading goes on; the soundtrack is still prepared and plays when sound is available.</source>
-        <translation>音楽は止まっています: %1 読書はそのまま続けられます。サウンドトラックは準備され、音が出せるようになると再生されます。</translation>
-    </message>
-    <message>
-        <location filename="../reader_window.py" line="1059"/>
-        <source>Regenerating scene (pages %1–%2)…</source>
-        <translation>シーンを作り直しています（%1–%2 ページ）…</translation>
-    </message>
-    <message>
-        <location filename="../reader_window.py" line="1069"/>
-        <source>Regenerating page %1…</source>
-        <translation>%1 ページを作り直しています…</translation>
-    </message>
-    <message>
-        <location filename="../reader_window.py" line="1075"/>
-        <source>Preparing the whole soundtrack in the background…</source>
-        <translation>サウンドトラック全体をバックグラウンドで準備しています…</translation>
+        <location filename="../reader_panels.py" line="52"/>
+        <source>PAGES</source>
+        <translation>ページ</translation>
     </message>
 </context>
 <context>
@@ -1254,9 +1145,145 @@ Add a book, or drop a book file or folder here.</source>
     </message>
 </context>
 <context>
+    <name>SoundtrackStatus</name>
+    <message>
+        <location filename="../reader_sound.py" line="46"/>
+        <source>Starting the music engine…</source>
+        <translation>音楽エンジンを起動中…</translation>
+    </message>
+    <message>
+        <location filename="../reader_sound.py" line="47"/>
+        <source>Music engine ready.</source>
+        <translation>音楽エンジンの準備ができました。</translation>
+    </message>
+    <message>
+        <location filename="../reader_sound.py" line="63"/>
+        <source>New music ready for page %1.</source>
+        <translation>%1 ページの新しい音楽ができました。</translation>
+    </message>
+    <message>
+        <location filename="../reader_sound.py" line="69"/>
+        <source> Music is off (no sound device).</source>
+        <translation> 音楽は止まっています（音声デバイスがありません）。</translation>
+    </message>
+    <message>
+        <location filename="../reader_sound.py" line="70"/>
+        <source>Music for page %1 is ready (%2).</source>
+        <translation>%1 ページの音楽ができました（%2）。</translation>
+    </message>
+    <message>
+        <location filename="../reader_sound.py" line="71"/>
+        <source>cached</source>
+        <translation>キャッシュ</translation>
+    </message>
+    <message>
+        <location filename="../reader_sound.py" line="81"/>
+        <source> · new music ready</source>
+        <translation> · 新しい音楽</translation>
+    </message>
+    <message>
+        <location filename="../reader_sound.py" line="82"/>
+        <source>Page %1</source>
+        <translation>%1 ページ</translation>
+    </message>
+    <message>
+        <location filename="../reader_sound.py" line="84"/>
+        <source> · scene %1</source>
+        <translation> · シーン %1</translation>
+    </message>
+    <message>
+        <location filename="../reader_sound.py" line="90"/>
+        <source>: music ready. Music is off (no sound device).</source>
+        <translation>: 音楽はできています。音楽は止まっています（音声デバイスがありません）。</translation>
+    </message>
+    <message>
+        <location filename="../reader_sound.py" line="93"/>
+        <source>: muted.</source>
+        <translation>: 消音中。</translation>
+    </message>
+    <message>
+        <location filename="../reader_sound.py" line="95"/>
+        <source>: music ready, not playing.</source>
+        <translation>: 音楽はできていますが、再生していません。</translation>
+    </message>
+    <message>
+        <location filename="../reader_sound.py" line="103"/>
+        <source>Music is off (the sound device went away).</source>
+        <translation>音楽は止まっています（音声デバイスがなくなりました）。</translation>
+    </message>
+    <message>
+        <location filename="../reader_sound.py" line="106"/>
+        <source>The sound device went away: %1 Reading goes on; the music comes back when the device does.</source>
+        <translation>音声デバイスがなくなりました: %1 読書はそのまま続けられます。デバイスが戻ると音楽も戻ります。</translation>
+    </message>
+    <message>
+        <location filename="../reader_sound.py" line="116"/>
+        <source>Music paused.</source>
+        <translation>音楽を一時停止しました。</translation>
+    </message>
+    <message>
+        <location filename="../reader_sound.py" line="118"/>
+        <source>Music is off (no sound device).</source>
+        <translation>音楽は止まっています（音声デバイスがありません）。</translation>
+    </message>
+    <message>
+        <location filename="../reader_sound.py" line="123"/>
+        <source>Music is off: %1 Reading goes on; the soundtrack is still prepared and plays when sound is available.</source>
+        <translation>音楽は止まっています: %1 読書はそのまま続けられます。サウンドトラックは準備され、音が出せるようになると再生されます。</translation>
+    </message>
+    <message>
+        <location filename="../reader_sound.py" line="148"/>
+        <source>Regenerating scene (pages %1–%2)…</source>
+        <translation>シーンを作り直しています（%1–%2 ページ）…</translation>
+    </message>
+    <message>
+        <location filename="../reader_sound.py" line="158"/>
+        <source>Regenerating page %1…</source>
+        <translation>%1 ページを作り直しています…</translation>
+    </message>
+    <message>
+        <location filename="../reader_sound.py" line="164"/>
+        <source>Preparing the whole soundtrack in the background…</source>
+        <translation>サウンドトラック全体をバックグラウンドで準備しています…</translation>
+    </message>
+</context>
+<context>
     <name>Thumbnails</name>
     <message>
-        <location filename="../thumbnails.py" line="174"/>
+        <location filename="../thumbnails.py" line="173"/>
+        <source>Page %1</source>
+        <translation>%1 ページ</translation>
+    </message>
+</context>
+<context>
+    <name>Wayfinder</name>
+    <message>
+        <location filename="../reader_finding.py" line="55"/>
+        <source>Last page. Turn once more for %1.</source>
+        <translation>最後のページです。もう一度めくると %1 を開きます。</translation>
+    </message>
+    <message>
+        <location filename="../reader_finding.py" line="73"/>
+        <source>Opening %1…</source>
+        <translation>%1 を開いています…</translation>
+    </message>
+    <message>
+        <location filename="../reader_finding.py" line="123"/>
+        <source>Page %1 bookmarked.</source>
+        <translation>%1 ページにしおりをはさみました。</translation>
+    </message>
+    <message>
+        <location filename="../reader_finding.py" line="125"/>
+        <source>Page %1 no longer bookmarked.</source>
+        <translation>%1 ページのしおりを外しました。</translation>
+    </message>
+    <message>
+        <location filename="../reader_finding.py" line="145"/>
+        <source>No bookmarks in this book</source>
+        <translation>この本にしおりはありません</translation>
+    </message>
+    <message>
+        <location filename="../reader_finding.py" line="148"/>
         <source>Page %1</source>
         <translation>%1 ページ</translation>
     </message>
