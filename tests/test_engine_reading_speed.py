@@ -50,14 +50,18 @@ def test_a_damaged_speed_file_is_ignored(tmp_path):
 def test_turns_teach_the_engine_and_jumps_do_not(monkeypatch):
     from test_engine import long_book, make_engine
 
-    from m2m_reader.engine.session import engine as engine_mod
+    from m2m_reader.engine.session import lookahead
 
     clock = [1000.0]
-    monkeypatch.setattr(engine_mod.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(lookahead.time, "monotonic", lambda: clock[0])
+
+    def ahead() -> int:  # the pages the engine keeps ready ahead of the cursor
+        return len(lookahead.window(engine.book, engine.cursor, engine.speed.seconds))
+
     engine = make_engine()
     try:
         engine.open(long_book(30))
-        window_before = len(engine._window())
+        window_before = ahead()
         for p in range(1, 11):  # a quick reader: two seconds a page
             clock[0] += 2.0
             engine.set_cursor(p, "turn")
@@ -68,6 +72,6 @@ def test_turns_teach_the_engine_and_jumps_do_not(monkeypatch):
         assert engine.speed.turns == 10
         assert engine.speed.factor < 0.6
         # Faster reading: the same seconds of look-ahead cover more pages.
-        assert len(engine._window()) > window_before
+        assert ahead() > window_before
     finally:
         engine.close()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import sys
-import threading
-import types
 
 import numpy as np
 import pytest
@@ -18,63 +16,14 @@ from m2m_reader.engine.audio.live import LiveOutput, LivePlayer
 from m2m_reader.engine.audio.mixer import Mixer
 from m2m_reader.engine.core.cache import DiskCache
 from m2m_reader.engine.core.settings import Settings
+from m2m_reader.engine.doubles import NullStream, null_sounddevice
 from m2m_reader.engine.session.engine import Engine
 from m2m_reader.engine.session.reading_speed import ReadingSpeed
 
 
-class FakeStream:
-    """Calls the callback from its own thread, like PortAudio, with fixed-size blocks."""
-
-    underflow_every = 0  # report an underflow every n blocks (0: never)
-
-    def __init__(self, samplerate, blocksize, device, channels, dtype, callback):
-        self.callback, self.blocksize, self.channels = callback, blocksize, channels
-        self.device = device
-        self.blocks: list[np.ndarray] = []
-        self._stop = threading.Event()
-        FakeStream.last = self
-
-    def start(self):
-        self._stop.clear()
-
-        def run():
-            n = 0
-            while not self._stop.is_set() and n < 400:
-                out = np.full((self.blocksize, self.channels), np.nan, np.float32)
-                status = types.SimpleNamespace(
-                    output_underflow=bool(self.underflow_every and n % self.underflow_every == 0)
-                )
-                self.callback(out, self.blocksize, None, status)
-                self.blocks.append(out)
-                n += 1
-
-        self._thread = threading.Thread(target=run, daemon=True)
-        self._thread.start()
-
-    def stop(self):
-        self._stop.set()
-        self._thread.join(5)
-
-    def close(self):
-        pass
-
-
-def fake_sounddevice(devices=(("Fake Out", 0),), apis=("Fake API",), default=0):
-    """A sounddevice module with these (name, host API index) output devices."""
-    mod = types.ModuleType("sounddevice")
-    mod.OutputStream = FakeStream
-    mod.query_devices = lambda: [
-        {"name": name, "max_output_channels": 2, "hostapi": api, "default_samplerate": 48000.0}
-        for name, api in devices
-    ]
-    mod.query_hostapis = lambda: [{"name": name} for name in apis]
-    mod.default = types.SimpleNamespace(device=(-1, default))
-    return mod
-
-
 def desktop_sounddevice():
     """A desktop's outputs: the ALSA default, an HDMI output and a JACK server's."""
-    return fake_sounddevice(
+    return null_sounddevice(
         devices=(("default", 0), ("HDA Intel PCH: HDMI 0 (hw:0,3)", 0), ("system", 1)),
         apis=("ALSA", "JACK Audio Connection Kit"),
     )
@@ -119,7 +68,7 @@ def test_portaudio_import_error_becomes_audio_unavailable(monkeypatch):
 
 
 def test_unknown_device_is_named_in_the_error(monkeypatch):
-    monkeypatch.setitem(sys.modules, "sounddevice", fake_sounddevice())
+    monkeypatch.setitem(sys.modules, "sounddevice", null_sounddevice())
     with pytest.raises(AudioUnavailable, match="No audio output device 7; there are 0: Fake Out"):
         LiveOutput(Mixer(), device=7).start()
 
@@ -155,10 +104,10 @@ def test_changing_the_output_setting_moves_the_music_at_once(monkeypatch, caplog
     try:
         settings = Settings()
         player = LivePlayer(engine, settings, native=False)
-        assert player.start() and FakeStream.last.device == 0
-        first = FakeStream.last
+        assert player.start() and NullStream.last.device == 0
+        first = NullStream.last
         settings.audio_device = "system (JACK Audio Connection Kit)"
-        moved = FakeStream.last
+        moved = NullStream.last
         assert moved is not first and moved.device == 2 and first._stop.is_set()
         assert player.output.device_name == "system" and player.playing
         assert wait_for(lambda: len(moved.blocks) > 5)
@@ -166,7 +115,7 @@ def test_changing_the_output_setting_moves_the_music_at_once(monkeypatch, caplog
         settings.audio_device = "USB headset"  # not plugged in
         assert "No audio output device 'USB headset'" in player.message
         assert caplog.records[-1].message == player.message
-        again = FakeStream.last  # the output that played goes on, still paused
+        again = NullStream.last  # the output that played goes on, still paused
         assert again is not moved and again.device == 2 and not player.playing
         player.play()
         assert wait_for(lambda: len(again.blocks) > 5)
@@ -176,7 +125,7 @@ def test_changing_the_output_setting_moves_the_music_at_once(monkeypatch, caplog
 
 
 def test_the_callback_plays_the_engine_music_and_turns(monkeypatch):
-    monkeypatch.setitem(sys.modules, "sounddevice", fake_sounddevice())
+    monkeypatch.setitem(sys.modules, "sounddevice", null_sounddevice())
     engine = make_engine()
     try:
         settings = Settings(volume=1.0)
@@ -184,7 +133,7 @@ def test_the_callback_plays_the_engine_music_and_turns(monkeypatch):
         engine.open(three_scene_book())
         assert wait_for(lambda: engine.cue(0) is not None and 4 in engine.ready_pages())
         assert player.start()
-        stream = FakeStream.last
+        stream = NullStream.last
         assert wait_for(lambda: len(stream.blocks) > 20)
         engine.set_cursor(4, "jump")
         assert wait_for(lambda: len(stream.blocks) > 200)
@@ -202,7 +151,7 @@ def test_the_callback_plays_the_engine_music_and_turns(monkeypatch):
 def test_volume_and_mute_settings_follow_live(monkeypatch, native):
     if native and native_mixer.available():
         pytest.skip(native_mixer.available())
-    monkeypatch.setitem(sys.modules, "sounddevice", fake_sounddevice())
+    monkeypatch.setitem(sys.modules, "sounddevice", null_sounddevice())
     engine = make_engine()
     try:
         settings = Settings(volume=1.0)
@@ -228,8 +177,8 @@ def test_volume_and_mute_settings_follow_live(monkeypatch, native):
 
 
 def test_underruns_are_counted(monkeypatch):
-    monkeypatch.setitem(sys.modules, "sounddevice", fake_sounddevice())
-    monkeypatch.setattr(FakeStream, "underflow_every", 10)
+    monkeypatch.setitem(sys.modules, "sounddevice", null_sounddevice())
+    monkeypatch.setattr(NullStream, "underflow_every", 10)
     out = LiveOutput(Mixer())
     out.start()
     assert wait_for(lambda: out.callbacks >= 100)

@@ -16,6 +16,8 @@ and the export is what the reader heard. A page's cue is asked for with:
   with the previous page's cue passed along when its backend made it (MusicGen goes on
   from its own audio, never from a composer's stand-in). The key leaves the previous
   audio out: it is the same request whichever way the pages were reached.
+- **shock**: a sudden shock on the page (a surprise spike, a large sound effect:
+  `music.shock.page_shock` over the page's analysis record) asks for a stinger.
 - **key**: the hash of all of that (the page and its scene's first page too: the
   composer's melody follows the page) with the backend's name and audio settings.
 
@@ -26,16 +28,17 @@ backend and warnings (`load_cue`, `save_cue`).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from .analysis.records import Analysis
-from .backends.choice import music_settings_key
+from .backends.composer import music_settings_key
 from .books.model import Book
 from .core.store import Store, key
 from .music.base import Clip, Cue, CueRequest, Join, MusicPlan
+from .music.shock import page_shock
 from .reading_time import page_seconds
 
 # Cue lengths in seconds. A reader who lingers longer hears the cue loop on its bar
@@ -66,6 +69,7 @@ class CueRecipe:
     directive: str
     seconds: float  # the cue's length (a bucket)
     seed: int
+    shock: bool = False  # the page asks for a stinger (music.shock.page_shock)
 
     @classmethod
     def for_page(
@@ -98,7 +102,7 @@ class CueRecipe:
         """The store key of this page's cue made by `backend`."""
         return key("cue", CUE_VERSION, backend.name, music_settings_key(backend), self.page,
                    self.scene, self.first, self.caption, self.directive, self.seconds,
-                   self.seed)  # fmt: skip
+                   self.seed, *(["shock"] if self.shock else []))  # fmt: skip
 
     def request(self, previous: Cue | None = None, backend: Any = None) -> CueRequest:
         """The request to `backend`; `previous` (the cue of the page before) is passed
@@ -113,7 +117,7 @@ class CueRecipe:
         return CueRequest(
             page=self.page, scene=self.scene, caption=self.caption, directive=self.directive,
             seconds=self.seconds, joins=self.joins, seed=self.seed, previous=previous,
-            scene_page=self.page - self.first,
+            scene_page=self.page - self.first, shock=self.shock,
         )  # fmt: skip
 
 
@@ -121,9 +125,10 @@ def book_recipes(book: Book, analysis: Analysis, setting: str | float = "auto") 
     """Every page's recipe from a whole book's analysis (export, stems, benchmarks)."""
     out = []
     for i in range(len(book.pages)):
-        scene = analysis.scene_of(i)
-        out.append(CueRecipe.for_page(book, i, scene.index, scene.first_page,
-                                      analysis.page(i).caption, scene.directive, setting))  # fmt: skip
+        scene, page = analysis.scene_of(i), analysis.page(i)
+        recipe = CueRecipe.for_page(book, i, scene.index, scene.first_page, page.caption,
+                                    scene.directive, setting)  # fmt: skip
+        out.append(replace(recipe, shock=page_shock(page.emotions, page.lines)))
     return out
 
 

@@ -85,7 +85,7 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _child_start(settings: dict[str, Any], event: Any, nice: int, parent: int = 0) -> None:
-    from .choice import make_composer
+    from .composer import make_composer
 
     if parent:
         _die_with_parent(parent)
@@ -100,7 +100,7 @@ def _child_start(settings: dict[str, Any], event: Any, nice: int, parent: int = 
 
 
 def _child_info() -> tuple[str, str]:
-    from .choice import music_settings_key
+    from .composer import music_settings_key
 
     backend = _child["backend"]
     return backend.name, music_settings_key(backend)
@@ -112,7 +112,7 @@ def _child_make(request: Any) -> tuple[Cue, str, tuple[int, ...]]:
     audio = np.ascontiguousarray(cue.clip.audio, dtype=np.float32)
     fd, path = tempfile.mkstemp(prefix=PREFIX, dir=shm_dir())
     with os.fdopen(fd, "wb") as fh:
-        fh.write(memoryview(audio).cast("B"))
+        fh.write(audio.tobytes())
     light = replace(cue, clip=replace(cue.clip, audio=np.zeros((0, 2), np.float32)))
     return light, path, audio.shape
 
@@ -198,7 +198,8 @@ class ProcessComposer:
 
     def child_pids(self) -> list[int]:
         """The child process's id (benchmarks count its memory)."""
-        return [p.pid for p in (self._pool._processes or {}).values()]  # type: ignore[attr-defined]
+        processes = getattr(self._pool, "_processes", None) or {}
+        return [p.pid for p in processes.values() if p.pid is not None]
 
     def make_cue(self, request: Any, cancel: Any) -> Cue:
         from concurrent.futures import TimeoutError as FutureTimeout

@@ -1,13 +1,15 @@
 """The engine: analysis and music for a book, computed ahead of the reader's cursor.
 
-Given a book and the reader's cursor, the engine runs the analysis stages and the music
-backend on two worker pools (see `scheduler`): the page under the cursor first, then
-the next pages in reading order, then the rest of the book (see `lookahead`). Scene
-boundaries come first as a provisional answer (see `page_work`); cues come from the
-store or the music backend (see `cues`). The engine follows its settings: the offline
-switch and backend changes reach it at once and redo only what depends on them (see
-`replan`). `Engine` joins these parts, owns their state and is the public face the UI
-and the commands use.
+`Engine` is the facade the UI's bridge, the commands and the tests use (it satisfies
+`api.EngineAPI`); it composes the session's parts and owns nothing else:
+
+- `page_table`: what is known of each page, behind one lock, with its generation;
+- `lookahead`: the cursor, and how urgent each page is (pure functions);
+- `scenes` and `page_work`: a page's scene (provisional, then final) and analysis;
+- `cue_maker` and `standins`: cues found in the store, else made, then delivered;
+- `planner`: what is queued when, and what a change redoes;
+- `scheduler`: the worker pools; `editing`: a person's edits; `replan`: settings
+  changes; `backends.choice.LiveMusic`: the music backend and its fallback.
 
 Everything the engine computes goes through the `Store` (the disk cache by default),
 keyed by content: reopening a book computes nothing that is cached (`stats` counts
@@ -18,34 +20,35 @@ the analysis records and cues really computed). It reports what happens through
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ...runtime import release_memory
 from ..analysis.edits import EditStore
-from ..analysis.emotions import Profile
 from ..analysis.pipeline import Analyzer
-from ..analysis.records import ScenesResult
-from ..backends.choice import make_emotions, make_music, make_text
+from ..analysis.records import Analysis, ScenesResult
+from ..analysis.stages import EmotionBackend, TextBackend
+from ..api import CueSink, EngineAPI, Player, Progress
+from ..backends.choice import LiveMusic, make_emotions, make_text
 from ..books.model import Book
 from ..core import events as ev
-from ..core import offline
 from ..core.cancel import CancelToken
-from ..core.errors import BackendUnavailable, M2MError
 from ..core.settings import Settings
 from ..core.store import Store
+from ..cue_recipe import CUE_BUCKETS, CUE_VERSION
 from ..music.base import Cue, MusicBackend
-from .cues import CUE_BUCKETS, CUE_VERSION, QUICK_START_S, CueWork
-from .editing import _GENERATIONS, Editing
-from .lookahead import LOOKAHEAD_S, RAM_CUES, Lookahead
-from .page_work import PROVISIONAL_PAGES, PageInfo, PageWork
+from .cue_maker import CueMaker, EngineStats, Outlet
+from .editing import Edits, analysis_view
+from .lookahead import LOOKAHEAD_S, RAM_CUES, Cursor
+from .page_table import PageInfo, PageTable
+from .page_work import OpenBook
+from .planner import QUICK_START_S, Planner
 from .reading_speed import ReadingSpeed
-from .replan import Replan
-from .scheduler import AHEAD, Job, Pool
+from .replan import Backends, Offline, SettingsFollower
+from .scenes import PROVISIONAL_PAGES, Scenes
+from .scheduler import Job, Pools
+from .standins import Standins
 
 log = logging.getLogger(__name__)
 
@@ -54,15 +57,7 @@ WORKER_NICE = 10  # workers yield the CPU to the audio callback and the UI threa
 EventSink = Callable[[ev.Event], None]
 
 
-@dataclass
-class EngineStats:
-    analysis_records: int = 0  # analysis records computed (cache misses)
-    music_jobs: int = 0  # cues made by the music backend
-    cues_from_cache: int = 0
-    fallbacks: list[str] = field(default_factory=list)
-
-
-class Engine(Lookahead, PageWork, CueWork, Editing, Replan):
+class Engine:
     """The headless engine. See the module docstring.
 
     Args:
@@ -83,8 +78,8 @@ class Engine(Lookahead, PageWork, CueWork, Editing, Replan):
         settings: Settings | None = None,
         store: Store | None = None,
         on_event: EventSink | None = None,
-        text: Any = None,
-        emotions: Any = None,
+        text: TextBackend | None = None,
+        emotions: EmotionBackend | None = None,
         music: MusicBackend | None = None,
         speed: ReadingSpeed | None = None,
         edits_in_memory: bool = False,
@@ -92,229 +87,212 @@ class Engine(Lookahead, PageWork, CueWork, Editing, Replan):
         audio: bool = True,
         music_process: bool | None = None,
     ) -> None:
-        self.settings = settings or Settings()
+        self._settings = settings or Settings()
         self._closed = False
-        self._lock = threading.RLock()
-        self._offline = self.settings.offline
-        if self._offline:
-            offline.enable()
+        self._offline = Offline(self._settings.offline)
         if store is None:
             from ..core.cache import DiskCache
 
-            store = DiskCache(limit_mb=self.settings.cache_limit_mb)
-        self.store = store
+            store = DiskCache(limit_mb=self._settings.cache_limit_mb)
+        self.store: Store = store
         self.on_event = on_event
         self.stats = EngineStats()
         self.speed = speed or ReadingSpeed()
         self._edits_in_memory = edits_in_memory
-        self.text = text if text is not None else make_text(self.settings, self._fallback)
-        self.emotions = (
-            emotions if emotions is not None else make_emotions(self.settings, self._fallback)
-        )
-        self.mixer: Any = None
-        self.player: Any = None  # the LivePlayer, once started
         self._audio = audio
-        self._music_process = audio if music_process is None else music_process
-        # The music backend can take seconds to start (a SoundFont to parse, a model to
-        # load): it starts on a thread of its own while the first pages are analysed.
-        self._music: MusicBackend | None = music
-        self._music_started = threading.Event()
-        if music is not None:
-            self._music_started.set()
-        else:
-            threading.Thread(target=self._start_music, name="music-start", daemon=True).start()
-        # Workers run a little nicer than the audio callback and the UI thread.
-        self._analysis_pool = Pool("analysis", analysis_threads, nice=WORKER_NICE)
-        self._music_pool = Pool("music", 1, nice=WORKER_NICE)
-        # The composer's stand-in cues (see `cues`), not held up by a long generation.
-        self._standin_pool = Pool("standin", 1, nice=WORKER_NICE)
-        self._standin: Any = None
-        self._standin_failed = False
-        self._deliver_lock = threading.Lock()
-        self._standin_lock = threading.Lock()
-        self._scenes_lock = threading.Lock()
-        self._reset()
-        self._follow_settings()  # settings changed from now on reach the engine (`replan`)
+        self._player: Player | None = None
+        in_process = not (audio if music_process is None else music_process)
+        self._backends = Backends(
+            text if text is not None else make_text(self._settings, self._fallback),
+            emotions if emotions is not None else make_emotions(self._settings, self._fallback),
+            LiveMusic(self._settings, self._fallback, in_process, music, self._music_failed),
+        )
+        self._pools = Pools(analysis_threads, nice=WORKER_NICE)
+        self._table = PageTable()
+        self._cursor = Cursor()
+        self._outlet = Outlet()
+        music_slot = self._backends.music
+        self._maker = CueMaker(self.store, music_slot, self._table, self._cursor,
+                               self._outlet, self.stats, self._emit, self._pages)  # fmt: skip
+        standins = Standins(music_slot, self._pools.standin, self._maker, self._table)
+        self._planner = Planner(self._table, self._cursor, self.speed, self._pools, self._maker,
+                                standins, music_slot, self._outlet, self.stats, self._emit)  # fmt: skip
+        self._edits = Edits(self._planner)
+        # Settings changed from now on reach the engine (`replan`).
+        self._follower = SettingsFollower(self._settings, self.store, self._backends,
+                                          self._planner, self._fallback, self._offline)  # fmt: skip
 
-    # -- the book and the cursor ----------------------------------------------------
+    # -- the parts, as callers read them --------------------------------------------
 
-    def _reset(self) -> None:
-        self.book: Book | None = None
-        self.analyzer: Analyzer | None = None
-        self.edits: EditStore | None = None
-        self._cursor = 0
-        self._turned_at = time.monotonic()
-        self._scenes: ScenesResult | None = None
-        self._scenes_upto: int | None = None  # None once final
-        self._scene_emotions: dict[tuple[int, int], Profile] = {}
-        self._pages: dict[int, PageInfo] = {}
-        self._cue_keys: dict[int, str] = {}
-        self._ready: set[int] = set()  # pages whose cue is in the store
-        self._cues: OrderedDict[int, Cue] = OrderedDict()
-        # A page's generation changes when its inputs do (and with every book opened),
-        # so that results of stale work are dropped.
-        self._base = next(_GENERATIONS)
-        self._gen: dict[int, int] = {}
-        self._delivered = 0  # cues handed over, for the periodic memory release
+    @property
+    def settings(self) -> Settings:
+        return self._settings
 
-    def _start_music(self) -> None:
-        try:
-            music = make_music(self.settings, self._fallback, in_process=not self._music_process)
-            with self._lock:  # a settings change may have put another in place meanwhile
-                kept = self._music is None
-                if kept:
-                    self._music = music
-            if not kept:
-                close = getattr(music, "close", None)
-                if callable(close):
-                    close()
-        except Exception as exc:  # noqa: BLE001 - reported; the engine goes on without music
-            log.exception("no music backend could start")
-            self._emit(ev.EngineError(f"No music backend could start ({exc})."))
-        finally:
-            self._music_started.set()
+    @property
+    def player(self) -> Player | None:
+        return self._player
+
+    @property
+    def text(self) -> TextBackend:
+        return self._backends.text
+
+    @property
+    def emotions(self) -> EmotionBackend:
+        return self._backends.emotions
 
     @property
     def music(self) -> MusicBackend:
         """The music backend (waits for it to start)."""
-        self._music_started.wait()
-        if self._music is None:
-            raise BackendUnavailable("No music backend could start.")
-        return self._music
+        return self._backends.music.get()
 
-    @music.setter
-    def music(self, backend: MusicBackend) -> None:
-        self._music = backend
-        self._music_started.set()
+    @property
+    def mixer(self) -> CueSink | None:
+        return self._outlet.mixer
 
-    def _standin_backend(self) -> Any:
-        """The composer that stands in for a slow backend (started on first need, in a
-        child process when playing live, as the composer itself would be); None if
-        it cannot start."""
-        with self._standin_lock:  # not the engine's lock: starting takes a second
-            if self._standin is None and not self._standin_failed:
-                composer = Settings(**self.settings.as_dict(public=False))
-                composer.music = "composer"
-                try:
-                    self._standin = make_music(
-                        composer, self._fallback, in_process=not self._music_process
-                    )
-                except Exception:  # noqa: BLE001 - the real cues still come, later
-                    log.exception("the composer could not start to stand in")
-                    self._standin_failed = True
-            return self._standin
+    @property
+    def book(self) -> Book | None:
+        work = self._planner.work
+        return work.book if work is not None else None
 
-    def set_cursor(self, page: int, kind: str = "turn") -> None:
-        super().set_cursor(page, kind)
-        self._standins_near()
+    @property
+    def analyzer(self) -> Analyzer | None:
+        work = self._planner.work
+        return work.analyzer if work is not None else None
 
-    def start_audio(self, device: int | str | None = None) -> bool:
-        """Play live through sounddevice; False (and one EngineError) with no sound."""
-        from ..audio.live import LivePlayer
-
-        if self.player is None:
-            self.player = LivePlayer(self, self.settings, device=device)
-            if not self.player.start():
-                self._emit(ev.EngineError(self.player.message))
-        return self.player.playing
-
-    def open(self, book: Book, page: int = 0) -> None:
-        """Start work on `book` with the cursor on `page`."""
-        if self._audio and self.player is None:
-            self.start_audio()
-        self._cancel_all("another book")
-        with self._lock:
-            if self.book is not None and self.book is not book:
-                self.book.close()
-            if self.mixer is not None:
-                for old in self._cues:
-                    self.mixer.forget(old)
-            self._reset()
-            self.stats = EngineStats()
-            self.book = book
-            self.edits = (
-                EditStore.in_memory() if self._edits_in_memory else EditStore(book.fingerprint)
-            )
-            self.analyzer = Analyzer(
-                book, text=self.text, emotions=self.emotions, store=self.store,
-                edits=self.edits, on_fallback=lambda s, b, m: self._fallback(s, b, "builtin", m),
-            )  # fmt: skip
-            self._cursor = max(0, min(page, len(book) - 1))
-        if self.mixer is not None:
-            self.mixer.turn(self._cursor, "jump")
-        self._submit_final_scenes()
-        self._schedule()
-        self._watch_edits()  # edits made in a terminal meanwhile (see `editing`)
-
-    def _submit_final_scenes(self) -> None:
-        """The whole book's scenes, after the pages near the cursor."""
-        analyzer, plan = self.analyzer, self._plan
-        self._analysis_pool.submit(
-            "scenes:final", self._final_scenes, (AHEAD, 10_000),
-            on_done=lambda r: self._final_scenes_done(r, plan) if analyzer is self.analyzer else None,
-            on_error=self._error,
-        )  # fmt: skip
-
-    def attach_mixer(self, mixer: Any) -> None:
-        """Feed cues and turns to `mixer` (live playback or a test's pull loop)."""
-        self.mixer = mixer
-        with self._lock:
-            cues = list(self._cues.items())
-            cursor = self._cursor
-        for page, cue in cues:
-            mixer.set_cue(page, cue)
-        mixer.turn(cursor, "jump")
+    @property
+    def edits(self) -> EditStore | None:
+        work = self._planner.work
+        return work.edits if work is not None else None
 
     @property
     def cursor(self) -> int:
-        return self._cursor
+        return self._cursor.page
 
-    # -- what the UI reads ------------------------------------------------------------
+    def _pages(self) -> int:
+        work = self._planner.work
+        return len(work.book) if work is not None else 0
+
+    # -- the book and the cursor ----------------------------------------------------
+
+    def start_audio(self, device: int | str | None = None) -> bool:
+        """Play live through sounddevice; False (and one EngineError) with no sound."""
+        if self._player is None:
+            from ..audio.live import LivePlayer
+
+            player = LivePlayer(self, self._settings, device=device)
+            self._player = player
+            if not player.start():
+                self._emit(ev.EngineError(player.message))
+        return self._player.playing
+
+    def open(self, book: Book, page: int = 0) -> None:
+        """Start work on `book` with the cursor on `page`."""
+        if self._audio and self._player is None:
+            self.start_audio()
+        self._pools.cancel_all("another book")
+        old = self._planner.work
+        if old is not None and old.book is not book:
+            old.book.close()
+        self._outlet.forget(self._table.reset())
+        self.stats.reset()
+        edits = EditStore.in_memory() if self._edits_in_memory else EditStore(book.fingerprint)
+        analyzer = Analyzer(
+            book, text=self.text, emotions=self.emotions, store=self.store, edits=edits,
+            on_fallback=lambda s, b, m: self._fallback(s, b, "builtin", m),
+        )  # fmt: skip
+        planner = self._planner
+
+        def final(result: ScenesResult, plan: int) -> None:
+            planner.final_done(work, result, plan)
+
+        work = OpenBook(book, analyzer, edits, Scenes(book, analyzer, self._scenes_found, final))
+        self._cursor.place(max(0, min(page, len(book) - 1)))
+        planner.begin(work)
+        self._outlet.turn(self._cursor.page, "jump")
+        planner.submit_final_scenes()
+        planner.schedule()
+        self._edits.watch(lambda: self._closed)  # edits made in a terminal meanwhile
+
+    def _scenes_found(self, backend: str, provisional: bool) -> None:
+        analyzer = self.analyzer
+        if analyzer is not None:
+            self.stats.records(sum(analyzer.computed.values()))
+        self._emit(ev.StageDone("scenes", "", backend, provisional=provisional))
+
+    def set_cursor(self, page: int, kind: str = "turn") -> None:
+        """The reader moved to `page`: by a page turn ("turn") or elsewhere ("jump")."""
+        self._planner.turn(page, kind)
+
+    def attach_mixer(self, mixer: CueSink) -> None:
+        """Feed cues and turns to `mixer` (live playback or a test's pull loop)."""
+        self._outlet.attach(mixer, self._table.cues(), self._cursor.page)
+
+    # -- what the UI reads ----------------------------------------------------------
 
     def cue(self, page: int) -> Cue | None:
         """The page's cue if it is ready in memory."""
-        return self._cues.get(page)
+        return self._table.cue(page)
 
     def page_info(self, page: int) -> PageInfo | None:
-        return self._pages.get(page)
+        return self._table.info(page)
 
     def ready_pages(self) -> set[int]:
-        with self._lock:
-            return set(self._ready)
+        return self._table.ready()
 
     def cue_keys(self) -> dict[int, str]:
         """The cache key of each page's cue, where it is known (the library checks a
         prepared book's cues are still in the cache by these)."""
-        with self._lock:
-            return dict(self._cue_keys)
+        return self._table.keys()
 
-    # -- whole book -------------------------------------------------------------------
+    def analysis(self) -> Analysis | None:
+        """The analysis so far: every scene known, every page analysed (others empty)."""
+        work = self._planner.work
+        if work is None:
+            return None
+        backends = self._backends.names(self._settings.music)
+        return analysis_view(work.book.title, len(work.book), work.scenes.view(),
+                             self._table.infos(), backends)  # fmt: skip
+
+    # -- a person's edits -----------------------------------------------------------
+
+    def edit_directive(self, first_page: int, last_page: int, text: str | None) -> None:
+        """A person's directive for the scene `first_page..last_page` (None clears it);
+        that scene's captions and music are redone."""
+        self._edits.directive(first_page, last_page, text)
+
+    def edit_caption(self, page: int, text: str | None) -> None:
+        """A person's caption for `page` (None clears it); that page's music is redone."""
+        self._edits.caption(page, text)
+
+    def reload_edits(self) -> set[str]:
+        """Take in edits another process made to this book (see `editing`)."""
+        return self._edits.reload()
+
+    # -- whole book -----------------------------------------------------------------
 
     def prepare_all(
         self,
-        progress: Callable[[int, int], None] | None = None,
+        progress: Progress | None = None,
         cancel: CancelToken | None = None,
         poll_s: float = 0.1,
     ) -> int:
         """Compute every page's music (for offline reading or export); blocks until done.
         Returns how many pages have music."""
-        assert self.book is not None
-        total = len(self.book)
-        self._schedule()
+        total = self._pages()
+        assert total, "no book is open"
+        self._planner.schedule()
         last = -1
         while True:
-            done = len(self.ready_pages())
+            done = self._table.ready_count()
             if done != last and progress is not None:
                 progress(done, total)
             last = done
-            if done >= total:
+            if done >= total or (cancel is not None and cancel.cancelled):
                 return done
-            if cancel is not None and cancel.cancelled:
-                return done
-            if not (self._analysis_pool.busy() or self._music_pool.busy()):
-                self._schedule()  # pages that failed or were interrupted
-                if not (self._analysis_pool.busy() or self._music_pool.busy()):
-                    done = len(self.ready_pages())
+            if not self._pools.working():
+                self._planner.schedule()  # pages that failed or were interrupted
+                if not self._pools.working():
+                    done = self._table.ready_count()
                     if done != last and progress is not None:
                         progress(done, total)  # a page that landed since the last count
                     return done
@@ -324,47 +302,32 @@ class Engine(Lookahead, PageWork, CueWork, Editing, Replan):
         """Block until no work is queued or running (tests, benchmarks)."""
         end = time.monotonic() + timeout
         self.settings_applied(timeout)  # a settings change first: it queues work
-        while time.monotonic() < end:
-            a = self._analysis_pool.wait_idle(max(0.0, end - time.monotonic()))
-            m = self._music_pool.wait_idle(max(0.0, end - time.monotonic()))
-            s = self._standin_pool.wait_idle(max(0.0, end - time.monotonic()))
-            if a and m and s and not (self._analysis_pool.busy() or self._music_pool.busy()):
-                return True
-        return False
+        return self._pools.wait_idle(max(0.0, end - time.monotonic()))
+
+    def settings_applied(self, timeout: float | None = None) -> bool:
+        """Block until every settings change so far has reached the engine (tests)."""
+        return self._follower.applied(timeout)
 
     def close(self) -> None:
         self._closed = True
-        self._stop_following()
-        if self.player is not None:
-            self.player.close()
-        self._cancel_all("closing")
-        self._analysis_pool.close()
-        self._music_pool.close()
-        self._standin_pool.close()
-        for backend in (self.text, self.emotions, self._music, self._standin):
-            close = getattr(backend, "close", None)
-            if callable(close):
-                try:
-                    close()
-                except Exception:  # noqa: BLE001 - closing must not fail the app
-                    log.exception("closing %s failed", getattr(backend, "name", backend))
+        self._planner.closed = True
+        self._follower.close()
+        if self._player is not None:
+            self._player.close()
+        self._pools.cancel_all("closing")
+        self._pools.close()
+        self._backends.close()
         try:
             self.speed.save()
         except OSError as exc:
             log.warning("could not save the reading speed: %s", exc)
-        if self.book is not None:
-            self.book.close()
-        if self._offline:
-            offline.disable()
-            self._offline = False
+        book = self.book
+        if book is not None:
+            book.close()
+        self._offline.set(False)
         release_memory()
 
-    def _cancel_all(self, reason: str) -> None:
-        self._analysis_pool.cancel_where(lambda j: True, reason)
-        self._music_pool.cancel_where(lambda j: True, reason)
-        self._standin_pool.cancel_where(lambda j: True, reason)
-
-    # -- events and errors ------------------------------------------------------------
+    # -- events and errors ----------------------------------------------------------
 
     def _emit(self, event: ev.Event) -> None:
         if self.on_event is None:
@@ -375,32 +338,10 @@ class Engine(Lookahead, PageWork, CueWork, Editing, Replan):
             log.exception("event listener failed on %s", type(event).__name__)
 
     def _fallback(self, stage: str, backend: str, fallback: str, message: str) -> None:
-        self.stats.fallbacks.append(f"{stage}: {backend} -> {fallback}")
+        self.stats.fallback(f"{stage}: {backend} -> {fallback}")
         self._emit(ev.BackendFallback(stage, backend, fallback, message))
 
-    def _error(self, exc: BaseException) -> None:
-        if self._closed:
-            return  # work that was under way when the engine closed
-        if (
-            isinstance(exc, BackendUnavailable)
-            and self._music is not None
-            and self._music.name != "composer"
-        ):
-            # The chosen music backend failed: the composer takes over for the session.
-            old = self.music.name
-            composer = Settings(**self.settings.as_dict(public=False))
-            composer.music = "composer"
-            self.music = make_music(composer, self._fallback, in_process=not self._music_process)
-            self._fallback("music", old, self.music.name, str(exc))
-            with self._lock:
-                for p in list(self._pages):
-                    if p not in self._ready:
-                        self._invalidate(p)
-            self._schedule()
-            return
-        message = str(exc) if isinstance(exc, M2MError) else f"internal error: {exc!r}"
-        if not isinstance(exc, M2MError):
-            log.error("engine job failed", exc_info=exc)
+    def _music_failed(self, message: str) -> None:
         self._emit(ev.EngineError(message))
 
 
@@ -408,3 +349,8 @@ __all__ = [
     "CUE_BUCKETS", "CUE_VERSION", "LOOKAHEAD_S", "PROVISIONAL_PAGES", "QUICK_START_S",
     "RAM_CUES", "Engine", "EngineStats", "Job", "PageInfo", "release_memory",
 ]  # fmt: skip
+
+if TYPE_CHECKING:  # mypy checks that the engine has the whole API
+
+    def _is_an_engine(engine: Engine) -> EngineAPI:
+        return engine

@@ -1,18 +1,20 @@
 """What the engine works on next: the cursor, the look-ahead window and the ranking.
 
 The page under the cursor first, then the next pages in reading order up to
-`LOOKAHEAD_S` seconds of reading, then the rest of the book. A jump re-ranks the
-queues and interrupts a generation far from the new cursor. `Lookahead` is a part of
-`Engine` (it uses the engine's state, see `Engine._reset`).
+`LOOKAHEAD_S` seconds of reading, then the rest of the book. Everything here but the
+`Cursor` is a pure function of the cursor, the book and the reading speed: a
+`Ranking` is one snapshot of them that ranks every page the same way.
 """
 
 from __future__ import annotations
 
+import threading
 import time
-from typing import Any
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
-from ..core import events as ev
-from .scheduler import AHEAD, IDLE, NOW, Job, Priority
+from ..books.model import Book, Page
+from .scheduler import AHEAD, IDLE, NOW, Priority
 
 LOOKAHEAD_S = 90.0  # seconds of reading the engine keeps ready ahead of the cursor
 # Cues in memory: the pages from one behind the cursor to `RAM_AHEAD` ahead (6 MB
@@ -20,124 +22,90 @@ LOOKAHEAD_S = 90.0  # seconds of reading the engine keeps ready ahead of the cur
 RAM_AHEAD = 3
 RAM_CUES = 6  # at most this many cues in memory, the pages near the cursor first
 
+Seconds = Callable[[Page], float]  # a reader's seconds on a page (`ReadingSpeed.seconds`)
 
-class Lookahead:
-    """The cursor and the work queues' order (a part of `Engine`)."""
 
-    book: Any
-    _cursor: int
-    _lock: Any
-    _cues: Any
+def window(book: Book, cursor: int, seconds: Seconds) -> range:
+    """Pages ahead of `cursor` within `LOOKAHEAD_S` seconds of reading (at least 2)."""
+    total, end = 0.0, cursor + 1
+    while end < len(book) and (total < LOOKAHEAD_S or end - cursor <= 2):
+        total += seconds(book.pages[end])
+        end += 1
+    return range(cursor + 1, end)
 
-    def set_cursor(self, page: int, kind: str = "turn") -> None:
-        """The reader moved to `page`: by a page turn ("turn") or elsewhere ("jump")."""
-        book = self.book
-        if book is None:
-            return
-        page = max(0, min(page, len(book) - 1))
-        now = time.monotonic()
-        with self._lock:
-            old, self._cursor = self._cursor, page
-            spent, self._turned_at = now - self._turned_at, now
-        if kind == "turn" and abs(page - old) == 1:
-            self.speed.learn(book.pages[old], spent)
-        if self.mixer is not None:
-            self.mixer.turn(page, "jump" if kind == "jump" else "turn")
-        info = self._pages.get(page)
-        self._emit(ev.Playing(page, info.scene if info else -1))
-        self._schedule()
-        if kind == "jump" or page not in self._cues:
-            # Work far from the reader must not hold up the page they are on.
-            self._preempt_music((AHEAD, 0))
 
-    def _window(self) -> range:
-        """Pages ahead of the cursor within `LOOKAHEAD_S` seconds of reading (at least 2)."""
-        book, c = self.book, self._cursor
-        assert book is not None
-        total, end = 0.0, c + 1
-        while end < len(book) and (total < LOOKAHEAD_S or end - c <= 2):
-            total += self.speed.seconds(book.pages[end])
-            end += 1
-        return range(c + 1, end)
+def ram_pages(cursor: int) -> range:
+    """The pages whose cues stay in memory (and in the mixer)."""
+    return range(max(0, cursor - 1), cursor + RAM_AHEAD + 1)
 
-    def _ram_pages(self) -> range:
-        """The pages whose cues stay in memory (and in the mixer)."""
-        return range(max(0, self._cursor - 1), self._cursor + RAM_AHEAD + 1)
 
-    def _evict(self) -> None:
-        """Cues far from the cursor leave memory, oldest first; the store keeps them."""
-        keep = self._ram_pages()
-        with self._lock:
-            for p in [p for p in self._cues if p not in keep]:
-                if len(self._cues) <= RAM_CUES:
-                    break
-                del self._cues[p]
-                if self.mixer is not None:
-                    self.mixer.forget(p)
+def evictable(in_memory: Iterable[int], cursor: int, limit: int = RAM_CUES) -> list[int]:
+    """The pages of `in_memory` (oldest first) whose cues leave memory: those far from
+    `cursor`, until at most `limit` are left."""
+    pages = list(in_memory)
+    keep = ram_pages(cursor)
+    out: list[int] = []
+    for p in pages:
+        if len(pages) - len(out) <= limit:
+            break
+        if p not in keep:
+            out.append(p)
+    return out
 
-    def _rank(self, page: int, window: range | None = None) -> Priority:
-        c = self._cursor
-        window = window or self._window()
+
+@dataclass(frozen=True)
+class Ranking:
+    """How urgent each page is, for one cursor position (see the module docstring)."""
+
+    cursor: int
+    ahead: range  # the look-ahead window
+    pages: int  # the book's length
+
+    @classmethod
+    def at(cls, book: Book, cursor: int, seconds: Seconds) -> Ranking:
+        return cls(cursor, window(book, cursor, seconds), len(book))
+
+    def of(self, page: int) -> Priority:
+        c = self.cursor
         if page == c:
             return (NOW, 0)
-        if page in window:
+        if page in self.ahead:
             return (AHEAD, page - c)
         if page == c - 1:
-            return (AHEAD, len(window) + 1)
-        n = len(self.book or ())
-        return (IDLE, page - c if page > c else n + c - page)
+            return (AHEAD, len(self.ahead) + 1)
+        return (IDLE, page - c if page > c else self.pages + c - page)
 
-    def _schedule(self) -> None:
-        """Queue what is missing, best first, and re-rank what is queued."""
-        book = self.book
-        if book is None or self._closed:
-            return
-        window = self._window()
-        keep = set(self._ram_pages())
+    def behind_window(self) -> Priority:
+        """The rank of work that waits until the look-ahead is done."""
+        return (AHEAD, len(self.ahead) + 1)
+
+    def far(self, page: int) -> bool:
+        """Whether `page` is neither under the cursor nor ahead of it."""
+        return self.of(page)[0] == IDLE
+
+
+class Cursor:
+    """The reader's page, and when they came to it (for the reading speed)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._page = 0
+        self._since = time.monotonic()
+
+    @property
+    def page(self) -> int:
         with self._lock:
-            self._evict()
-            todo = [
-                p
-                for p in range(len(book))
-                if p not in self._ready or (p in keep and p not in self._cues)
-            ]
-        rank = lambda j: self._rank(j.page, window) if j.page is not None else j.priority  # noqa: E731
-        self._analysis_pool.reprioritise(rank)
-        self._music_pool.reprioritise(rank)
-        for p in sorted(todo, key=lambda p: self._rank(p, window)):
-            info, k = self._pages.get(p), self._cue_keys.get(p)
-            if info is None or k is None:
-                self._submit_page(p, self._rank(p, window))
-            elif not self._music_pool.has(f"cue:{p}"):
-                gen = self._gen.get(p, self._base)
-                self._analysis_pool.submit(
-                    f"find:{p}", lambda tok, i=info, k=k, g=gen: self._find_cue(i, k, g),
-                    self._rank(p, window), page=p, on_error=self._error,
-                )  # fmt: skip
+            return self._page
 
-    def _submit_page(self, page: int, priority: Priority) -> None:
-        gen = self._gen.get(page, self._base)
-        self._analysis_pool.submit(
-            f"page:{page}", lambda tok: self._analyse_page(page, tok), priority, page=page,
-            on_done=lambda info: self._page_done(info, gen), on_error=self._error,
-        )  # fmt: skip
+    def place(self, page: int) -> None:
+        """Put the cursor on `page` (a book opened) without counting a turn."""
+        with self._lock:
+            self._page, self._since = page, time.monotonic()
 
-    def _preempt_music(self, rank: Priority) -> None:
-        """Interrupt a generation less urgent than `rank`'s class (it is redone later):
-        the page under the cursor first, then the pages ahead, then the rest."""
-        window = self._window()
-
-        def less_urgent(j: Job) -> bool:
-            return (
-                j.state == "running"
-                and j.page is not None
-                and self._rank(j.page, window)[0] > rank[0]
-            )
-
-        # The interrupted page goes straight back in the music queue, in its place:
-        # not through the analysis queue, where it could wait behind pages' analysis.
-        self._music_pool.preempt(
-            less_urgent,
-            lambda j: self._rank(j.page, window) if j.page is not None else j.priority,
-            "the reader needs another page first",
-        )
+    def move(self, page: int) -> tuple[int, float]:
+        """Move to `page`; returns the page left and the seconds spent on it."""
+        now = time.monotonic()
+        with self._lock:
+            old, self._page = self._page, page
+            spent, self._since = now - self._since, now
+        return old, spent

@@ -23,24 +23,34 @@ cache_limit_mb                         the store's limit   nothing
 =====================================  ==================  ===============================
 
 A change to a setting a backend does not use now (the LLM's model while the text stages
-are built-in) rebuilds nothing (see `backend_choice.signatures`). Offline mode is turned
+are built-in) rebuilds nothing (see `backends.choice.signatures`). Offline mode is turned
 on in the settings callback itself, before `settings.offline = True` returns, and the
 OpenAI backend is replaced there too (it is cheap to build); other backends are built on
 a thread of their own (a model package can take seconds to import), one change after
-another, and swapped in when ready. `Replan` is a part of `Engine` (it uses the
-engine's state, see `Engine._reset`).
+another, and swapped in when ready; the planner then redoes what they made.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
+from typing import cast
 
-from ..backends.choice import BUILT_FROM, make_emotions, make_music, make_text, signatures
-from ..core import events as ev
+from ..analysis.stages import EmotionBackend, TextBackend
+from ..backends.choice import (
+    BUILT_FROM,
+    LiveMusic,
+    OnFallback,
+    close_backend,
+    make_emotions,
+    make_text,
+    signatures,
+)
 from ..core import offline
-from .editing import _GENERATIONS
+from ..core.settings import Settings
+from ..core.store import Store
+from ..music.base import MusicBackend
+from .planner import Planner
 
 log = logging.getLogger(__name__)
 
@@ -52,91 +62,157 @@ REDOES = {
     "music": "music (the analysis stays)",
 }
 
+Backend = TextBackend | EmotionBackend | MusicBackend
 
-class Replan:
-    """Following the settings (a part of `Engine`)."""
 
-    settings: Any
-    book: Any
-    analyzer: Any
-    mixer: Any
-    _lock: Any
+class Backends:
+    """The session's backends: text, emotions and music (with its stand-in)."""
 
-    def _follow_settings(self) -> None:
-        """Subscribe to the settings (called once, at the end of `Engine.__init__`)."""
-        self._signatures = signatures(self.settings)
-        self._apply_lock = threading.Lock()  # one swap at a time
-        self._offline_lock = threading.Lock()
-        self._plan = 0  # moves on when the analysis is redone: older work stores nothing
-        self._replan_cond = threading.Condition()
-        self._replan_dirty = False
-        self._replan_busy = False
-        self._unsubscribe_settings = self.settings.subscribe(self._setting_changed)
-        threading.Thread(target=self._replan_loop, name="settings", daemon=True).start()
+    def __init__(self, text: TextBackend, emotions: EmotionBackend, music: LiveMusic) -> None:
+        self._lock = threading.Lock()
+        self._text, self._emotions, self.music = text, emotions, music
 
-    def _stop_following(self) -> None:
-        self._unsubscribe_settings()
-        with self._replan_cond:
-            self._replan_cond.notify_all()
+    @property
+    def text(self) -> TextBackend:
+        with self._lock:
+            return self._text
 
-    def _setting_changed(self, name: str, value: Any) -> None:
-        """The settings' callback (on whichever thread changed them)."""
-        if self._closed:
-            return
-        if name == "offline":
-            self._set_offline(bool(value))
-            if self._signatures["text"] != signatures(self.settings)["text"]:
-                self._rebuild(("text",))  # the OpenAI backend goes (or comes) now
-        elif name == "cache_limit_mb" and hasattr(self.store, "limit_bytes"):
-            self.store.limit_bytes = int(value * 1024 * 1024)
-        if any(name in names for names in BUILT_FROM.values()):
-            with self._replan_cond:
-                self._replan_dirty = True
-                self._replan_cond.notify_all()
+    @property
+    def emotions(self) -> EmotionBackend:
+        with self._lock:
+            return self._emotions
 
-    def _set_offline(self, on: bool) -> None:
-        with self._offline_lock:
-            if on == self._offline:
+    def put(
+        self, text: TextBackend | None = None, emotions: EmotionBackend | None = None
+    ) -> list[Backend]:
+        """Put new analysis backends in place; returns those they replace."""
+        old: list[Backend] = []
+        with self._lock:
+            if text is not None:
+                old.append(self._text)
+                self._text = text
+            if emotions is not None:
+                old.append(self._emotions)
+                self._emotions = emotions
+        return old
+
+    def names(self, music_default: str) -> dict[str, str]:
+        music = self.music.peek()
+        return {"text": self.text.name, "emotions": self.emotions.name,
+                "music": music.name if music is not None else music_default}  # fmt: skip
+
+    def close(self) -> None:
+        for backend in (self.text, self.emotions):
+            close_backend(backend)
+        self.music.close()
+
+
+class Offline:
+    """The process-wide offline guard, as the settings say."""
+
+    def __init__(self, on: bool) -> None:
+        self._lock = threading.Lock()
+        self._on = False
+        self.set(on)
+
+    def set(self, on: bool) -> None:
+        with self._lock:
+            if on == self._on:
                 return
-            self._offline = on
+            self._on = on
             if on:
                 offline.enable()
             else:
                 offline.disable()
         log.info("offline mode is %s", "on" if on else "off")
 
-    def _replan_loop(self) -> None:
+
+class SettingsFollower:
+    """Changes to `settings` reach the session (see the module docstring).
+
+    Args:
+        settings, store: the session's.
+        backends: rebuilt and swapped as the settings change.
+        planner: redoes what a swapped backend made.
+        on_fallback: told of a backend that could not start.
+        offline_guard: follows the offline switch.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        backends: Backends,
+        planner: Planner,
+        on_fallback: OnFallback,
+        offline_guard: Offline,
+    ) -> None:
+        self.settings, self.store, self.backends, self.planner = settings, store, backends, planner
+        self._on_fallback = on_fallback
+        self._offline = offline_guard
+        self._signatures = signatures(settings)
+        self._apply_lock = threading.Lock()  # one swap at a time
+        self._cond = threading.Condition()
+        self._dirty = False
+        self._busy = False
+        self._closed = False
+        self._unsubscribe = settings.subscribe(self._changed)
+        threading.Thread(target=self._loop, name="settings", daemon=True).start()
+
+    def close(self) -> None:
+        self._unsubscribe()
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+    def _changed(self, name: str, value: object) -> None:
+        """The settings' callback (on whichever thread changed them)."""
+        with self._cond:
+            if self._closed:
+                return
+        if name == "offline":
+            self._offline.set(bool(value))
+            if self._signatures["text"] != signatures(self.settings)["text"]:
+                self._rebuild(("text",))  # the OpenAI backend goes (or comes) now
+        elif name == "cache_limit_mb" and hasattr(self.store, "limit_bytes"):
+            self.store.limit_bytes = int(float(str(value)) * 1024 * 1024)
+        if any(name in names for names in BUILT_FROM.values()):
+            with self._cond:
+                self._dirty = True
+                self._cond.notify_all()
+
+    def _loop(self) -> None:
         while True:
-            with self._replan_cond:
-                while not self._replan_dirty and not self._closed:
-                    self._replan_cond.wait()
+            with self._cond:
+                while not self._dirty and not self._closed:
+                    self._cond.wait()
                 if self._closed:
                     return
-                self._replan_dirty, self._replan_busy = False, True
+                self._dirty, self._busy = False, True
             try:
                 self._rebuild(STAGES)
             except Exception:  # noqa: BLE001 - logged; the engine goes on as it was
                 log.exception("a settings change could not be applied")
             finally:
-                with self._replan_cond:
-                    self._replan_busy = False
-                    self._replan_cond.notify_all()
+                with self._cond:
+                    self._busy = False
+                    self._cond.notify_all()
 
-    def settings_applied(self, timeout: float | None = None) -> bool:
-        """Block until every settings change so far has reached the engine (tests)."""
-        with self._replan_cond:
-            return self._replan_cond.wait_for(
-                lambda: self._closed or not (self._replan_dirty or self._replan_busy), timeout
+    def applied(self, timeout: float | None = None) -> bool:
+        """Block until every settings change so far has reached the session (tests)."""
+        with self._cond:
+            return self._cond.wait_for(
+                lambda: self._closed or not (self._dirty or self._busy), timeout
             )
 
     # -- rebuilding backends ---------------------------------------------------------
 
-    def _build(self, stage: str) -> Any:
+    def _build(self, stage: str) -> Backend:
         if stage == "text":
-            return make_text(self.settings, self._fallback)
+            return make_text(self.settings, self._on_fallback)
         if stage == "emotions":
-            return make_emotions(self.settings, self._fallback)
-        return make_music(self.settings, self._fallback, in_process=not self._music_process)
+            return make_emotions(self.settings, self._on_fallback)
+        return self.backends.music.build()
 
     def _rebuild(self, stages: tuple[str, ...]) -> None:
         """Build the backends whose signature changed (outside every lock: it can take
@@ -145,10 +221,10 @@ class Replan:
         built = {s: self._build(s) for s in stages if want[s] != self._signatures[s]}
         if not built:
             return
-        retired: list[Any] = []
+        retired: list[Backend] = []
         with self._apply_lock:
             now = signatures(self.settings)
-            fresh = {}
+            fresh: dict[str, Backend] = {}
             for s, backend in built.items():
                 # Settings that moved on meanwhile: the thread builds them next.
                 if now[s] == want[s] != self._signatures[s] and not self._closed:
@@ -156,79 +232,32 @@ class Replan:
                 else:
                     retired.append(backend)
             if fresh:
-                retired += self._swap(fresh, want)
+                for s in fresh:
+                    self._signatures[s] = want[s]
+                retired += self._swap(fresh)
         for backend in retired:
-            _close(backend)
+            close_backend(backend)
 
-    def _swap(self, fresh: dict[str, Any], want: dict[str, Any]) -> list[Any]:
+    def _swap(self, fresh: dict[str, Backend]) -> list[Backend]:
         """Put the new backends in place and redo what depends on them; returns the old
         backends (to close)."""
-        old: list[Any] = []
-        analysis = "text" in fresh or "emotions" in fresh
-        with self._lock:
-            for s in fresh:
-                self._signatures[s] = want[s]
-            if "text" in fresh:
-                old.append(self.text)
-                self.text = fresh["text"]
-            if "emotions" in fresh:
-                old.append(self.emotions)
-                self.emotions = fresh["emotions"]
-            if "music" in fresh:
-                old += [self._music, self._standin]
-                self._music, self._standin, self._standin_failed = fresh["music"], None, False
-                self._music_started.set()
-            if analysis and self.analyzer is not None:
-                self.analyzer.use_backends(text=fresh.get("text"), emotions=fresh.get("emotions"))
-            book = self.book
-            if book is not None:
-                if analysis:
-                    self._redo_analysis(len(book))
-                else:
-                    self._redo_cues()
+        # Each stage's backend was built by that stage's factory (`_build`).
+        text = cast("TextBackend | None", fresh.get("text"))
+        emotions = cast("EmotionBackend | None", fresh.get("emotions"))
+        music = cast("MusicBackend | None", fresh.get("music"))
+        old: list[Backend] = []
+        old += self.backends.put(text=text, emotions=emotions)
+        if music is not None:
+            old += self.backends.music.put(music)
+        analysis = text is not None or emotions is not None
+        work = self.planner.work
+        if analysis and work is not None:
+            work.analyzer.use_backends(text=text, emotions=emotions)
         for s, backend in fresh.items():
             log.info("%s backend is now %s: redoing %s", s, backend.name, REDOES[s])
-        if book is not None:
-            if analysis:
-                self._submit_final_scenes()
-            self._emit(ev.Progress(len(self._ready), len(book), "soundtrack"))
-            self._schedule()
+        if analysis:
+            self.planner.redo_analysis(keep_scenes=False, reason="the settings changed")
+        elif music is not None:
+            self.planner.redo_cues()
         keep = {id(b) for b in fresh.values()}
-        return [b for b in old if b is not None and id(b) not in keep]
-
-    def _redo_analysis(self, n: int) -> None:
-        """(Under the engine's lock.) Forget every page's analysis and music; the page
-        under the cursor plays on until its new cue comes."""
-        self._plan += 1
-        self._scenes, self._scenes_upto = None, None
-        self._scene_emotions.clear()
-        self._analysis_pool.cancel_where(lambda j: j.page is None, "the settings changed")
-        for p in range(n):
-            self._invalidate(p)
-
-    def _redo_cues(self) -> None:
-        """(Under the engine's lock.) Every page keeps its analysis and gets a new cue
-        key for the new music backend; work on the old cues is dropped."""
-        self._base = next(_GENERATIONS)
-        self._gen.clear()
-        for p, info in self._pages.items():
-            self._cue_keys[p] = self._cue_key(info)
-        self._ready.clear()
-        if self.mixer is not None:
-            for p in self._cues:
-                if p != self._cursor:
-                    self.mixer.forget(p)
-        self._cues.clear()
-        reason = "the music backend changed"
-        self._music_pool.cancel_where(lambda j: True, reason)
-        self._standin_pool.cancel_where(lambda j: True, reason)
-        self._analysis_pool.cancel_where(lambda j: j.page is not None, reason)
-
-
-def _close(backend: Any) -> None:
-    close = getattr(backend, "close", None)
-    if callable(close):
-        try:
-            close()
-        except Exception:  # noqa: BLE001 - a retired backend must not fail the engine
-            log.exception("closing %s failed", getattr(backend, "name", backend))
+        return [b for b in old if id(b) not in keep]

@@ -20,6 +20,7 @@ import itertools
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -265,3 +266,43 @@ def _call(callback: Callable[[Any], None] | None, value: Any, job: Job) -> None:
         callback(value)
     except Exception:
         log.exception("callback of job %s failed", job.key)
+
+
+class Pools:
+    """The engine's three pools: analysis (a few threads; LLM calls wait on the
+    network), music (one thread: the backend runs one job at a time on its device) and
+    the composer's stand-ins (one thread, not held up by a long generation)."""
+
+    def __init__(self, analysis_threads: int = 2, nice: int = 0) -> None:
+        self.analysis = Pool("analysis", analysis_threads, nice=nice)
+        self.music = Pool("music", 1, nice=nice)
+        self.standin = Pool("standin", 1, nice=nice)
+
+    def all(self) -> tuple[Pool, Pool, Pool]:
+        return (self.analysis, self.music, self.standin)
+
+    def cancel_all(self, reason: str) -> None:
+        for pool in self.all():
+            pool.cancel_where(lambda j: True, reason)
+
+    def cancel_page(self, page: int, reason: str) -> None:
+        """Cancel the analysis and music jobs for `page` (not its stand-in)."""
+        for pool in (self.analysis, self.music):
+            pool.cancel_where(lambda j: j.page == page, reason)
+
+    def working(self) -> bool:
+        """Whether analysis or music work is queued or running."""
+        return self.analysis.busy() or self.music.busy()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until no job is queued or running in any pool; False on timeout."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            idle = [pool.wait_idle(max(0.0, end - time.monotonic())) for pool in self.all()]
+            if all(idle) and not self.working():
+                return True
+        return False
+
+    def close(self) -> None:
+        for pool in self.all():
+            pool.close()
