@@ -57,7 +57,7 @@ fi
 pip=(.venv/bin/python -m pip install -q --disable-pip-version-check)
 
 extras="sound,ui,library"
-[ "$dev" = 1 ] && extras="$extras,dev"
+[ "$dev" = 1 ] && extras="$extras,dev,batch"  # batch: its end-to-end test runs on Ray
 if [ "$models" = 1 ]; then
   # torchvision (needed by open_clip) only imports beside its matching torch build.
   "${pip[@]}" "torch==2.14.1" "torchvision==0.29.1"

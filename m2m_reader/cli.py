@@ -26,6 +26,7 @@ COMMANDS = (
     "analyze",
     "edit",
     "export",
+    "batch",
     "play",
     "devices",
     "cache",

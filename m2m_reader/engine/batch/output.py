@@ -1,0 +1,144 @@
+"""The music and the writing of a batch run.
+
+- `Compose` (an actor: it holds its music backend, MusicGen's model on its GPU): each
+  scene's cues, page by page in order, each asked for by the one cue recipe. A cue in
+  the cache (made by an earlier run, a killed one, or the reader's "prepare for
+  offline") is taken from it; one that is not is made, kept in the cache and noted in
+  the run's journal. Pages continue their scene's music from the cue before, so a
+  scene is one unit of work, and scenes go to the actors in batches.
+- `write_book` (a task): the book's soundtrack through `export_soundtrack`, the same
+  mixer, loudness pass and writer as `m2m-reader export`, which finds every cue in
+  the cache; and the book's manifest record.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from ..books import open_book
+from ..books.readable import require_readable_page, unreadable_records
+from ..core.cancel import NEVER
+from ..cue_recipe import CueRecipe, load_cue, save_cue
+from ..export import export_soundtrack
+from ..music.base import Cue
+from .manifest import note_composed, outputs
+from .stages import Batch, Context, Row, analyzer, backend, batch_of, failure, rows_of
+
+
+class Compose:
+    """Makes the cues of the scenes it is given (see the module docstring)."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.backend = backend("music", ctx)
+        self.store = ctx.store()
+        self.out = Path(ctx.out)
+
+    def __call__(self, batch: Batch) -> Batch:
+        rows = rows_of(batch)
+        for row in rows:
+            t0 = time.perf_counter()
+            row["cues"], row["composed"] = 0, 0
+            if not row["error"]:
+                try:
+                    self.scene(row)
+                except Exception as exc:  # noqa: BLE001 - this scene fails its book
+                    row["error"] = failure(exc)
+            row["music_s"] = time.perf_counter() - t0
+            row.pop("recipes", None)  # done with: the writer asks the recipe again
+        return batch_of(rows)
+
+    def scene(self, row: Row) -> None:
+        previous: Cue | None = None
+        for fields in json.loads(row["recipes"]):
+            recipe = CueRecipe(**fields)
+            k = recipe.key(self.backend)
+            cue = load_cue(self.store, recipe, k)
+            if cue is None:
+                cue = self.backend.make_cue(recipe.request(previous, self.backend), NEVER)
+                save_cue(self.store, k, cue)
+                note_composed(self.out, str(row["name"]), recipe.page, k)
+                row["composed"] += 1
+            row["cues"] += 1
+            previous = cue
+
+
+def write_book(row: Row, ctx: Context) -> Row:
+    """Write one book's soundtrack (or report its failure): its manifest record, as
+    JSON in the `record` column."""
+    from .inputs import BookJob
+
+    job = BookJob(str(row["path"]), str(row["name"]))
+    paths = outputs(Path(ctx.out), job, ctx.fmt)
+    t0 = time.perf_counter()
+    result: dict[str, Any] = {}
+    error = str(row.get("error") or "")
+    if not error:
+        try:
+            result = _write(job, paths["audio"], ctx)
+        except Exception as exc:  # noqa: BLE001 - reported in the manifest, the run goes on
+            error = failure(exc)
+    try:
+        source: list[int] | None = list(job.source())
+    except OSError:
+        source = None
+    record = {
+        "book": job.name,
+        "path": job.path,
+        "status": "failed" if error else "ok",
+        "error": error or None,
+        "key": ctx.key,
+        "source": source,
+        "pages": int(row.get("pages") or 0),
+        "scenes": int(row.get("scenes") or 0),
+        "cues": int(row.get("cues") or 0),
+        "composed": int(row.get("composed") or 0),
+        "outputs": {k: str(p.relative_to(ctx.out)) for k, p in paths.items()} if not error else {},
+        "timings": {
+            "read_s": round(float(row.get("read_s") or 0), 3),
+            "emotions_s": round(float(row.get("emotions_s") or 0), 3),
+            "analysis_s": round(float(row.get("analysis_s") or 0), 3),
+            "music_s": round(float(row.get("music_s") or 0), 3),
+            "write_s": round(time.perf_counter() - t0, 3),
+        },
+        **result,
+    }
+    return {"book_id": row["book_id"], "record": json.dumps(record, ensure_ascii=False)}
+
+
+def _write(job: Any, audio: Path, ctx: Context) -> dict[str, Any]:
+    music = backend("music", ctx)
+    audio.parent.mkdir(parents=True, exist_ok=True)
+    with open_book(job.path) as book:
+        require_readable_page(book)
+        a = analyzer(book, ctx)
+        analysis = a.run(ctx.mode)
+        damaged = [i for i in range(len(book)) if a.stats(i).damaged]
+        unreadable = unreadable_records(book, book.unreadable(check=damaged))
+        rate = int(getattr(music, "sample_rate", 0) or 44100)
+        done = export_soundtrack(
+            book, analysis, music, audio, seconds_per_page=ctx.seconds,
+            target_lufs=ctx.lufs, true_peak_db=ctx.true_peak, sample_rate=rate,
+            unreadable=unreadable, store=ctx.store(),
+        )  # fmt: skip
+    return {
+        "fingerprint": book.fingerprint,
+        "backends": {
+            "text": a.text.name,
+            "emotions": a.emotions.name,
+            "music": music.name,
+            "transcript": getattr(a.transcripts, "name", a.text.name),
+        },  # fmt: skip
+        "duration_s": round(done.duration_s, 3),
+        "integrated_lufs": round(done.integrated_lufs, 2),
+        "true_peak_dbtp": round(done.true_peak_dbtp, 2),
+        "composed_by_writer": done.composed,  # 0 when the music stage made every cue
+        "unreadable_pages": len(unreadable),
+        "warnings": sorted(set(w.partition(": ")[2] for w in done.warnings))[:5],
+    }
+
+
+__all__ = ["Compose", "write_book"]
