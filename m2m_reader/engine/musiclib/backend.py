@@ -3,12 +3,13 @@
 Per scene, the ranker picks the track that fits the scene's directive best (not one
 heard in the last scenes). The scene's music starts at the track's phrase start and
 plays on to its loop end, then loops its loop (bar lines a whole number of phrases
-apart) for as long as the reader stays. Each page's cue is the next stretch of that
-same sequence: page k starts k pages' worth of whole bars into it (see `locate`), and the mixer's
-in-bar phase carries the beat across the turn, so a page turn within a scene moves
-on through the track, never restarts it. Everything is on one
-grid of whole bars (`bar_samples`), so loop seams and page joins stay on the beat; the
-loop body's last milliseconds are crossfaded into what precedes its start, so the jump
+apart) for as long as the reader stays. A page turn within the scene makes the mixers go
+on in the track where it is (`audio.prepared.on_track`): nothing restarts and no bar is
+heard twice, however long the reader stayed. Each page's own cue (page k starts k
+pages' worth of whole bars in, see `locate`) is what plays when the reader jumps to
+that page; `track_at` says where the music really is a given time into the scene.
+Everything is on one grid of whole bars (`bar_samples`), so loop seams stay on the
+beat; the loop body's last milliseconds are crossfaded into what precedes its start, so the jump
 back never clicks. Scene changes crossfade on bar lines in the mixer.
 
 Each track is brought to `TRACK_LUFS` (the export then normalises the whole mix).
