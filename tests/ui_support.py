@@ -15,6 +15,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
+from m2m_reader.engine import doubles  # noqa: E402
 from m2m_reader.engine.analysis.emotions import normalise  # noqa: E402
 from m2m_reader.engine.analysis.records import Analysis, PageResult, SceneResult  # noqa: E402
 from m2m_reader.engine.books.model import Book, Page  # noqa: E402
@@ -127,11 +128,12 @@ class FakePlayer:
         self.crossfade = seconds
 
 
-class FakeEngine:
+class FakeEngine(doubles.FakeEngine):
     """The engine's interface with recorded calls; edits change the analysis and emit.
     `player`: None (no player, as an engine without audio), "sound" or "silent"."""
 
     def __init__(self, settings=None, on_event=None, player: str | None = None) -> None:
+        super().__init__(settings, on_event)
         self.on_event = on_event or (lambda e: None)
         self.calls: list[tuple] = []
         self.player = FakePlayer(self, player == "sound") if player else None

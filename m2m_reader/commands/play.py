@@ -15,8 +15,10 @@ import os
 import select
 import sys
 import threading
-from typing import Any
+from typing import Any, TextIO
 
+from ..engine.api import EngineAPI
+from ..engine.books.model import Book
 from ..engine.core import events as ev
 from ..engine.core.errors import M2MError
 from . import _options
@@ -54,7 +56,7 @@ def register(subparsers: Any) -> None:
 class Session:
     """The state a terminal reading shows; redrawn after every key and event."""
 
-    def __init__(self, engine: Any, book: Any, out: Any) -> None:
+    def __init__(self, engine: EngineAPI, book: Book, out: TextIO) -> None:
         self.engine, self.book, self.out = engine, book, out
         self.status = ""
         self.typed = ""

@@ -18,6 +18,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from ..engine.api import EngineAPI, Player
+from ..engine.books.model import Book
 from ..engine.core import events as ev
 from ..engine.core import settings as settings_io
 from ..engine.core.cancel import CancelToken
@@ -49,25 +51,40 @@ def _keep_jump(waiting: tuple[Any, ...], newest: tuple[Any, ...]) -> tuple[Any, 
     return (page, "jump" if "jump" in (waiting[1], kind) else kind)
 
 
-def player_state(engine: Any) -> AudioState | None:
+def player_state(engine: EngineAPI) -> AudioState | None:
     """Read the engine's player (on a worker: its attributes are plain reads); None
     while there is no player yet."""
-    player = getattr(engine, "player", None)
+    player = engine.player
     if player is None:
         return None
-    output = getattr(player, "output", None)
-    sound = getattr(output, "stream", None) is not None if output is not None else True
-    if not sound:
-        return AudioState(False, False, getattr(player, "message", "") or "No sound device.")
-    device = getattr(output, "device_name", "") if output is not None else ""
-    return AudioState(True, bool(getattr(player, "playing", True)), device)
+    output = player.output
+    if output.stream is None:
+        return AudioState(False, False, player.message or "No sound device.")
+    return AudioState(True, player.playing, output.device_name)
+
+
+def control(player: Player, name: str, args: tuple[Any, ...]) -> None:
+    """Run the player control `name` (play, pause, set_volume, set_muted,
+    set_crossfade) with `args`; another name is a programming error."""
+    if name == "play":
+        player.play()
+    elif name == "pause":
+        player.pause()
+    elif name == "set_volume":
+        player.set_volume(float(args[0]))
+    elif name == "set_muted":
+        player.set_muted(bool(args[0]))
+    elif name == "set_crossfade":
+        player.set_crossfade(float(args[0]))
+    else:
+        raise ValueError(f"no player control named {name!r}")
 
 
 class EngineBridge(QObject):
     """Engine events as signals, engine calls off the UI thread.
 
     Args:
-        engine: an object with the engine's interface, or None to read without music.
+        engine: the engine (anything with `api.EngineAPI`), or None to read without music.
             Pass `bridge.on_event` as the engine's `on_event` callback (or call
             `attach()` after constructing it).
     """
@@ -86,7 +103,10 @@ class EngineBridge(QObject):
     audioState = Signal(object)  # an AudioState, after open and after every player call
 
     def __init__(
-        self, engine: Any = None, settings: Settings | None = None, parent: QObject | None = None
+        self,
+        engine: EngineAPI | None = None,
+        settings: Settings | None = None,
+        parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.engine = engine
@@ -96,7 +116,7 @@ class EngineBridge(QObject):
         self._runner = Runner(threads=1, parent=self)  # calls run in the order made
         self._long = Runner(threads=1, parent=self)  # prepare_all blocks until done
         self._prepare_cancel: CancelToken | None = None
-        self._book: Any = None
+        self._book: Book | None = None
         self._cursor = 0
         self._refresh = QTimer(self, singleShot=True, interval=120)
         self._refresh.timeout.connect(self.refresh_analysis)
@@ -173,34 +193,28 @@ class EngineBridge(QObject):
         """
         self._runner.run(fn, *args, on_done=on_done, on_error=on_error or self.error.emit)
 
-    def engine_call(self, name: str, *args: Any, on_done: Done | None = None) -> None:
-        """Call `engine.<name>(*args)` off the UI thread, if there is an engine."""
-        if self.engine is None:
-            return
-        self.call(getattr(self.engine, name), *args, on_done=on_done)
-
-    def attach(self, engine: Any) -> None:
+    def attach(self, engine: EngineAPI) -> None:
         """Put an engine behind the bridge (built off the UI thread) and catch it up."""
         self.engine = engine
         self.attached.emit()
         if self._book is not None:
-            self.engine_call("open", self._book, self._cursor, on_done=self._opened)
+            self.call(engine.open, self._book, self._cursor, on_done=self._opened)
 
-    def open(self, book: Any, page: int = 0) -> None:
+    def open(self, book: Book, page: int = 0) -> None:
         """Start the engine on `book` with the cursor on `page`."""
         self._cancel_prepare()
         self._book, self._cursor = book, page
         self.ready_pages.clear()
-        self.engine_call("open", book, page, on_done=self._opened)
+        if self.engine is not None:
+            self.call(self.engine.open, book, page, on_done=self._opened)
 
     def _opened(self, _result: Any) -> None:
         self.refresh_analysis()
         self.query_audio()
-        ready = getattr(self.engine, "ready_pages", None)
-        if callable(ready):
-            self.call(ready, on_done=self._got_ready)
+        if self.engine is not None:
+            self.call(self.engine.ready_pages, on_done=self._got_ready)
 
-    def _got_ready(self, pages: Any) -> None:
+    def _got_ready(self, pages: set[int]) -> None:
         for page in pages or ():
             if page not in self.ready_pages:
                 self.cueReady.emit(page, "", True)
@@ -215,13 +229,18 @@ class EngineBridge(QObject):
             merge=_keep_jump,
         )  # fmt: skip
 
-    def edit_directive(self, first: int, last: int, text: str) -> None:
-        self.engine_call(
-            "edit_directive", first, last, text, on_done=lambda _r: self._refresh.start()
-        )
+    def edit_directive(self, first: int, last: int, text: str | None) -> None:
+        if self.engine is not None:
+            self.call(
+                self.engine.edit_directive, first, last, text,
+                on_done=lambda _r: self._refresh.start(),
+            )  # fmt: skip
 
-    def edit_caption(self, page: int, text: str) -> None:
-        self.engine_call("edit_caption", page, text, on_done=lambda _r: self._refresh.start())
+    def edit_caption(self, page: int, text: str | None) -> None:
+        if self.engine is not None:
+            self.call(
+                self.engine.edit_caption, page, text, on_done=lambda _r: self._refresh.start()
+            )
 
     def prepare_all(self) -> None:
         """Compute the whole soundtrack in the background, reporting progress."""
@@ -264,19 +283,16 @@ class EngineBridge(QObject):
 
     @staticmethod
     def _player_call(
-        engine: Any, settings: Settings | None, name: str, args: tuple[Any, ...]
+        engine: EngineAPI, settings: Settings | None, name: str, args: tuple[Any, ...]
     ) -> AudioState | None:
-        player = getattr(engine, "player", None)
-        if player is None and name == "play" and callable(getattr(engine, "start_audio", None)):
+        player = engine.player
+        if player is None and name == "play":
             engine.start_audio()  # the person wants music before any book started it
-            player = getattr(engine, "player", None)
-        fn = getattr(player, name, None) if player is not None else None
-        if fn is not None:
-            fn(*args)
+            player = engine.player
+        if player is not None:
+            control(player, name, args)
         elif name in PLAYER_SETTINGS and settings is not None:
             setattr(settings, PLAYER_SETTINGS[name], *args)  # the player reads them at start
-        elif callable(getattr(engine, name, None)):
-            getattr(engine, name)(*args)
         return player_state(engine)
 
     def query_audio(self) -> None:
