@@ -247,7 +247,7 @@ from PySide6.QtCore import ClassInfo, QObject, QTimer, QUrl, Slot
 from PySide6.QtDBus import QDBusConnection
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication
-from m2m_reader.ui.library_window import _show_items
+from m2m_reader.ui.library_menu import show_items as _show_items
 
 app = QApplication(sys.argv[:1])
 

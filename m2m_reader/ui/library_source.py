@@ -3,8 +3,9 @@
 `LibrarySource` is what the window needs: list, add, remove, record progress and the
 soundtrack's readiness, prepare a book for offline reading. `EngineLibrary` adapts
 `m2m_reader.engine.library.Library` to it. Every method may touch disk and is called
-off the UI thread; `prepare` runs on a thread of its own and reports through callbacks
-(which the window turns into signals).
+off the UI thread; `prepare` queues the book on the library's one prepare service
+(`engine.library.prepare`) and reports through callbacks (which `library_prepare`
+turns into signals).
 
 "Ready offline" is checked, not remembered: a prepared book's cue keys are kept in
 `DATA/offline/`, and each listing counts how many of them the cache still holds (a
@@ -19,14 +20,14 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from ..engine.core import paths
 from ..engine.core.atomic import atomic_writer
 from ..engine.core.cache import DiskCache
 from ..engine.core.cancel import CancelToken
 from ..engine.core.settings import Settings
-from ..engine.library import Library, LibraryBook
+from ..engine.library import Library, LibraryBook, LibraryError, PrepareEngine, PrepareService
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,14 @@ class LibrarySource(Protocol):
 
     def set_music_pages(self, path: str, pages: int) -> None: ...
 
-    def prepare(self, path: str, progress: Progress, on_done: Finished) -> CancelToken: ...
+    def prepare(
+        self,
+        path: str,
+        progress: Progress,
+        on_done: Finished,
+        engine: PrepareEngine | None = None,
+        cancel: CancelToken | None = None,
+    ) -> CancelToken: ...
 
 
 def entry_of(book: LibraryBook, cached: float | None = None) -> LibraryEntry:
@@ -113,11 +121,12 @@ class EngineLibrary:
         self,
         library: Library | None = None,
         settings: Settings | None = None,
-        make_engine: Callable[[], Any] | None = None,
+        make_engine: Callable[[], PrepareEngine] | None = None,
     ) -> None:
         self._library = library
         self.settings = settings or Settings()
-        self.make_engine = make_engine or self._engine
+        self.make_engine: Callable[[], PrepareEngine] = make_engine or self._engine
+        self._service: PrepareService | None = None
 
     @property
     def library(self) -> Library:
@@ -126,7 +135,7 @@ class EngineLibrary:
             self._library = Library()
         return self._library
 
-    def _engine(self) -> Any:
+    def _engine(self) -> PrepareEngine:
         from ..engine.session.engine import Engine
 
         # No sound for a book being prepared, and the composer in a child process so
@@ -219,29 +228,37 @@ class EngineLibrary:
         if book_id is not None:
             self.library.set_music_pages(book_id, pages)
 
-    def prepare(self, path: str, progress: Progress, on_done: Finished) -> CancelToken:
-        """Compute the book's whole soundtrack on a thread of its own."""
+    @property
+    def service(self) -> PrepareService:
+        """The one queue of books being prepared (made on first use, on a worker)."""
+        if self._service is None:
+            self._service = PrepareService(self.library, self.make_engine)
+        return self._service
+
+    def prepare(
+        self,
+        path: str,
+        progress: Progress,
+        on_done: Finished,
+        engine: PrepareEngine | None = None,
+        cancel: CancelToken | None = None,
+    ) -> CancelToken:
+        """Queue the book's whole soundtrack: on `engine` when it has the book open
+        already (the reader's), else on one made for it; progress and the result come
+        on the preparing thread."""
         book_id = self._id(path)
         if book_id is None:
-            from ..engine.library import LibraryError
-
             raise LibraryError(f"{path} is not in the library.")
-        made: list[Any] = []
 
-        def make_engine() -> Any:
-            made.append(self.make_engine())
-            return made[-1]
-
-        def finished(result: int | BaseException) -> None:  # the preparing thread
-            cue_keys = getattr(made[0], "cue_keys", None) if made else None
+        def keep_cues(used: PrepareEngine) -> None:  # the preparing thread
+            cue_keys = getattr(used, "cue_keys", None)
             if callable(cue_keys):
                 try:
                     self.record_cues(path, cue_keys())
                 except OSError as exc:
                     log.warning("cannot keep the prepared cues of %s (%s)", path, exc)
-            on_done(result)
 
-        return self.library.prepare_in_background(book_id, make_engine, progress, finished)
+        return self.service.submit(book_id, progress, on_done, engine, keep_cues, cancel)
 
 
 def open_source(settings: Settings | None = None) -> LibrarySource:

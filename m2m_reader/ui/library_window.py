@@ -2,10 +2,11 @@
 
 Books are added by the file or folder dialog or by dropping them on the window, and
 removed from the grid (the files stay). The side list shows all books, the ones read
-lately, and each series (see `shelves`); a search field and a sort order narrow and
-arrange the grid; a card's context menu opens, prepares, removes or shows a book in
-its folder. "Prepare for offline" computes a book's whole soundtrack in the
-background; the badge shows how much is ready and turns green only when every cue is
+lately, and each series; a search field and a sort order narrow and arrange the grid
+(`library_filter`); a card's context menu opens, prepares, removes or shows a book in
+its folder (`library_menu`). "Prepare for offline" computes a book's whole soundtrack
+through the app's one `Preparer` (on the reader's engine when the reader has that
+book open); the badge shows how much is ready and turns green only when every cue is
 in the cache. A book added from a terminal (`m2m-reader library add`) shows up within
 seconds: the window watches the database. Listing, adding, cover decoding, preparing
 and the watch run off the UI thread.
@@ -16,209 +17,53 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import (
-    QCoreApplication,
-    QEvent,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    QPoint,
-    QRect,
-    QSize,
-    Qt,
-    QTimer,
-    QUrl,
-    Signal,
-)
-from PySide6.QtGui import (
-    QAction,
-    QColor,
-    QDesktopServices,
-    QDragEnterEvent,
-    QDropEvent,
-    QFont,
-    QImage,
-    QKeySequence,
-    QPainter,
-    QStandardItem,
-    QStandardItemModel,
-)
+from PySide6.QtCore import QEvent, QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QListView,
-    QListWidget,
-    QListWidgetItem,
     QMainWindow,
     QMenu,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QToolBar,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from ..engine.core.cancel import CancelToken
-from . import shelves, theme
+from . import library_menu
 from .banner import Banner
+from .library_cards import COVER, ENTRY, CoverDelegate
+from .library_filter import SHELF_ALL, SHELF_RECENT, ShelfFilter
+from .library_model import CardModel
+from .library_prepare import Preparer
 from .library_source import LibraryEntry, LibrarySource
 from .tasks import Runner
 
-ENTRY = Qt.ItemDataRole.UserRole + 1
-COVER = Qt.ItemDataRole.UserRole + 2
-CARD_W, CARD_H, COVER_H = 176, 300, 240
+__all__ = ["COVER", "ENTRY", "SHELF_ALL", "SHELF_RECENT", "LibraryWindow"]
 WATCH_MS = 1500  # how often the window looks whether another process changed the library
-SHELF_ALL, SHELF_RECENT = "\x00all", "\x00recent"  # side-list keys that are no series
 
 
-ON_DARK = "#f2f3f5"  # text on the dark pills over a cover, in either scheme
-
-
-def shelves_style() -> str:
-    """The side list's look, in the scheme applied (read when the window is made)."""
-    return f"""
-QListWidget#shelves {{ background: {theme.PANEL_BG}; border: none;
-    border-right: 1px solid {theme.BORDER}; padding: 10px 6px; outline: none; }}
-QListWidget#shelves::item {{ padding: 6px 10px; border-radius: 6px; }}
-QListWidget#shelves::item:hover {{ background: {theme.SURFACE}; }}
-QListWidget#shelves::item:selected {{ background: {theme.colour("#24344f")}; color: {theme.TEXT}; }}
-"""
-
-
-translate = QCoreApplication.translate  # pyside6-lupdate finds translate("Context", "text")
-
-
-class CoverDelegate(QStyledItemDelegate):
-    """Paints one book card: cover, title, progress line and a soundtrack badge."""
-
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802
-        return QSize(CARD_W, CARD_H)
-
-    def paint(self, p: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
-        entry: LibraryEntry = index.data(ENTRY)
-        cover: QImage | None = index.data(COVER)
-        r = option.rect.adjusted(8, 8, -8, -8)
-        p.save()
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        hover = bool(option.state & QStyle.StateFlag.State_MouseOver)
-        if selected or hover:
-            p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(QColor(theme.SURFACE if not selected else theme.colour("#22324a")))
-            p.drawRoundedRect(option.rect.adjusted(2, 2, -2, -2), 10, 10)
-        box = QRect(r.left(), r.top(), r.width(), COVER_H - 16)
-        if cover is not None and not cover.isNull():
-            scaled = cover.scaled(box.size(), Qt.AspectRatioMode.KeepAspectRatio,
-                                  Qt.TransformationMode.SmoothTransformation)  # fmt: skip
-            x = box.left() + (box.width() - scaled.width()) // 2
-            y = box.bottom() - scaled.height()
-            p.drawImage(x, y, scaled)
-            box = QRect(x, y, scaled.width(), scaled.height())
-        else:
-            p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(QColor(theme.SURFACE))
-            p.drawRoundedRect(box, 6, 6)
-            p.setPen(QColor(theme.MUTED))
-            p.drawText(box, Qt.AlignmentFlag.AlignCenter, translate("LibraryWindow", "No cover"))
-        if entry.cached > 0:
-            ready = entry.offline_ready
-            text = (
-                translate("LibraryWindow", "♪ offline")
-                if ready
-                else f"♪ {round(entry.cached * 100)}%"
-            )
-            badge = QRect(box.right() - 78, box.top() + 6, 72, 20)
-            p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(theme.READY if ready else QColor(0, 0, 0, 170))
-            p.drawRoundedRect(badge, 10, 10)
-            p.setPen(QColor("#0b1a12" if ready else ON_DARK))
-            p.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)
-        if entry.number:
-            pill = QRect(box.left() + 6, box.top() + 6, 44, 20)
-            p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(QColor(0, 0, 0, 170))
-            p.drawRoundedRect(pill, 10, 10)
-            p.setPen(QColor(ON_DARK))
-            p.drawText(pill, Qt.AlignmentFlag.AlignCenter, f"#{entry.number[:5]}")
-        bar = QRect(r.left(), r.top() + COVER_H - 10, r.width(), 3)
-        p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(QColor(theme.BORDER))
-        p.drawRoundedRect(bar, 1.5, 1.5)
-        if entry.progress > 0:
-            p.setBrush(QColor(theme.ACCENT))
-            p.drawRoundedRect(
-                QRect(bar.left(), bar.top(), int(bar.width() * entry.progress), 3), 1.5, 1.5
-            )
-        font = QFont(option.font)
-        font.setBold(True)
-        p.setFont(font)
-        p.setPen(QColor(theme.TEXT))
-        title_rect = QRect(r.left(), r.top() + COVER_H, r.width(), 20)
-        p.drawText(title_rect, Qt.AlignmentFlag.AlignLeft,
-                   p.fontMetrics().elidedText(entry.title, Qt.TextElideMode.ElideRight, r.width()))  # fmt: skip
-        p.setFont(option.font)
-        p.setPen(QColor(theme.MUTED))
-        if entry.last_read:
-            info = (
-                translate("LibraryWindow", "Page %1 of %2")
-                .replace("%1", str(entry.page + 1))
-                .replace("%2", str(entry.pages))
-            )
-        else:
-            info = translate("LibraryWindow", "%1 pages · new").replace("%1", str(entry.pages))
-        p.drawText(
-            QRect(r.left(), r.top() + COVER_H + 20, r.width(), 18), Qt.AlignmentFlag.AlignLeft, info
-        )
-        p.restore()
-
-
-def _show_items(parent: QObject, uri: str, folder: QUrl) -> bool:
-    """Ask the session's file manager to show `uri` selected; False when there is no
-    session bus (the caller opens `folder` instead, as it does if the call fails)."""
-    try:
-        from PySide6.QtDBus import QDBusConnection, QDBusMessage, QDBusPendingCallWatcher
-    except ImportError:
-        return False
-    bus = QDBusConnection.sessionBus()
-    if not bus.isConnected():
-        return False
-    message = QDBusMessage.createMethodCall(
-        "org.freedesktop.FileManager1", "/org/freedesktop/FileManager1",
-        "org.freedesktop.FileManager1", "ShowItems",
-    )  # fmt: skip
-    message.setArguments([[uri], ""])
-    watcher = QDBusPendingCallWatcher(bus.asyncCall(message, 5000), parent)
-
-    def answered(call: QDBusPendingCallWatcher) -> None:
-        if call.isError():  # no file manager offers it: open the folder instead
-            QDesktopServices.openUrl(folder)
-        call.deleteLater()
-
-    watcher.finished.connect(answered)
-    return True
-
-
-def _decode(png: bytes) -> QImage:
-    """A cover thumbnail from PNG bytes (on a worker: QImage is not a widget)."""
-    return QImage.fromData(png, "PNG")
+def _button(text: str) -> QToolButton:
+    button = QToolButton()
+    button.setText(text)
+    return button
 
 
 class LibraryWindow(QMainWindow):
     openRequested = Signal(str, int)  # path, page to resume at
     settingsRequested = Signal()
     bookAdded = Signal(object)  # LibraryEntry
-    # From the preparing thread; Qt queues them to the UI thread.
+    # The preparer's, for whoever watches this window.
     prepareProgress = Signal(str, int, int)  # path, pages with music, pages
     prepareFinished = Signal(str, object)  # path, pages with music or the error's sentence
 
     def __init__(
-        self, source: LibrarySource, runner: Runner | None = None, parent: QWidget | None = None
+        self,
+        source: LibrarySource,
+        runner: Runner | None = None,
+        parent: QWidget | None = None,
+        preparer: Preparer | None = None,
     ):
         super().__init__(parent)
         self.setWindowTitle(self.tr("Library — m2m-reader"))
@@ -228,11 +73,7 @@ class LibraryWindow(QMainWindow):
         self.runner = runner or Runner(threads=2, parent=self)
         # Writes run one at a time, in order: the last page read is the one kept.
         self.writer = Runner(threads=1, parent=self)
-        self.model = QStandardItemModel(self)
-        self.shelf = SHELF_ALL
-        self.sort = "recent"
-        self.query = ""
-        self._series: dict[str, str] = {}  # path -> series name ("" for none)
+        self.model = CardModel(self.runner, self)
 
         self.grid = QListView()
         self.grid.setViewMode(QListView.ViewMode.IconMode)
@@ -249,15 +90,12 @@ class LibraryWindow(QMainWindow):
         self.grid.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.grid.customContextMenuRequested.connect(self._context_menu)
 
-        self.shelves = QListWidget()
-        self.shelves.setObjectName("shelves")
-        self.shelves.setFixedWidth(210)
-        self.shelves.setStyleSheet(shelves_style())
-        self.shelves.currentItemChanged.connect(self._shelf_chosen)
-
-        self.empty = QLabel(
-            self.tr("Your library is empty.\nAdd a book, or drop a book file or folder here.")
+        self.filter = ShelfFilter(self.model, self.grid, self._apply_filter, self)
+        self.shelves, self.search, self.sort_box = self.filter.widgets()
+        self._empty_text = self.tr(
+            "Your library is empty.\nAdd a book, or drop a book file or folder here."
         )
+        self.empty = QLabel(self._empty_text)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setProperty("role", "muted")
         self.banner = Banner()
@@ -276,14 +114,16 @@ class LibraryWindow(QMainWindow):
         self.setCentralWidget(central)
         self._build_toolbar()
 
-        self.preparing: dict[str, CancelToken | None] = {}  # path -> token (None: starting)
+        self.preparer = preparer or Preparer(source, parent=self)
+        self.preparer.progress.connect(self.prepareProgress)
+        self.preparer.finished.connect(self.prepareFinished)
         self.prepareProgress.connect(self._prepare_progress)
         self.prepareFinished.connect(self._prepare_finished)
         self.statusBar().showMessage("")
         self.count_label = QLabel("")
         self.count_label.setProperty("role", "muted")
         self.statusBar().addPermanentWidget(self.count_label)
-        self._fill_shelves()
+        self.filter.fill_shelves()
         self._update_empty()
         # Another process (`m2m-reader library add`, `library prepare`) may change the
         # database: its stamp is read on a worker now and then, and a change reloads.
@@ -301,29 +141,11 @@ class LibraryWindow(QMainWindow):
         title = QLabel(self.tr("  Library  "))
         title.setObjectName("heading")
         bar.addWidget(title)
-        self.search = QLineEdit()
-        self.search.setPlaceholderText(self.tr("Search titles and series"))
-        self.search.setClearButtonEnabled(True)
-        self.search.setFixedWidth(240)
-        self.search.textChanged.connect(self.set_query)
         bar.addWidget(self.search)
         find = QAction(self)
         find.setShortcut(QKeySequence.StandardKey.Find)
         find.triggered.connect(lambda: self.search.setFocus())
         self.addAction(find)
-        self.sort_box = QComboBox()
-        for key, text in (
-            ("recent", self.tr("Recently read")),
-            ("title", self.tr("Title")),
-            ("series", self.tr("Series and number")),
-            ("added", self.tr("Date added")),
-            ("progress", self.tr("Progress")),
-        ):
-            self.sort_box.addItem(text, key)
-        self.sort_box.setToolTip(self.tr("Sort the books"))
-        self.sort_box.currentIndexChanged.connect(
-            lambda i: self.set_sort(self.sort_box.itemData(i))
-        )
         bar.addWidget(self.sort_box)
         spacer = QWidget()
         spacer.setSizePolicy(
@@ -335,16 +157,16 @@ class LibraryWindow(QMainWindow):
             (self.tr("+  Add folder…"), self.add_folder_dialog),
             (self.tr("Remove"), self.remove_selected),
         ):
-            button = QToolButton(text=text)
+            button = _button(text)
             button.clicked.connect(slot)
             bar.addWidget(button)
-        self.prepare_button = QToolButton(text=self.tr("♪  Prepare for offline"))
+        self.prepare_button = _button(self.tr("♪  Prepare for offline"))
         self.prepare_button.setToolTip(
             self.tr("Compute the whole soundtrack of the selected books, to read them offline")
         )
         self.prepare_button.clicked.connect(self.prepare_selected)
         bar.addWidget(self.prepare_button)
-        settings_button = QToolButton(text=self.tr("⚙  Settings"))
+        settings_button = _button(self.tr("⚙  Settings"))
         settings_button.clicked.connect(self.settingsRequested.emit)
         bar.addWidget(settings_button)
 
@@ -355,52 +177,11 @@ class LibraryWindow(QMainWindow):
     def _show_entries(self, entries: list[LibraryEntry]) -> None:
         """Bring the grid in line with `entries`, keeping the cards (and their decoded
         covers and the selection) of the books that did not change."""
-        wanted = {e.path: e for e in entries}
-        for row in reversed(range(self.model.rowCount())):
-            if self.model.item(row).data(ENTRY).path not in wanted:
-                self.model.removeRow(row)
-        for entry in entries:
-            self._add_item(entry)
+        self.model.sync(entries, self.preparer.is_preparing)
         self._apply_filter()
 
-    def _row_of(self, path: str) -> int | None:
-        for row in range(self.model.rowCount()):
-            if self.model.item(row).data(ENTRY).path == path:
-                return row
-        return None
-
-    def _add_item(self, entry: LibraryEntry) -> None:
-        row = self._row_of(entry.path)
-        if row is not None:
-            item = self.model.item(row)
-            old: LibraryEntry = item.data(ENTRY)
-            if entry.path in self.preparing:  # the preparing thread's count is newer
-                entry.cached, entry.verified = max(entry.cached, old.cached), old.verified
-            item.setData(entry, ENTRY)
-            item.setText(entry.title)
-            if entry.cover != old.cover:
-                self._decode_cover(item, entry)
-            return
-        item = QStandardItem(entry.title)
-        item.setEditable(False)
-        item.setData(entry, ENTRY)
-        item.setToolTip(f"{entry.title}\n{entry.path}")
-        self.model.appendRow(item)
-        self._decode_cover(item, entry)
-
-    def _decode_cover(self, item: QStandardItem, entry: LibraryEntry) -> None:
-        if entry.cover:
-            persistent = QPersistentModelIndex(item.index())
-            self.runner.run(
-                _decode, entry.cover, on_done=lambda img, i=persistent: self._cover(i, img)
-            )
-
-    def _cover(self, index: QPersistentModelIndex, image: QImage) -> None:
-        if index.isValid():
-            self.model.setData(QModelIndex(index), image, COVER)
-
     def entries(self) -> list[LibraryEntry]:
-        return [self.model.item(r).data(ENTRY) for r in range(self.model.rowCount())]
+        return self.model.entries()
 
     def _look_for_changes(self) -> None:
         if self._watching:
@@ -426,7 +207,7 @@ class LibraryWindow(QMainWindow):
             self.runner.run(self.source.add, path, on_done=self._added, on_error=self._error)
 
     def _added(self, entry: LibraryEntry) -> None:
-        self._add_item(entry)
+        self.model.put(entry, self.preparer.is_preparing(entry.path))
         self._apply_filter()
         self.statusBar().showMessage(self.tr("Added %1").replace("%1", entry.title), 4000)
         self.bookAdded.emit(entry)
@@ -436,23 +217,10 @@ class LibraryWindow(QMainWindow):
         self.statusBar().clearMessage()
 
     def add_file_dialog(self) -> None:
-        dialog = QFileDialog(
-            self,
-            self.tr("Add books"),
-            filter=self.tr("Books")
-            + " (*.cbz *.zip *.cbr *.rar *.cb7 *.7z *.cbt *.tar *.pdf *.xml);;"
-            + self.tr("All files")
-            + " (*)",
-        )
-        dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
-        dialog.filesSelected.connect(self.add_paths)
-        dialog.open()
+        library_menu.add_file_dialog(self, self.add_paths)
 
     def add_folder_dialog(self) -> None:
-        dialog = QFileDialog(self, self.tr("Add a folder of images"))
-        dialog.setFileMode(QFileDialog.FileMode.Directory)
-        dialog.fileSelected.connect(lambda path: self.add_paths([path]))
-        dialog.open()
+        library_menu.add_folder_dialog(self, self.add_paths)
 
     def remove_selected(self) -> None:
         self.remove(self.selected_entries())
@@ -460,22 +228,13 @@ class LibraryWindow(QMainWindow):
     def remove(self, entries: list[LibraryEntry]) -> None:
         """Forget these books (their files, cache and edits stay)."""
         for entry in entries:
-            row = self._row_of(entry.path)
+            row = self.model.row_of(entry.path)
             if row is not None:
                 self.model.removeRow(row)
             self.writer.run(self.source.remove, entry.path, on_error=self._error)
         self._apply_filter()
 
-    def _update_entry(self, path: str, **changes: object) -> LibraryEntry | None:
-        row = self._row_of(path)
-        if row is None:
-            return None
-        entry: LibraryEntry = self.model.item(row).data(ENTRY)
-        for name, value in changes.items():
-            setattr(entry, name, value)
-        self.model.item(row).setData(entry, ENTRY)
-        return entry
-
+    # What the reader reports ------------------------------------------------------------
     def record_cues(self, path: str, keys: dict[int, str]) -> None:
         """The cache keys of the cues the reader's engine made for the book at `path`."""
         record = getattr(self.source, "record_cues", None)
@@ -485,11 +244,25 @@ class LibraryWindow(QMainWindow):
     def record_music(self, path: str, ready: int, total: int) -> None:
         """The reader's engine has music for `ready` pages of the book at `path`."""
         resolved = str(Path(path).resolve())
-        entry = self._update_entry(resolved)
+        entry = self.model.update(resolved)
         if entry is None or total <= 0 or ready <= round(entry.cached * total):
             return  # prepared before: the cache already holds more
-        self._update_entry(resolved, cached=min(1.0, ready / total), verified=False)
+        self.model.update(resolved, cached=min(1.0, ready / total), verified=False)
         self.writer.run(self.source.set_music_pages, resolved, ready, on_error=lambda _m: None)
+
+    def record_progress(self, path: str, page: int) -> None:
+        """The reader moved: update the card now, the library file in the background."""
+        resolved = str(Path(path).resolve())
+        self.model.update(resolved, page=page, last_read=time.time())
+        self.writer.run_latest(
+            ("progress", resolved), self.source.set_progress, resolved, page,
+            on_done=self._wrote_own, on_error=lambda _m: None,
+        )  # fmt: skip
+
+    def _wrote_own(self, _result: object) -> None:
+        # The card already shows this write: the next look at the database takes its
+        # stamp as the new baseline instead of reloading the whole library at each turn.
+        self._stamp = None
 
     # The context menu -------------------------------------------------------------------
     def _context_menu(self, pos: QPoint) -> None:
@@ -502,33 +275,15 @@ class LibraryWindow(QMainWindow):
 
     def context_menu(self, entries: list[LibraryEntry]) -> QMenu:
         """What a right click on these cards offers."""
-        menu = QMenu(self)
-        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        if len(entries) == 1:
-            entry = entries[0]
-            menu.addAction(self.tr("Open"), lambda: self.openRequested.emit(entry.path, entry.page))
-        if entries and all(e.path in self.preparing for e in entries):
-            menu.addAction(self.tr("Stop preparing"), lambda: self.prepare_entries(entries))
-        elif not all(e.offline_ready for e in entries):
-            menu.addAction(self.tr("Prepare for offline"), lambda: self.prepare_entries(entries))
-        if len(entries) == 1:
-            menu.addAction(self.tr("Show in folder"), lambda: self.show_in_folder(entries[0]))
-        menu.addSeparator()
-        menu.addAction(self.tr("Remove from library"), lambda: self.remove(entries))
-        return menu
+        return library_menu.context_menu(self, entries)
 
     def show_in_folder(self, entry: LibraryEntry) -> None:
-        """The file manager on the book's folder, the book selected where the file
-        manager offers that (freedesktop `FileManager1.ShowItems` on the session bus,
-        asked without waiting); else the folder opened as any folder is."""
-        folder = QUrl.fromLocalFile(str(Path(entry.path).parent))
-        if not _show_items(self, QUrl.fromLocalFile(entry.path).toString(), folder):
-            QDesktopServices.openUrl(folder)
+        library_menu.show_in_folder(self, entry)
 
     # Prepare for offline ----------------------------------------------------------------
     def selected_entries(self) -> list[LibraryEntry]:
         rows = sorted({i.row() for i in self.grid.selectedIndexes()})
-        return [self.model.item(r).data(ENTRY) for r in rows if not self.grid.isRowHidden(r)]
+        return [self.model.entry_at(r) for r in rows if not self.grid.isRowHidden(r)]
 
     def prepare_selected(self) -> None:
         self.prepare_entries(self.selected_entries())
@@ -540,45 +295,25 @@ class LibraryWindow(QMainWindow):
                 self.tr("Select a book to prepare for offline reading."), 4000
             )
             return
-        if all(e.path in self.preparing for e in entries):
+        if all(self.preparer.is_preparing(e.path) for e in entries):
             for e in entries:
-                token = self.preparing.pop(e.path, None)
-                if token is not None:
-                    token.cancel("stopped by the person")
+                self.preparer.cancel(e.path)
             self.statusBar().showMessage(self.tr("Stopped preparing."), 4000)
             return
         for e in entries:
-            if e.path not in self.preparing and not e.offline_ready:
+            if not self.preparer.is_preparing(e.path) and not e.offline_ready:
                 self.prepare(e.path)
 
     def prepare(self, path: str) -> None:
         """Compute a book's whole soundtrack in the background, with progress."""
-        self.preparing[path] = None
-
-        def progress(done: int, total: int) -> None:  # the preparing thread
-            self.prepareProgress.emit(path, done, total)
-
-        def finished(result: int | BaseException) -> None:  # the preparing thread
-            message = str(result) if isinstance(result, BaseException) else result
-            self.prepareFinished.emit(path, message)
-
-        def started(token: CancelToken) -> None:
-            if path in self.preparing:
-                self.preparing[path] = token
-            else:
-                token.cancel("stopped by the person")
-
         self.statusBar().showMessage(
             self.tr("Preparing %1 for offline reading…").replace("%1", Path(path).name)
         )
-        self.runner.run(
-            self.source.prepare, path, progress, finished, on_done=started,
-            on_error=lambda m: self.prepareFinished.emit(path, m),
-        )  # fmt: skip
+        self.preparer.prepare(path)
 
     def _prepare_progress(self, path: str, done: int, total: int) -> None:
         share = 0.0 if total <= 0 else min(1.0, done / total)
-        entry = self._update_entry(path, cached=share, verified=False)
+        entry = self.model.update(str(Path(path).resolve()), cached=share, verified=False)
         if entry is not None:
             self.statusBar().showMessage(
                 self.tr("Preparing %1: music for %2 of %3 pages")
@@ -588,12 +323,12 @@ class LibraryWindow(QMainWindow):
             )
 
     def _prepare_finished(self, path: str, result: object) -> None:
-        self.preparing.pop(path, None)
-        entry = self._update_entry(path)
+        resolved = str(Path(path).resolve())
+        entry = self.model.update(resolved)
         title = entry.title if entry is not None else Path(path).name
         if isinstance(result, int):
             pages = entry.pages if entry is not None else 0
-            self._update_entry(path, cached=min(1.0, result / pages) if pages else 0.0)
+            self.model.update(resolved, cached=min(1.0, result / pages) if pages else 0.0)
             done = (
                 self.tr("ready to read offline")
                 if pages and result >= pages
@@ -608,148 +343,44 @@ class LibraryWindow(QMainWindow):
                 self.tr("Preparing %1 failed: %2").replace("%1", title).replace("%2", str(result))
             )
 
-    def record_progress(self, path: str, page: int) -> None:
-        """The reader moved: update the card now, the library file in the background."""
-        resolved = str(Path(path).resolve())
-        row = self._row_of(resolved)
-        if row is not None:
-            entry: LibraryEntry = self.model.item(row).data(ENTRY)
-            entry.page, entry.last_read = page, time.time()
-            self.model.item(row).setData(entry, ENTRY)
-        self.writer.run_latest(
-            ("progress", resolved), self.source.set_progress, resolved, page,
-            on_done=self._wrote_own, on_error=lambda _m: None,
-        )  # fmt: skip
-
-    def _wrote_own(self, _result: object) -> None:
-        # The card already shows this write: the next look at the database takes its
-        # stamp as the new baseline instead of reloading the whole library at each turn.
-        self._stamp = None
-
-    # Shelves, search and sort -----------------------------------------------------------
-    @property
-    def recent_only(self) -> bool:
-        return self.shelf == SHELF_RECENT
+    # Shelves, search and sort (see `library_filter`) ------------------------------------
+    shelf = property(lambda self: self.filter.shelf)
+    sort = property(lambda self: self.filter.sort)
+    query = property(lambda self: self.filter.query)
+    recent_only = property(lambda self: self.filter.recent_only)
 
     def set_recent_only(self, on: bool) -> None:
         self.set_shelf(SHELF_RECENT if on else SHELF_ALL)
 
     def set_shelf(self, shelf: str) -> None:
-        """Show all books (SHELF_ALL), the ones read lately (SHELF_RECENT, newest first)
-        or one series (its name, in the order of its numbers)."""
-        self.shelf = shelf
-        for row in range(self.shelves.count()):
-            item = self.shelves.item(row)
-            if item.data(Qt.ItemDataRole.UserRole) == shelf:
-                self.shelves.blockSignals(True)
-                self.shelves.setCurrentItem(item)
-                self.shelves.blockSignals(False)
-        self._apply_filter()
-
-    def _shelf_chosen(self, item: QListWidgetItem | None, _previous: object = None) -> None:
-        if item is not None and item.data(Qt.ItemDataRole.UserRole) is not None:
-            self.set_shelf(item.data(Qt.ItemDataRole.UserRole))
+        self.filter.set_shelf(shelf)
 
     def set_query(self, text: str) -> None:
-        self.query = text
-        if self.search.text() != text:
-            self.search.setText(text)
-        self._apply_filter()
+        self.filter.set_query(text)
 
     def set_sort(self, sort: str) -> None:
-        self.sort = sort if sort in shelves.SORTS else "recent"
-        index = self.sort_box.findData(self.sort)
-        if index != self.sort_box.currentIndex():
-            self.sort_box.setCurrentIndex(index)
-        self._apply_filter()
-
-    def _fill_shelves(self) -> None:
-        self.shelves.blockSignals(True)
-        self.shelves.clear()
-        for key, text in (
-            (SHELF_ALL, self.tr("All books")),
-            (SHELF_RECENT, self.tr("Recently read")),
-        ):
-            item = QListWidgetItem(text)
-            item.setData(Qt.ItemDataRole.UserRole, key)
-            self.shelves.addItem(item)
-        found = shelves.groups(self.entries())
-        if found:
-            heading = QListWidgetItem(self.tr("SERIES"))
-            heading.setFlags(Qt.ItemFlag.NoItemFlags)
-            heading.setForeground(QColor(theme.MUTED))
-            small = QFont(self.shelves.font())
-            small.setPointSizeF(max(6.0, small.pointSizeF() * 0.85))
-            small.setBold(True)
-            heading.setFont(small)
-            self.shelves.addItem(heading)
-        for name, count in found:
-            item = QListWidgetItem(f"{name}  ·  {count}")
-            item.setData(Qt.ItemDataRole.UserRole, name)
-            item.setToolTip(name)
-            self.shelves.addItem(item)
-        if self.shelf not in (SHELF_ALL, SHELF_RECENT) and self.shelf not in dict(found):
-            self.shelf = SHELF_ALL  # its last book went
-        for row in range(self.shelves.count()):
-            if self.shelves.item(row).data(Qt.ItemDataRole.UserRole) == self.shelf:
-                self.shelves.setCurrentRow(row)
-        self.shelves.blockSignals(False)
+        self.filter.set_sort(sort)
 
     def _apply_filter(self) -> None:
-        entries = self.entries()
-        self.count_label.setText(self.tr("Books: %1").replace("%1", str(len(entries))))
-        self._series = shelves.series_of(entries)
-        self._fill_shelves()
-        in_series = self.shelf not in (SHELF_ALL, SHELF_RECENT)
-        if in_series:
-            order = sorted(entries, key=shelves.number_key)
-        else:
-            order = shelves.ordered(
-                entries, "recent" if self.recent_only else self.sort, self._series
-            )
-        rank = {e.path: i for i, e in enumerate(order)}
-        if [e.path for e in entries] != [e.path for e in order]:
-            items = [self.model.takeRow(0)[0] for _ in range(self.model.rowCount())]
-            items.sort(key=lambda it: rank[it.data(ENTRY).path])
-            for item in items:
-                self.model.appendRow(item)
-        for row in range(self.model.rowCount()):
-            entry: LibraryEntry = self.model.item(row).data(ENTRY)
-            series = self._series.get(entry.path, "")
-            hidden = (
-                (self.recent_only and not entry.last_read)
-                or (in_series and series != self.shelf)
-                or not shelves.matches(entry, series, self.query)
-            )
-            self.grid.setRowHidden(row, hidden)
+        self.count_label.setText(self.tr("Books: %1").replace("%1", str(self.model.rowCount())))
+        self.filter.arrange()
         self._update_empty()
 
     def visible_titles(self) -> list[str]:
-        return [
-            self.model.item(r).data(ENTRY).title
-            for r in range(self.model.rowCount())
-            if not self.grid.isRowHidden(r)
-        ]
+        return self.filter.visible_titles()
 
     def _update_empty(self) -> None:
-        empty = self.model.rowCount() == 0
-        if not empty and not self.visible_titles():
-            self.empty.setText(self.tr("No book matches."))
-        else:
-            self.empty.setText(
-                self.tr("Your library is empty.\nAdd a book, or drop a book file or folder here.")
-            )
-        empty = empty or not self.visible_titles()
-        self.empty.setVisible(empty)
-        self.grid.setVisible(not empty)
+        nothing, shown = self.model.rowCount() == 0, bool(self.visible_titles())
+        self.empty.setText(self.tr("No book matches.") if not nothing else self._empty_text)
+        self.empty.setVisible(not shown)
+        self.grid.setVisible(shown)
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         # The colour scheme changed (the system's, or the settings'): the side list's
         # own style follows; everything else reads the theme when it paints.
-        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
-            style = shelves_style()
-            if self.shelves.styleSheet() != style:
-                self.shelves.setStyleSheet(style)
+        changed = event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange)
+        if changed and "filter" in self.__dict__:  # not while the window is being made
+            self.filter.restyle()
         super().changeEvent(event)
 
     # Opening ----------------------------------------------------------------------------
