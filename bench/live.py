@@ -254,10 +254,10 @@ class Tracer:
         self._wrap(engine.store, "put_audio", "cache_write")
         self._wrap(engine.store, "get_audio", "cache_read")
         self._wrap(probe, "set_cue", "mixer_set_cue")
-        self._wrap(engine, "_schedule", "schedule")
-        from m2m_reader.engine.session import cues
+        self._wrap(engine._planner, "schedule", "schedule")
+        from m2m_reader.engine.session import cue_maker
 
-        self._wrap(cues, "release_memory", "malloc_trim")
+        self._wrap(cue_maker, "release_memory", "malloc_trim")
         music = engine.music
         if hasattr(music, "_receive"):
             self._wrap(music, "_receive", "cue_handoff")
