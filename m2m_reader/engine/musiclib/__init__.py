@@ -7,11 +7,27 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..core.errors import BackendUnavailable
+from ..core.errors import BackendUnavailable, M2MError
 from .backend import LibraryBackend, LibraryCue
-from .index import MusicIndex, index_path
+from .index import MusicIndex, Progress, ScanResult, index_path
 
-__all__ = ["LibraryBackend", "LibraryCue", "MusicIndex", "index_path", "make_library"]
+__all__ = [
+    "LibraryBackend", "LibraryCue", "MusicIndex", "index_folder", "index_path", "make_library",
+]  # fmt: skip
+
+
+def index_folder(music_dir: str, progress: Progress | None = None) -> ScanResult | None:
+    """Bring the index of `music_dir` up to date, telling `progress` (done, total, what)
+    as tracks are analysed: a command calls this with its terminal progress bar before
+    it makes the backend, whose own scan then finds nothing to do. None when there is no
+    such folder (making the backend then says so, and the composer plays)."""
+    folder = Path(music_dir).expanduser() if music_dir else None
+    if folder is None or not folder.is_dir():
+        return None
+    try:
+        return MusicIndex(folder).scan(progress)
+    except (OSError, M2MError):  # the backend's own start says what went wrong
+        return None
 
 
 def make_library(
