@@ -69,3 +69,14 @@ def test_captions_of_read_pages_answer_their_lettering() -> None:
     assert "soft" in drip
     assert "shout" in page_shows([Line(0, "unknown", "Stop!", kind="shout")])
     assert page_shows([Line(0, "Haru", "Hello")]) == ""  # annotated pages: as before
+
+
+def test_a_silent_page_painted_in_full_colour_is_not_sad() -> None:
+    dim = {"brightness": 0.55, "dark": 0.1}
+    assert lead(_page([], dim)) == "sadness"  # a dim grey page with no words
+    assert lead(_page([], {**dim, "colour": 0.6})) == "happiness"  # lively colour
+
+
+def test_enough_as_a_measure_is_not_anger() -> None:
+    assert lead(_page([("balloon", "...mmm probably not strong enough.")], BRIGHT)) != "anger"
+    assert lead(_page([("balloon", "That's enough!")], BRIGHT)) == "anger"

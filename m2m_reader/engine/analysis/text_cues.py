@@ -233,6 +233,7 @@ _WORD = re.compile(r"[a-z']+")
 _LAUGH = re.compile(r"\b(?:a?h[ae]){2,}h?\b|\b(?:he){2,}\b|\blo+l\b|(?:ハ|は|フ|ふ){2,}|w{3,}")
 _STRETCH = re.compile(r"([a-z])\1{2,}")  # "nooo", "heeelp"
 _SHOUT = re.compile(r"\b[A-Z]{3,}\b")
+_MEASURE = re.compile(r"(?<![a-z'])((?!that's\b|thats\b|had\b|is\b|be\b)[a-z']+) enough\b")
 
 
 def _stem_hits(text: str, stems: Iterable[str]) -> int:
@@ -252,6 +253,7 @@ def line_scores(text: str) -> dict[str, float]:
     scores = {e: 0.0 for e in EMOTIONS}
     if not raw:
         return scores
+    low = _MEASURE.sub(r"\1", low)  # "strong enough" measures; "that's enough!" is anger
     for emotion, stems in _EN.items():
         scores[emotion] += 1.0 * _stem_hits(low, stems)
     for emotion, stems in _JA.items():

@@ -6,7 +6,8 @@ sharpens what its words say. Sound effects are heard: loud, sudden lettering (bi
 "!", "CRASH", ドン) excites the page, a few quiet ones set a mood (drip, ♪). The
 pictures raise arousal — speed lines, black panels, a fast pace of many panels,
 darkness — and, where the text is silent, set the valence: a dark, tense page
-reads as fear, a dim quiet one as sadness, a bright calm one as ease.
+reads as fear, a dim quiet one as sadness, a bright calm one (or one painted in
+full colour) as ease.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from .text_cues import evidence, line_scores
 TALK_PRIOR = 0.6  # neutral mass each line of dialogue keeps
 SHOUT = 0.4  # what a jagged balloon adds to its words' strongest feeling
 TENSE = ("fear", "anger", "surprise")
+COLOURFUL = 0.3  # share of clearly coloured pixels of a page in full colour
 
 # Loud, sudden sounds are action; the page decides between fear, anger and surprise.
 _SFX_ACTION = re.compile(
@@ -138,6 +140,8 @@ def read_page_emotions(transcript: PageTranscript) -> PageEmotions:
         # The text is silent: the pictures set the mood.
         if dark:
             total["fear"] += weight * (0.3 + arousal)
+        elif v.get("colour", 0.0) >= COLOURFUL:
+            total["happiness"] += weight * 0.2  # a lively painted page is not a sad one
         elif v.get("brightness", 1.0) < 0.75:
             total["sadness"] += weight * 0.3
         else:

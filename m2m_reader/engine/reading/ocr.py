@@ -74,7 +74,13 @@ def tessdata_dir() -> str | None:
 
 def ground(grey: np.ndarray, mask: np.ndarray) -> float | None:
     """The grey level around a region's edge (its ground), None for an empty mask."""
-    rim = mask & ~cv2.erode(mask.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    core = cv2.erode(
+        mask.astype(np.uint8),
+        np.ones((5, 5), np.uint8),
+        borderType=cv2.BORDER_CONSTANT,
+        borderValue=0,
+    )
+    rim = mask & ~core.astype(bool)  # (a mask filling its whole box has its rim at the box)
     return float(np.median(grey[rim])) if rim.any() else None
 
 
@@ -89,6 +95,8 @@ def clean_crop(
         # (a band narrow enough to keep black letters on a near-black panel)
         band = min(40.0, 0.45 * level + 4)
         src = np.where(np.abs(src.astype(np.int16) - level) < band, 255, src)
+    elif level is not None and level < 235:  # a tinted or grey balloon: its ground is paper
+        src = np.clip(src.astype(np.float32) * (255.0 / level), 0, 255).astype(np.uint8)
     crop = np.where(mask, src, 255).astype(np.uint8)
     scale = GLYPH_PX / glyph if glyph > 0 else 1.0
     scale = float(min(4.0, max(0.5, scale)))

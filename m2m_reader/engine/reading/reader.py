@@ -19,14 +19,20 @@ from PIL import Image
 
 from . import panels as panel_mod
 from .faces import FaceDetector, face_detector
+from .lettered import find_lettered_balloons
 from .ocr import Ocr, TesseractOcr, clean_crop, ground
 from .record import FoundFace, PageReading, PanelEvidence, ReadText
-from .regions import Region, bright_parts, find_balloons, find_loose_text
+from .regions import (
+    Region,
+    bright_parts,
+    find_balloons,
+    find_loose_text,
+)
 
 MAX_PIXELS = 2_500_000  # larger pages are read scaled down to this many pixels
 MIN_SIDE = 48
 MAX_LOOSE = 6  # loose lettering read per page, largest first
-VERSION = "reader-2"  # bump when reading changes: part of every reading's cache key
+VERSION = "reader-3"  # bump when reading changes: part of every reading's cache key
 Box = tuple[int, int, int, int]
 
 
@@ -37,6 +43,32 @@ def _grey(image: Image.Image) -> tuple[np.ndarray, float]:
         scale = math.sqrt(MAX_PIXELS / (im.width * im.height))
         im = im.resize((max(1, int(im.width * scale)), max(1, int(im.height * scale))))
     return np.asarray(im, dtype=np.uint8), scale
+
+
+def _saturation(image: Image.Image, shape: tuple[int, int]) -> np.ndarray | None:
+    """Each pixel's colour saturation (0-255) at the reading's size; None for a black
+    and white page."""
+    if image.mode in ("1", "L", "LA", "I", "I;16", "F"):
+        return None
+    rgb = np.asarray(image.convert("RGB"), dtype=np.uint8)
+    if rgb.shape[:2] != shape:
+        rgb = cv2.resize(rgb, (shape[1], shape[0]), interpolation=cv2.INTER_AREA)
+    sat = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)[:, :, 1]
+    return sat if int(np.percentile(sat, 90)) > 40 else None  # a grey scan saved as RGB
+
+
+def coloured_ink(grey: np.ndarray, sat: np.ndarray | None, r: Region) -> bool:
+    """True when a region's lettering is drawn in colour (red, orange, blue sound
+    effects), not in the black or dark grey of dialogue."""
+    if sat is None:
+        return False
+    x0, y0, x1, y1 = r.box
+    g, s = grey[y0:y1, x0:x1], sat[y0:y1, x0:x1]
+    level = ground(g, r.mask)
+    if level is None:
+        return False
+    ink = r.mask & (np.abs(g.astype(np.int16) - int(level)) > 50)
+    return bool(ink.sum() >= 20 and float(np.median(s[ink])) > 100)
 
 
 def _centre(b: Box) -> tuple[float, float]:
@@ -103,8 +135,13 @@ class PageReader:
         rtl = direction == "rtl"
         boxes = order_panels(panel_mod.find_panels(grey), w, h, rtl)
         page, panels = panel_mod.evidence(grey, boxes)
+        sat = _saturation(image, grey.shape)
+        if sat is not None:
+            page.colour = round(float((sat > 64).mean()), 4)
         bright = bright_parts(grey)
         balloons = find_balloons(grey, bright)
+        balloons = find_lettered_balloons(grey, balloons)
+        balloons.sort(key=lambda r: -(r.box[2] - r.box[0]) * (r.box[3] - r.box[1]))
         texts: list[tuple[tuple, ReadText]] = []
         seen: list[str] = []
         for r in balloons:  # largest first
@@ -113,7 +150,10 @@ class PageReader:
             settled = seen[0] if len(seen) >= 3 and len(set(seen)) == 1 else None
             kind = "box" if r.kind == "box" else "balloon"
             t = self._read_region(grey, r, language or settled, kind)
-            if t is not None:
+            if t is not None and coloured_ink(grey, sat, r):
+                t.kind = "sfx"  # lettering in colour on a light patch: a sound
+                texts.append((self._order_key(t.box, boxes, rtl, h), t))
+            elif t is not None:
                 texts.append((self._order_key(t.box, boxes, rtl, h), t))
                 seen.append(t.language)
         kept = [r for r in balloons if any(t.box == r.box for _, t in texts)]
@@ -125,7 +165,7 @@ class PageReader:
             t = self._read_region(grey, r, settled, "note", slant)
             if t is None or t.text.replace(" ", "").isdigit():
                 continue  # nothing, or a page number
-            loud = t.glyph >= 1.6 * base or abs(slant) >= 3.0
+            loud = t.glyph >= 1.6 * base or abs(slant) >= 3.0 or coloured_ink(grey, sat, r)
             t.kind = "sfx" if loud else "note"
             texts.append((self._order_key(t.box, boxes, rtl, h), t))
         texts.sort(key=lambda kt: kt[0])

@@ -40,6 +40,7 @@ class PanelEvidence:
     edges: float = 0.0  # edge density (busy, action)
     speed_lines: int = 0  # long slanted straight lines
     black: bool = False  # a full black panel
+    colour: float = 0.0  # share of clearly coloured pixels (0 for black and white)
 
 
 @dataclass
@@ -94,6 +95,7 @@ class PageReading:
         )
         return {
             "brightness": p.brightness,
+            "colour": p.colour,
             "dark": p.dark,
             "contrast": p.contrast,
             "screentone": p.screentone,

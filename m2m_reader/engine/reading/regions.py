@@ -83,8 +83,20 @@ def _shape(contour: np.ndarray, area: float) -> str:
         return "box"
     # Spikes add outline without adding area; a tail adds little of either.
     hull = cv2.convexHull(contour)
-    jag = cv2.arcLength(contour, True) / max(1.0, cv2.arcLength(hull, True))
-    return "spiky" if jag > 1.18 else "round"
+    perimeter = cv2.arcLength(contour, True)
+    jag = perimeter / max(1.0, cv2.arcLength(hull, True))
+    if jag <= 1.18:
+        return "round"
+    # A shout's outline is notched all round; a pale balloon run together with a lit
+    # window behind it has a few deep bays, and is not a shout.
+    try:
+        defects = cv2.convexityDefects(contour, cv2.convexHull(contour, returnPoints=False))
+    except cv2.error:  # a self-touching outline
+        defects = None
+    if defects is None:
+        return "round"
+    notches = int((defects.reshape(-1, 4)[:, 3] / 256.0 > 0.01 * perimeter).sum())
+    return "spiky" if notches >= 5 else "round"
 
 
 Parts = tuple[int, np.ndarray, np.ndarray]  # count, labels, stats of bright regions
@@ -110,37 +122,48 @@ def find_balloons(grey: np.ndarray, parts: Parts | None = None) -> list[Region]:
         if x == 0 or y == 0 or x + bw >= w or y + bh >= h:
             continue  # touches the edge: background, not an enclosed balloon
         sub = (labels[y : y + bh, x : x + bw] == i).astype(np.uint8)
-        contours, _ = cv2.findContours(sub, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-        contour = max(contours, key=cv2.contourArea)
-        filled = np.zeros_like(sub)
-        cv2.drawContours(filled, [contour], -1, 1, thickness=-1)
-        outer = float(filled.sum())
-        if area / max(1.0, outer) < 0.55:
-            continue  # mostly holes: a drawing, not a balloon
-        inside = cv2.erode(filled, np.ones((3, 3), np.uint8)).astype(bool)
-        letters = _letter_like(_strokes(grey[y : y + bh, x : x + bw], inside), h)
-        if not letters:
-            continue
-        shape = _shape(contour, outer)
-        glyph = float(np.median([s[3] for s in letters]))
-        out.append(
-            Region(
-                box=(x, y, x + bw, y + bh),
-                mask=inside,
-                kind="box" if shape == "box" else "balloon",
-                shape=shape,
-                glyph=glyph,
-                vertical=_vertical((grey[y : y + bh, x : x + bw] < 128) & inside, glyph),
-                strokes=len(letters),
-            )
-        )
+        region = balloon_from_mask(grey, (x, y, x + bw, y + bh), sub, int(area))
+        if region is not None:
+            out.append(region)
     # A panel's light background encloses its balloons and faces: it is not one.
-    out = [r for r in out if not any(o is not r and _contains(r.box, o.box) for o in out)]
+    out = [r for r in out if not any(o is not r and contains(r.box, o.box) for o in out)]
     out.sort(key=lambda r: -(r.box[2] - r.box[0]) * (r.box[3] - r.box[1]))
     return out
 
 
-def _contains(a: Box, b: Box) -> bool:
+def balloon_from_mask(grey: np.ndarray, box: Box, sub: np.ndarray, area: int) -> Region | None:
+    """A balloon from a bright region's mask (`sub`, the size of `box`), or None when
+    the region is mostly holes or holds no letters."""
+    x, y, x1, y1 = box
+    h = grey.shape[0]
+    contours, _ = cv2.findContours(sub, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return None
+    contour = max(contours, key=cv2.contourArea)
+    filled = np.zeros_like(sub)
+    cv2.drawContours(filled, [contour], -1, 1, thickness=-1)
+    outer = float(filled.sum())
+    if area / max(1.0, outer) < 0.55:
+        return None  # mostly holes: a drawing, not a balloon
+    inside = cv2.erode(filled, np.ones((3, 3), np.uint8)).astype(bool)
+    crop = grey[y:y1, x:x1]
+    letters = _letter_like(_strokes(crop, inside), h)
+    if not letters:
+        return None
+    shape = _shape(contour, outer)
+    glyph = float(np.median([s[3] for s in letters]))
+    return Region(
+        box=box,
+        mask=inside,
+        kind="box" if shape == "box" else "balloon",
+        shape=shape,
+        glyph=glyph,
+        vertical=_vertical((crop < 128) & inside, glyph),
+        strokes=len(letters),
+    )
+
+
+def contains(a: Box, b: Box) -> bool:
     return a[0] <= b[0] and a[1] <= b[1] and a[2] >= b[2] and a[3] >= b[3]
 
 
