@@ -2,6 +2,7 @@
 
     python bench/reading.py [--lang en|ja] [--out DIR] [--pages N] [--first-music [--runs N]]
     python bench/reading.py --real BOOK     # a real scan: dialogue found, emotions seen
+                                            # (scored when BOOK/truth.json says what it says)
 
 Writes the CBZ and its truth (m2m_reader.samplebook.unannotated) unless DIR holds
 them, analyses the book cold with the built-in backends, and scores:
@@ -121,14 +122,32 @@ def bad_images(reader: PageReader) -> dict[str, float]:
     return out
 
 
+def _real_truth(path: Path) -> dict | None:
+    """A real book's truth when a person wrote one: DIR/truth.json, or BOOK.truth.json."""
+    for t in (path / "truth.json", path.with_suffix(".truth.json")):
+        if t.is_file():
+            return json.loads(t.read_text("utf-8"))
+    return None
+
+
 def real_book(path: Path) -> dict:
-    """Read a real book (no truth): how much dialogue is found, which emotions."""
+    """Read a real book: how much dialogue is found, which emotions, how fast; scored
+    against its truth.json when there is one (dialogue only: what balloons say)."""
     book = open_book(path)
     analyzer = Analyzer(book, store=MemoryStore())
-    t0, c0 = time.perf_counter(), time.process_time()
+    truth = _real_truth(path)
+    per_page = []
+    c0 = time.process_time()
+    for i in range(len(book)):
+        t0 = time.perf_counter()
+        analyzer.readings.get(i)
+        per_page.append(round(time.perf_counter() - t0, 3))
+    cpu = time.process_time() - c0
+    t0 = time.perf_counter()
     analysis = analyzer.run("scene")
-    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    seconds = time.perf_counter() - t0
     with_text, classes = 0, set()
+    errs = total = said = found = 0
     for i in range(len(book)):
         t = analyzer.transcript(i)
         talk = [ln for ln in t.lines if ln.kind != "sfx"]
@@ -138,20 +157,35 @@ def real_book(path: Path) -> dict:
         if profile[lead_of(profile)] >= 0.15:  # a feeling with a real share
             classes.add(lead_of(profile))
         print(
-            f"page {i + 1}: {lead_of(profile)} {profile[lead_of(profile)]:.2f}; "
+            f"page {i + 1} ({per_page[i]:.2f} s): {lead_of(profile)} "
+            f"{profile[lead_of(profile)]:.2f}; "
             + " | ".join(f"[{ln.kind}] {ln.text}" for ln in t.lines)
         )
+        if truth and i < len(truth["pages"]):
+            want = [norm(w, "en") for w in truth["pages"][i]["dialogue"]]
+            got = [norm(ln.text, "en") for ln in talk]
+            errs += distance(" ".join(got), " ".join(want))
+            total += len(" ".join(want))
+            said += len(want)
+            found += sum(
+                1 for w in want if any(distance(g, w) <= 0.25 * max(1, len(w)) for g in got)
+            )
     for s in analysis.scenes:
         print(f"scene {s.index + 1} (pages {s.first_page + 1}-{s.last_page + 1}): {s.directive}")
-    return {
+    figures = {
         "book": str(path),
         "pages": len(book),
         "pages_with_dialogue": with_text,
         "emotion_classes": sorted(classes),
         "scenes": len(analysis.scenes),
+        "reading_s_per_page": round(sum(per_page) / max(1, len(book)), 3),
+        "reading_cpu_s_per_page": round(cpu / max(1, len(book)), 3),
         "analysis_s": round(seconds, 3),
-        "cpu_s_per_page": round(cpu / max(1, len(book)), 3),
     }
+    if truth:
+        figures["dialogue_cer"] = round(errs / max(1, total), 4)
+        figures["balloons_read"] = f"{found}/{said}"
+    return figures
 
 
 def first_music_cold(cbz: Path) -> float:

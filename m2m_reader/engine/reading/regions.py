@@ -87,16 +87,23 @@ def _shape(contour: np.ndarray, area: float) -> str:
     jag = perimeter / max(1.0, cv2.arcLength(hull, True))
     if jag <= 1.18:
         return "round"
-    # A shout's outline is notched all round; a pale balloon run together with a lit
-    # window behind it has a few deep bays, and is not a shout.
+    # A shout's outline is notched all the way round; a pale balloon run together with
+    # a lit window behind it has a few deep bays on one side, and is not a shout.
     try:
         defects = cv2.convexityDefects(contour, cv2.convexHull(contour, returnPoints=False))
     except cv2.error:  # a self-touching outline
         defects = None
     if defects is None:
         return "round"
-    notches = int((defects.reshape(-1, 4)[:, 3] / 256.0 > 0.01 * perimeter).sum())
-    return "spiky" if notches >= 5 else "round"
+    d = defects.reshape(-1, 4)
+    deep = contour.reshape(-1, 2)[d[d[:, 3] / 256.0 > 0.01 * perimeter, 2]]
+    if len(deep) < 6:
+        return "round"
+    m = cv2.moments(contour)
+    cx, cy = m["m10"] / max(1e-6, m["m00"]), m["m01"] / max(1e-6, m["m00"])
+    angles = np.arctan2(deep[:, 1] - cy, deep[:, 0] - cx)
+    sectors = {int((a + np.pi) / (2 * np.pi) * 8) % 8 for a in angles}
+    return "spiky" if len(sectors) >= 6 else "round"  # notches all the way round
 
 
 Parts = tuple[int, np.ndarray, np.ndarray]  # count, labels, stats of bright regions
