@@ -10,6 +10,7 @@ from ..engine.books import open_book
 from ..engine.books.model import Book
 from ..engine.core import settings as settings_mod
 from ..engine.core.settings import Settings
+from ..engine.core.store import Store
 
 
 def add_book(parser: argparse.ArgumentParser) -> None:
@@ -102,7 +103,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
     return s
 
 
-def store_from(args: argparse.Namespace, s: Settings):  # type: ignore[no-untyped-def]
+def store_from(args: argparse.Namespace, s: Settings) -> Store:
     from ..engine.core.store import MemoryStore
 
     if getattr(args, "no_cache", False):

@@ -68,6 +68,14 @@ def make_music_backend(name: str | None, args: argparse.Namespace) -> Any:
     settings = _options.settings_from(args)
     if name:
         settings.update({"music": name})
+    if settings.music == "library":  # index the folder with a progress bar first
+        from ..engine.musiclib import index_folder
+
+        bar = TerminalProgress("indexing music")
+        try:
+            index_folder(settings.music_dir, bar)
+        finally:
+            bar.close()
     return make_music(settings, _options.on_fallback)
 
 
@@ -79,9 +87,10 @@ def grouped_warnings(warnings: list[str]) -> list[str]:
         where, _, message = w.partition(": ")
         pages.setdefault(message, []).append(where.removeprefix("page "))
     lines = []
-    for message, where in pages.items():
-        shown = ", ".join(where[:6]) + (f" and {len(where) - 6} more" if len(where) > 6 else "")
-        lines.append(f"{message.rstrip('.')} (page{'s' if len(where) > 1 else ''} {shown})")
+    for message, places in pages.items():
+        more = f" and {len(places) - 6} more" if len(places) > 6 else ""
+        shown = ", ".join(places[:6]) + more
+        lines.append(f"{message.rstrip('.')} (page{'s' if len(places) > 1 else ''} {shown})")
     return lines
 
 

@@ -153,7 +153,10 @@ def draw_item(
             ld.text((x, y), row, font=f, fill=255, stroke_width=9, stroke_fill=255)
             kd.text((x, y), row, font=f, fill=255, stroke_width=2, stroke_fill=255)
             y += item.size * 1.22
-        layer, ink = layer.rotate(6, resample=Image.BICUBIC), ink.rotate(6, resample=Image.BICUBIC)
+        layer, ink = (
+            layer.rotate(6, resample=Image.Resampling.BICUBIC),
+            ink.rotate(6, resample=Image.Resampling.BICUBIC),
+        )
         pos = (int(cx - layer.width / 2), int(cy - layer.height / 2))
         im.paste(PAPER, pos, layer)
         im.paste(INK, pos, ink)

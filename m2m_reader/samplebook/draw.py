@@ -232,5 +232,5 @@ def draw_spread(
         cd.text(
             (fx, H - 100), folio, font=f, fill=255 - GUTTER[tone] // 2 if tone == "night" else 90
         )
-    out.image = canvas.resize((WIDTH, HEIGHT), Image.LANCZOS)
+    out.image = canvas.resize((WIDTH, HEIGHT), Image.Resampling.LANCZOS)
     return out

@@ -28,7 +28,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import paths
 from .atomic import atomic_writer
@@ -103,6 +103,11 @@ class Settings:
     language: str = "auto"
     # The window's colours: "auto" follows the system's light or dark preference.
     theme: str = "auto"
+
+    if TYPE_CHECKING:  # set by __post_init__; not settings (at run time no fields)
+        _subscribers: list[Subscriber] = field(init=False, repr=False, compare=False)
+        _lock: threading.Lock = field(init=False, repr=False, compare=False)
+        _kept: dict[str, Any] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_subscribers", [])

@@ -136,7 +136,8 @@ def load_clip(settings: ClipSettings) -> LoadedClip:
         ) from exc
     device = pick_device(settings.device)
     state = None
-    model_name, kwargs = settings.model, {}
+    model_name = settings.model
+    kwargs: dict[str, str | bool] = {}
     if settings.checkpoint:
         state = read_checkpoint(Path(settings.checkpoint))
         model_name = state["model_name"]

@@ -141,6 +141,7 @@ def load_musicgen(
         config = transformers.AutoConfig.from_pretrained(repo, local_files_only=True)
     except (OSError, ValueError) as exc:
         raise BackendUnavailable(missing_message(repo), str(exc)) from exc
+    cls: type[transformers.PreTrainedModel]
     if config.model_type == "musicgen":
         cls = transformers.MusicgenForConditionalGeneration
     elif config.model_type == "musicgen_melody":
@@ -154,7 +155,8 @@ def load_musicgen(
         model = cls.from_pretrained(repo, local_files_only=True, dtype=torch_dtype)
     except (OSError, ValueError) as exc:
         raise BackendUnavailable(missing_message(repo), str(exc)) from exc
-    model.to(dev)
+    # transformers wraps `to` with functools.wraps, which mypy cannot bind to the model
+    model.to(dev)  # type: ignore[arg-type]
     model.eval()
     quantized = False
     if quantize:

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..core.cancel import CancelToken
 from ..core.errors import BackendUnavailable
-from ..music.base import Clip, Cue, CueRequest, MusicPlan
+from ..music.base import Clip, Cue, CueRequest, Join, MusicPlan
 from .device import is_out_of_memory, pick_device
 from .holder import ModelHolder
 from .musicgen import (
@@ -144,7 +144,7 @@ class MusicgenBackend:
         if tempo:
             plan = replace(plan, tempo=tempo)
         clip = make_clip(audio, rate, tempo, plan.meter)
-        joins = "continue" if prompt is not None else "change"
+        joins: Join = "continue" if prompt is not None else "change"
         return Cue(request.page, request.scene, clip, plan, joins, self.name, warnings)
 
     def _continuation(self, request: CueRequest) -> tuple[np.ndarray | None, int]:

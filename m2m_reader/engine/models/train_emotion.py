@@ -19,8 +19,10 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 from PIL import Image
 
 from ..analysis.emotions import EMOTIONS
@@ -145,21 +147,23 @@ def predict(lc: LoadedClip, samples: list[Sample], batch_size: int = 32) -> np.n
     return np.concatenate(preds) if preds else np.zeros(0, int)
 
 
-def f1_scores(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int = len(EMOTIONS)) -> dict:
+def f1_scores(
+    y_true: ArrayLike, y_pred: ArrayLike, n_classes: int = len(EMOTIONS)
+) -> dict[str, Any]:
     """Micro, macro and weighted F1 (as M2M-Gen's Table I) and per-class F1 and support."""
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    truth, guess = np.asarray(y_true), np.asarray(y_pred)
     per_class, support = [], []
     for c in range(n_classes):
-        tp = int(np.sum((y_pred == c) & (y_true == c)))
-        fp = int(np.sum((y_pred == c) & (y_true != c)))
-        fn = int(np.sum((y_pred != c) & (y_true == c)))
+        tp = int(np.sum((guess == c) & (truth == c)))
+        fp = int(np.sum((guess == c) & (truth != c)))
+        fn = int(np.sum((guess != c) & (truth == c)))
         denom = 2 * tp + fp + fn
         per_class.append(2 * tp / denom if denom else 0.0)
-        support.append(int(np.sum(y_true == c)))
-    n = len(y_true)
-    micro = float(np.sum(y_true == y_pred) / n) if n else 0.0  # single-label: micro F1 = accuracy
+        support.append(int(np.sum(truth == c)))
+    n = len(truth)
+    micro = float(np.sum(truth == guess) / n) if n else 0.0  # single-label: micro F1 = accuracy
     # Like scikit-learn: macro averages over classes that occur in the truth or predictions.
-    seen = set(y_true.tolist()) | set(y_pred.tolist())
+    seen = set(truth.tolist()) | set(guess.tolist())
     present = [per_class[c] for c in range(n_classes) if c in seen]
     macro = float(np.mean(present)) if present else 0.0
     weighted = float(np.dot(per_class, support) / n) if n else 0.0
@@ -174,7 +178,7 @@ def f1_scores(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int = len(EMOTI
     }
 
 
-def format_scores(scores: dict, label: str) -> str:
+def format_scores(scores: dict[str, Any], label: str) -> str:
     """A small table like the paper's Table I."""
     lines = [
         f"{'model':<28} {'micro F1':>9} {'macro F1':>9} {'weighted F1':>12}",
