@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +37,7 @@ import sys, time, json
 from PySide6.QtWidgets import QApplication
 from PySide6.QtCore import QTimer
 app = QApplication(sys.argv[:1])
-from m2m_reader.engine import settings as s
+from m2m_reader.engine.core import settings as s
 from m2m_reader.ui import theme
 from m2m_reader.ui.app import App, SWITCH_INTERVAL_S
 sys.setswitchinterval(SWITCH_INTERVAL_S)
@@ -80,11 +81,85 @@ def watch_blocks(last_probe, clock) -> None:
             late = clock.elapsed() - last_probe()
             if late > 40 and last_probe() != reported:
                 reported = last_probe()
-                frame = sys._current_frames().get(main_id)
+                frames = sys._current_frames()
+                frame = frames.get(main_id)
                 stack = "".join(traceback.format_stack(frame, limit=12)) if frame else "?"
-                print(f"--- UI thread {late} ms late:\n{stack}", file=sys.stderr, flush=True)
+                names = {t.ident: t.name for t in threading.enumerate()}
+                # The other threads' innermost frames: one of them may hold the GIL.
+                others = "".join(
+                    f"  [{names.get(ident, ident)}]\n" + "".join(traceback.format_stack(f)[-3:])
+                    for ident, f in frames.items()
+                    if ident not in (main_id, threading.get_ident())
+                )
+                print(
+                    f"--- UI thread {late} ms late:\n{stack}--- others:\n{others}",
+                    file=sys.stderr,
+                    flush=True,
+                )
 
     threading.Thread(target=run, daemon=True).start()
+
+
+def watch_slots() -> Callable[[], None]:
+    """Diagnosis (M2M_BENCH_SLOTS=1): time every Python callback the UI thread's event
+    loop makes (slots, events, timers); the returned function prints the slowest to
+    stderr, by the UI thread's own CPU time (waiting for the interpreter lock or for a
+    core does not count) and by wall time."""
+    import collections
+
+    base = len(inspect_stack())
+    starts: dict[int, tuple[float, float]] = {}
+    worst: collections.Counter[str] = collections.Counter()
+    count: collections.Counter[str] = collections.Counter()
+    slow: list[tuple[float, str]] = []
+
+    def profile(frame, event, _arg) -> None:
+        if event not in ("call", "return"):
+            return
+        depth = 0
+        f = frame
+        while f is not None:
+            depth += 1
+            f = f.f_back
+        if depth != base + 1:
+            return
+        if event == "call":
+            starts[id(frame)] = (time.thread_time(), time.perf_counter())
+            return
+        t0 = starts.pop(id(frame), None)
+        if t0 is None:
+            return
+        ms = (time.thread_time() - t0[0]) * 1000
+        wall = (time.perf_counter() - t0[1]) * 1000
+        code = frame.f_code
+        name = f"{Path(code.co_filename).name}:{code.co_firstlineno} {code.co_name}"
+        count[name] += 1
+        worst[name] = max(worst[name], ms)
+        if ms > 15:
+            slow.append((ms, f"{name} (wall {wall:.0f} ms)"))
+
+    sys.setprofile(profile)
+
+    def report() -> None:
+        sys.setprofile(None)
+        print("--- UI callbacks over 15 ms of CPU (ms, callback):", file=sys.stderr)
+        for ms, name in sorted(slow, reverse=True)[:25]:
+            print(f"  {ms:7.1f}  {name}", file=sys.stderr)
+        print("--- the slowest callbacks (worst CPU ms, calls):", file=sys.stderr)
+        for name, ms in worst.most_common(15):
+            print(f"  {ms:7.1f}  {count[name]:6d}  {name}", file=sys.stderr)
+
+    return report
+
+
+def inspect_stack() -> list[object]:
+    """The frames of the caller's stack (the profiler counts depths from here)."""
+    frames = []
+    f = sys._getframe(2)
+    while f is not None:
+        frames.append(f)
+        f = f.f_back
+    return frames
 
 
 def make_strip(folder: Path, pages: int = 15, size: tuple[int, int] = (800, 2000)) -> Path:
@@ -149,7 +224,9 @@ def thumbnails_shown(app, win, open_book, cbz: Path) -> tuple[float, float]:
     t0 = time.perf_counter()
     last[0] = clock.elapsed()
     timer.start()
-    win.show_thumbnails(True)
+    if os.environ.get("M2M_BENCH_WHERE"):
+        watch_blocks(lambda: last[0], clock)
+    win.finder.show_thumbnails(True)
     loop.exec()
     seconds = time.perf_counter() - t0
     timer.stop()
@@ -265,6 +342,7 @@ def main() -> None:
     turner.start()
     if os.environ.get("M2M_BENCH_WHERE"):
         watch_blocks(lambda: last[0], clock)
+    report = watch_slots() if os.environ.get("M2M_BENCH_SLOTS") else None
     bridge.prepare_all()
     # The real event loop (as the app runs it), left when every page has music.
     loop = QEventLoop()
@@ -277,6 +355,8 @@ def main() -> None:
     timer.stop()
     turner.stop()
     ready = len(bridge.ready_pages)
+    if report is not None:
+        report()
     bridge.close()
 
     # 3. The vertical strip: a 30000-px webtoon scrolled at 60 frames a second.

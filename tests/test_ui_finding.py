@@ -47,7 +47,7 @@ def test_t_shows_every_thumbnail_and_a_click_jumps_there(qtbot, win):
 def test_thumbnails_are_cached_for_the_next_opening(qtbot, win):
     book = make_book(5, "ltr")
     win.set_book(book)
-    win.show_thumbnails(True)
+    win.finder.show_thumbnails(True)
     qtbot.waitUntil(lambda: win.thumbs_model.shown_count() == 5, timeout=10000)
     win.thumbs_model.wait_idle()
     assert sorted(p.name for p in thumbs_dir(book).iterdir()) == [f"{i}.jpg" for i in range(5)]
@@ -62,7 +62,7 @@ def test_thumbnails_are_cached_for_the_next_opening(qtbot, win):
 
 def test_a_right_to_left_strip_runs_from_the_right_and_the_grid_wraps(qtbot, win):
     win.set_book(make_book(12, "rtl"))
-    win.show_thumbnails(True)
+    win.finder.show_thumbnails(True)
     assert win.thumbs.layoutDirection() == Qt.LayoutDirection.RightToLeft
     assert not win.thumbs.isWrapping()
     qtbot.keyClick(win, Qt.Key.Key_T, Qt.KeyboardModifier.ShiftModifier)
@@ -154,7 +154,7 @@ def test_choices_per_book_live_in_the_data_folder_and_outlast_the_window_state(
 ):
     win.set_book(make_book(10, "rtl"))
     win.go_to_page(4)
-    win.toggle_bookmark()
+    win.finder.toggle_bookmark()
     win.set_direction("ltr")
     win.close()
     win.runner.wait()

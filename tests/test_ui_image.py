@@ -162,7 +162,7 @@ def test_shift_d_moves_the_pairing_from_here_and_is_remembered(qtbot, tmp_path, 
 def test_a_cropped_page_is_pre_scaled_on_the_workers_to_the_size_it_is_painted(qtbot, win):
     win.set_book(bordered_book())
     shown(qtbot, win)
-    win.set_crop(True)
+    win.image_choices.set_crop(True)
     qtbot.waitUntil(lambda: win.images.cached(0) is not None and win.images.cached(0).width() < 300)
     win.go_to_page(1)
     win.go_to_page(0)

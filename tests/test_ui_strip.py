@@ -120,7 +120,7 @@ def test_wheel_scrolls_the_strip_and_end_jumps_to_the_last_page(qtbot, win):
 def test_gaps_and_side_padding(qtbot, win):
     win.set_book(make_book(6, "ltr", size=STRIP))
     strip = win.strip
-    win.set_strip_spacing(gap=16, padding=0.2)
+    win.image_choices.set_strip_spacing(gap=16, padding=0.2)
     r0, r1 = strip.page_rect(0), strip.page_rect(1)
     assert r0.left() == pytest.approx(strip.width() * 0.2, abs=1)
     assert r0.width() == pytest.approx(strip.width() * 0.6, abs=1)

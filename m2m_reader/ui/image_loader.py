@@ -10,16 +10,21 @@ and the rest of the book reads on.
 
 from __future__ import annotations
 
+import sys
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 
+import numpy as np
 from PIL import Image
-from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QSize, QThreadPool, Signal
 from PySide6.QtGui import QImage
 
 from ..engine.books.archive import short_reason
 from ..engine.books.model import Book
 from ..engine.core.errors import M2MError
+
+# A page pre-scaled larger than this (48 MB) is not kept: it is painted on the fly.
+PRESCALE_MAX_PIXELS = 12_000_000
 
 
 def to_qimage(im: Image.Image) -> QImage:
@@ -36,15 +41,31 @@ def to_qimage(im: Image.Image) -> QImage:
     return QImage(data, im.width, im.height, stride, fmt).copy()
 
 
-def prescale(image: QImage, size: QSize | None) -> QImage:
-    """The image smoothly scaled to `size`, in the format the screen paints fastest
-    (a null image when no size is known). Done on a worker so a page turn only blits."""
-    if size is None or size.isEmpty() or size == image.size():
+def pil_view(image: QImage) -> Image.Image:
+    """A Pillow image over the pixels of a QImage made by `to_qimage` (no copy: keep
+    `image` alive while it is used)."""
+    mode = "L" if image.format() == QImage.Format.Format_Grayscale8 else "RGB"
+    size = (image.width(), image.height())
+    pixels = np.frombuffer(image.constBits(), dtype=np.uint8)
+    return Image.frombuffer(mode, size, pixels, "raw", mode, image.bytesPerLine(), 1)
+
+
+def prescale(im: Image.Image, size: QSize | None) -> QImage:
+    """The page smoothly scaled to `size`, in the format the screen paints fastest
+    (a null image when no size is known). Done on a worker so a page turn only blits.
+
+    Pillow scales, not Qt: Pillow lets go of the interpreter lock while it works, and
+    QImage.scaled and convertToFormat hold it throughout (tens of milliseconds for a
+    page), which would stall the UI thread as long."""
+    if size is None or size.isEmpty() or (size.width(), size.height()) == im.size:
         return QImage()
-    scaled = image.scaled(
-        size, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation
-    )
-    return scaled.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
+    w, h = size.width(), size.height()
+    if w * h > PRESCALE_MAX_PIXELS:
+        return QImage()  # far zoomed in: painted from the page itself, what is in sight
+    scaled = im.resize((w, h), Image.Resampling.BICUBIC, reducing_gap=2.0).convert("RGBA")
+    # An opaque ARGB32 (premultiplied) pixel is the 32-bit word 0xffRRGGBB.
+    data = scaled.tobytes("raw", "BGRA" if sys.byteorder == "little" else "ARGB")
+    return QImage(data, w, h, w * 4, QImage.Format.Format_ARGB32_Premultiplied).copy()
 
 
 class _Relay(QObject):
@@ -78,6 +99,7 @@ class _Decode(QRunnable):
             if self._transform is not None:  # the reader's crop and colour filters
                 decoded = self._transform(decoded)
             image = to_qimage(decoded)
+            scaled = prescale(decoded, self._size)
         except M2MError as exc:
             self._relay.fail.emit(self._gen, self._index, str(exc))
         except Exception as exc:  # noqa: BLE001 - a worker must hand back every failure
@@ -88,7 +110,7 @@ class _Decode(QRunnable):
                 f"page {self._index + 1} ({name}) could not be shown ({short_reason(exc)}).",
             )
         else:
-            self._relay.done.emit(self._gen, self._index, image, prescale(image, self._size))
+            self._relay.done.emit(self._gen, self._index, image, scaled)
 
 
 class _Rescale(QRunnable):
@@ -104,7 +126,7 @@ class _Rescale(QRunnable):
         )
 
     def run(self) -> None:
-        scaled = prescale(self._image, self._size)
+        scaled = prescale(pil_view(self._image), self._size)
         self._relay.done.emit(self._gen, self._index, self._image, scaled)
 
 

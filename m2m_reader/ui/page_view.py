@@ -3,7 +3,9 @@
 The view paints what it is given and reports what the person does (click zones,
 wheel at an edge, zoom); which pages to show is the reader window's business. A page
 still decoding shows a quiet placeholder; a damaged page shows a card with the reason.
-Scaled pixmaps are cached per page and size, so a repaint does not rescale.
+Workers pre-scale each page to the size it is painted at, so a repaint only copies
+pixels; until that copy lands the painter scales what is in sight on the fly (the UI
+thread never scales a whole page).
 """
 
 from __future__ import annotations
@@ -16,8 +18,6 @@ from PySide6.QtGui import (
     QMouseEvent,
     QPainter,
     QPaintEvent,
-    QPixmap,
-    QResizeEvent,
     QWheelEvent,
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
@@ -54,7 +54,6 @@ class PageView(QWidget):
         self._pan = QPointF(0, 0)
         self._press: QPointF | None = None
         self._dragged = False
-        self._scaled: dict[tuple[int, int, int, str], QPixmap] = {}
         self.direction = "ltr"  # where a page starts: top-left, or top-right in "rtl"
         self._edge_at = 0.0  # when a scroll last came to rest at an edge
         self._overlay = ""
@@ -67,8 +66,6 @@ class PageView(QWidget):
         if not keep_pan:
             self._reset_pan(at_end)
             self._edge_at = 0.0
-        live = {s.image.cacheKey() for s in slots if s.image is not None}
-        self._scaled = {k: v for k, v in self._scaled.items() if k[0] in live}
         self.update()
 
     def slots(self) -> list[Slot]:
@@ -240,7 +237,10 @@ class PageView(QWidget):
             if slot.scaled is not None and slot.scaled.size() == size and not slot.part:
                 p.drawImage(rect.topLeft(), slot.scaled)
             elif slot.image is not None and not slot.image.isNull():
-                p.drawPixmap(rect.topLeft(), self._pixmap(slot, size))
+                # Until the worker's copy at this size lands (or, past the page's own
+                # size, always): the painter scales only what is in sight, on the fly.
+                p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+                p.drawImage(rect, slot.image, QRectF(slot.source()))
             elif slot.error is not None:
                 paint_damaged(p, rect, slot, self.font())
             else:
@@ -268,24 +268,6 @@ class PageView(QWidget):
         p.drawRoundedRect(box, 8, 8)
         p.setPen(QColor(theme.TEXT))
         p.drawText(box, Qt.AlignmentFlag.AlignCenter, self._overlay)
-
-    def _pixmap(self, slot: Slot, size: QSize) -> QPixmap:
-        assert slot.image is not None
-        image = slot.image
-        key = (image.cacheKey(), size.width(), size.height(), slot.part or "")
-        pix = self._scaled.get(key)
-        if pix is None:
-            if slot.part:
-                image = image.copy(slot.source())
-            if size == image.size():
-                pix = QPixmap.fromImage(image)
-            else:
-                mode = Qt.TransformationMode.SmoothTransformation
-                pix = QPixmap.fromImage(
-                    image.scaled(size, Qt.AspectRatioMode.IgnoreAspectRatio, mode)
-                )
-            self._scaled[key] = pix
-        return pix
 
     # Gestures ---------------------------------------------------------------------------
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
@@ -323,7 +305,3 @@ class PageView(QWidget):
             return
         x = event.position().x() / max(1, self.width())
         self.zoneClicked.emit("left" if x < 0.35 else "right" if x > 0.65 else "middle")
-
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
-        self._scaled.clear()
-        super().resizeEvent(event)

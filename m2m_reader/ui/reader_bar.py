@@ -204,14 +204,16 @@ class ReaderBar(QObject):
         menu = QMenu(w)
         gap = QAction(self.tr("Gap between pages"), w, checkable=True)
         gap.setChecked(int(prefs.get("strip_gap", 0)) > 0)
-        gap.toggled.connect(lambda on: w.set_strip_spacing(gap=16 if on else 0))
+        gap.toggled.connect(lambda on: w.image_choices.set_strip_spacing(gap=16 if on else 0))
         menu.addAction(gap)
         pad_menu = menu.addMenu(self.tr("Side padding"))
         pads = QActionGroup(self)
         for share in (0.0, 0.1, 0.2, 0.3):
             act = QAction(f"{round(share * 100)} %", w, checkable=True)
             act.setChecked(abs(float(prefs.get("strip_padding", 0.0)) - share) < 1e-3)
-            act.triggered.connect(lambda _c=False, v=share: w.set_strip_spacing(padding=v))
+            act.triggered.connect(
+                lambda _c=False, v=share: w.image_choices.set_strip_spacing(padding=v)
+            )
             pads.addAction(act)
             pad_menu.addAction(act)
         button = QToolButton()

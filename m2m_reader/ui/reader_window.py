@@ -118,6 +118,9 @@ class ReaderWindow(QMainWindow):
         # How the next volume opens; the app sets this to its own opener (which also
         # adds the book to the library).
         self.open_hook: Callable[[str], None] | None = None
+        # How "prepare for offline" runs; the app sets this to its one preparer (which
+        # uses this window's engine for its book). None: the bridge prepares it.
+        self.prepare_hook: Callable[[str], None] | None = None
 
         self.page_label = QLabel("")
         self.status_progress = QLabel("")
@@ -125,6 +128,9 @@ class ReaderWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.page_label)
         self._save_timer = QTimer(self, singleShot=True, interval=800)
         self._save_timer.timeout.connect(self._save_prefs)
+        # After a zoom or a resize settles, the workers pre-scale to the new size.
+        self._sizes_timer = QTimer(self, singleShot=True, interval=150)
+        self._sizes_timer.timeout.connect(self._plan_sizes)
 
         self.nav = Navigator(self)
         self.opener = BookOpener(self)
@@ -158,18 +164,6 @@ class ReaderWindow(QMainWindow):
 
     def go_to_page(self, page: int, kind: str = "jump") -> None:
         self.nav.go_to_page(page, kind)
-
-    def toggle_bookmark(self) -> None:
-        self.finder.toggle_bookmark()
-
-    def show_thumbnails(self, on: bool) -> None:
-        self.finder.show_thumbnails(on)
-
-    def set_crop(self, on: bool) -> None:
-        self.image_choices.set_crop(on)
-
-    def set_strip_spacing(self, gap: int | None = None, padding: float | None = None) -> None:
-        self.image_choices.set_strip_spacing(gap, padding)
 
     def open_settings(self) -> None:
         from .settings_dialog import SettingsDialog
@@ -234,6 +228,7 @@ class ReaderWindow(QMainWindow):
 
     def _zoom_changed(self, zoom: float) -> None:
         self.bridge.set_setting("reader_zoom", round(zoom, 4))
+        self._sizes_timer.start()
 
     def toggle_fullscreen(self) -> None:
         leave_fullscreen(self) if self.isFullScreen() else enter_fullscreen(self)
@@ -243,6 +238,7 @@ class ReaderWindow(QMainWindow):
 
     def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
+        self._sizes_timer.start()
         if self.book is not None and self.layout_mode == "auto":
             before = self.groups
             self.relayout()
@@ -255,6 +251,13 @@ class ReaderWindow(QMainWindow):
         aspect = page.aspect if page else None
         image = self.images.request(index)
         return Slot(index, image, self.images.error(index), aspect, self.images.scaled(index))
+
+    def _plan_sizes(self) -> None:
+        if self.book is None or not self.groups or self.vertical:
+            return
+        k = self.spread_index
+        near = self.groups[max(0, k - PRELOAD_BEHIND) : k + 1 + PRELOAD_AHEAD]
+        self.images.set_sizes(self._planned_sizes(near))
 
     def _planned_sizes(self, groups: list[tuple[int, ...]]) -> dict[int, QSize]:
         """Sizes these spreads will be painted at, from the page sizes the book knows."""
@@ -285,9 +288,8 @@ class ReaderWindow(QMainWindow):
         shown = [(s.index, s.part) for s in self.view.slots()]
         same = kind == "none" and shown == [(s.index, s.part) for s in slots]
         self.view.set_slots(slots, keep_pan=same, at_end=at_end)
+        self._plan_sizes()
         k = self.spread_index
-        near = self.groups[max(0, k - PRELOAD_BEHIND) : k + 1 + PRELOAD_AHEAD]
-        self.images.set_sizes(self._planned_sizes(near))
         ahead = [i for g in self.groups[k + 1 : k + 1 + PRELOAD_AHEAD] for i in g]
         behind = [i for g in self.groups[max(0, k - PRELOAD_BEHIND) : k] for i in g]
         self.images.preload(ahead + behind)
