@@ -23,8 +23,10 @@ from PySide6.QtWidgets import QApplication, QWidget
 from .. import runtime
 from ..engine.core.settings import Settings
 from . import geometry, i18n, shortcuts, theme
+from .book_state import BookStates
 from .bridge import EngineBridge
-from .library_source import LibrarySource, open_source
+from .library_prepare import Preparer
+from .library_source import EngineLibrary, LibrarySource, open_source
 from .library_window import LibraryWindow
 from .prefs import Prefs
 from .reader_window import ReaderWindow
@@ -66,8 +68,18 @@ class App(QObject):
         self.bridge = EngineBridge(engine, settings, parent=self)
         self.bridge.error.connect(lambda m: log.warning("%s", m))
         self.source = source or open_source(settings)
-        self.library = LibraryWindow(self.source, self.runner)
-        self.reader = ReaderWindow(settings, self.bridge, self.prefs, self.runner)
+        # One "prepare for offline" for both windows, on the reader's engine for its book.
+        self.preparer = Preparer(self.source, self.bridge, parent=self)
+        self.library = LibraryWindow(self.source, self.runner, preparer=self.preparer)
+        states = (  # the per-book choices, in the same library as the books
+            BookStates(library=self.source.open_library)
+            if isinstance(self.source, EngineLibrary)
+            else None
+        )
+        self.reader = ReaderWindow(
+            settings, self.bridge, self.prefs, self.runner, book_states=states
+        )
+        self.reader.prepare_hook = self.preparer.prepare
         self.reader.saved_page = self._saved_page  # the library keeps where one left off
         self.reader.open_hook = self.open_book  # the next volume joins the library too
         self.library.openRequested.connect(self.open_book)

@@ -27,7 +27,7 @@ from ..engine.core.atomic import atomic_writer
 from ..engine.core.cache import DiskCache
 from ..engine.core.cancel import CancelToken
 from ..engine.core.settings import Settings
-from ..engine.library import Library, LibraryBook, LibraryError, PrepareEngine, PrepareService
+from ..engine.library import Library, LibraryBook, PrepareEngine, PrepareService
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +134,10 @@ class EngineLibrary:
         if self._library is None:
             self._library = Library()
         return self._library
+
+    def open_library(self) -> Library:
+        """The library, opened now if it was not (call it off the UI thread)."""
+        return self.library
 
     def _engine(self) -> PrepareEngine:
         from ..engine.session.engine import Engine
@@ -243,12 +247,12 @@ class EngineLibrary:
         engine: PrepareEngine | None = None,
         cancel: CancelToken | None = None,
     ) -> CancelToken:
-        """Queue the book's whole soundtrack: on `engine` when it has the book open
-        already (the reader's), else on one made for it; progress and the result come
-        on the preparing thread."""
+        """Queue the book's whole soundtrack (adding the book to the library if it is
+        not there): on `engine` when it has the book open already (the reader's), else
+        on one made for it; progress and the result come on the preparing thread."""
         book_id = self._id(path)
-        if book_id is None:
-            raise LibraryError(f"{path} is not in the library.")
+        if book_id is None:  # opened from the command line before it was added
+            book_id = self.library.add(path).id
 
         def keep_cues(used: PrepareEngine) -> None:  # the preparing thread
             cue_keys = getattr(used, "cue_keys", None)
