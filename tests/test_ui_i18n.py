@@ -144,3 +144,27 @@ def test_the_reader_speaks_japanese(qtbot, tmp_path, ui_dirs, japanese):  # noqa
     rows = dict(reader.property("shortcut_overlay").rows())
     assert rows["全画面"] == "F, F11" and rows["キーボードショートカット"] == "?"
     app.shutdown()
+
+
+def test_the_engine_s_events_are_told_in_japanese(qtbot, tmp_path, ui_dirs, japanese):  # noqa: F811
+    """The engine speaks English; the reader says what happened in Japanese and keeps
+    the engine's own sentence after it."""
+    from test_ui_reader import make_window
+    from ui_support import make_book
+
+    from m2m_reader.engine.core import events as ev
+
+    win = make_window(qtbot, tmp_path)
+    win.set_book(make_book(12, "ltr"))
+    win.bridge.on_event(ev.BackendFallback("music", "musicgen", "composer", "No transformers."))
+    qtbot.waitUntil(lambda: win.banner.isVisible())
+    assert win.banner.text() == (
+        "選んだ音楽を起動できませんでした。代わりに内蔵の作曲エンジンが演奏します。\nNo transformers."
+    )
+    win.bridge.on_event(ev.EngineError("The disk is full.", page=4))
+    qtbot.waitUntil(lambda: "5 ページの音楽" in win.banner.text())
+    assert win.banner.text().endswith("\nThe disk is full.")
+    win.bridge.on_event(ev.Progress(3, 12, "soundtrack"))
+    qtbot.waitUntil(lambda: win.panel.progress.value() == 3)
+    qtbot.waitUntil(lambda: win.panel.progress_label.text() == "サウンドトラック：3 / 12")
+    assert win.status_progress.text().strip() == "サウンドトラック 3/12"

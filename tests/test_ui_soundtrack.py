@@ -339,3 +339,20 @@ def test_new_music_ready_after_a_regenerate(qtbot, reader):
     reader.bridge.on_event(ev.CueReady(page=2, backend="composer"))
     qtbot.waitUntil(lambda: "New music ready for page 3" in reader.statusBar().currentMessage())
     assert "new music ready" in reader.panel.now_playing.text().lower()
+
+
+def test_a_backend_that_cannot_start_says_so_with_its_whole_explanation(qtbot, reader):
+    from m2m_reader.engine.backends.choice import explain
+    from m2m_reader.engine.core.errors import BackendUnavailable
+
+    why = BackendUnavailable(
+        "MusicGen needs the transformers package.",
+        "Install it with: pip install 'm2m-reader[musicgen]'; the weights go in the "
+        "Hugging Face cache (about 2.4 GB for musicgen-small).",
+    )
+    reader.bridge.on_event(ev.BackendFallback("music", "musicgen", "composer", explain(why)))
+    qtbot.waitUntil(lambda: reader.banner.isVisible())
+    text = reader.banner.text()
+    assert text.startswith("The chosen music could not start; the built-in composer plays")
+    assert "pip install 'm2m-reader[musicgen]'" in text and "2.4 GB" in text
+    assert reader.banner._timer.remainingTime() > 10_000  # long enough to read it all

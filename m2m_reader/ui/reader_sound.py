@@ -4,19 +4,57 @@ fallbacks and errors, all in the reader's language.
 
 `SoundtrackStatus` listens to the bridge and to the panel's edits; it owns what it
 remembers to say the right thing (the backend of each page's cue, the pages being
-regenerated, what the player last said it can do).
+regenerated, what the player last said it can do). The engine speaks English: what
+kind of event came (a fallback of which stage, an error, a page's error, progress of
+what) is said here in the reader's language, and the engine's own sentence follows
+it whole (a backend's long explanation of what to install included).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject, QTimer
 
 from .bridge import AudioState
 
 if TYPE_CHECKING:
     from .reader_window import ReaderWindow
+
+# What a backend falling back means, per stage of the engine, and the names of the
+# engine's long work (lupdate finds them here; `self.tr` translates them where shown).
+_LANGUAGE_MODEL = "The language model could not start; the built-in text reading is used."
+FALLBACKS = {
+    "text": _LANGUAGE_MODEL,
+    "scenes": _LANGUAGE_MODEL,
+    "directive": _LANGUAGE_MODEL,
+    "caption": _LANGUAGE_MODEL,
+    "transcript": "The chosen page reader could not start; the built-in one reads the pages.",
+    "emotions": "The chosen emotion model could not start; the built-in one is used.",
+    "music": "The chosen music could not start; the built-in composer plays instead.",
+}
+FALLBACK_OTHER = "A backend could not start; the built-in one took over."
+WORK_NAMES = {"soundtrack": "Soundtrack", "analysis": "Analysis"}
+_TEXTS = (
+    QT_TRANSLATE_NOOP(
+        "SoundtrackStatus",
+        "The language model could not start; the built-in text reading is used.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "SoundtrackStatus",
+        "The chosen page reader could not start; the built-in one reads the pages.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "SoundtrackStatus", "The chosen emotion model could not start; the built-in one is used."
+    ),
+    QT_TRANSLATE_NOOP(
+        "SoundtrackStatus",
+        "The chosen music could not start; the built-in composer plays instead.",
+    ),
+    QT_TRANSLATE_NOOP("SoundtrackStatus", "A backend could not start; the built-in one took over."),
+    QT_TRANSLATE_NOOP("SoundtrackStatus", "Soundtrack"),
+    QT_TRANSLATE_NOOP("SoundtrackStatus", "Analysis"),
+)
 
 
 class SoundtrackStatus(QObject):
@@ -31,7 +69,7 @@ class SoundtrackStatus(QObject):
         self._progress_value: tuple[int, int, str] | None = None
         self._progress_timer = QTimer(self, singleShot=True, interval=250)
         self._progress_timer.timeout.connect(self._progress_now)
-        bridge, panel, banner = window.bridge, window.panel, window.banner
+        bridge, panel = window.bridge, window.panel
         panel.directiveEdited.connect(self.edit_directive)
         panel.captionEdited.connect(self.edit_caption)
         panel.prepareRequested.connect(self.prepare)
@@ -39,9 +77,9 @@ class SoundtrackStatus(QObject):
         bridge.cueReady.connect(self.cue_ready)
         bridge.playing.connect(self.playing)
         bridge.progress.connect(self.progress_later)
-        bridge.fallback.connect(lambda stage, msg: banner.show_message(msg))
-        bridge.error.connect(lambda msg: banner.show_message(msg, "error"))
-        bridge.pageError.connect(lambda page, msg: banner.show_message(msg, "error"))
+        bridge.fallback.connect(self.fallback)
+        bridge.error.connect(self.error)
+        bridge.pageError.connect(self.page_error)
         if bridge.engine is None:
             panel.set_playing(self.tr("Starting the music engine…"))
         bridge.attached.connect(lambda: panel.set_playing(self.tr("Music engine ready.")))
@@ -49,6 +87,25 @@ class SoundtrackStatus(QObject):
 
     def new_book(self) -> None:
         self.cue_backend.clear()
+
+    # The engine's fallbacks and errors: what happened in the reader's language, then
+    # the engine's sentence whole (a long explanation stays up longer).
+    def fallback(self, stage: str, message: str) -> None:
+        heading = self.tr(FALLBACKS.get(stage, FALLBACK_OTHER))
+        self.w.banner.show_message(f"{heading}\n{message}", "warning", _seconds(message, 12))
+
+    def error(self, message: str) -> None:
+        heading = self.tr("Something went wrong; reading goes on.")
+        self.w.banner.show_message(f"{heading}\n{message}", "error", _seconds(message, 10))
+
+    def page_error(self, page: int, message: str) -> None:
+        heading = self.tr("The music of page %1 could not be made; reading goes on.")
+        heading = heading.replace("%1", str(page + 1))
+        self.w.banner.show_message(f"{heading}\n{message}", "error", _seconds(message, 10))
+
+    def work_name(self, what: str) -> str:
+        """The engine's name of its long work ("soundtrack", ...) as the reader says it."""
+        return self.tr(WORK_NAMES[what]) if what in WORK_NAMES else what
 
     def analysis(self, analysis: object | None) -> None:
         self.w.panel.set_analysis(analysis)
@@ -138,8 +195,9 @@ class SoundtrackStatus(QObject):
             self.show_progress(*self._progress_value)
 
     def show_progress(self, done: int, total: int, what: str) -> None:
-        self.w.panel.set_progress(done, total, what)
-        self.w.status_progress.setText("" if done >= total else f"{what} {done}/{total}   ")
+        name = self.work_name(what)
+        self.w.panel.set_progress(done, total, name)
+        self.w.status_progress.setText("" if done >= total else f"{name} {done}/{total}   ")
 
     def edit_directive(self, first: int, last: int, text: str) -> None:
         self.w.bridge.edit_directive(first, last, text)
@@ -159,7 +217,16 @@ class SoundtrackStatus(QObject):
         )
 
     def prepare(self) -> None:
-        self.w.bridge.prepare_all()
+        book, hook = self.w.book, self.w.prepare_hook
+        if hook is not None and book is not None:
+            hook(str(book.path))  # the app's one preparer: the library's card follows
+        else:
+            self.w.bridge.prepare_all()
         self.w.statusBar().showMessage(
             self.tr("Preparing the whole soundtrack in the background…"), 4000
         )
+
+
+def _seconds(message: str, least: float) -> float:
+    """How long a message stays: long enough to read it (about 15 characters a second)."""
+    return max(least, min(60.0, len(message) / 15))

@@ -283,7 +283,9 @@ class SoundtrackPanel(QWidget):
     def set_progress(self, done: int, total: int, what: str) -> None:
         self.progress.setRange(0, max(1, total))
         self.progress.setValue(min(done, total))
+        name = what[:1].upper() + what[1:]  # as the reader names it, in its language
         if total and done >= total:
-            self.progress_label.setText(f"{what.capitalize()}: done ({total})")
+            text = self.tr("%1: done (%2)").replace("%2", str(total))
         else:
-            self.progress_label.setText(f"{what.capitalize()}: {done} of {total}")
+            text = self.tr("%1: %2 of %3").replace("%2", str(done)).replace("%3", str(total))
+        self.progress_label.setText(text.replace("%1", name))

@@ -37,7 +37,7 @@
 <context>
     <name>App</name>
     <message>
-        <location filename="../app.py" line="96"/>
+        <location filename="../app.py" line="108"/>
         <source>The music engine could not start (%1); reading without a soundtrack.</source>
         <translation>音楽エンジンを起動できませんでした（%1）。サウンドトラックなしで読みます。</translation>
     </message>
@@ -104,45 +104,44 @@
 <context>
     <name>LibraryWindow</name>
     <message>
-        <location filename="../library_cards.py" line="56"/>
+        <location filename="../library_cards.py" line="57"/>
         <source>No cover</source>
         <translation>表紙なし</translation>
     </message>
     <message>
-        <location filename="../library_cards.py" line="60"/>
+        <location filename="../library_cards.py" line="61"/>
         <source>♪ offline</source>
         <translation>♪ オフライン</translation>
     </message>
     <message>
-        <location filename="../library_cards.py" line="97"/>
+        <location filename="../library_cards.py" line="98"/>
         <source>Page %1 of %2</source>
         <translation>%1 / %2 ページ</translation>
     </message>
     <message>
-        <location filename="../library_cards.py" line="102"/>
+        <location filename="../library_cards.py" line="103"/>
         <source>%1 pages · new</source>
         <translation>%1 ページ · 未読</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="63"/>
+        <location filename="../library_window.py" line="69"/>
         <source>Library — m2m-reader</source>
         <translation>ライブラリ — m2m-reader</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="92"/>
-        <location filename="../library_window.py" line="373"/>
+        <location filename="../library_window.py" line="96"/>
         <source>Your library is empty.
 Add a book, or drop a book file or folder here.</source>
         <translation>ライブラリは空です。
 本を追加するか、本のファイルやフォルダをここにドロップしてください。</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="133"/>
+        <location filename="../library_window.py" line="138"/>
         <source>Library</source>
         <translation>ライブラリ</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="136"/>
+        <location filename="../library_window.py" line="141"/>
         <source>  Library  </source>
         <translation>  ライブラリ  </translation>
     </message>
@@ -153,7 +152,7 @@ Add a book, or drop a book file or folder here.</source>
     </message>
     <message>
         <location filename="../library_filter.py" line="70"/>
-        <location filename="../library_filter.py" line="129"/>
+        <location filename="../library_filter.py" line="133"/>
         <source>Recently read</source>
         <translation>最近読んだ本</translation>
     </message>
@@ -183,47 +182,47 @@ Add a book, or drop a book file or folder here.</source>
         <translation>本の並べ替え</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="151"/>
+        <location filename="../library_window.py" line="156"/>
         <source>+  Add book…</source>
         <translation>+  本を追加…</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="152"/>
+        <location filename="../library_window.py" line="157"/>
         <source>+  Add folder…</source>
         <translation>+  フォルダを追加…</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="153"/>
+        <location filename="../library_window.py" line="158"/>
         <source>Remove</source>
         <translation>削除</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="158"/>
+        <location filename="../library_window.py" line="163"/>
         <source>♪  Prepare for offline</source>
         <translation>♪  オフライン用に準備</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="160"/>
+        <location filename="../library_window.py" line="165"/>
         <source>Compute the whole soundtrack of the selected books, to read them offline</source>
         <translation>選んだ本のサウンドトラックをすべて作り、オフラインで読めるようにします</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="164"/>
+        <location filename="../library_window.py" line="169"/>
         <source>⚙  Settings</source>
         <translation>⚙  設定</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="360"/>
+        <location filename="../library_window.py" line="365"/>
         <source>Books: %1</source>
         <translation>本: %1 冊</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="201"/>
+        <location filename="../library_window.py" line="206"/>
         <source>Adding %1…</source>
         <translation>%1 を追加中…</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="207"/>
+        <location filename="../library_window.py" line="212"/>
         <source>Added %1</source>
         <translation>%1 を追加しました</translation>
     </message>
@@ -273,52 +272,52 @@ Add a book, or drop a book file or folder here.</source>
         <translation>ライブラリから削除</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="290"/>
+        <location filename="../library_window.py" line="295"/>
         <source>Select a book to prepare for offline reading.</source>
         <translation>オフラインで読むために準備する本を選んでください。</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="296"/>
+        <location filename="../library_window.py" line="301"/>
         <source>Stopped preparing.</source>
         <translation>準備を中止しました。</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="305"/>
+        <location filename="../library_window.py" line="310"/>
         <source>Preparing %1 for offline reading…</source>
         <translation>%1 をオフライン用に準備中…</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="314"/>
+        <location filename="../library_window.py" line="319"/>
         <source>Preparing %1: music for %2 of %3 pages</source>
         <translation>%1 を準備中: %3 ページ中 %2 ページの音楽ができました</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="328"/>
+        <location filename="../library_window.py" line="333"/>
         <source>ready to read offline</source>
         <translation>オフラインで読めます</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="330"/>
+        <location filename="../library_window.py" line="335"/>
         <source>music for %1 of %2 pages</source>
         <translation>%2 ページ中 %1 ページの音楽</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="338"/>
+        <location filename="../library_window.py" line="343"/>
         <source>Preparing %1 failed: %2</source>
         <translation>%1 の準備に失敗しました: %2</translation>
     </message>
     <message>
-        <location filename="../library_filter.py" line="128"/>
+        <location filename="../library_filter.py" line="132"/>
         <source>All books</source>
         <translation>すべての本</translation>
     </message>
     <message>
-        <location filename="../library_filter.py" line="136"/>
+        <location filename="../library_filter.py" line="140"/>
         <source>SERIES</source>
         <translation>シリーズ</translation>
     </message>
     <message>
-        <location filename="../library_window.py" line="370"/>
+        <location filename="../library_window.py" line="374"/>
         <source>No book matches.</source>
         <translation>一致する本はありません。</translation>
     </message>
@@ -701,22 +700,22 @@ Add a book, or drop a book file or folder here.</source>
         <translation>左右の余白</translation>
     </message>
     <message>
-        <location filename="../reader_bar.py" line="218"/>
+        <location filename="../reader_bar.py" line="220"/>
         <source>Vertical</source>
         <translation>縦</translation>
     </message>
     <message>
-        <location filename="../reader_bar.py" line="219"/>
+        <location filename="../reader_bar.py" line="221"/>
         <source>Continuous vertical strip for this book (V)</source>
         <translation>この本を縦に続けて表示 (V)</translation>
     </message>
     <message>
-        <location filename="../reader_bar.py" line="241"/>
+        <location filename="../reader_bar.py" line="243"/>
         <source>⇠  Right to left</source>
         <translation>⇠  右から左</translation>
     </message>
     <message>
-        <location filename="../reader_bar.py" line="241"/>
+        <location filename="../reader_bar.py" line="243"/>
         <source>⇢  Left to right</source>
         <translation>⇢  左から右</translation>
     </message>
@@ -1143,106 +1142,161 @@ Add a book, or drop a book file or folder here.</source>
         <source> (provisional)</source>
         <translation>（仮）</translation>
     </message>
+    <message>
+        <location filename="../soundtrack_panel.py" line="288"/>
+        <source>%1: done (%2)</source>
+        <translation>%1：完了（%2）</translation>
+    </message>
+    <message>
+        <location filename="../soundtrack_panel.py" line="290"/>
+        <source>%1: %2 of %3</source>
+        <translation>%1：%2 / %3</translation>
+    </message>
 </context>
 <context>
     <name>SoundtrackStatus</name>
     <message>
+        <location filename="../reader_sound.py" line="35"/>
+        <source>The language model could not start; the built-in text reading is used.</source>
+        <translation>言語モデルを起動できませんでした。内蔵のテキスト読み取りを使います。</translation>
+    </message>
+    <message>
+        <location filename="../reader_sound.py" line="39"/>
+        <source>The chosen page reader could not start; the built-in one reads the pages.</source>
+        <translation>選んだページ読み取りを起動できませんでした。内蔵のものでページを読みます。</translation>
+    </message>
+    <message>
+        <location filename="../reader_sound.py" line="43"/>
+        <source>The chosen emotion model could not start; the built-in one is used.</source>
+        <translation>選んだ感情モデルを起動できませんでした。内蔵のものを使います。</translation>
+    </message>
+    <message>
         <location filename="../reader_sound.py" line="46"/>
+        <source>The chosen music could not start; the built-in composer plays instead.</source>
+        <translation>選んだ音楽を起動できませんでした。代わりに内蔵の作曲エンジンが演奏します。</translation>
+    </message>
+    <message>
+        <location filename="../reader_sound.py" line="50"/>
+        <source>A backend could not start; the built-in one took over.</source>
+        <translation>バックエンドを起動できませんでした。内蔵のものが代わりに動きます。</translation>
+    </message>
+    <message>
+        <location filename="../reader_sound.py" line="51"/>
+        <source>Soundtrack</source>
+        <translation>サウンドトラック</translation>
+    </message>
+    <message>
+        <location filename="../reader_sound.py" line="52"/>
+        <source>Analysis</source>
+        <translation>分析</translation>
+    </message>
+    <message>
+        <location filename="../reader_sound.py" line="80"/>
         <source>Starting the music engine…</source>
         <translation>音楽エンジンを起動中…</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="47"/>
+        <location filename="../reader_sound.py" line="81"/>
         <source>Music engine ready.</source>
         <translation>音楽エンジンの準備ができました。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="63"/>
+        <location filename="../reader_sound.py" line="94"/>
+        <source>Something went wrong; reading goes on.</source>
+        <translation>問題が起きました。読書はそのまま続けられます。</translation>
+    </message>
+    <message>
+        <location filename="../reader_sound.py" line="98"/>
+        <source>The music of page %1 could not be made; reading goes on.</source>
+        <translation>%1 ページの音楽を作れませんでした。読書はそのまま続けられます。</translation>
+    </message>
+    <message>
+        <location filename="../reader_sound.py" line="116"/>
         <source>New music ready for page %1.</source>
         <translation>%1 ページの新しい音楽ができました。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="69"/>
+        <location filename="../reader_sound.py" line="122"/>
         <source> Music is off (no sound device).</source>
         <translation> 音楽は止まっています（音声デバイスがありません）。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="70"/>
+        <location filename="../reader_sound.py" line="123"/>
         <source>Music for page %1 is ready (%2).</source>
         <translation>%1 ページの音楽ができました（%2）。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="71"/>
+        <location filename="../reader_sound.py" line="124"/>
         <source>cached</source>
         <translation>キャッシュ</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="81"/>
+        <location filename="../reader_sound.py" line="134"/>
         <source> · new music ready</source>
         <translation> · 新しい音楽</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="82"/>
+        <location filename="../reader_sound.py" line="135"/>
         <source>Page %1</source>
         <translation>%1 ページ</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="84"/>
+        <location filename="../reader_sound.py" line="137"/>
         <source> · scene %1</source>
         <translation> · シーン %1</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="90"/>
+        <location filename="../reader_sound.py" line="143"/>
         <source>: music ready. Music is off (no sound device).</source>
         <translation>: 音楽はできています。音楽は止まっています（音声デバイスがありません）。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="93"/>
+        <location filename="../reader_sound.py" line="146"/>
         <source>: muted.</source>
         <translation>: 消音中。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="95"/>
+        <location filename="../reader_sound.py" line="148"/>
         <source>: music ready, not playing.</source>
         <translation>: 音楽はできていますが、再生していません。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="103"/>
+        <location filename="../reader_sound.py" line="156"/>
         <source>Music is off (the sound device went away).</source>
         <translation>音楽は止まっています（音声デバイスがなくなりました）。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="106"/>
+        <location filename="../reader_sound.py" line="159"/>
         <source>The sound device went away: %1 Reading goes on; the music comes back when the device does.</source>
         <translation>音声デバイスがなくなりました: %1 読書はそのまま続けられます。デバイスが戻ると音楽も戻ります。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="116"/>
+        <location filename="../reader_sound.py" line="169"/>
         <source>Music paused.</source>
         <translation>音楽を一時停止しました。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="118"/>
+        <location filename="../reader_sound.py" line="171"/>
         <source>Music is off (no sound device).</source>
         <translation>音楽は止まっています（音声デバイスがありません）。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="123"/>
+        <location filename="../reader_sound.py" line="176"/>
         <source>Music is off: %1 Reading goes on; the soundtrack is still prepared and plays when sound is available.</source>
         <translation>音楽は止まっています: %1 読書はそのまま続けられます。サウンドトラックは準備され、音が出せるようになると再生されます。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="148"/>
+        <location filename="../reader_sound.py" line="202"/>
         <source>Regenerating scene (pages %1–%2)…</source>
         <translation>シーンを作り直しています（%1–%2 ページ）…</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="158"/>
+        <location filename="../reader_sound.py" line="212"/>
         <source>Regenerating page %1…</source>
         <translation>%1 ページを作り直しています…</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="164"/>
+        <location filename="../reader_sound.py" line="222"/>
         <source>Preparing the whole soundtrack in the background…</source>
         <translation>サウンドトラック全体をバックグラウンドで準備しています…</translation>
     </message>
