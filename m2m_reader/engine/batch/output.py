@@ -18,12 +18,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ..backends.composer import music_settings_key
 from ..books import open_book
 from ..books.readable import require_readable_page, unreadable_records
-from ..core.cancel import NEVER
+from ..core.cancel import NEVER, CancelToken
+from ..core.errors import M2MError
 from ..cue_recipe import CueRecipe, load_cue, save_cue
 from ..export import export_soundtrack
-from ..music.base import Cue
+from ..music.base import Cue, CueRequest
 from .manifest import note_composed, outputs
 from .stages import Batch, Context, Row, analyzer, backend, batch_of, failure, rows_of
 
@@ -42,6 +44,8 @@ class Compose:
         for row in rows:
             t0 = time.perf_counter()
             row["cues"], row["composed"] = 0, 0
+            row["music"], row["music_key"] = self.backend.name, music_settings_key(self.backend)
+            row["sample_rate"] = int(getattr(self.backend, "sample_rate", 0) or 44100)
             if not row["error"]:
                 try:
                     self.scene(row)
@@ -78,7 +82,7 @@ def write_book(row: Row, ctx: Context) -> Row:
     error = str(row.get("error") or "")
     if not error:
         try:
-            result = _write(job, paths["audio"], ctx)
+            result = _write(job, row, paths["audio"], ctx)
         except Exception as exc:  # noqa: BLE001 - reported in the manifest, the run goes on
             error = failure(exc)
     try:
@@ -109,8 +113,33 @@ def write_book(row: Row, ctx: Context) -> Row:
     return {"book_id": row["book_id"], "record": json.dumps(record, ensure_ascii=False)}
 
 
-def _write(job: Any, audio: Path, ctx: Context) -> dict[str, Any]:
-    music = backend("music", ctx)
+class KnownMusic:
+    """The music backend as the writer needs it when the music stage made every cue:
+    its name, settings key and rate (the music stage's own), the real backend started
+    only if a cue is missing from the cache after all. A writer holds no SoundFont
+    and no model."""
+
+    def __init__(self, row: Row, ctx: Context) -> None:
+        self.name = str(row["music"])
+        self.sample_rate = int(row["sample_rate"])
+        self._key = str(row["music_key"])
+        self._ctx = ctx
+
+    def settings_key(self) -> str:
+        return self._key
+
+    def make_cue(self, request: CueRequest, cancel: CancelToken) -> Cue:
+        real = backend("music", self._ctx)
+        if music_settings_key(real) != self._key:
+            raise M2MError("the music backend on this worker differs from the music stage's")
+        return real.make_cue(request, cancel)
+
+
+def _write(job: Any, row: Row, audio: Path, ctx: Context) -> dict[str, Any]:
+    # The music library names each page's track in the chapters: it is needed itself.
+    music = (
+        KnownMusic(row, ctx) if row.get("music") not in (None, "library") else backend("music", ctx)
+    )
     audio.parent.mkdir(parents=True, exist_ok=True)
     with open_book(job.path) as book:
         require_readable_page(book)
