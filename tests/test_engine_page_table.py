@@ -13,6 +13,7 @@ from test_engine_doubles import FakeMusic, make_engine, wait_for
 
 from m2m_reader.engine.analysis.records import PageResult
 from m2m_reader.engine.core import events as ev
+from m2m_reader.engine.cue_recipe import CueRecipe
 from m2m_reader.engine.music.base import Clip, Cue, MusicPlan
 from m2m_reader.engine.session.lookahead import ram_pages
 from m2m_reader.engine.session.page_table import PageInfo, PageTable
@@ -21,8 +22,9 @@ PAGES = 12
 
 
 def _info(page: int) -> PageInfo:
-    return PageInfo(page, page // 4, page // 4 * 4, page // 4 * 4 + 3, "d",
-                    PageResult(index=page), "change", 1)  # fmt: skip
+    scene, first = page // 4, page // 4 * 4
+    recipe = CueRecipe(page, scene, first, "c", "d", 8.0, 1)
+    return PageInfo(page, scene, first, first + 3, "d", PageResult(index=page), recipe)
 
 
 def _cue(page: int) -> Cue:

@@ -29,15 +29,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, replace
-from typing import Any
 
 import numpy as np
 
-from .analysis.records import Analysis
+from .analysis.records import Analysis, PageResult
 from .backends.composer import music_settings_key
 from .books.model import Book
 from .core.store import Store, key
-from .music.base import Clip, Cue, CueRequest, Join, MusicPlan
+from .music.base import Clip, Cue, CueRequest, Join, MusicBackend, MusicPlan
 from .music.shock import page_shock
 from .reading_time import page_seconds
 
@@ -98,13 +97,15 @@ class CueRecipe:
     def joins(self) -> Join:
         return "continue" if self.page > self.first else "change"
 
-    def key(self, backend: Any) -> str:
+    def key(self, backend: MusicBackend) -> str:
         """The store key of this page's cue made by `backend`."""
         return key("cue", CUE_VERSION, backend.name, music_settings_key(backend), self.page,
                    self.scene, self.first, self.caption, self.directive, self.seconds,
                    self.seed, *(["shock"] if self.shock else []))  # fmt: skip
 
-    def request(self, previous: Cue | None = None, backend: Any = None) -> CueRequest:
+    def request(
+        self, previous: Cue | None = None, backend: MusicBackend | None = None
+    ) -> CueRequest:
         """The request to `backend`; `previous` (the cue of the page before) is passed
         along only when this page continues its scene and `backend` made it."""
         if previous is not None and not (
@@ -121,14 +122,28 @@ class CueRecipe:
         )  # fmt: skip
 
 
+def page_recipe(
+    book: Book,
+    scene: int,
+    first: int,
+    result: PageResult,
+    directive: str,
+    setting: str | float = "auto",
+) -> CueRecipe:
+    """The recipe of the page `result` analyses, in scene `scene` (which starts on page
+    `first`, with `directive`): its caption, and its shock from its emotions and lines."""
+    recipe = CueRecipe.for_page(book, result.index, scene, first, result.caption, directive,
+                                setting)  # fmt: skip
+    return replace(recipe, shock=page_shock(result.emotions, result.lines))
+
+
 def book_recipes(book: Book, analysis: Analysis, setting: str | float = "auto") -> list[CueRecipe]:
     """Every page's recipe from a whole book's analysis (export, stems, benchmarks)."""
     out = []
     for i in range(len(book.pages)):
-        scene, page = analysis.scene_of(i), analysis.page(i)
-        recipe = CueRecipe.for_page(book, i, scene.index, scene.first_page, page.caption,
-                                    scene.directive, setting)  # fmt: skip
-        out.append(replace(recipe, shock=page_shock(page.emotions, page.lines)))
+        scene = analysis.scene_of(i)
+        out.append(page_recipe(book, scene.index, scene.first_page, analysis.page(i),
+                               scene.directive, setting))  # fmt: skip
     return out
 
 
@@ -159,6 +174,6 @@ def save_cue(store: Store, k: str, cue: Cue) -> None:
 
 
 __all__ = [
-    "CUE_BUCKETS", "CUE_VERSION", "CueRecipe", "book_recipes", "bucket", "load_cue",
+    "CUE_BUCKETS", "CUE_VERSION", "CueRecipe", "book_recipes", "bucket", "load_cue", "page_recipe",
     "save_cue", "scene_seed",
 ]  # fmt: skip

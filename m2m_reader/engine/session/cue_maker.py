@@ -23,7 +23,6 @@ from ..core.errors import BackendUnavailable, Cancelled, M2MError
 from ..core.store import Store
 from ..cue_recipe import CueRecipe, load_cue, save_cue
 from ..music.base import Cue, MusicBackend
-from ..music.shock import page_shock
 from .lookahead import Cursor, evictable, ram_pages
 from .page_table import PageInfo, PageTable
 
@@ -104,11 +103,8 @@ class Outlet:
 
 
 def recipe_of(info: PageInfo) -> CueRecipe:
-    """The cue recipe of a page the engine has analysed."""
-    return CueRecipe(page=info.page, scene=info.scene, first=info.first,
-                     caption=info.result.caption, directive=info.directive,
-                     seconds=info.seconds, seed=info.seed,
-                     shock=page_shock(info.result.emotions, info.result.lines))  # fmt: skip
+    """The cue recipe of a page the engine has analysed (`cue_recipe.page_recipe`)."""
+    return info.recipe
 
 
 class CueMaker:

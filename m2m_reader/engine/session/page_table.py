@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ..analysis.records import PageResult
+from ..cue_recipe import CueRecipe
 from ..music.base import Cue
 
 # Generations are unique across books and edits: a result carries the generation its
@@ -26,9 +27,9 @@ from ..music.base import Cue
 _GENERATIONS = itertools.count(1)
 
 
-@dataclass
+@dataclass(frozen=True)
 class PageInfo:
-    """What the music for one page is made from."""
+    """What the music for one page is made from: its analysis and its cue recipe."""
 
     page: int
     scene: int
@@ -36,9 +37,12 @@ class PageInfo:
     last: int
     directive: str
     result: PageResult
-    joins: str
-    seed: int
-    seconds: float = 16.0  # the cue's length
+    recipe: CueRecipe
+
+    @property
+    def seconds(self) -> float:
+        """The cue's length."""
+        return self.recipe.seconds
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from ..analysis.pipeline import Analyzer
 from ..books.model import Book
 from ..core.cancel import CancelToken
 from ..core.errors import Cancelled
-from ..cue_recipe import CueRecipe
+from ..cue_recipe import page_recipe
 from .page_table import PageInfo
 from .scenes import Scenes
 
@@ -62,8 +62,9 @@ def analyse_page(
     result = analyzer.page_result(page, scene, directive, cancel)
     result.backends["directive"] = by
     scenes.remember(a, b, scene.emotions, plan)
-    r = CueRecipe.for_page(book, page, idx, a, result.caption, directive)
-    return PageInfo(page, idx, a, b, directive, result, r.joins, r.seed, r.seconds)
+    return PageInfo(
+        page, idx, a, b, directive, result, page_recipe(book, idx, a, result, directive)
+    )
 
 
 __all__ = ["OpenBook", "PageInfo", "analyse_page"]

@@ -200,7 +200,7 @@ class Planner:
         elif rank[0] == NOW and not self.table.has_cues() and info.seconds > QUICK_START_S:
             # Nothing plays yet: a short cue first, so the music starts sooner; the
             # full one follows after the pages ahead.
-            quick = replace(info, seconds=QUICK_START_S)
+            quick = replace(info, recipe=replace(info.recipe, seconds=QUICK_START_S))
             qk = self.maker.key(quick)
             self.pools.music.submit(
                 f"quick:{info.page}", lambda tok: self.maker.make(quick, qk, tok), rank,
