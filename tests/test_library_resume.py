@@ -113,3 +113,25 @@ def test_a_library_that_cannot_say_keeps_its_page(qtbot, setup, monkeypatch):
     app.library.writer.wait(5000)
     assert saved(lib_path, entry) == 4  # the first page shown is not recorded
     app.shutdown()
+
+
+def test_a_book_opened_from_the_command_line_keeps_its_page_and_direction(qtbot, tmp_path):
+    book = folder_book(tmp_path, "Not Added", pages=10)  # `m2m-reader BOOK`, never added
+    lib_path, ui_json = tmp_path / "library.sqlite3", tmp_path / "ui.json"
+    app = open_app(qtbot, lib_path, ui_json)
+    app.open_book(str(book))
+    qtbot.waitUntil(lambda: app.reader.book is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: len(app.library.entries()) == 1, timeout=10_000)  # it joined
+    app.reader.set_layout("single")
+    other = "ltr" if app.reader.direction == "rtl" else "rtl"
+    app.reader.set_direction(other)
+    app.reader.go_to_page(6)
+    app.reader.close()
+    app.runner.wait(5000)
+    app.library.writer.wait(5000)
+    app.shutdown()
+    fingerprint = app.reader.book.fingerprint
+    assert Library(lib_path).book_state(fingerprint) == {"direction": other}  # in the library
+    again = reopen(qtbot, lib_path, ui_json, book)
+    assert (again.reader.page, again.reader.direction) == (6, other)
+    again.shutdown()
