@@ -180,12 +180,8 @@ def make_music(
     child process (live playback: see `ProcessComposer`)."""
     if settings.music == "musicgen":
         try:
-            if settings.offline:
-                import os
-
-                # Loading from the local Hugging Face cache only: no download attempt.
-                os.environ["HF_HUB_OFFLINE"] = "1"
-                os.environ["TRANSFORMERS_OFFLINE"] = "1"
+            # Local files only (load_musicgen); in offline mode the Hub variables are set
+            # by offline mode itself (engine.core.offline), not here for the process.
             from ..models.musicgen import MusicgenSettings
             from ..models.musicgen_backend import MusicgenBackend
 
