@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..engine.library import Library, LibraryBook
+from ..engine.library import Library, LibraryBook, prepare_book
 from . import _options
 from ._progress import TerminalProgress
 
@@ -68,15 +68,16 @@ def run_prepare(args: argparse.Namespace) -> int:
     engine = Engine(settings, store=_options.store_from(args, settings), audio=False)
     bar = TerminalProgress(f"preparing {entry.title[:30]}")
     try:
-        done = lib.prepare(entry.id, engine, progress=lambda d, t: bar(d, t, "soundtrack"))
+        done = prepare_book(lib, entry.id, engine, progress=lambda d, t: bar(d, t, "soundtrack"))
     finally:
         bar.close()
         engine.close()
     unkept = getattr(engine.store, "write_error", None)
     if unkept is not None and done < entry.pages:  # made, but the cache could not keep it
+        where = getattr(engine.store, "root", "the cache folder")  # a disk cache says where
         _options.warn(
             f"music for {done} of {entry.pages} pages of {entry.title} is kept for offline "
-            f"reading: the cache at {engine.store.root} cannot be written ({unkept})"
+            f"reading: the cache at {where} cannot be written ({unkept})"
         )
         return 1
     print(f"music ready for {done} of {entry.pages} pages of {entry.title}")
