@@ -78,6 +78,9 @@ class CueRequest:
     # Which page of its scene this is (0 first); the composer walks the scene's form with
     # it. None: the page number stands in, so consecutive pages still move on.
     scene_page: int | None = None
+    # A sudden shock on the page (a surprise spike, a large sound effect: `shock.py`):
+    # a continuing page gets a stinger on its first downbeat.
+    shock: bool = False
 
 
 @dataclass

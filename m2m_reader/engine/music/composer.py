@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,18 +22,17 @@ from .base import Clip, Cue, CueRequest, MusicPlan
 from .compose import Score, compose
 from .fx import REVERB, TAIL_SECONDS, add_colour, fold_loop, level_gain, loop_reverb, soft_limit
 from .plan import plan_for, stable_hash
+from .shock import SHOCK_WORDS
 from .soundfont import SoundFontRenderer, find_soundfont
 from .synth import SynthRenderer
 from .transition import bridge, bridge_bars, stinger
 
 log = logging.getLogger(__name__)
 
-VERSION = 3  # bump when the same request makes other music: it is part of cue keys
+VERSION = 4  # bump when the same request makes other music: it is part of cue keys
 MAX_SECONDS = 64.0
 MIN_BARS = 2
-# A shock in the caption (the built-in writer's "a sudden ... flourish marks the surprise",
-# "a sharp accent hits with the BOOM") asks for a stinger on a continuing page.
-SHOCK = re.compile(r"\b(?:sudden|sharp accent|stinger|shock)", re.IGNORECASE)
+SHOCK = SHOCK_WORDS  # a shock in the caption's words also asks for a stinger
 
 
 class Composer:
@@ -107,8 +105,9 @@ class Composer:
 
         A scene's first cue after another scene begins with a transition segment (a
         bridge bar into the downbeat, `transition.py`); the book's first cue starts
-        from silence and needs none. A continuing page whose caption tells of a shock
-        gets a stinger on its first downbeat (the mixer keeps them 20 s apart).
+        from silence and needs none. A continuing page with a shock (`request.shock`:
+        a surprise spike or a large sound effect, or a caption that tells of one) gets
+        a stinger on its first downbeat (the mixer keeps them 20 s apart).
         """
         cancel.check()
         plan, score, warnings = self.score_for(request)
@@ -122,7 +121,7 @@ class Composer:
             score = replace(score, tracks=tracks, intro=intro,
                             intro_seconds=n_bridge * bar_samples / sr)  # fmt: skip
             over = bar_samples  # the bridge rings into the scene's first bar
-        elif request.joins == "continue" and SHOCK.search(request.caption):
+        elif request.joins == "continue" and (request.shock or SHOCK.search(request.caption)):
             tracks, intro = stinger(plan, score)
             score = replace(score, tracks=tracks, intro=intro)
             over = 2 * bar_samples  # the stinger is on the second bar's downbeat
