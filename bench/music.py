@@ -19,8 +19,9 @@ rendered from and from the rendered audio:
 - energy_onset_r: within-scene Pearson r of page energy with audio onset density (mean
   over scenes of three pages or more whose energy varies)
 - deepest_dip_db: the deepest 25 ms dip under the surrounding 2 s median level inside cues
-  with a held accompaniment (bowed, blown or sung: strings, pads, choir, organ) and no
-  drums, looped twice
+  with a held part (bowed, blown or sung: strings, pads, choir, organ, a cello's melody),
+  no drums and no detached articulation, looped twice (detached_dip_db: the same in
+  pizzicato or staccato cues, short by design)
 - caption_words_honoured: of named instruments, articulations, "solo", "no drums" and
   tempo words in 30 captions, the share the score (or plan) carries out
 - story_fit: scenes of calm, comedy, fear at night, anger, grief, hope and surprise whose
@@ -68,8 +69,9 @@ PITCHED = ("melody", "bass", "harmony", "sustained", "counter")
 
 def _bench_export():  # noqa: ANN202
     spec = importlib.util.spec_from_file_location("bench_export", ROOT / "bench/export.py")
+    assert spec is not None and spec.loader is not None
     mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)  # type: ignore[union-attr]
+    spec.loader.exec_module(mod)
     return mod
 
 
@@ -236,12 +238,18 @@ def deepest_dip(audio: np.ndarray, sr: int) -> float:
     return float(max(dips)) if dips else 0.0
 
 
-def has_held_part(score) -> bool:  # noqa: ANN001
-    """Sustained music: a held accompaniment (the melody breathes between phrases by
-    design) and no drums (between hits, drummed music dips by nature)."""
+def has_held_part(plan, score) -> bool:  # noqa: ANN001
+    """Sustained music: a held part (bowed, blown or sung), the melody included (its
+    breaths are answered by the accompaniment), and no drums (between hits, drummed music
+    dips by nature) and no detached articulation (pizzicato, staccato: short by design;
+    `detached_dip_db` reports those)."""
     if any(t.role in ("drums", "perc") for t in score.tracks):
         return False
-    return any(t.instrument in HELD and t.role in PITCHED[1:] for t in score.tracks)
+    return any(t.instrument in HELD and t.role in PITCHED for t in score.tracks)
+
+
+def detached(plan) -> bool:  # noqa: ANN001
+    return bool({"pizzicato", "staccato"} & set(plan.articulations))
 
 
 def pearson(x: list[float], y: list[float]) -> float | None:
@@ -446,6 +454,7 @@ def measure_book(label: str, book, analysis, out_dir: Path, export: bool, verbos
     pages: list[Page] = []
     minor = minor_ok = 0
     dips: list[float] = []
+    detached_dips: list[float] = []
     energy: dict[int, tuple[list[float], list[float]]] = defaultdict(lambda: ([], []))
     for r in requests_for(book, analysis):
         plan, score, _ = composer.score_for(r)
@@ -456,13 +465,13 @@ def measure_book(label: str, book, analysis, out_dir: Path, export: bool, verbos
         if plan.mode == "minor":
             minor += 1
             minor_ok += heard_minor(audio, SR, plan)
-        if has_held_part(score):
-            dips.append(deepest_dip(audio, SR))
+        if has_held_part(plan, score):
+            (detached_dips if detached(plan) else dips).append(deepest_dip(audio, SR))
         e, d = energy[r.scene]
         e.append(plan.energy)
         d.append(onset_density(np.tile(audio, (2, 1)), SR))
     steps, repeats = melody_intervals(pages)
-    rs = [r for e, d in energy.values() if (r := pearson(e, d)) is not None]
+    rs = [x for e, d in energy.values() if (x := pearson(e, d)) is not None]
     bass_min, bass_mean = bass_min_scene(pages)
     figures = {
         "pages": len(pages),
@@ -481,6 +490,8 @@ def measure_book(label: str, book, analysis, out_dir: Path, export: bool, verbos
         "energy_onset_scenes": len(rs),
         "deepest_dip_db": round(max(dips), 1) if dips else None,
         "dip_cues": len(dips),
+        "detached_dip_db": round(max(detached_dips), 1) if detached_dips else None,
+        "detached_dip_cues": len(detached_dips),
     }
     if export:
         from m2m_reader.engine.export import export_soundtrack

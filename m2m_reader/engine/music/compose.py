@@ -8,7 +8,7 @@ bass plays chord roots on the downbeats: the key and the beat are audible, not i
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -94,20 +94,34 @@ DRUMS_FROM = 0.22
 COUNTER_FROM = 0.4
 OVERLAP_BEATS = 0.2  # held notes ring this far into the next one: no hole at bar lines
 HELD_OVERLAP_S = 0.12  # and a bowed, blown or sung note at least this long into the next
+PEDAL_OVERLAP_S = 0.08  # a piano's or a guitar's chord rings this long into the next one
+# Decaying instruments whose chords ring on (pedalled or let ring) until the next ones.
+PEDALLED = {
+    "piano", "bright piano", "electric piano", "harpsichord", "acoustic guitar",
+    "electric guitar", "harp", "vibraphone", "celesta", "dulcimer", "kalimba",
+}  # fmt: skip
 
 
-def _note_length(track: Track, plan: MusicPlan, role: str) -> float:
-    """How much of its written length a note sounds, by articulation and instrument."""
+def _note_length(track: Track, plan: MusicPlan, role: str) -> tuple[float, float]:
+    """How much of its written length a note sounds (a fraction) and how far past it
+    (seconds), by articulation, instrument and role.
+
+    A held instrument speaks slowly, so it overlaps the next note. A piano's, a guitar's
+    or a harp's chords and bass are played with the pedal: they ring until the next ones
+    strike (the pedal changes with the harmony), so the accompaniment never falls silent
+    at a bar line while the melody breathes."""
     if track.is_drums:
-        return 1.0
+        return 1.0, 0.0
     arts = plan.articulations
     if "staccato" in arts and role in ("melody", "harmony", "sustained", "counter"):
-        return 0.42
+        return 0.42, 0.0
     if "legato" in arts and role == "melody":
-        return 1.08
+        return 1.08, HELD_OVERLAP_S
     if track.instrument in HELD:
-        return 1.03
-    return 0.95
+        return 1.03, HELD_OVERLAP_S
+    if role in ("harmony", "sustained", "bass") and track.instrument in PEDALLED:
+        return 1.0, PEDAL_OVERLAP_S
+    return 0.95, 0.0
 
 
 def compose(
@@ -131,7 +145,13 @@ def compose(
     notes: list[Note] = []
 
     def add(
-        track: int, bar: int, beat: float, beats: float, pitch: int, vel: float, hold: float
+        track: int,
+        bar: int,
+        beat: float,
+        beats: float,
+        pitch: int,
+        vel: float,
+        hold: tuple[float, float],
     ) -> None:
         start = nominal = t.at(bar, beat)
         if beat > 0:
@@ -140,35 +160,42 @@ def compose(
         # The length from the grid, not from the humanised start: equal notes stay equal
         # (the synthesiser makes each distinct note once).
         end = t.at(bar, beat + beats) if not tracks[track].is_drums else nominal + beats * t.beat
-        dur = max(0.05, (end - nominal) * hold)
-        if hold > 1.0:  # held instruments speak slowly: overlap the next note by a moment
-            dur += HELD_OVERLAP_S
+        dur = max(0.05, (end - nominal) * hold[0]) + hold[1]
         notes.append(Note(max(0.0, start), dur, int(pitch), v, track))
 
+    line: list[tuple[int, float, float, int, bool]] = []
+    answer = _answering(tracks, plan)
+    # Under a held line that breathes, a struck accompaniment is played out: it carries
+    # the music through the breaths instead of dying away under them.
+    lift = ANSWER_LIFT if answer is not None else 0.0
     for ti, track in enumerate(tracks):
         role = track.role
         hold = _note_length(track, plan, role)
         if role == "melody":
             line = melody(form, track, plan, tonic, _density(plan), harmony_seed ^ 0x5EED, rng)
-            for bar, beat, beats, pitch, accent in line:
-                add(ti, bar, beat, beats, pitch, base_vel + 14 + 6 * accent, hold)
+            if track.instrument in HELD and "staccato" not in plan.articulations:
+                line = legato_line(
+                    line, len(form) * meter, meter, max(FILL_FROM_BEATS, BREATH_S / t.beat)
+                )
+            for bar, beat, beats, pitch, accented in line:
+                add(ti, bar, beat, beats, pitch, base_vel + 14 + 6 * accented, hold)
         elif role == "bass":
             for bar, fb in enumerate(form):
                 nxt = form[(bar + 1) % len(form)].chord
                 for slot in fb.slots:
                     events = bass_line(plan, slot.chord, nxt.bass, tonic, track, rng)
-                    for beat, beats, pitch, accent in _in_slot(events, slot, meter, track, hold):
+                    for beat, beats, pitch, accent in _in_slot(events, slot, meter, track, hold[0]):
                         add(ti, bar, beat, beats, pitch, base_vel + 10 + 8 * accent, hold)
         elif role == "drums":
             if e < DRUMS_FROM:
                 continue
             for bar, fb in enumerate(form):
                 for beat, drum, vel in drum_pattern(plan, track.instrument, fb, bar, rng):
-                    add(ti, bar, beat, 0.25, drum, vel * (base_vel + 22), 1.0)
+                    add(ti, bar, beat, 0.25, drum, vel * (base_vel + 22), (1.0, 0.0))
         elif role == "perc":
             for bar, fb in enumerate(form):
                 for beat, beats, pitch, vel in pitched_percussion(plan, fb, track, tonic):
-                    add(ti, bar, beat, beats, pitch, vel * (base_vel + 20), 1.0)
+                    add(ti, bar, beat, beats, pitch, vel * (base_vel + 20), (1.0, 0.0))
         elif role in ("harmony", "sustained", "counter"):
             if role == "counter" and e < COUNTER_FROM:
                 continue
@@ -180,7 +207,12 @@ def compose(
                     if role == "harmony" or (
                         role == "sustained" and "staccato" in plan.articulations
                     ):
-                        events = accompaniment(plan, voiced, slot.chord, track, bar, rng)
+                        # Answering a held line, struck chords are broken (an arpeggio):
+                        # a block chord every two beats dies away in a slow bar.
+                        figure = replace(plan, texture="flowing", energy=max(e, 0.3))
+                        events = accompaniment(
+                            figure if ti == answer else plan, voiced, slot.chord, track, bar, rng
+                        )
                         events = _in_slot(events, slot, meter, track, 1.0, chord=voiced)
                     elif role == "sustained" and track.instrument not in HELD and slot.beats > 2:
                         # A piano's held chord dies away: strike it again mid-bar.
@@ -194,8 +226,94 @@ def compose(
                     else:
                         events = [(slot.beat, slot.beats + OVERLAP_BEATS, prev[len(prev) // 2], 0)]
                     for beat, beats, pitch, accent in events:
-                        add(ti, bar, beat, beats, pitch, base_vel - 4 + 8 * accent, hold)
+                        add(ti, bar, beat, beats, pitch, base_vel - 4 + lift + 8 * accent, hold)
+    if answer is not None and line:
+        for bar, beat, beats, pitch in breath_fill(line, form, meter, tracks[answer]):
+            add(
+                answer,
+                bar,
+                beat,
+                beats,
+                pitch,
+                base_vel + 4,
+                _note_length(tracks[answer], plan, "harmony"),
+            )
     return Score(tracks=tracks, notes=notes, bars=bars, bar_seconds=t.bar, form=form)
+
+
+FILL_FROM_BEATS = 1.0  # a held melody's gaps up to this are held through; longer, answered
+BREATH_S = 0.75  # and, at quick tempos, gaps up to this long
+HOLD_ON = 1.0  # beats: how far a held note goes on into such a gap, at most
+ANSWER_LIFT = 10.0  # velocity: how much louder such an accompaniment plays
+ANSWER_BELOW = 0.6  # energy: above it the accompaniment is busy enough by itself
+
+
+def _answering(tracks: list[Track], plan: MusicPlan) -> int | None:
+    """The track that answers a held melody's breaths: a pedalled accompaniment (piano,
+    guitar, harp) when nothing else holds under the melody and the page is not intense. Without
+    it a bowed or sung line breathing over dying piano chords leaves a hole."""
+    if plan.energy >= ANSWER_BELOW or "staccato" in plan.articulations:
+        return None
+    lead = next((t for t in tracks if t.role == "melody"), None)
+    if lead is None or lead.instrument not in HELD:
+        return None
+    under = [t for t in tracks if t.role in ("harmony", "sustained", "counter", "bass")]
+    if any(t.instrument in HELD for t in under):
+        return None
+    return next(
+        (i for i, t in enumerate(tracks) if t.role == "harmony" and t.instrument in PEDALLED),
+        None,
+    )
+
+
+def legato_line(
+    line: list[tuple[int, float, float, int, bool]], total: float, meter: int, breath: float
+) -> list[tuple[int, float, float, int, bool]]:
+    """A bowed, blown or sung line holds each note on to the next one when the gap
+    between them is `breath` beats or less (a beat, and at quick tempos 0.75 s): it breathes at phrase
+    ends, not a moment before every note. The line is a loop of `total` beats."""
+    starts = sorted(bar * meter + beat for bar, beat, _, _, _ in line)
+    out = []
+    for bar, beat, beats, pitch, accent in line:
+        at = bar * meter + beat
+        nxt = next((s for s in starts if s > at + 1e-6), starts[0] + total)
+        gap = nxt - (at + beats)
+        out.append(
+            (
+                bar,
+                beat,
+                beats + min(gap, HOLD_ON) if 0 < gap <= breath + 1e-6 else beats,
+                pitch,
+                accent,
+            )
+        )
+    return out
+
+
+def breath_fill(
+    line: list[tuple[int, float, float, int, bool]], form: list[Bar], meter: int, track: Track
+) -> list[tuple[int, float, float, int]]:
+    """Where the melody breathes for more than a beat, the accompaniment answers: the bar's
+    chord broken upwards in eighths, each note ringing on (pedalled) to the melody's next
+    entry. The line is a loop, so the last breath runs on to its first note.
+
+    Returns (bar, beat, beats, pitch)."""
+    total = len(form) * meter
+    events = sorted((bar * meter + beat, beats) for bar, beat, beats, _, _ in line)
+    out: list[tuple[int, float, float, int]] = []
+    for i, (start, beats) in enumerate(events):
+        end = start + beats
+        nxt = events[i + 1][0] if i + 1 < len(events) else events[0][0] + total
+        if nxt - end <= FILL_FROM_BEATS + 1e-6:
+            continue
+        first = np.ceil(end * 2 - 1e-6) / 2  # the next eighth after the melody's note
+        positions = np.arange(first, nxt - 0.25, 0.5)[:4]
+        for k, pos in enumerate(positions):
+            at = pos % total
+            bar, beat = int(at // meter), float(at % meter)
+            tones = sorted(voicing(form[bar].chord_at(beat), track, []))
+            out.append((bar, beat, float(nxt - pos) + OVERLAP_BEATS, tones[k % len(tones)]))
+    return out
 
 
 def _with_minor_third(
