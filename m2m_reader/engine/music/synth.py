@@ -77,15 +77,17 @@ def _adsr(
     return (env * np.exp(-after * (6.9 / release)) * (t < on / sr + release)).astype(np.float32)
 
 
-def _sustained(timbre: str, f: float, on: int, sr: int, vel: float) -> np.ndarray:
-    shape, harm, attack, release, vib, voices = _SUSTAINED[timbre]
-    n = on + int(release * sr)
+def _sustained_ring(timbre: str, f: float, n: int, sr: int, vel: float) -> np.ndarray:
+    """A sustained voice's tone, `n` samples as if held for ever (before its envelope):
+    one ring serves every length of note at that pitch and brightness."""
+    shape, harm, _, _, vib, voices = _SUSTAINED[timbre]
     table = _wavetable(shape, max(1, min(harm, int(sr * 0.42 / f))))
     t = np.arange(n, dtype=np.float64) / sr
     out = np.zeros(n, dtype=np.float32)
+    swell = np.minimum(1.0, t / 0.4)
     for v in range(voices):
         detune = 1.0 + (v - (voices - 1) / 2) * 0.0035
-        vibrato = 1.0 + vib * np.sin(2 * np.pi * (5.3 + 0.4 * v) * t) * np.minimum(1.0, t / 0.4)
+        vibrato = 1.0 + vib * np.sin(2 * np.pi * (5.3 + 0.4 * v) * t) * swell
         phase = np.cumsum(f * detune * vibrato / sr) + v * 0.31
         idx = (phase % 1.0) * _TABLE
         i0 = idx.astype(np.int64)
@@ -98,67 +100,96 @@ def _sustained(timbre: str, f: float, on: int, sr: int, vel: float) -> np.ndarra
     if timbre == "flute":
         noise = np.random.default_rng(int(f)).standard_normal(n).astype(np.float32)
         out += 0.04 * lfilter([0.3], [1, -0.7], noise).astype(np.float32)
-    return out * _adsr(n, on, sr, attack, release, sustain=0.85)
+    return out
 
 
-def _partials(timbre: str, f: float, on: int, sr: int, vel: float) -> np.ndarray:
-    """Decaying additive tones: piano, pluck, bass, bells, mallets, electric piano."""
-    release = {"bass": 0.12, "bell": 1.2, "mallet": 0.4}.get(timbre, 0.25)
-    ring = {
-        "piano": 3.5,
-        "pluck": 2.5,
-        "drive": 1.2,
-        "bass": 2.5,
-        "bell": 2.5,
-        "mallet": 0.9,
-        "epiano": 2.5,
-    }
-    n = on + int(release * sr) if timbre not in ("bell", "mallet") else int(ring[timbre] * sr)
-    n = min(n, int(ring[timbre] * sr) + on // 2 + int(release * sr))
-    t = np.arange(n, dtype=np.float32) / sr
+def _sustained_length(timbre: str, on: int, sr: int) -> int:
+    return on + int(_SUSTAINED[timbre][3] * sr)
+
+
+def _sustained(timbre: str, ring: np.ndarray, on: int, sr: int) -> np.ndarray:
+    """A sustained note released at sample `on`: its ring under the voice's envelope."""
+    _, _, attack, release, _, _ = _SUSTAINED[timbre]
+    n = _sustained_length(timbre, on, sr)
+    return ring[:n] * _adsr(n, on, sr, attack, release, sustain=0.85)
+
+
+_RING = {"piano": 3.5, "pluck": 2.5, "drive": 1.2, "bass": 2.5, "bell": 2.5, "mallet": 0.9,
+         "epiano": 2.5}  # fmt: skip
+_RELEASE = {"bass": 0.12, "bell": 1.2, "mallet": 0.4}
+# A partial is no longer computed once it is this far below the note's first level (-70 dB).
+_FLOOR = 3e-4
+
+
+def _partials_length(timbre: str, on: int, sr: int) -> int:
+    release = _RELEASE.get(timbre, 0.25)
+    if timbre in ("bell", "mallet"):
+        return int(_RING[timbre] * sr)
+    return min(on + int(release * sr), int(_RING[timbre] * sr) + on // 2 + int(release * sr))
+
+
+def _spectrum(timbre: str, f: float, vel: float) -> tuple[list[float], list[float], list[float]]:
+    """(frequency ratios, amplitudes, decay rates per second) of a decaying tone's partials."""
+    if timbre == "bell":
+        return [1.0, 2.76, 5.40, 8.93], [1.0, 0.5, 0.25, 0.12], [1.2, 2.5, 4.0, 6.0]
+    if timbre == "mallet":
+        return [1.0, 3.93, 9.54], [1.0, 0.35, 0.1], [3.0, 9.0, 20.0]
+    if timbre == "bass":
+        return [1.0, 2.0, 3.0, 4.0], [1.0, 0.55, 0.25, 0.1], [0.9, 1.6, 2.5, 3.5]
+    k = np.arange(1, 9)  # a ninth and tenth (15 dB down, first to die) cost a fifth more
+    bright = 0.45 + 0.55 * vel
+    ratios = list(k * np.sqrt(1 + 0.0003 * k**2))
+    pos = 0.13 if timbre == "piano" else 0.2
+    amps = list(np.abs(np.sin(np.pi * k * pos)) / k ** (1.6 - 0.6 * bright))
+    base = 0.7 if timbre == "piano" else 1.1
+    rates = list(base * (f / 262.0) ** 0.4 + 0.55 * (k - 1))
+    return [float(r) for r in ratios], [float(a) for a in amps], [float(d) for d in rates]
+
+
+def _ring(timbre: str, f: float, n: int, sr: int, vel: float) -> np.ndarray:
+    """A decaying additive tone of `n` samples as if held for ever: the note's length only
+    sets where its release begins (`_partials`), so one ring serves every length.
+
+    Each partial is computed only while it is above -70 dB of the note's first level (the
+    high partials die within a second; the fundamental rings on)."""
+    t = np.arange(n, dtype=np.float32) / np.float32(sr)
     if timbre == "epiano":
         index = (0.8 + 2.2 * vel) * np.exp(-t * 4.0)
         out = np.sin(2 * np.pi * f * t + index * np.sin(2 * np.pi * f * t)) * np.exp(-t * 1.1)
+        out = out.astype(np.float32)
     else:
-        if timbre == "bell":
-            ratios, amps, rates = (
-                [1.0, 2.76, 5.40, 8.93],
-                [1.0, 0.5, 0.25, 0.12],
-                [1.2, 2.5, 4.0, 6.0],
-            )
-        elif timbre == "mallet":
-            ratios, amps, rates = [1.0, 3.93, 9.54], [1.0, 0.35, 0.1], [3.0, 9.0, 20.0]
-        elif timbre == "bass":
-            ratios, amps, rates = [1.0, 2.0, 3.0, 4.0], [1.0, 0.55, 0.25, 0.1], [0.9, 1.6, 2.5, 3.5]
-        else:
-            k = np.arange(1, 9)  # a ninth and tenth (15 dB down, first to die) cost a fifth more
-            bright = 0.45 + 0.55 * vel
-            ratios = list(k * np.sqrt(1 + 0.0003 * k**2))
-            pos = 0.13 if timbre == "piano" else 0.2
-            amps = list(np.abs(np.sin(np.pi * k * pos)) / k ** (1.6 - 0.6 * bright))
-            base = 0.7 if timbre == "piano" else 1.1
-            rates = list(base * (f / 262.0) ** 0.4 + 0.55 * (k - 1))
+        ratios, amps, rates = _spectrum(timbre, f, vel)
         out = np.zeros(n, dtype=np.float32)
-        spacing = np.diff(rates)
-        if len(rates) > 4 and np.allclose(spacing, spacing[0]):
-            # Evenly spaced decay rates: each partial's envelope is the last one's times
-            # one more factor (two exponentials per note instead of one per partial).
-            env = np.exp(-t * rates[0])
-            more = np.exp(-t * spacing[0])
-            for r, a in zip(ratios, amps, strict=False):
-                if f * r < sr * 0.45:
-                    out += a * np.sin(2 * np.pi * f * r * t) * env
-                env *= more
-        else:
-            for r, a, d in zip(ratios, amps, rates, strict=False):
-                if f * r < sr * 0.45:
-                    out += a * np.sin(2 * np.pi * f * r * t) * np.exp(-t * d)
-    attack = np.minimum(1.0, t / (0.002 if timbre != "bass" else 0.006))
-    stop = np.exp(-np.maximum(0.0, t - on / sr) * (6.9 / release))
-    out = out * attack * stop
+        floor = _FLOOR * sum(amps)
+        buf = np.empty(n, dtype=np.float32)
+        env = np.empty(n, dtype=np.float32)
+        for r, a, d in zip(ratios, amps, rates, strict=False):
+            if f * r >= sr * 0.45 or a <= floor:
+                continue
+            m = min(n, int(np.log(a / floor) / d * sr) + 1)
+            np.multiply(t[:m], np.float32(2 * np.pi * f * r), out=buf[:m])
+            np.sin(buf[:m], out=buf[:m])
+            np.multiply(t[:m], np.float32(-d), out=env[:m])
+            np.exp(env[:m], out=env[:m])
+            buf[:m] *= env[:m]
+            buf[:m] *= np.float32(a)
+            out[:m] += buf[:m]
+    k = min(n, int((0.002 if timbre != "bass" else 0.006) * sr))
+    out[:k] *= np.arange(k, dtype=np.float32) / max(1, k)
+    return out
+
+
+def _partials(timbre: str, ring: np.ndarray, on: int, sr: int) -> np.ndarray:
+    """A decaying tone (piano, pluck, bass, bells, mallets, electric piano) released at
+    sample `on`: the first `_partials_length` samples of its `ring`, faded from `on`."""
+    release = _RELEASE.get(timbre, 0.25)
+    out = ring[: _partials_length(timbre, on, sr)].copy()
+    if on < len(out):
+        tail = np.arange(len(out) - on, dtype=np.float32) * np.float32(-6.9 / (release * sr))
+        out[on:] *= np.exp(tail)
     if timbre == "drive":
         out = np.tanh(3.0 * out) * 0.5
-    return out.astype(np.float32)
+    return out
 
 
 def _drum(note: int, sr: int) -> np.ndarray:
@@ -197,8 +228,10 @@ class SynthRenderer:
 
     def render(self, score: Score, n_samples: int, cancel: CancelToken = NEVER) -> np.ndarray:
         sr = self.sample_rate
-        out = np.zeros((n_samples, 2), dtype=np.float32)
+        # Each track is mixed in mono, then panned once (a note costs one pass, not five).
+        mono = {ti: np.zeros(n_samples, dtype=np.float32) for ti in {n.track for n in score.notes}}
         cache: dict[tuple, np.ndarray] = {}
+        rings = self._rings(score, n_samples)
         for i, note in enumerate(score.notes):
             if i % 64 == 0:
                 cancel.check()
@@ -213,23 +246,52 @@ class SynthRenderer:
                     cache[key] = _drum(note.pitch, sr)
                 gain = 0.9
             else:
-                timbre = TIMBRES.get(track.instrument, "piano")
-                on = max(1, int(note.dur * sr))
-                # Lengths in steps of 40 ms and four degrees of brightness: each distinct
-                # note is made once per render (its loudness is the velocity's own).
-                step = sr // 25
-                key = (timbre, note.pitch, on // step, round(vel * 4))
+                timbre, on, q = _note_key(track.instrument, note.dur, vel, sr)
+                key = (timbre, note.pitch, on, q)
                 if key not in cache:
-                    f = _hz(note.pitch)
-                    q = round(vel * 4) / 4
-                    make = _sustained if timbre in _SUSTAINED else _partials
-                    cache[key] = make(timbre, f, (on // step) * step or step, sr, q)
+                    ring = rings[(timbre, note.pitch, q)]
+                    if timbre in _SUSTAINED:
+                        cache[key] = _sustained(timbre, ring, on, sr)
+                    else:
+                        cache[key] = _partials(timbre, ring, on, sr)
                 gain = 0.35 if timbre in _SUSTAINED else 0.5
             tone = cache[key]
             end = min(n_samples, start + len(tone))
-            amp = gain * track.gain * vel**1.5
-            angle = (track.pan + 1) * np.pi / 4
-            seg = tone[: end - start] * amp
-            out[start:end, 0] += seg * np.cos(angle)
-            out[start:end, 1] += seg * np.sin(angle)
+            amp = np.float32(gain * track.gain * vel**1.5)
+            buf = mono[note.track][start:end]
+            buf += tone[: end - start] * amp
+        out = np.zeros((n_samples, 2), dtype=np.float32)
+        for ti, buf in mono.items():
+            angle = (score.tracks[ti].pan + 1) * np.pi / 4
+            out[:, 0] += buf * np.float32(np.cos(angle))
+            out[:, 1] += buf * np.float32(np.sin(angle))
         return out
+
+    def _rings(self, score: Score, n_samples: int) -> dict[tuple[str, int, int], np.ndarray]:
+        """Each tone's ring, made once per (timbre, pitch, brightness) at the longest
+        length its notes need: a render makes each pitch of an instrument once, whatever
+        the lengths of its notes."""
+        sr = self.sample_rate
+        need: dict[tuple[str, int, int], int] = {}
+        for note in score.notes:
+            track = score.tracks[note.track]
+            if track.is_drums or int(note.start * sr) >= n_samples:
+                continue
+            timbre, on, q = _note_key(track.instrument, note.dur, note.vel / 127.0, sr)
+            key = (timbre, note.pitch, q)
+            held = timbre in _SUSTAINED
+            n = _sustained_length(timbre, on, sr) if held else _partials_length(timbre, on, sr)
+            need[key] = max(need.get(key, 0), n)
+        return {
+            k: (_sustained_ring if k[0] in _SUSTAINED else _ring)(k[0], _hz(k[1]), n, sr, k[2] / 4)
+            for k, n in need.items()
+        }
+
+
+def _note_key(instrument: str, dur: float, vel: float, sr: int) -> tuple[str, int, int]:
+    """(timbre, length, brightness): lengths in steps of 40 ms and four degrees of
+    brightness, so each distinct note is made once per render (its loudness is the
+    velocity's own)."""
+    step = sr // 25
+    on = max(1, int(dur * sr))
+    return TIMBRES.get(instrument, "piano"), (on // step) * step or step, round(vel * 4)
