@@ -112,7 +112,8 @@ def synthetic(n_pages: int):  # noqa: ANN201
 
     book = synthetic_book(n_pages, words=20, panels=5)
     rng = np.random.default_rng(7)
-    scenes, first = [], 0
+    scenes: list[SceneResult] = []
+    first = 0
     while first < n_pages:
         last = min(n_pages, first + int(rng.integers(3, 13))) - 1
         directive, captions = STYLES[len(scenes) % len(STYLES)]

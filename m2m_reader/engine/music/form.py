@@ -165,7 +165,10 @@ def _close_loop(bars: list[Bar], tonic: int, mode: str, meter: int) -> list[Bar]
     if last.cadence == "full" or len(last.slots) == 1:
         # Keep the cadence's arrival (or the bar's chord) for the first half, then turn.
         half = 2.0 if meter == 4 else 2.0
-        slots = (Slot(0.0, half, last.slots[0].chord), Slot(half, meter - half, dominant))
+        slots: tuple[Slot, ...] = (
+            Slot(0.0, half, last.slots[0].chord),
+            Slot(half, meter - half, dominant),
+        )
     else:
         slots = last.slots[:-1] + (Slot(last.slots[-1].beat, last.slots[-1].beats, dominant),)
     bars[-1] = Bar(slots, last.phrase_bar, last.section, "half")

@@ -57,7 +57,7 @@ def loop_reverb(loop: np.ndarray, sample_rate: int, style: str) -> np.ndarray:
     tiled = np.concatenate([loop] * reps)[-(lead + len(loop)) :]
     usable = len(tiled) // q * q
     tiled = tiled[len(tiled) - usable :]
-    low = sum(tiled[i::q] for i in range(q)) * (1.0 / q)
+    low: np.ndarray = np.sum([tiled[i::q] for i in range(q)], axis=0) * (1.0 / q)
     n = next_fast_len(len(low) + len(ir), real=True)
     spec = rfft(low, n=n, axis=0, workers=1) * rfft(ir, n=n, axis=0, workers=1)
     wet_low = irfft(spec, n=n, axis=0, workers=1)[: len(low)].astype(np.float32)

@@ -133,7 +133,7 @@ class SoundFontRenderer:
         synth = self._synth
         synth.soundfonts[self._sfid].reset()
         scratch = np.zeros((_FLUSH_FRAMES, 2), dtype=np.float32)
-        synth.generate_simple(_FLUSH_FRAMES, memoryview(scratch).cast("B"))
+        synth.generate_simple(_FLUSH_FRAMES, memoryview(scratch.data).cast("B"))
         return synth
 
     def level_db(self, program: int, is_drums: bool, pitch: int) -> float:
@@ -154,7 +154,7 @@ class SoundFontRenderer:
         for note in _DRUM_PROBE if is_drums else (pitch,):
             synth.noteon(0, note, 100)
         out = np.zeros((int(_PROBE_SECONDS * self.sample_rate), 2), dtype=np.float32)
-        synth.generate_simple(len(out), memoryview(out).cast("B"))
+        synth.generate_simple(len(out), memoryview(out.data).cast("B"))
         rms = float(np.sqrt(np.mean(out.astype(np.float64) ** 2)))
         return 20 * np.log10(rms) if rms > 1e-7 else REFERENCE_DB
 
@@ -187,7 +187,7 @@ class SoundFontRenderer:
             events.append((max(on + 1, int((n.start + n.dur) * sr)), 0, ch, n.pitch, 0))
         events.sort()  # note-offs sort before note-ons at the same sample
         out = np.zeros((n_samples, 2), dtype=np.float32)
-        raw = memoryview(out).cast("B")
+        raw = memoryview(out.data).cast("B")
         pos = 0
         next_check = sr
         for when, on, ch, key, vel in events:
