@@ -14,7 +14,9 @@ effects are kept as lines of their own so the emotion cues can hear them.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
+import os
 import queue
 import threading
 import weakref
@@ -39,6 +41,7 @@ def book_language(book: Book) -> str | None:
 
 
 READ_AHEAD = 2  # pages after the one asked for that the OCR pool reads meanwhile
+NICE = 10  # the OCR pool's threads yield the CPU to the rest of the engine
 
 
 class _ReadPool:
@@ -72,6 +75,10 @@ class _ReadPool:
         self._queue.put((readings, page, future))
 
     def _run(self) -> None:
+        # Reading ahead is background work: it gives the CPU to the page the reader is
+        # on, its music and the composer (a nice level, per thread on Linux).
+        with contextlib.suppress(AttributeError, OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICE)
         while True:
             item = self._queue.get()
             if item is None:
@@ -123,6 +130,17 @@ class PageReadings:
         self.computed = 0  # pages read (cache misses)
         if reader is None:  # the built-in reading of the book (not a model's)
             _BY_BOOK[book] = self
+            if not book.has_annotations:  # Tesseract loads while the book opens
+                threading.Thread(target=self._warm, name="m2m-ocr-warm", daemon=True).start()
+
+    def _warm(self) -> None:
+        reader = self.reader()
+        warm = getattr(reader, "warm", None)
+        if callable(warm):
+            try:
+                warm(book_language(self.book))
+            except Exception as exc:  # noqa: BLE001 - the first reading says what fails
+                log.debug("warming the page reader: %s", exc)
 
     def reader(self) -> PageReader | None:
         with self._lock:

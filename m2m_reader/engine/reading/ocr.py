@@ -29,6 +29,7 @@ from ..core.errors import BackendUnavailable
 
 GLYPH_PX = 34
 MAX_ENGINES = 2  # sets of Tesseract engines at once (one per core is plenty)
+WARM_WAIT = 10.0  # seconds a reading waits for a warm-up under way
 MAX_CROP = 500_000  # pixels of the largest crop handed to Tesseract
 MIN_WORD = 55  # Tesseract word confidence (0-100) a word needs to be kept
 MIN_SIGN = 25  # the same for one Japanese sign (each is a "word"; a dropped sign costs
@@ -133,6 +134,8 @@ class TesseractOcr:
         self._free: queue.LifoQueue[dict] = queue.LifoQueue()
         self._made = 0
         self._lock = threading.Lock()
+        self._warmed = threading.Event()  # clear while `warm` makes the first set
+        self._warmed.set()
 
     def settings_key(self) -> str:
         version = self._tr.tesseract_version().split()[1] if self._tr else "?"
@@ -142,8 +145,10 @@ class TesseractOcr:
         )
 
     @contextlib.contextmanager
-    def _engines(self) -> Iterator[dict]:
+    def _engines(self, wait: bool = True) -> Iterator[dict]:
         """A set of engines (one per language and mode) for this thread's use."""
+        if wait:
+            self._warmed.wait(WARM_WAIT)  # a warm-up under way makes the first set: take it
         try:
             apis = self._free.get_nowait()
         except queue.Empty:
@@ -156,18 +161,39 @@ class TesseractOcr:
         finally:
             self._free.put(apis)
 
-    def _read_as(self, crop: np.ndarray, lang: str, vertical: bool) -> tuple[str, float]:
+    def _engine(self, apis: dict, lang: str, vertical: bool):  # noqa: ANN202 - tesserocr's
+        """The engine for a language and mode in a set, made on first use (None when
+        the language's data is not installed)."""
         PSM = self._tr.PSM
         psm = PSM.SINGLE_BLOCK_VERT_TEXT if vertical else PSM.SINGLE_BLOCK
         tess = "jpn_vert" if lang == "ja" and vertical else "jpn" if lang == "ja" else "eng"
         if tess not in self.languages:
-            return "", 0.0
+            return None
+        if (tess, psm) not in apis:
+            apis[(tess, psm)] = self._tr.PyTessBaseAPI(path=self.tessdata + "/", lang=tess, psm=psm)
+        return apis[(tess, psm)]
+
+    def warm(self, language: str | None) -> None:
+        """Load the engines a book in `language` reads with first (English unless it is
+        Japanese: vertical, then horizontal), so the first page read does not wait for
+        Tesseract to load its models."""
+        with self._lock:
+            if self._made:
+                return  # engines already made (or being made): nothing to warm
+            self._warmed.clear()
+        try:
+            with self._engines(wait=False) as apis:
+                for lang, vertical in (
+                    [("ja", True), ("ja", False)] if language == "ja" else [("en", False)]
+                ):
+                    self._engine(apis, lang, vertical)
+        finally:
+            self._warmed.set()
+
+    def _read_as(self, crop: np.ndarray, lang: str, vertical: bool) -> tuple[str, float]:
         with self._engines() as apis:
-            if (tess, psm) not in apis:
-                apis[(tess, psm)] = self._tr.PyTessBaseAPI(
-                    path=self.tessdata + "/", lang=tess, psm=psm
-                )
-            return self._recognise(apis[(tess, psm)], crop, lang)
+            api = self._engine(apis, lang, vertical)
+            return ("", 0.0) if api is None else self._recognise(api, crop, lang)
 
     def _recognise(self, api, crop: np.ndarray, lang: str) -> tuple[str, float]:  # noqa: ANN001
         RIL = self._tr.RIL

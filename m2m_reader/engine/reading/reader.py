@@ -122,6 +122,12 @@ class PageReader:
         self.ocr: Ocr = ocr or TesseractOcr()
         self.faces: FaceDetector = faces or face_detector()
 
+    def warm(self, language: str | None) -> None:
+        """Load what reading a page in `language` needs first (Tesseract's models)."""
+        warm = getattr(self.ocr, "warm", None)
+        if callable(warm):
+            warm(language)
+
     def settings_key(self) -> str:
         return f"{VERSION}:{self.ocr.name}:{self.ocr.settings_key()}:{self.faces.settings_key()}"
 
