@@ -364,8 +364,7 @@ SLOW_EXPORT = textwrap.dedent(
     sys.path.insert(0, {tests!r})
     from pathlib import Path
     from test_export_support import ToneBackend, synthetic_analysis, synthetic_book
-    from m2m_reader.engine.export import export_soundtrack, write_error
-from m2m_reader.engine.export import soundtrack as export_mod
+    from m2m_reader.engine.export import export_soundtrack
 
     class Slow(ToneBackend):
         def make_cue(self, request, cancel):
