@@ -538,6 +538,9 @@ def main() -> None:
     )
     ap.add_argument("--phase", choices=("all", "reading"), default="all", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    from m2m_reader import runtime
+
+    runtime.apply()  # as the command line does (the allocator tuned: RSS as a reader sees it)
     global BLOCK
     BLOCK = args.block
     if args.phase == "reading":  # run by `all` in a process of its own, for an honest RSS

@@ -147,11 +147,12 @@ def child(book: str, minutes: float, interval: float) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from m2m_reader import runtime
     from m2m_reader.engine.core.settings import Settings
     from m2m_reader.ui import theme
     from m2m_reader.ui.app import SWITCH_INTERVAL_S, App
 
-    sys.setswitchinterval(SWITCH_INTERVAL_S)  # as ui.app.run does
+    runtime.apply(switch_interval=SWITCH_INTERVAL_S)  # as ui.app.run does
     app = QApplication(sys.argv[:1])
     theme.apply(app)
     main = App(Settings(offline=True))

@@ -39,8 +39,9 @@ from PySide6.QtCore import QTimer
 app = QApplication(sys.argv[:1])
 from m2m_reader.engine.core import settings as s
 from m2m_reader.ui import theme
+from m2m_reader import runtime
 from m2m_reader.ui.app import App, SWITCH_INTERVAL_S
-sys.setswitchinterval(SWITCH_INTERVAL_S)
+runtime.apply(switch_interval=SWITCH_INTERVAL_S)
 theme.apply(app)
 main = App(s.load())
 main.show_library()
@@ -271,6 +272,7 @@ def main() -> None:
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
+    from m2m_reader import runtime
     from m2m_reader.engine.books import open_book
     from m2m_reader.engine.core.settings import Settings
     from m2m_reader.engine.session.engine import Engine
@@ -280,7 +282,7 @@ def main() -> None:
     from m2m_reader.ui.prefs import Prefs
     from m2m_reader.ui.reader_window import ReaderWindow
 
-    sys.setswitchinterval(SWITCH_INTERVAL_S)  # as the app does
+    runtime.apply(switch_interval=SWITCH_INTERVAL_S)  # as the app does
     app = QApplication(sys.argv[:1])
     theme.apply(app)
     settings = Settings()
