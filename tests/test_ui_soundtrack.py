@@ -356,3 +356,14 @@ def test_a_backend_that_cannot_start_says_so_with_its_whole_explanation(qtbot, r
     assert text.startswith("The chosen music could not start; the built-in composer plays")
     assert "pip install 'm2m-reader[musicgen]'" in text and "2.4 GB" in text
     assert reader.banner._timer.remainingTime() > 10_000  # long enough to read it all
+
+
+def test_a_taller_window_gives_the_directive_and_caption_more_lines(qtbot, tmp_path, ui_dirs):  # noqa: F811
+    win = make_reader(qtbot, tmp_path, None)
+    win.resize(1280, 700)
+    qtbot.wait(100)
+    short = win.panel.directive.edit.height()
+    win.resize(1280, 1100)
+    qtbot.waitUntil(lambda: win.panel.directive.edit.height() > short + 40)
+    assert win.panel_scroll.verticalScrollBar().maximum() == 0
+    assert win.panel.caption.edit.height() > short + 40

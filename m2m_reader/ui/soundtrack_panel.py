@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -97,6 +98,17 @@ def _badge() -> QLabel:
     return badge
 
 
+class _GrowingEdit(QPlainTextEdit):
+    """An edit that asks for its minimum only: the scroll area sizes the panel by its
+    children's wishes, so the room a tall window has is handed out by the layout."""
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(super().sizeHint().width(), self.minimumHeight())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return QSize(super().minimumSizeHint().width(), self.minimumHeight())
+
+
 class _EditBox(QWidget):
     """A heading with a backend badge, an editable text and Regenerate / Revert."""
 
@@ -106,9 +118,15 @@ class _EditBox(QWidget):
         super().__init__(parent)
         self.title = _section(title)
         self.badge = _badge()
-        self.edit = QPlainTextEdit()
+        self.edit = _GrowingEdit()
         self.edit.setPlaceholderText(self.tr("Waiting for the analysis…"))
-        self.edit.setFixedHeight(76)  # the panel fits the default window without scrolling
+        # Two lines at least, more as the window allows: the panel fits the first-start
+        # window of a small screen without scrolling and uses a tall one's room.
+        line = self.edit.fontMetrics().lineSpacing()
+        self.edit.setMinimumHeight(2 * line + 14)
+        self.edit.setMaximumHeight(8 * line + 14)
+        self.edit.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
         self.regenerate = QPushButton(action)
         self.regenerate.setObjectName("primary")
         self.revert = QPushButton(self.tr("Revert"))
@@ -146,7 +164,7 @@ class _EditBox(QWidget):
             self.edit.setPlainText(text)
         else:
             self._original = text
-        label = "edited by you" if edited else (backend or "")
+        label = self.tr("edited by you") if edited else (backend or "")
         self.badge.setText(label)
         self.badge.setVisible(bool(label))
         self.badge.setProperty("edited", "true" if edited else "false")
@@ -205,10 +223,10 @@ class SoundtrackPanel(QWidget):
         box.addWidget(self.scene_reason)
         box.addWidget(_section(self.tr("Emotions in this scene")))
         box.addWidget(self.bars)
-        box.addWidget(self.directive)
-        box.addWidget(self.caption)
+        box.addWidget(self.directive, 2)
+        box.addWidget(self.caption, 2)
         box.addWidget(playing_card)
-        box.addStretch(1)
+        box.addStretch(0)  # what the edits cannot take (they stop at eight lines)
         box.addWidget(self.progress_label)
         box.addWidget(self.progress)
         box.addWidget(self.prepare)

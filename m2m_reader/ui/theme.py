@@ -10,6 +10,7 @@ that paint themselves agree.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
@@ -34,6 +35,9 @@ EMOTION_COLOURS: dict[str, QColor] = {
     "surprise": QColor("#f0883e"),
 }
 
+# The arrow of a button that also opens a menu ("Vertical"), drawn in its own part.
+MENU_ARROW = (Path(__file__).resolve().parent / "icons" / "menu-arrow.svg").as_posix()
+
 STYLESHEET = f"""
 QWidget {{ color: {TEXT}; font-size: 10pt; }}
 QMainWindow, QDialog {{ background: {PANEL_BG}; }}
@@ -57,6 +61,11 @@ QPushButton#primary {{ background: {ACCENT}; color: #0b1220; border-color: {ACCE
     font-weight: 600; }}
 QPushButton#primary:disabled {{ background: {SURFACE}; color: #5a616d; border-color: {BORDER}; }}
 QToolButton::menu-indicator {{ image: none; width: 0; }}
+QToolButton[popupMode="1"] {{ padding-right: 26px; }}
+QToolButton::menu-button {{ width: 20px; border: none; border-left: 1px solid {BORDER};
+    border-top-right-radius: 6px; border-bottom-right-radius: 6px; }}
+QToolButton::menu-button:hover {{ background: {BORDER}; }}
+QToolButton::menu-arrow {{ image: url({MENU_ARROW}); width: 10px; height: 6px; }}
 QLineEdit, QPlainTextEdit, QSpinBox, QDoubleSpinBox, QComboBox {{
     background: {SURFACE}; border: 1px solid {BORDER}; border-radius: 6px; padding: 4px 6px;
     selection-background-color: {ACCENT};

@@ -66,37 +66,37 @@
 <context>
     <name>EmotionBars</name>
     <message>
-        <location filename="../soundtrack_panel.py" line="33"/>
+        <location filename="../soundtrack_panel.py" line="34"/>
         <source>anger</source>
         <translation>怒り</translation>
     </message>
     <message>
-        <location filename="../soundtrack_panel.py" line="34"/>
+        <location filename="../soundtrack_panel.py" line="35"/>
         <source>disgust</source>
         <translation>嫌悪</translation>
     </message>
     <message>
-        <location filename="../soundtrack_panel.py" line="35"/>
+        <location filename="../soundtrack_panel.py" line="36"/>
         <source>fear</source>
         <translation>恐れ</translation>
     </message>
     <message>
-        <location filename="../soundtrack_panel.py" line="36"/>
+        <location filename="../soundtrack_panel.py" line="37"/>
         <source>happiness</source>
         <translation>喜び</translation>
     </message>
     <message>
-        <location filename="../soundtrack_panel.py" line="37"/>
+        <location filename="../soundtrack_panel.py" line="38"/>
         <source>neutral</source>
         <translation>平静</translation>
     </message>
     <message>
-        <location filename="../soundtrack_panel.py" line="38"/>
+        <location filename="../soundtrack_panel.py" line="39"/>
         <source>sadness</source>
         <translation>悲しみ</translation>
     </message>
     <message>
-        <location filename="../soundtrack_panel.py" line="39"/>
+        <location filename="../soundtrack_panel.py" line="40"/>
         <source>surprise</source>
         <translation>驚き</translation>
     </message>
@@ -1073,82 +1073,82 @@ Add a book, or drop a book file or folder here.</source>
 <context>
     <name>SoundtrackPanel</name>
     <message>
-        <location filename="../soundtrack_panel.py" line="175"/>
+        <location filename="../soundtrack_panel.py" line="193"/>
         <source>No scene yet</source>
         <translation>まだシーンがありません</translation>
     </message>
     <message>
-        <location filename="../soundtrack_panel.py" line="181"/>
+        <location filename="../soundtrack_panel.py" line="199"/>
         <source>Scene directive</source>
         <translation>シーンの指示</translation>
     </message>
     <message>
-        <location filename="../soundtrack_panel.py" line="181"/>
+        <location filename="../soundtrack_panel.py" line="199"/>
         <source>Regenerate scene</source>
         <translation>シーンを作り直す</translation>
     </message>
     <message>
-        <location filename="../soundtrack_panel.py" line="182"/>
+        <location filename="../soundtrack_panel.py" line="200"/>
         <source>Page caption</source>
         <translation>ページのキャプション</translation>
     </message>
     <message>
-        <location filename="../soundtrack_panel.py" line="182"/>
+        <location filename="../soundtrack_panel.py" line="200"/>
         <source>Regenerate page</source>
         <translation>ページを作り直す</translation>
     </message>
     <message>
-        <location filename="../soundtrack_panel.py" line="183"/>
+        <location filename="../soundtrack_panel.py" line="201"/>
         <source>Nothing playing</source>
         <translation>再生していません</translation>
     </message>
     <message>
-        <location filename="../soundtrack_panel.py" line="185"/>
+        <location filename="../soundtrack_panel.py" line="203"/>
         <source>Engine idle</source>
         <translation>エンジン待機中</translation>
     </message>
     <message>
-        <location filename="../soundtrack_panel.py" line="190"/>
+        <location filename="../soundtrack_panel.py" line="208"/>
         <source>Prepare whole book for offline</source>
         <translation>本全体をオフライン用に準備</translation>
     </message>
     <message>
-        <location filename="../soundtrack_panel.py" line="196"/>
+        <location filename="../soundtrack_panel.py" line="214"/>
         <source>Now playing</source>
         <translation>再生中</translation>
     </message>
     <message>
-        <location filename="../soundtrack_panel.py" line="206"/>
+        <location filename="../soundtrack_panel.py" line="224"/>
         <source>Emotions in this scene</source>
         <translation>このシーンの感情</translation>
     </message>
     <message>
-        <location filename="../soundtrack_panel.py" line="237"/>
+        <location filename="../soundtrack_panel.py" line="255"/>
         <source>Caption · page %1</source>
         <translation>キャプション · %1 ページ</translation>
     </message>
     <message>
-        <location filename="../soundtrack_panel.py" line="240"/>
+        <location filename="../soundtrack_panel.py" line="258"/>
         <source>Analysing…</source>
         <translation>分析中…</translation>
     </message>
     <message>
-        <location filename="../soundtrack_panel.py" line="250"/>
+        <location filename="../soundtrack_panel.py" line="268"/>
         <source>Scene %1 · pages %2–%3</source>
         <translation>シーン %1 · %2–%3 ページ</translation>
     </message>
     <message>
-        <location filename="../soundtrack_panel.py" line="254"/>
+        <location filename="../soundtrack_panel.py" line="272"/>
         <source> (provisional)</source>
         <translation>（仮）</translation>
     </message>
     <message>
-        <location filename="../soundtrack_panel.py" line="288"/>
+        <location filename="../soundtrack_panel.py" line="306"/>
         <source>%1: done (%2)</source>
         <translation>%1：完了（%2）</translation>
     </message>
     <message>
-        <location filename="../soundtrack_panel.py" line="290"/>
+        <location filename="../soundtrack_panel.py" line="308"/>
         <source>%1: %2 of %3</source>
         <translation>%1：%2 / %3</translation>
     </message>
@@ -1156,147 +1156,147 @@ Add a book, or drop a book file or folder here.</source>
 <context>
     <name>SoundtrackStatus</name>
     <message>
-        <location filename="../reader_sound.py" line="35"/>
+        <location filename="../reader_sound.py" line="39"/>
         <source>The language model could not start; the built-in text reading is used.</source>
         <translation>言語モデルを起動できませんでした。内蔵のテキスト読み取りを使います。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="39"/>
+        <location filename="../reader_sound.py" line="43"/>
         <source>The chosen page reader could not start; the built-in one reads the pages.</source>
         <translation>選んだページ読み取りを起動できませんでした。内蔵のものでページを読みます。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="43"/>
+        <location filename="../reader_sound.py" line="47"/>
         <source>The chosen emotion model could not start; the built-in one is used.</source>
         <translation>選んだ感情モデルを起動できませんでした。内蔵のものを使います。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="46"/>
+        <location filename="../reader_sound.py" line="50"/>
         <source>The chosen music could not start; the built-in composer plays instead.</source>
         <translation>選んだ音楽を起動できませんでした。代わりに内蔵の作曲エンジンが演奏します。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="50"/>
+        <location filename="../reader_sound.py" line="54"/>
         <source>A backend could not start; the built-in one took over.</source>
         <translation>バックエンドを起動できませんでした。内蔵のものが代わりに動きます。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="51"/>
+        <location filename="../reader_sound.py" line="55"/>
         <source>Soundtrack</source>
         <translation>サウンドトラック</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="52"/>
+        <location filename="../reader_sound.py" line="56"/>
         <source>Analysis</source>
         <translation>分析</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="80"/>
+        <location filename="../reader_sound.py" line="84"/>
         <source>Starting the music engine…</source>
         <translation>音楽エンジンを起動中…</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="81"/>
+        <location filename="../reader_sound.py" line="85"/>
         <source>Music engine ready.</source>
         <translation>音楽エンジンの準備ができました。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="94"/>
+        <location filename="../reader_sound.py" line="98"/>
         <source>Something went wrong; reading goes on.</source>
         <translation>問題が起きました。読書はそのまま続けられます。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="98"/>
+        <location filename="../reader_sound.py" line="102"/>
         <source>The music of page %1 could not be made; reading goes on.</source>
         <translation>%1 ページの音楽を作れませんでした。読書はそのまま続けられます。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="116"/>
+        <location filename="../reader_sound.py" line="120"/>
         <source>New music ready for page %1.</source>
         <translation>%1 ページの新しい音楽ができました。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="122"/>
+        <location filename="../reader_sound.py" line="126"/>
         <source> Music is off (no sound device).</source>
         <translation> 音楽は止まっています（音声デバイスがありません）。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="123"/>
+        <location filename="../reader_sound.py" line="127"/>
         <source>Music for page %1 is ready (%2).</source>
         <translation>%1 ページの音楽ができました（%2）。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="124"/>
+        <location filename="../reader_sound.py" line="128"/>
         <source>cached</source>
         <translation>キャッシュ</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="134"/>
+        <location filename="../reader_sound.py" line="138"/>
         <source> · new music ready</source>
         <translation> · 新しい音楽</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="135"/>
+        <location filename="../reader_sound.py" line="139"/>
         <source>Page %1</source>
         <translation>%1 ページ</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="137"/>
+        <location filename="../reader_sound.py" line="141"/>
         <source> · scene %1</source>
         <translation> · シーン %1</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="143"/>
+        <location filename="../reader_sound.py" line="147"/>
         <source>: music ready. Music is off (no sound device).</source>
         <translation>: 音楽はできています。音楽は止まっています（音声デバイスがありません）。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="146"/>
+        <location filename="../reader_sound.py" line="150"/>
         <source>: muted.</source>
         <translation>: 消音中。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="148"/>
+        <location filename="../reader_sound.py" line="152"/>
         <source>: music ready, not playing.</source>
         <translation>: 音楽はできていますが、再生していません。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="156"/>
+        <location filename="../reader_sound.py" line="160"/>
         <source>Music is off (the sound device went away).</source>
         <translation>音楽は止まっています（音声デバイスがなくなりました）。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="159"/>
+        <location filename="../reader_sound.py" line="163"/>
         <source>The sound device went away: %1 Reading goes on; the music comes back when the device does.</source>
         <translation>音声デバイスがなくなりました: %1 読書はそのまま続けられます。デバイスが戻ると音楽も戻ります。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="169"/>
+        <location filename="../reader_sound.py" line="173"/>
         <source>Music paused.</source>
         <translation>音楽を一時停止しました。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="171"/>
+        <location filename="../reader_sound.py" line="175"/>
         <source>Music is off (no sound device).</source>
         <translation>音楽は止まっています（音声デバイスがありません）。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="176"/>
+        <location filename="../reader_sound.py" line="180"/>
         <source>Music is off: %1 Reading goes on; the soundtrack is still prepared and plays when sound is available.</source>
         <translation>音楽は止まっています: %1 読書はそのまま続けられます。サウンドトラックは準備され、音が出せるようになると再生されます。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="202"/>
+        <location filename="../reader_sound.py" line="206"/>
         <source>Regenerating scene (pages %1–%2)…</source>
         <translation>シーンを作り直しています（%1–%2 ページ）…</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="212"/>
+        <location filename="../reader_sound.py" line="216"/>
         <source>Regenerating page %1…</source>
         <translation>%1 ページを作り直しています…</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="222"/>
+        <location filename="../reader_sound.py" line="226"/>
         <source>Preparing the whole soundtrack in the background…</source>
         <translation>サウンドトラック全体をバックグラウンドで準備しています…</translation>
     </message>
@@ -1345,14 +1345,19 @@ Add a book, or drop a book file or folder here.</source>
 <context>
     <name>_EditBox</name>
     <message>
-        <location filename="../soundtrack_panel.py" line="110"/>
+        <location filename="../soundtrack_panel.py" line="122"/>
         <source>Waiting for the analysis…</source>
         <translation>分析を待っています…</translation>
     </message>
     <message>
-        <location filename="../soundtrack_panel.py" line="114"/>
+        <location filename="../soundtrack_panel.py" line="132"/>
         <source>Revert</source>
         <translation>元に戻す</translation>
+    </message>
+    <message>
+        <location filename="../soundtrack_panel.py" line="167"/>
+        <source>edited by you</source>
+        <translation>あなたが編集</translation>
     </message>
 </context>
 </TS>
