@@ -19,15 +19,13 @@ import numpy as np
 from ..musiclib.features import (
     PITCHES,
     _key,
-    integrated_from_steps,
-    loudness_steps,
     mood,
     short_term_loudness,
 )
 from ..musiclib.pick import want_for
+from . import dsp
+from .frames import HOP, SR, Frames, frames_over, page_excerpt, read_soundtrack
 
-SR = 22050
-HOP = 512
 SEAM_WINDOW_S = 1.5
 FADE_SCENE_S = 3.0  # export's default crossfades: measure after them
 FADE_PAGE_S = 0.8
@@ -117,14 +115,6 @@ def load_audio(path: Path) -> tuple[np.ndarray, int]:
     return audio[:, :2], rate
 
 
-def _resample(x: np.ndarray, rate: int, to: int) -> np.ndarray:
-    if rate == to:
-        return x
-    import soxr
-
-    return soxr.resample(x, rate, to).astype(np.float32)
-
-
 def _lufs(steps: np.ndarray, a_s: float, b_s: float) -> float:
     """Ungated K-weighted loudness of [a_s, b_s) from the 100 ms steps of the whole
     soundtrack (for pages and level steps)."""
@@ -169,17 +159,6 @@ def boundary_scores(pred: list[int], true: list[int], tolerance: int = 1) -> dic
     return {"precision": precision, "recall": recall, "f1": f1}
 
 
-def _frames(y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Magnitude spectrogram, chroma, mel (dB) and MFCC of mono `y` at `SR`."""
-    import librosa
-
-    spec = np.abs(librosa.stft(y, n_fft=2048, hop_length=HOP))
-    chroma = librosa.feature.chroma_stft(S=spec**2, sr=SR, hop_length=HOP, tuning=0.0)
-    mel = librosa.power_to_db(librosa.feature.melspectrogram(S=spec**2, sr=SR, n_mels=40))
-    mfcc = librosa.feature.mfcc(S=mel, n_mfcc=13)
-    return spec, chroma, mel, mfcc
-
-
 def _cos_distance(a: np.ndarray, b: np.ndarray) -> float:
     na, nb = float(np.linalg.norm(a)), float(np.linalg.norm(b))
     if na < 1e-9 or nb < 1e-9:
@@ -194,44 +173,37 @@ def evaluate(
     """Measure the soundtrack at `audio_path` against its `chapters` (and `truth`)."""
     import time
 
-    import librosa
-
     t0 = time.perf_counter()
-    stereo, rate = load_audio(audio_path)
-    y = _resample(stereo.mean(axis=1), rate, SR)
-    spec, chroma, mel, mfcc = _frames(y)
-    onset_env = librosa.onset.onset_strength(S=librosa.amplitude_to_db(spec), sr=SR)
-    centroid = librosa.feature.spectral_centroid(S=spec, sr=SR)[0]
-    rms = librosa.feature.rms(S=spec, frame_length=2048)[0]
+    track = read_soundtrack(audio_path)
+    y = track.mono
+    spans = [page_excerpt(p["start_s"], p["end_s"]) for p in chapters["pages"]]
+    for prev, p in zip(chapters["pages"][:-1], chapters["pages"][1:], strict=False):
+        spans += seam_windows(prev, p)[1:]
+    with dsp.one_blas_thread():
+        fr = frames_over(y, spans)
     timings = {"decode_features_s": time.perf_counter() - t0}
 
-    steps = loudness_steps(stereo, rate)  # K-weighted mean square per 100 ms
-    integrated = integrated_from_steps(steps, rate, 2)
-    short = short_term_loudness(stereo, rate, steps=steps)
+    steps = track.steps  # K-weighted mean square per 100 ms
+    integrated = track.integrated_lufs
+    short = short_term_loudness(np.zeros((0, 2)), track.rate, steps=steps)
     curve = [(float(i + 3.0), float(v)) for i, v in enumerate(short)]  # window ends
     loud = short[short > -70]
     lra = float(np.percentile(loud, 95) - np.percentile(loud, 10)) if len(loud) > 2 else 0.0
-
-    def frame(t: float) -> int:
-        return max(0, min(spec.shape[1], int(t * SR / HOP)))
 
     page_emotions = _analysis_emotions(analysis)
     scenes = {s["index"]: s for s in chapters.get("scenes", [])}
     pages: list[PageMeasure] = []
     vectors = []
-    for p in chapters["pages"]:
-        a, b = frame(p["start_s"]), frame(p["end_s"])
+    for p, (ea, eb) in zip(chapters["pages"], spans, strict=False):
+        a, b = fr.frame(ea), fr.frame(eb)
         b = max(b, a + 8)
-        seg_onsets = onset_env[a:b]
-        tempo = 0.0
-        if len(seg_onsets) > 16:
-            found, _ = librosa.beat.beat_track(onset_envelope=seg_onsets, sr=SR, hop_length=HOP)
-            tempo = float(np.atleast_1d(found)[0])
-        key, mode, strength = _key(chroma[:, a:b].mean(axis=1))
+        seg_onsets = fr.onset[a:b]
+        tempo = dsp.tempo(seg_onsets, SR, HOP) if len(seg_onsets) > 16 else 0.0
+        key, mode, strength = _key(fr.chroma[:, a:b].mean(axis=1))
         lufs = _lufs(steps, p["start_s"], p["end_s"])
-        n_onsets = len(librosa.onset.onset_detect(onset_envelope=seg_onsets, sr=SR, hop_length=HOP))
-        seconds = max(0.1, p["end_s"] - p["start_s"])
-        bright = float(np.average(centroid[a:b], weights=rms[a:b] + 1e-9) / (SR / 2))
+        n_onsets = dsp.onset_count(seg_onsets, SR, HOP)
+        seconds = max(0.1, (b - a) * HOP / SR)
+        bright = float(np.average(fr.centroid[a:b], weights=fr.rms[a:b] + 1e-9) / (SR / 2))
         arousal, valence = mood(tempo or 100.0, n_onsets / seconds, lufs, bright, mode, strength)
         plan = p.get("plan", {})
         directive = scenes.get(p["scene"], {}).get("directive", "")
@@ -250,18 +222,18 @@ def evaluate(
                 emotion=page_emotions.get(p["index"]) or emotion_of_text(f"{directive} {p.get('caption', '')}"),
             )
         )  # fmt: skip
-        c = chroma[:, a:b].mean(axis=1)
-        m = mfcc[1:, a:b].mean(axis=1)
+        c = fr.chroma[:, a:b].mean(axis=1)
+        m = fr.mfcc[1:, a:b].mean(axis=1)
         v = np.concatenate([c / (np.linalg.norm(c) + 1e-9), m / (np.linalg.norm(m) + 1e-9)])
         vectors.append(v / (np.linalg.norm(v) + 1e-9))
     timings["pages_s"] = time.perf_counter() - t0 - timings["decode_features_s"]
 
-    seams = _seams(chapters, steps, y, chroma, mel, frame)
+    seams = _seams(chapters, steps, y, fr)
     sim = np.array(vectors) @ np.array(vectors).T if vectors else np.zeros((0, 0))
     repetition = _repetition(pages, sim)
     ev = Evaluation(
         title=chapters.get("title") or audio_path.stem,
-        duration_s=len(stereo) / rate,
+        duration_s=track.duration_s,
         integrated_lufs=integrated,
         lra=lra,
         loudness_curve=curve,
@@ -289,25 +261,33 @@ def _analysis_emotions(analysis: dict[str, Any] | None) -> dict[int, str]:
     return out
 
 
-def _seams(chapters, steps, y, chroma, mel, frame) -> list[Seam]:  # type: ignore[no-untyped-def]
+def seam_windows(
+    prev: dict[str, Any], p: dict[str, Any]
+) -> tuple[str, tuple[float, float], tuple[float, float]]:
+    """A seam's kind and the windows (seconds) before it and after its crossfade."""
+    t, w = p["start_s"], SEAM_WINDOW_S
+    kind = "scene" if p["scene"] != prev["scene"] else "page"
+    fade = FADE_SCENE_S if kind == "scene" else FADE_PAGE_S
+    before = (max(0.0, t - w), t)
+    after = (t + fade, t + fade + w)
+    if after[1] > p["end_s"] + fade:  # a short page: what there is of it
+        after = (t + fade, max(t + fade + 0.2, p["end_s"]))
+    return kind, before, after
+
+
+def _seams(chapters: dict[str, Any], steps: np.ndarray, y: np.ndarray, fr: Frames) -> list[Seam]:
     out = []
     pages = chapters["pages"]
-    w = SEAM_WINDOW_S
     for prev, p in zip(pages[:-1], pages[1:], strict=False):
         t = p["start_s"]
-        kind = "scene" if p["scene"] != prev["scene"] else "page"
-        fade = FADE_SCENE_S if kind == "scene" else FADE_PAGE_S
-        before = (max(0.0, t - w), t)
-        after = (t + fade, t + fade + w)
-        if after[1] > p["end_s"] + fade:  # a short page: what there is of it
-            after = (t + fade, max(t + fade + 0.2, p["end_s"]))
-
+        kind, before, after = seam_windows(prev, p)
         step = _lufs(steps, *after) - _lufs(steps, *before)
-        fa, fb = slice(frame(before[0]), frame(before[1])), slice(frame(after[0]), frame(after[1]))
+        fa = slice(fr.frame(before[0]), fr.frame(before[1]))
+        fb = slice(fr.frame(after[0]), fr.frame(after[1]))
         spec_d = _cos_distance(
-            10 ** (mel[:, fa].mean(axis=1) / 10), 10 ** (mel[:, fb].mean(axis=1) / 10)
+            10 ** (fr.mel_db[:, fa].mean(axis=1) / 10), 10 ** (fr.mel_db[:, fb].mean(axis=1) / 10)
         )
-        chroma_d = _cos_distance(chroma[:, fa].mean(axis=1), chroma[:, fb].mean(axis=1))
+        chroma_d = _cos_distance(fr.chroma[:, fa].mean(axis=1), fr.chroma[:, fb].mean(axis=1))
         i = int(t * SR)
         around = np.abs(np.diff(y[max(0, i - SR // 20) : i + SR // 20]))
         body = np.abs(np.diff(y[max(0, i - 2 * SR) : i + 2 * SR]))

@@ -20,7 +20,7 @@ KIND_COLOURS = {"scene": "#c0392b", "page": "#2e86c1"}
 
 def _svg(fig) -> str:  # type: ignore[no-untyped-def]
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight")
+    fig.savefig(buf, format="svg")  # laid out when made: one drawing, not two
     import matplotlib.pyplot as plt
 
     plt.close(fig)
@@ -35,7 +35,7 @@ def _figure(w: float = 9.0, h: float = 3.0):  # type: ignore[no-untyped-def]
     import matplotlib.pyplot as plt
 
     plt.rcParams["svg.fonttype"] = "none"  # text stays text: smaller, searchable
-    return plt.subplots(figsize=(w, h))
+    return plt.subplots(figsize=(w, h), layout="constrained")
 
 
 def _scene_lines(ax, ev: Evaluation) -> None:  # type: ignore[no-untyped-def]
