@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
-import os
 import sqlite3
 import threading
 import time
@@ -31,7 +29,7 @@ from typing import Any
 from ..core import database
 from ..core.errors import RecordError
 from ..core.paths import data_dir
-from .emotions import EMOTIONS
+from .edit_values import clean, dump, import_legacy, set_aside, valid
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +121,7 @@ class EditStore:
             if not database.is_damaged(exc) or not _still_damaged(self.path):
                 raise
             try:
-                aside = _set_aside(self.path, also=("-wal", "-shm"))
+                aside = set_aside(self.path, also=("-wal", "-shm"))
             except OSError as err:
                 raise database.DatabaseDamaged(
                     f"{self.path}: the edits database is damaged ({exc}) and cannot be set "
@@ -162,7 +160,7 @@ class EditStore:
         out: dict[str, dict[str, Any]] = {}
         for row in db.execute("SELECT key, value FROM edits WHERE book = ?", (self.fingerprint,)):
             try:
-                out[row["key"]] = _valid(row["key"], json.loads(row["value"]))
+                out[row["key"]] = valid(row["key"], json.loads(row["value"]))
             except (ValueError, TypeError, RecordError) as exc:
                 if row["key"] not in self._warned:
                     self._warned.add(row["key"])
@@ -184,7 +182,8 @@ class EditStore:
 
     def _absorb(self, rows: dict[str, dict[str, Any]], own: str | None) -> None:
         changed = {k for k in set(rows) | set(self._edits) if rows.get(k) != self._edits.get(k)}
-        changed.discard(own)  # type: ignore[arg-type]
+        if own is not None:
+            changed.discard(own)
         self._pending |= changed
         self._edits = rows
 
@@ -225,7 +224,7 @@ class EditStore:
                             "INSERT INTO edits (book, key, value, changed) VALUES (?, ?, ?, ?)"
                             " ON CONFLICT(book, key) DO UPDATE SET value = excluded.value,"
                             " changed = excluded.changed",
-                            (self.fingerprint, key, _dump(value), time.time()),
+                            (self.fingerprint, key, dump(value), time.time()),
                         )
                     # No other writer can commit inside this transaction: what is read
                     # here is every edit of the book, as of this change.
@@ -252,47 +251,8 @@ class EditStore:
     # -- edits files of earlier versions ------------------------------------------
 
     def _import_legacy(self) -> None:
-        legacy, db = self.legacy_path, self._db
-        if legacy is None or db is None or not legacy.is_file():
-            return
-        try:
-            st = legacy.stat()
-        except OSError:
-            return
-        stamp = f"{st.st_mtime_ns}:{st.st_size}"
-        with database.write(db):  # one process imports a file; the others see it done
-            done = db.execute(
-                "SELECT 1 FROM imported WHERE book = ? AND source = ? AND stamp = ?",
-                (self.fingerprint, str(legacy), stamp),
-            ).fetchone()
-            if done is not None:
-                return
-            good, problems = _read_legacy(legacy)
-            now = time.time()
-            db.executemany(  # an edit made since in the database is newer: it stays
-                "INSERT OR IGNORE INTO edits (book, key, value, changed) VALUES (?, ?, ?, ?)",
-                [(self.fingerprint, k, _dump(v), now) for k, v in good.items()],
-            )
-            db.execute(
-                "INSERT INTO imported (book, source, stamp, at) VALUES (?, ?, ?, ?)",
-                (self.fingerprint, str(legacy), stamp, now),
-            )
-        if problems:
-            try:
-                aside = _set_aside(legacy)
-            except OSError:
-                aside = legacy  # imported all the same; it stays where it is
-            kept = (
-                f"kept {len(good)} good edit{'' if len(good) == 1 else 's'}"
-                if good
-                else "none kept"
-            )
-            log.warning("%s has bad edits (%s); %s, set the file aside as %s", legacy, problems, kept, aside.name)  # fmt: skip
-        else:
-            try:
-                os.replace(legacy, legacy.with_name(legacy.name + ".migrated"))
-            except OSError as exc:
-                log.info("%s imported but not renamed: %s", legacy, exc)
+        if self.legacy_path is not None and self._db is not None:
+            import_legacy(self._db, self.fingerprint, self.legacy_path)
 
     # -- typed accessors -----------------------------------------------------------
 
@@ -313,14 +273,14 @@ class EditStore:
 
     def set_directive(self, first_page: int, last_page: int, text: str | None) -> None:
         key = f"directive:{scene_key(first_page, last_page)}"
-        self._set(key, None if text is None else {"text": _clean(text)})
+        self._set(key, None if text is None else {"text": clean(text)})
 
     def caption(self, page: int) -> str | None:
         v = self._get(f"caption:{page}")
         return v["text"] if v else None
 
     def set_caption(self, page: int, text: str | None) -> None:
-        self._set(f"caption:{page}", None if text is None else {"text": _clean(text)})
+        self._set(f"caption:{page}", None if text is None else {"text": clean(text)})
 
     def emotions(self, page: int) -> dict[str, float] | None:
         v = self._get(f"emotions:{page}")
@@ -328,7 +288,7 @@ class EditStore:
 
     def set_emotions(self, page: int, profile: dict[str, float] | None) -> None:
         if profile is not None:
-            profile = _valid("emotions:0", {"profile": profile})["profile"]
+            profile = valid("emotions:0", {"profile": profile})["profile"]
         self._set(f"emotions:{page}", None if profile is None else {"profile": profile})
 
     def all(self) -> dict[str, dict[str, Any]]:
@@ -341,101 +301,6 @@ class EditStore:
 
     def clear(self) -> None:
         self._change(None, None)
-
-
-def _clean(text: str) -> str:
-    text = " ".join(str(text).split())
-    if not text:
-        raise RecordError("an edit cannot be empty (clear it instead)")
-    return text
-
-
-def _dump(value: dict[str, Any]) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, allow_nan=False)
-
-
-def _page(text: str) -> int:
-    if not text.isdigit():
-        raise RecordError(f"{text!r} is not a page number from 0")
-    return int(text)
-
-
-def _valid(key: str, value: Any) -> dict[str, Any]:
-    """The edit `key` = `value`, checked and normalised; RecordError says what is wrong."""
-    if not isinstance(value, dict):
-        raise RecordError("not an object")
-    kind, _, arg = key.partition(":")
-    if kind == "scenes" and not arg:
-        starts = value.get("starts")
-        if not isinstance(starts, list) or any(
-            not isinstance(s, int) or isinstance(s, bool) or s < 0 for s in starts
-        ):
-            raise RecordError("scene starts must be page numbers from 0")
-        return {"starts": sorted(set(starts) | {0})}
-    if kind in ("directive", "caption"):
-        if kind == "directive":
-            first, sep, last = arg.partition("-")
-            if not sep or _page(first) > _page(last):
-                raise RecordError(f"{arg!r} is not a page range")
-        else:
-            _page(arg)
-        text = value.get("text")
-        if not isinstance(text, str):
-            raise RecordError("the text is not a string")
-        return {"text": _clean(text)}
-    if kind == "emotions":
-        _page(arg)
-        profile = value.get("profile")
-        if not isinstance(profile, dict):
-            raise RecordError("the profile is not an object")
-        unknown = set(profile) - set(EMOTIONS)
-        if unknown:
-            raise RecordError(f"unknown emotion classes: {', '.join(sorted(unknown))}")
-        out: dict[str, float] = {}
-        for name, weight in profile.items():
-            if isinstance(weight, bool) or not isinstance(weight, int | float):
-                raise RecordError(f"{name} is not a number")
-            if not math.isfinite(weight) or weight < 0:
-                raise RecordError(f"{name} is {weight}, not a weight from 0")
-            out[name] = float(weight)
-        return {"profile": out}
-    raise RecordError(f"{key!r} is not a kind of edit")
-
-
-def _read_legacy(path: Path) -> tuple[dict[str, dict[str, Any]], str]:
-    """The good edits of an earlier version's file, and what was wrong ('' if nothing)."""
-    try:
-        blob = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError) as exc:
-        return {}, f"unreadable: {exc}"
-    edits = blob.get("edits") if isinstance(blob, dict) else None
-    if not isinstance(edits, dict):
-        return {}, "no edits object"
-    good: dict[str, dict[str, Any]] = {}
-    bad: list[str] = []
-    for key, value in edits.items():
-        try:
-            good[str(key)] = _valid(str(key), value)
-        except RecordError as exc:
-            bad.append(f"{key}: {exc}")
-    problems = "; ".join(bad[:3]) + (f"; and {len(bad) - 3} more" if len(bad) > 3 else "")
-    return good, problems
-
-
-def _set_aside(path: Path, also: tuple[str, ...] = ()) -> Path:
-    """Rename `path` (and its companions `path+suffix`) to `path.bad-<time>`."""
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    aside = path.with_name(f"{path.name}.bad-{stamp}")
-    n = 1
-    while aside.exists():
-        n += 1
-        aside = path.with_name(f"{path.name}.bad-{stamp}-{n}")
-    os.replace(path, aside)
-    for suffix in also:
-        companion = path.with_name(path.name + suffix)
-        if companion.exists():
-            os.replace(companion, aside.with_name(aside.name + suffix))
-    return aside
 
 
 def _still_damaged(path: Path) -> bool:
