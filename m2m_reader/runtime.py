@@ -17,7 +17,7 @@ What `apply` sets:
 `program` applies that and, for a command started offline, holds offline mode from the
 first line to the last: no connection, and the Hub variables set before any Hugging
 Face library loads (they read them once, on import). Afterwards the environment is as
-it was.
+it was (what matters when a command runs inside another program, as in the tests).
 
 `release_memory` is the one piece the engine calls while it runs: after it drops cues,
 it hands the freed heap back to the system.
@@ -38,6 +38,8 @@ from .engine.core import offline as offline_mode
 # engine workers busy in Python, a shorter interval keeps each of those waits short, so
 # paints and key presses stay fast.
 WINDOW_SWITCH_INTERVAL_S = 0.001
+
+TELEMETRY_VAR = "HF_HUB_DISABLE_TELEMETRY"
 
 _M_MMAP_THRESHOLD = -3
 _M_ARENA_MAX = -8
@@ -88,19 +90,22 @@ def apply(*, switch_interval: float | None = None) -> None:
     if switch_interval is not None:
         sys.setswitchinterval(switch_interval)
     tune_malloc()
-    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    os.environ.setdefault(TELEMETRY_VAR, "1")
     offline_mode.install_guard()
 
 
 @contextmanager
 def program(*, offline: bool = False, switch_interval: float | None = None) -> Iterator[None]:
-    """`with program(offline=...):` runs a command tuned, in offline mode if asked."""
+    """`with program(offline=...):` runs a command tuned, in offline mode if asked; the
+    environment is as it was afterwards (for a command run inside another program)."""
+    telemetry = os.environ.get(TELEMETRY_VAR)
     apply(switch_interval=switch_interval)
-    if not offline:
-        yield
-        return
-    offline_mode.enable()
+    if offline:
+        offline_mode.enable()
     try:
         yield
     finally:
-        offline_mode.disable()
+        if offline:
+            offline_mode.disable()
+        if telemetry is None:
+            os.environ.pop(TELEMETRY_VAR, None)

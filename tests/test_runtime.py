@@ -117,24 +117,53 @@ def test_an_online_command_connects(monkeypatch: pytest.MonkeyPatch) -> None:
     assert seen["guard"] is True  # installed by the command line, idle while online
 
 
-def test_the_command_line_tunes_the_process_and_the_window_sets_its_interval() -> None:
+def test_the_command_line_tunes_the_process() -> None:
     seen = _run_python(
         """
         import json, os, sys
+        os.environ.pop("HF_HUB_DISABLE_TELEMETRY", None)
         from m2m_reader import cli, runtime
         from m2m_reader.engine.core import offline
-        before = sys.getswitchinterval()
+        before = (sys.getswitchinterval(), offline.guard_installed(),
+                  os.environ.get("HF_HUB_DISABLE_TELEMETRY"))
+        during = {}
+        real = runtime.apply
+
+        def apply(**how):
+            real(**how)
+            during["telemetry"] = os.environ.get("HF_HUB_DISABLE_TELEMETRY")
+
+        runtime.apply = apply
         cli.main(["cache", "size"])
-        after_cli = sys.getswitchinterval()
-        runtime.apply(switch_interval=runtime.WINDOW_SWITCH_INTERVAL_S)
         print(json.dumps({
-            "cli_kept_interval": after_cli == before, "guard": offline.guard_installed(),
-            "telemetry": os.environ.get("HF_HUB_DISABLE_TELEMETRY"),
-            "window_interval": sys.getswitchinterval(),
+            "before": before, "interval_kept": sys.getswitchinterval() == before[0],
+            "guard": offline.guard_installed(), "telemetry": during.get("telemetry"),
+            "after": os.environ.get("HF_HUB_DISABLE_TELEMETRY"),
         }))
         """
     )
-    assert seen == {
-        "cli_kept_interval": True, "guard": True, "telemetry": "1",
-        "window_interval": pytest.approx(runtime.WINDOW_SWITCH_INTERVAL_S),
-    }  # fmt: skip
+    assert seen["before"][1:] == [False, None]  # type: ignore[index]
+    assert seen["interval_kept"] and seen["guard"] and seen["telemetry"] == "1"
+    assert seen["after"] is None  # as it was, once the command is done
+
+
+def test_the_window_tunes_the_process_with_its_switch_interval(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pytest.importorskip("PySide6")
+    from m2m_reader.engine.core.settings import Settings
+    from m2m_reader.ui import app
+
+    class Stop(Exception):
+        pass
+
+    asked: list[dict[str, object]] = []
+
+    def apply(**how: object) -> None:
+        asked.append(how)
+        raise Stop  # before any window opens
+
+    monkeypatch.setattr(runtime, "apply", apply)
+    with pytest.raises(Stop):
+        app.run(None, Settings())
+    assert asked == [{"switch_interval": runtime.WINDOW_SWITCH_INTERVAL_S}]
