@@ -179,3 +179,20 @@ def test_stopping_from_the_library_stops_the_readers_engine_too(qtbot, tmp_path,
         assert finished.args[1] < 40 and app.made == []
     finally:
         Slow.step_s = 0.0
+
+
+def test_a_manga109_book_added_by_its_images_is_one_book_for_the_reader_and_the_library(
+    qtbot, tmp_path, app, sample_book_path
+):
+    images = sample_book_path.parents[1] / "images" / sample_book_path.stem
+    path = added(qtbot, app, images)
+    app.open_book(str(images))  # it opens as its XML
+    qtbot.waitUntil(lambda: app.live.book is not None, timeout=10_000)
+    assert app.live.book.path.resolve() != images.resolve()
+    app.reader.go_to_page(5)
+    with qtbot.waitSignal(app.library.prepareFinished, timeout=10_000) as finished:
+        app.library.prepare(path)  # the card's path: still the reader's book
+    assert app.made == [] and finished.args[1] == len(app.live.book)
+    app.library.writer.wait(5000)
+    (kept,) = Library(tmp_path / "library.sqlite3").books()
+    assert kept.path == path and kept.page == 5  # the reader's progress reached its row

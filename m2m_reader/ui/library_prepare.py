@@ -32,34 +32,46 @@ class Live(Protocol):
     def engine(self) -> object: ...
 
 
-def _book_path(engine: object) -> str | None:
-    """The resolved path of the book `engine` has open (None: none)."""
+def _book_of(engine: object) -> tuple[str, str] | None:
+    """The resolved path and the fingerprint of the book `engine` has open (None: none)."""
     book = getattr(engine, "book", None)
     path = getattr(book, "path", None)
-    return str(Path(path).resolve()) if path is not None else None
+    if path is None:
+        return None
+    return str(Path(path).resolve()), str(getattr(book, "fingerprint", ""))
 
 
 class _Job(CancelToken):
     """One book's preparing. Stops when the person stops it; a job on the reader's
     engine also stops when that engine opens another book, and one in the background
-    when the reader's engine opens this book (`switched` says which)."""
+    when the reader's engine opens this book (`switched` says which). A book is the
+    same by its path or its fingerprint (a Manga109 book added by its images opens as
+    its XML)."""
 
-    __slots__ = ("_live", "on_live", "path", "switched")
+    __slots__ = ("_live", "fingerprint", "on_live", "path", "switched")
 
-    def __init__(self, path: str, live: Live | None, on_live: bool) -> None:
+    def __init__(self, path: str, live: Live | None) -> None:
         super().__init__()
-        self.path, self._live, self.on_live = path, live, on_live
+        self.path, self._live = path, live
+        self.fingerprint = ""  # learned on the worker, from the library
+        self.on_live = False
         self.switched = ""  # "moved" or "handed over", as the preparing thread saw it
 
-    def _reader_has_it(self) -> bool:
+    def reader_engine(self) -> PrepareEngine | None:
+        """The reader's engine if it has this book open."""
         engine = self._live.engine if self._live is not None else None
-        return engine is not None and _book_path(engine) == self.path
+        opened = _book_of(engine)
+        if opened is None or not (
+            opened[0] == self.path or (self.fingerprint and opened[1] == self.fingerprint)
+        ):
+            return None
+        return engine  # type: ignore[return-value]  # the Engine, or a double of it
 
     @property
     def cancelled(self) -> bool:
         if self._event.is_set():
             return True
-        if not self.switched and self.on_live != self._reader_has_it():
+        if not self.switched and self.on_live != (self.reader_engine() is not None):
             self.switched = "moved" if self.on_live else "handed over"
         return bool(self.switched)
 
@@ -86,12 +98,6 @@ class Preparer(QObject):
         self.runner = Runner(threads=1, parent=self)  # queuing asks the library (disk)
         self._ended.connect(self._end)
 
-    def _reader_engine(self, path: str) -> PrepareEngine | None:
-        engine = self.live.engine if self.live is not None else None
-        if engine is not None and _book_path(engine) == path:
-            return engine  # type: ignore[return-value]  # the Engine, or a double of it
-        return None
-
     def is_preparing(self, path: str) -> bool:
         return str(Path(path).resolve()) in self.jobs
 
@@ -100,8 +106,7 @@ class Preparer(QObject):
         resolved = str(Path(path).resolve())
         if resolved in self.jobs:
             return
-        engine = self._reader_engine(resolved)
-        job = self.jobs[resolved] = _Job(resolved, self.live, on_live=engine is not None)
+        job = self.jobs[resolved] = _Job(resolved, self.live)
 
         def progress(done: int, total: int) -> None:  # the preparing thread
             self.progress.emit(path, done, total)
@@ -109,10 +114,13 @@ class Preparer(QObject):
         def done(result: int | BaseException) -> None:  # the preparing thread
             self._ended.emit(path, job, result)
 
-        self.runner.run(
-            self.source.prepare, path, progress, done, engine, job,
-            on_error=lambda message: self._ended.emit(path, job, message),
-        )  # fmt: skip
+        def start() -> None:  # a worker: which book it is, and on which engine
+            job.fingerprint = self.source.fingerprint_of(path) or ""
+            engine = job.reader_engine()
+            job.on_live = engine is not None
+            self.source.prepare(path, progress, done, engine, job)
+
+        self.runner.run(start, on_error=lambda message: self._ended.emit(path, job, message))
 
     def cancel(self, path: str) -> None:
         job = self.jobs.pop(str(Path(path).resolve()), None)

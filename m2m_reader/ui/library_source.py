@@ -22,10 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from ..engine.books import open_book
 from ..engine.core import paths
 from ..engine.core.atomic import atomic_writer
 from ..engine.core.cache import DiskCache
 from ..engine.core.cancel import CancelToken
+from ..engine.core.errors import M2MError
 from ..engine.core.settings import Settings
 from ..engine.library import Library, LibraryBook, PrepareEngine, PrepareService
 
@@ -71,6 +73,8 @@ class LibrarySource(Protocol):
     def remove(self, path: str) -> None: ...
 
     def set_progress(self, path: str, page: int) -> None: ...
+
+    def fingerprint_of(self, path: str) -> str | None: ...
 
     def set_music_pages(self, path: str, pages: int) -> None: ...
 
@@ -127,6 +131,7 @@ class EngineLibrary:
         self.settings = settings or Settings()
         self.make_engine: Callable[[], PrepareEngine] = make_engine or self._engine
         self._service: PrepareService | None = None
+        self._aliases: dict[str, int] = {}  # another path of a book -> its id
 
     @property
     def library(self) -> Library:
@@ -147,8 +152,22 @@ class EngineLibrary:
         return Engine(self.settings, audio=False, music_process=True)
 
     def _id(self, path: str) -> int | None:
-        found = self.library.find(_resolved(path))
-        return found.id if found is not None else None
+        """The library's id of the book at `path`, also when the library has it under
+        another path (a Manga109 book added by its images opens as its XML)."""
+        resolved = _resolved(path)
+        found = self.library.find(resolved)
+        if found is not None:
+            return found.id
+        if resolved not in self._aliases:
+            try:
+                with open_book(resolved) as book:
+                    same = self.library.find_same(book)
+            except M2MError:
+                return None
+            if same is None:
+                return None
+            self._aliases[resolved] = same.id
+        return self._aliases[resolved]
 
     def entries(self) -> list[LibraryEntry]:
         books = self.library.books()
@@ -184,10 +203,16 @@ class EngineLibrary:
             return None
         return {str(p): str(k) for p, k in keys.items()}
 
+    def _row_path(self, path: str) -> str:
+        """The path the library has the book under (the cues are kept by it)."""
+        book_id = self._id(path)
+        return self.library.get(book_id).path if book_id is not None else _resolved(path)
+
     def record_cues(self, path: str, keys: dict[int, str]) -> None:
         """Remember the cache keys of the book's cues (after a prepare or a read)."""
         if not keys:
             return
+        path = self._row_path(path)
         known = self._cue_keys(path) or {}
         known.update({str(p): k for p, k in keys.items()})
         target = self._keys_path(path)
@@ -216,10 +241,15 @@ class EngineLibrary:
             self.library.remove(book_id)
         self._keys_path(path).unlink(missing_ok=True)
 
+    def fingerprint_of(self, path: str) -> str | None:
+        """The fingerprint of the book at `path` as the library has it (None: not there)."""
+        book_id = self._id(path)
+        return self.library.get(book_id).fingerprint if book_id is not None else None
+
     def page_of(self, path: str) -> int | None:
         """Where the person left off in the book at `path` (None: not in the library)."""
-        found = self.library.find(_resolved(path))
-        return found.page if found is not None else None
+        book_id = self._id(path)
+        return self.library.get(book_id).page if book_id is not None else None
 
     def set_progress(self, path: str, page: int) -> None:
         book_id = self._id(path)

@@ -197,6 +197,15 @@ class Library:
             row = db.execute("SELECT * FROM books WHERE path = ?", (resolved,)).fetchone()
         return _book(row) if row is not None else None
 
+    def find_same(self, book: Book) -> LibraryBook | None:
+        """The row of `book` by what it is (fingerprint and title), whatever its path."""
+        with self._db() as db:
+            row = db.execute(
+                "SELECT * FROM books WHERE fingerprint = ? AND title = ? ORDER BY id LIMIT 1",
+                (book.fingerprint, book.title),
+            ).fetchone()
+        return _book(row) if row is not None else None
+
     def remove(self, book_id: int) -> None:
         """Forget a book (its file, cache, edits and reading choices are left alone)."""
         self._update(book_id, "DELETE FROM books WHERE id = ?", ())
