@@ -216,15 +216,15 @@ def evaluate(out: Path, lang: str, pages: int | None = None) -> dict:
     analyzer = Analyzer(book, store=MemoryStore())
 
     t0, c0 = time.perf_counter(), time.process_time()
-    pages = range(min(len(book), pages or len(book)))
-    for i in pages:
+    read = range(min(len(book), pages or len(book)))
+    for i in read:
         analyzer.readings.get(i)
-    read_s = (time.perf_counter() - t0) / len(pages)
-    cpu_s = (time.process_time() - c0) / len(pages)
+    read_s = (time.perf_counter() - t0) / len(read)
+    cpu_s = (time.process_time() - c0) / len(read)
 
     errs = total = d_errs = d_total = 0
     with_balloons = recovered = 0
-    for i in pages:
+    for i in read:
         t = analyzer.transcript(i)
         want = truth["pages"][i]["texts"]
         got_all = norm(" ".join(ln.text for ln in t.lines), lang)
@@ -258,7 +258,9 @@ def evaluate(out: Path, lang: str, pages: int | None = None) -> dict:
         )
         right.append((s["mood"], lead_of(profile), s["lead"]))
     emotions_right = sum(p == t for _, p, t in right)
-    bad = bad_images(analyzer.readings.reader())
+    reader = analyzer.readings.reader()
+    assert reader is not None, "Tesseract is not installed"
+    bad = bad_images(reader)
 
     print(
         f"{name}: {len(book)} pages, reading {read_s:.2f} s/page ({cpu_s:.2f} s of CPU), "

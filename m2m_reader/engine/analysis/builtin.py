@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 
-from ..books.model import Book, Face, Page, TextBox
+from ..books.model import Body, Book, Face, Page, TextBox
 from ..core.cancel import CancelToken
 from ..reading import PageReading
 from . import scene_rules, writer
@@ -63,7 +63,8 @@ def _nearest_character(page: Page, t: TextBox) -> str | None:
     """For books without speaker annotations: the character whose body is nearest."""
     cx, cy = t.box.center
     best, best_d = None, float("inf")
-    for b in [*page.bodies, *page.faces]:
+    marks: list[Body | Face] = [*page.bodies, *page.faces]
+    for b in marks:
         if b.character is None:
             continue
         bx, by = b.box.center

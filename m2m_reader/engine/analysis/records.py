@@ -70,7 +70,7 @@ class PageTranscript:
             lines=[Line(**ln) for ln in d.get("lines", [])],
             faces=[
                 FaceReading(
-                    box=tuple(f["box"]),  # type: ignore[arg-type]
+                    box=tuple(f["box"]),
                     character=f.get("character"),
                     id=f.get("id"),
                     emotions=f.get("emotions"),

@@ -125,8 +125,7 @@ def read_page_emotions(transcript: PageTranscript) -> PageEmotions:
         + 0.25 * v.get("dark", 0.0),
     )
     weight = max(1.0, n_talk) * 0.5  # the pictures count like half the page's lines
-    feeling = talk is not None and talk["neutral"] < 0.8
-    if feeling:
+    if talk is not None and talk["neutral"] < 0.8:
         # Pictures raise the arousal of what the words already feel: a tense feeling
         # grows with them, joy a little, sorrow not at all (unless it is dark).
         lead = max((e for e in EMOTIONS if e != "neutral"), key=lambda e: talk[e])

@@ -24,6 +24,7 @@ from .regions import Parts, bright_parts
 
 Box = tuple[int, int, int, int]
 CASCADE_NAME = "lbpcascade_animeface.xml"
+_CASCADE = "CascadeClassifier"  # OpenCV's class, missing from its type stubs
 
 
 class FaceDetector(Protocol):
@@ -94,7 +95,7 @@ class CascadeFaces:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._cascade = cv2.CascadeClassifier(str(path))
+        self._cascade = getattr(cv2, _CASCADE)(str(path))
         if self._cascade.empty():
             raise BackendUnavailable(f"The face cascade {path} could not be loaded.")
 

@@ -60,9 +60,16 @@ class Ocr(Protocol):
     def settings_key(self) -> str: ...
 
     def read(
-        self, crop: np.ndarray, *, vertical: bool, language: str | None, glyph: float
+        self,
+        crop: np.ndarray,
+        *,
+        vertical: bool,
+        language: str | None,
+        glyph: float,
+        strokes: int = 0,
     ) -> OcrResult | None:
-        """Text in a grey crop (paper white), or None when it holds no confident text."""
+        """Text in a grey crop (paper white), or None when it holds no confident text.
+        `strokes`: how many letter-sized strokes the region holds (0: not counted)."""
         ...
 
 
@@ -104,7 +111,9 @@ def clean_crop(
     # Tesseract's time grows with the crop: a huge region is read a little smaller.
     scale = min(scale, (MAX_CROP / max(1, crop.size)) ** 0.5)
     if abs(scale - 1.0) > 0.1:
-        crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+        crop = np.asarray(
+            cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC), np.uint8
+        )
     return cv2.copyMakeBorder(crop, 24, 24, 24, 24, cv2.BORDER_CONSTANT, value=255)
 
 
@@ -170,7 +179,7 @@ class TesseractOcr:
         if tess not in self.languages:
             return None
         if (tess, psm) not in apis:
-            apis[(tess, psm)] = self._tr.PyTessBaseAPI(path=self.tessdata + "/", lang=tess, psm=psm)
+            apis[(tess, psm)] = self._tr.PyTessBaseAPI(path=f"{self.tessdata}/", lang=tess, psm=psm)
         return apis[(tess, psm)]
 
     def warm(self, language: str | None) -> None:
@@ -266,7 +275,8 @@ def _quality(r: OcrResult | None) -> float:
     if r.language == "ja":
         if letters >= 6 and len(set(r.text)) < letters / 4:
             return 0.0  # one sign repeated many times: Tesseract reading a texture
-        letters = 1.5 * len(_CJK.findall(r.text)) - len(_ALPHA.findall(r.text))
+        signs = 1.5 * len(_CJK.findall(r.text)) - len(_ALPHA.findall(r.text))
+        return r.confidence * max(0.0, min(1.0, signs / 3.0))
     return r.confidence * max(0.0, min(1.0, letters / 3.0))
 
 

@@ -46,9 +46,8 @@ def find_panels(grey: np.ndarray) -> list[Box]:
     n, labels, stats, _ = cv2.connectedComponentsWithStats(like, connectivity=4)
     edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
     outside = np.isin(labels, edge[edge > 0])  # the gutter: margin-coloured, reaching the edge
-    art = (~outside).astype(np.uint8)
     k = max(3, int(0.004 * min(h, w)))
-    art = cv2.morphologyEx(art, cv2.MORPH_OPEN, np.ones((k, k), np.uint8))
+    art = cv2.morphologyEx((~outside).astype(np.uint8), cv2.MORPH_OPEN, np.ones((k, k), np.uint8))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(art, connectivity=4)
     boxes = []
     for i in range(1, n):

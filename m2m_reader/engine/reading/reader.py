@@ -52,7 +52,9 @@ def _saturation(image: Image.Image, shape: tuple[int, int]) -> np.ndarray | None
         return None
     rgb = np.asarray(image.convert("RGB"), dtype=np.uint8)
     if rgb.shape[:2] != shape:
-        rgb = cv2.resize(rgb, (shape[1], shape[0]), interpolation=cv2.INTER_AREA)
+        rgb = np.asarray(
+            cv2.resize(rgb, (shape[1], shape[0]), interpolation=cv2.INTER_AREA), np.uint8
+        )
     sat = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)[:, :, 1]
     return sat if int(np.percentile(sat, 90)) > 40 else None  # a grey scan saved as RGB
 

@@ -40,7 +40,11 @@ def _strokes(grey: np.ndarray, inside: np.ndarray) -> list[tuple[int, int, int, 
     """Dark connected strokes (x, y, w, h) fully inside a region's mask."""
     dark = ((grey < 128) & inside).astype(np.uint8)
     n, _, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=8)
-    return [tuple(int(v) for v in stats[i][:4]) for i in range(1, n) if stats[i][4] >= 4]
+    return [
+        (int(stats[i][0]), int(stats[i][1]), int(stats[i][2]), int(stats[i][3]))
+        for i in range(1, n)
+        if stats[i][4] >= 4
+    ]
 
 
 def _letter_like(strokes: list[tuple[int, int, int, int]], page_h: int) -> list:
@@ -50,7 +54,7 @@ def _letter_like(strokes: list[tuple[int, int, int, int]], page_h: int) -> list:
 
 def _valleys(ink: np.ndarray, axis: int) -> list[int]:
     """Widths of the empty stripes across the ink's span (gaps between lines or columns)."""
-    filled = ink.any(axis=axis)
+    filled = np.asarray(ink.any(axis=axis))
     idx = np.flatnonzero(filled)
     if len(idx) < 2:
         return []
