@@ -22,7 +22,9 @@ app has started; none_refcount_launch at the first sample), rss_mb_start/end/max
 reader), children_rss_mb_max (the composer), pages_with_music, binding; also the count at
 each quarter of the run, when every page had its music (music_done_s) and the count's
 rise per minute after that (when the run went on a minute longer). `--samples FILE`
-writes every per-second sample.
+writes every per-second sample; with M2M_SOAK_CENSUS=1 a sample every 15 s also counts
+what the reader holds (pool jobs, QImages, QPixmaps, decoded and pre-scaled pages,
+thumbnails).
 
 On PySide6 6.10 and 6.11 every QPainter opened on a *new* paint device keeps six
 references to None that are never given back; the mood timeline used to draw its strip
@@ -171,6 +173,23 @@ def child(book: str, minutes: float, interval: float) -> int:
             reader.next_spread()
         turns[0] += 1
 
+    census_at = [time.monotonic()]
+
+    def census() -> dict[str, int]:
+        """What the reader holds (every 15 s: a full look at the heap is slow)."""
+        import gc
+
+        names = ("_Job", "_Decode", "_Rescale", "_Thumb", "QImage", "QPixmap", "QRunnable")
+        counts = dict.fromkeys(names, 0)
+        for obj in gc.get_objects():
+            name = type(obj).__name__
+            if name in counts:
+                counts[name] += 1
+        counts["decoded_pages"] = len(reader.images._cache)
+        counts["prescaled_pages"] = len(reader.images._scaled)
+        counts["thumbnails"] = len(reader.thumbs_model._pixmaps)
+        return counts
+
     def report() -> None:
         sample = {
             "t": round(time.monotonic() - t0, 2),
@@ -182,6 +201,9 @@ def child(book: str, minutes: float, interval: float) -> int:
             "music": len(main.bridge.ready_pages),
             "binding": binding,
         }
+        if os.environ.get("M2M_SOAK_CENSUS") and time.monotonic() - census_at[0] >= 15:
+            census_at[0] = time.monotonic()
+            sample["census"] = census()
         print(json.dumps(sample), flush=True)
 
     turner = QTimer(interval=max(1, int(interval * 1000)))

@@ -59,3 +59,38 @@ def test_a_jump_merged_with_later_turns_stays_a_jump(qtbot):
     busy.set()
     assert runner.wait(5000)
     assert seen == [(10, "jump")]
+
+
+def test_calls_that_are_done_keep_nothing_they_held_alive(qtbot):
+    """Thousands of quick calls (page turns, progress writes): once their results are
+    delivered, nothing they were given or gave back is still held anywhere."""
+    import gc
+    import weakref
+
+    class Page:  # stands for a decoded page or a book handed to a call
+        pass
+
+    runner = Runner(threads=2)
+    held: list[weakref.ref[Page]] = []
+    delivered: list[int] = []
+    stop = threading.Event()
+
+    def engine_at_work() -> None:  # Python busy on another thread, as the engine is
+        while not stop.is_set():
+            sum(range(1000))
+
+    busy = threading.Thread(target=engine_at_work)
+    busy.start()
+    try:
+        for i in range(3000):
+            page = Page()
+            held.append(weakref.ref(page))
+            runner.run(lambda p, i=i: i, page, on_done=delivered.append)
+            del page
+        assert runner.wait(10_000)
+    finally:
+        stop.set()
+        busy.join()
+    qtbot.waitUntil(lambda: len(delivered) == 3000)
+    gc.collect()
+    assert [r for r in held if r() is not None] == []

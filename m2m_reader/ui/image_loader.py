@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 from PIL import Image
-from PySide6.QtCore import QObject, QRunnable, QSize, QThreadPool, Signal
+from PySide6.QtCore import QObject, QSize, QThreadPool, Signal
 from PySide6.QtGui import QImage
 
 from ..engine.books.archive import short_reason
@@ -78,7 +78,7 @@ class _Relay(QObject):
 Transform = Callable[[Image.Image], Image.Image]
 
 
-class _Decode(QRunnable):
+class _Decode:  # a callable for the pool (see tasks._Job: not a QRunnable)
     def __init__(
         self,
         relay: _Relay,
@@ -88,12 +88,10 @@ class _Decode(QRunnable):
         size: QSize | None,
         transform: Transform | None = None,
     ) -> None:
-        super().__init__()
-        self.setAutoDelete(True)
         self._relay, self._book, self._index, self._gen = relay, book, index, generation
         self._size, self._transform = size, transform
 
-    def run(self) -> None:
+    def __call__(self) -> None:
         try:
             decoded = self._book.image(self._index)
             if self._transform is not None:  # the reader's crop and colour filters
@@ -113,10 +111,8 @@ class _Decode(QRunnable):
             self._relay.done.emit(self._gen, self._index, image, scaled)
 
 
-class _Rescale(QRunnable):
+class _Rescale:  # a callable for the pool (see tasks._Job: not a QRunnable)
     def __init__(self, relay: _Relay, image: QImage, index: int, generation: int, size: QSize):
-        super().__init__()
-        self.setAutoDelete(True)
         self._relay, self._image, self._index, self._gen, self._size = (
             relay,
             image,
@@ -125,7 +121,7 @@ class _Rescale(QRunnable):
             size,
         )
 
-    def run(self) -> None:
+    def __call__(self) -> None:
         scaled = prescale(pil_view(self._image), self._size)
         self._relay.done.emit(self._gen, self._index, self._image, scaled)
 

@@ -22,7 +22,6 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
-    QRunnable,
     QSize,
     Qt,
     QThreadPool,
@@ -53,15 +52,13 @@ class _Relay(QObject):
     done = Signal(int, int, QImage)  # generation, page, thumbnail (null: unreadable)
 
 
-class _Thumb(QRunnable):
+class _Thumb:  # a callable for the pool (see tasks._Job: not a QRunnable)
     """Read a thumbnail from the cache folder, or decode the page and store one."""
 
     def __init__(self, relay: _Relay, book: Book, page: int, generation: int) -> None:
-        super().__init__()
-        self.setAutoDelete(True)
         self._relay, self._book, self._page, self._gen = relay, book, page, generation
 
-    def run(self) -> None:
+    def __call__(self) -> None:
         path = thumbs_dir(self._book) / f"{self._page}.jpg"
         image = QImage()
         try:
