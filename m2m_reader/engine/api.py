@@ -15,13 +15,16 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from .analysis.records import Analysis
     from .books.model import Book
+    from .core import events as ev
     from .core.cancel import CancelToken
     from .core.settings import Settings
+    from .core.store import Store
     from .music.base import Cue
     from .session.page_table import PageInfo
 
 TurnKind = str  # "turn" (to the next or previous page) or "jump" (anywhere else)
 Progress = Callable[[int, int], None]  # (pages done, pages in all)
+EventSink = Callable[["ev.Event"], None]
 
 
 class CueSink(Protocol):
@@ -76,8 +79,15 @@ class Player(Protocol):
 class EngineAPI(Protocol):
     """The live session: a book, the reader's cursor, and music computed ahead of it."""
 
+    on_event: EventSink | None  # told of progress, cues, fallbacks and errors (any thread)
+
     @property
     def settings(self) -> Settings: ...
+
+    @property
+    def store(self) -> Store:
+        """Where the session's records and cues are kept."""
+        ...
 
     @property
     def player(self) -> Player | None:
@@ -145,4 +155,4 @@ class EngineAPI(Protocol):
     def settings_applied(self, timeout: float | None = None) -> bool: ...
 
 
-__all__ = ["AudioOutput", "CueSink", "EngineAPI", "Player", "Progress", "TurnKind"]
+__all__ = ["AudioOutput", "CueSink", "EngineAPI", "EventSink", "Player", "Progress", "TurnKind"]

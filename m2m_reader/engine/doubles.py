@@ -23,12 +23,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .analysis.records import Analysis
-from .api import CueSink, EngineAPI, Player, Progress
+from .api import CueSink, EngineAPI, EventSink, Player, Progress
 from .books.model import Book
-from .core import events as ev
 from .core.cancel import CancelToken
 from .core.errors import BackendUnavailable
 from .core.settings import Settings
+from .core.store import MemoryStore, Store
 from .music.base import Clip, Cue, CueRequest, MusicPlan
 from .session.page_table import PageInfo
 
@@ -224,10 +224,11 @@ class FakeEngine:
     def __init__(
         self,
         settings: Settings | None = None,
-        on_event: Callable[[ev.Event], None] | None = None,
+        on_event: EventSink | None = None,
         player: Player | None = None,
     ) -> None:
-        self.on_event = on_event or (lambda e: None)
+        self.on_event: EventSink | None = on_event or (lambda e: None)
+        self.store: Store = MemoryStore()
         self.calls: list[Call] = []
         self.lock = threading.Lock()
         self.book: Book | None = None
