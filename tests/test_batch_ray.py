@@ -51,6 +51,7 @@ def local_ray(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     with pytest.MonkeyPatch.context() as mp:
         for name in ("CACHE", "DATA", "CONFIG"):
             mp.setenv(f"M2M_READER_{name}_DIR", str(base / name.lower()))
+        mp.setenv("OPENAI_API_KEY", "sk-batch-test")  # the workers' own (never sent by Ray)
         ray.init(num_cpus=2, include_dashboard=False, object_store_memory=150 * 1024**2,
                  log_to_driver=False)  # fmt: skip
     try:
@@ -134,6 +135,33 @@ def test_a_rerun_skips_finished_books_and_redoes_a_damaged_one(
     assert composed_keys(out) == journal  # its cues came from the cache
     assert sf.info(str(audio)).frames == len(data)
     assert Manifest(out).records["b1"]["status"] == "ok"
+
+
+def test_the_llm_stages_run_on_the_workers_against_the_endpoint(
+    local_ray: Path, tmp_path: Path
+) -> None:
+    """`--llm openai`: each page's transcript (the vision model) and caption, each scene's
+    directive, asked of the endpoint by the workers; a forced rerun asks nothing."""
+    from fake_openai import FakeOpenAI
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    write_cbz(src / "talk.cbz", pages=3, book=7)
+    with FakeOpenAI() as fake:
+        settings = Settings(text="openai", llm_base_url=fake.base_url, llm_model="text-m")
+        report = run_batch(settings, _options(src, out, local_ray))
+        (record,) = report.records
+        assert record["status"] == "ok", record["error"]
+        assert record["backends"]["text"] == "openai"
+        stages = fake.stages()
+        assert stages.count("transcript") == 3 and stages.count("caption") == 3
+        assert stages.count("directive") == record["scenes"]
+        chapters = json.loads(outputs(out, find_books(src)[0], "flac")["chapters"].read_text())
+        assert chapters["pages"][0]["caption"].startswith("Page")  # the endpoint's words
+
+        asked = len(fake.requests)
+        again = run_batch(settings, _options(src, out, local_ray, force=True))
+        assert [r["status"] for r in again.records] == ["ok"]
+        assert len(fake.requests) == asked  # every answer came from the cache
 
 
 def _descendants(pid: int) -> list[int]:

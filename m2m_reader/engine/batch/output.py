@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from ..backends.composer import music_settings_key
-from ..books import open_book
 from ..books.readable import require_readable_page, unreadable_records
 from ..core.cancel import NEVER, CancelToken
 from ..core.errors import M2MError
@@ -27,7 +26,7 @@ from ..cue_recipe import CueRecipe, load_cue, save_cue
 from ..export import export_soundtrack
 from ..music.base import Cue, CueRequest
 from .manifest import note_composed, outputs
-from .stages import Batch, Context, Row, analyzer, backend, batch_of, failure, rows_of
+from .stages import Batch, Context, Row, analysing, backend, batch_of, failure, rows_of
 
 
 class Compose:
@@ -141,9 +140,8 @@ def _write(job: Any, row: Row, audio: Path, ctx: Context) -> dict[str, Any]:
         KnownMusic(row, ctx) if row.get("music") not in (None, "library") else backend("music", ctx)
     )
     audio.parent.mkdir(parents=True, exist_ok=True)
-    with open_book(job.path) as book:
+    with analysing(job.path, ctx) as (book, a):
         require_readable_page(book)
-        a = analyzer(book, ctx)
         analysis = a.run(ctx.mode)
         damaged = [i for i in range(len(book)) if a.stats(i).damaged]
         unreadable = unreadable_records(book, book.unreadable(check=damaged))

@@ -19,8 +19,10 @@ Every row is a flat dict of strings and numbers (lists travel as JSON text).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -124,6 +126,26 @@ def analyzer(book: Book, ctx: Context, text: TextBackend | None = None,
     )
 
 
+@contextlib.contextmanager
+def analysing(path: str, ctx: Context) -> Iterator[tuple[Book, Analyzer]]:
+    """The book at `path`, open, with its `Analyzer`; both let go of at the end."""
+    with open_book(path) as book:
+        try:
+            yield book, analyzer(book, ctx)
+        finally:
+            release(book)
+
+
+def release(book: Book) -> None:
+    """Let go of a book's page readings. `analysis.page_reading` keeps each book's
+    readings in a weak-keyed table whose value holds the book, so neither is ever
+    freed (about 15 MB a book with Tesseract's engines): a worker that reads thousands
+    of books drops them itself when a stage is done with the book."""
+    from ..analysis import page_reading
+
+    page_reading._BY_BOOK.pop(book, None)
+
+
 def split_pages(row: Row, ctx: Context) -> list[Row]:
     """A book's row → one row per page (`n`: how many), or one row with its error."""
     base = {k: row[k] for k in ("book_id", "path", "name")}
@@ -150,8 +172,7 @@ class _PageStage:
         for path in dict.fromkeys(r["path"] for r in rows if not r["error"]):
             todo = [r for r in rows if r["path"] == path and not r["error"]]
             try:
-                with open_book(path) as book:
-                    a = analyzer(book, self.ctx)
+                with analysing(path, self.ctx) as (_, a):
                     for r in todo:
                         t0 = time.perf_counter()
                         try:
@@ -209,9 +230,8 @@ def analyse_book(row: Row, ctx: Context) -> list[Row]:
                  "analysis_s": 0.0}]  # fmt: skip
     t0 = time.perf_counter()
     try:
-        with open_book(row["path"]) as book:
-            analysis = analyzer(book, ctx).run(ctx.mode)
-            recipes = book_recipes(book, analysis, ctx.seconds)
+        with analysing(row["path"], ctx) as (book, a):
+            recipes = book_recipes(book, a.run(ctx.mode), ctx.seconds)
     except Exception as exc:  # noqa: BLE001 - reported in the manifest, the run goes on
         return [{**base, "n_scenes": 1, "scene": -1, "recipes": "[]", "error": failure(exc),
                  "analysis_s": time.perf_counter() - t0}]  # fmt: skip
