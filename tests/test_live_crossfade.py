@@ -6,14 +6,10 @@ import numpy as np
 
 from m2m_reader.engine.audio.live import LivePlayer
 from m2m_reader.engine.core.settings import Settings
+from m2m_reader.engine.doubles import FakeEngine
 from m2m_reader.engine.music.base import Clip, Cue, MusicPlan
 
 RATE = 48000
-
-
-class StubEngine:
-    def attach_mixer(self, mixer) -> None:
-        self.mixer = mixer
 
 
 def cue(page: int, scene: int, level: float) -> Cue:
@@ -43,7 +39,7 @@ def fade_seconds(player: LivePlayer, settings: Settings, crossfade_s: float) -> 
 
 def test_a_new_crossfade_length_applies_to_the_playing_mixer() -> None:
     settings = Settings(crossfade_s=1.0)
-    player = LivePlayer(StubEngine(), settings)
+    player = LivePlayer(FakeEngine(), settings)
     try:
         before = fade_seconds(player, settings, 1.0)
         after = fade_seconds(player, settings, 4.0)

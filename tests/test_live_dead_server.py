@@ -32,16 +32,13 @@ import sys, time
 from m2m_reader.engine.audio.devices import output_devices
 from m2m_reader.engine.audio.live import LivePlayer
 from m2m_reader.engine.core.settings import Settings
-
-class Engine:
-    def attach_mixer(self, mixer):
-        self.mixer = mixer
+from m2m_reader.engine.doubles import FakeEngine
 
 device = next((d for d in output_devices() if "JACK" in d.host_api), None)
 if device is None:
     print("no-jack", flush=True)
     sys.exit(3)
-player = LivePlayer(Engine(), Settings(), device=device.index, native=sys.argv[1] == "native")
+player = LivePlayer(FakeEngine(), Settings(), device=device.index, native=sys.argv[1] == "native")
 assert player.start(), player.message
 assert player.output.native is (sys.argv[1] == "native")
 end = time.monotonic() + 10
