@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..audio.loudness import LoudnessMeter
-from . import dsp
+from ..musiclib import dsp
 
 SR = 22050
 HOP = 512

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ..musiclib import dsp
 from ..musiclib.features import (
     PITCHES,
     _key,
@@ -23,7 +24,6 @@ from ..musiclib.features import (
     short_term_loudness,
 )
 from ..musiclib.pick import want_for
-from . import dsp
 from .frames import HOP, SR, Frames, frames_over, page_excerpt, read_soundtrack
 
 SEAM_WINDOW_S = 1.5

@@ -28,6 +28,7 @@ import numpy as np
 
 from ..audio.loudness import LoudnessMeter, k_weighting
 from ..music.theory import key_and_strength
+from . import dsp
 
 ANALYSIS_SR = 22050
 EXCERPT_S = 30.0
@@ -167,34 +168,37 @@ def analyse(path: Path, rel: str) -> TrackFeatures:
     if not np.isfinite(y).all() or float(np.abs(y).max()) < 1e-4:
         raise UnreadableTrack("silent or damaged audio")
     sr = ANALYSIS_SR
-    spec = np.abs(librosa.stft(y, n_fft=2048, hop_length=HOP))
-    onset_env = librosa.onset.onset_strength(S=librosa.amplitude_to_db(spec), sr=sr)
-    tempo, beat_frames = librosa.beat.beat_track(onset_envelope=onset_env, sr=sr, hop_length=HOP)
-    tempo = float(np.atleast_1d(tempo)[0]) or 100.0
+    power = dsp.stft_power(y, HOP)
+    spec = np.sqrt(power)
+    onset_env = dsp.onset_strength(power, HOP)
+    # the tempo as librosa's beat tracker would estimate it, then its beats at that tempo
+    tempo = dsp.tempo(onset_env, sr, HOP) or 100.0
+    _, beat_frames = librosa.beat.beat_track(
+        onset_envelope=onset_env, sr=sr, hop_length=HOP, bpm=tempo
+    )
     tempo = _fold_tempo(tempo)
     beat_frames = np.asarray(beat_frames, dtype=int)
     if len(beat_frames) < 2 * BEATS_PER_BAR:  # no beat found: a grid at the tempo
         beat_frames = np.arange(0, spec.shape[1], 60.0 / tempo * sr / HOP).astype(int)
-    beat_times = librosa.frames_to_time(beat_frames, sr=sr, hop_length=HOP)
+    beat_times = beat_frames * (HOP / sr)
     downbeat = _downbeat(onset_env, beat_frames)
 
-    chroma = librosa.feature.chroma_stft(S=spec**2, sr=sr, hop_length=HOP, tuning=0.0)
+    chroma = librosa.feature.chroma_stft(S=power, sr=sr, hop_length=HOP, tuning=0.0)
     key, mode, strength = _key(chroma.mean(axis=1))
     lufs, lra = _loudness(stereo, sr)
-    centroid = librosa.feature.spectral_centroid(S=spec, sr=sr)[0]
-    rms = librosa.feature.rms(S=spec, frame_length=2048)[0]
+    centroid = dsp.centroid(power, sr)
+    rms = np.sqrt(power.sum(axis=0))  # relative: only compared with itself
     brightness = float(np.average(centroid, weights=rms + 1e-9) / (sr / 2))
-    onsets = librosa.onset.onset_detect(onset_envelope=onset_env, sr=sr, hop_length=HOP)
-    density = len(onsets) / (len(y) / sr)
+    density = dsp.onset_count(onset_env, sr, HOP) / (len(y) / sr)
     arousal, valence = mood(tempo, density, lufs, brightness, mode, strength)
 
-    mfcc = librosa.feature.mfcc(S=librosa.power_to_db(_mel(spec, sr)), n_mfcc=13)
+    mfcc = dsp.mfcc(dsp.to_db(dsp.mel_filters(sr) @ power))
     bars = beat_frames[downbeat::BEATS_PER_BAR]
     loop_a, loop_b, loop_score = _loop(bars, chroma, mfcc)
     phrase = _phrase_start(bars, rms, loop_a)
 
     def t(frame: int) -> float:
-        return round(a + float(librosa.frames_to_time(frame, sr=sr, hop_length=HOP)), 4)
+        return round(a + frame * HOP / sr, 4)
 
     return TrackFeatures(
         path=rel,
@@ -227,12 +231,6 @@ def _fold_tempo(tempo: float) -> float:
     return tempo
 
 
-def _mel(spec: np.ndarray, sr: int) -> np.ndarray:
-    import librosa
-
-    return librosa.feature.melspectrogram(S=spec**2, sr=sr, n_mels=40)
-
-
 def _downbeat(onset_env: np.ndarray, beats: np.ndarray) -> int:
     """The beat phase (0..3) whose beats carry the most onset strength."""
     strength = onset_env[np.clip(beats, 0, len(onset_env) - 1)]
@@ -247,10 +245,10 @@ def _key(chroma_mean: np.ndarray) -> tuple[str, str, float]:
 
 
 def _loudness(stereo: np.ndarray, sr: int) -> tuple[float, float]:
-    meter = LoudnessMeter(sr, 2)
-    meter.add(stereo)
-    lufs = meter.integrated()
-    short = short_term_loudness(stereo, sr)
+    """Integrated loudness and loudness range, from one K-weighted pass."""
+    steps = loudness_steps(stereo, sr)
+    lufs = integrated_from_steps(steps, sr, 2)
+    short = short_term_loudness(stereo, sr, steps=steps)
     short = short[short > -70]
     lra = float(np.percentile(short, 95) - np.percentile(short, 10)) if len(short) > 2 else 0.0
     return (lufs if math.isfinite(lufs) else -70.0), lra

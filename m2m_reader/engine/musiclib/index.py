@@ -10,6 +10,7 @@ and not tried again until they change. New tracks are analysed in worker process
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -23,6 +24,7 @@ from ..core import paths
 from ..core.atomic import write_text
 from ..core.cancel import NEVER, CancelToken
 from ..core.errors import M2MError
+from . import dsp
 from .features import FEATURES_VERSION, TrackFeatures, UnreadableTrack, analyse, warm
 
 log = logging.getLogger(__name__)
@@ -69,6 +71,15 @@ def _walk(root: Path) -> dict[str, tuple[int, int]]:
             except OSError:
                 continue
     return found
+
+
+def _one_blas_thread() -> None:
+    """A worker's BLAS on one thread for good: its products are small, and two workers
+    each running OpenBLAS's threads on two cores cost several times the CPU."""
+    with contextlib.suppress(ImportError):
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1, user_api="blas")
 
 
 def _analyse_one(args: tuple[str, str]) -> tuple[str, dict | None, str]:
@@ -152,11 +163,16 @@ class MusicIndex:
             report(0, len(todo), "indexing music")
             jobs = [(str(self.music_dir), rel) for rel in todo]
             if workers > 1 and len(todo) > 1:
-                with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
+                with ProcessPoolExecutor(
+                    max_workers=workers, mp_context=_context(), initializer=_one_blas_thread
+                ) as pool:
                     done_iter = pool.map(_analyse_one, jobs, chunksize=1)
                     self._collect(done_iter, on_disk, result, report, len(todo), cancel)
             else:
-                self._collect(map(_analyse_one, jobs), on_disk, result, report, len(todo), cancel)
+                with dsp.one_blas_thread():
+                    self._collect(
+                        map(_analyse_one, jobs), on_disk, result, report, len(todo), cancel
+                    )
         if todo or removed or not self.path.exists():
             self._save()
         result.tracks = self.tracks

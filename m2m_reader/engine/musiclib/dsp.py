@@ -1,5 +1,6 @@
-"""The few spectral measures the report needs, in numpy: no librosa, whose import alone
-(numba, its compiled beat tracker) costs the report seconds of CPU.
+"""Spectral measures in numpy, for the evaluation report (which then needs no librosa:
+its import alone, numba and a compiled beat tracker, costs seconds of CPU) and for the
+cheap parts of indexing. They give librosa's numbers (to float rounding) except chroma.
 
 Short-time spectra (Hann window, centred frames), a Slaney mel filterbank, pitch-class
 energy (chroma), MFCC, spectral-flux onsets with librosa's default peak picking, and a
