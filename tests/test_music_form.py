@@ -10,6 +10,7 @@ import pytest
 from m2m_reader.engine.core.cancel import NEVER
 from m2m_reader.engine.music.base import CueRequest
 from m2m_reader.engine.music.composer import Composer
+from m2m_reader.engine.music.soundfont import find_soundfont
 from m2m_reader.engine.music.theory import key_from_chroma, pitch_class
 
 SR = 22050
@@ -172,3 +173,25 @@ def test_rain_and_vinyl_are_heard_under_the_music(composer: Composer) -> None:
 
     assert air("gentle rain and a music box lullaby") > 5 * air("a music box lullaby")
     assert air("lofi with vinyl crackle and electric piano") > 5 * air("lofi with electric piano")
+
+
+FONT_OR_SYNTH = ["synth"] + (["auto"] if find_soundfont() else [])
+
+
+@pytest.mark.parametrize("renderer", FONT_OR_SYNTH)
+def test_a_held_melody_over_piano_chords_never_drops_out(renderer: str) -> None:
+    """A cello sings over quiet piano chords: where it breathes, the piano rings on (its
+    chords pedalled and broken) and answers, so the music holds (no 10 dB hole)."""
+    composer = Composer(SR, soundfont=None if renderer == "synth" else "auto")
+    directive = "A melancholy farewell for solo piano and cello, slow"
+    worst = 0.0
+    for page, caption in enumerate(["quiet piano chords, fading", "slow piano, mournful cello",
+                                    "the cello sings alone, sorrowful"]):  # fmt: skip
+        cue = composer.make_cue(req(caption, directive, page, scene_page=page), NEVER)
+        assert cue.score.tracks[0].instrument == "cello" and cue.score.tracks[0].role == "melody"
+        mono = np.tile(cue.clip.audio.mean(axis=1), 2).astype(np.float64)
+        win = SR // 40
+        m = len(mono) // win
+        db = 20 * np.log10(np.sqrt((mono[: m * win].reshape(m, win) ** 2).mean(axis=1)) + 1e-9)
+        worst = max(worst, *(np.median(db[i - 40 : i + 40]) - db[i] for i in range(40, m - 40)))
+    assert worst < 10.0
