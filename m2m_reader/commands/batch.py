@@ -65,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
             raise M2MError(f"{name} must be at least 1, not {value}")
     if not 0 < args.gpu_share <= 1:
         raise M2MError(f"--gpu-share must be more than 0 and at most 1, not {args.gpu_share:g}")
+    if args.offline and args.ray_address:
+        raise M2MError("--offline opens no network connection: it cannot join a Ray cluster")
     seconds = parse_seconds(args.seconds_per_page)
     settings = _options.settings_from(args)
     # Each backend is started once here: one that cannot start is reported, and the

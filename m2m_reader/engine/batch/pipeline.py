@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -132,6 +133,8 @@ def _start(ray: Any, options: BatchOptions, say: Say) -> bool:
     if ray.is_initialized():
         return False
     level = logging.INFO if options.verbose else logging.WARNING
+    if options.address:
+        _reachable(options.address)
     try:
         if options.address:
             say(f"joining the Ray cluster at {options.address}")
@@ -146,6 +149,20 @@ def _start(ray: Any, options: BatchOptions, say: Say) -> bool:
         where = f"the Ray cluster at {options.address}" if options.address else "a local Ray"
         raise M2MError(f"cannot start or reach {where}: {exc}") from None
     return True
+
+
+def _reachable(address: str) -> None:
+    """Fail at once on a HOST:PORT no cluster answers at (Ray itself waits minutes)."""
+    host, _, port = address.rpartition(":")
+    if address == "auto" or "://" in address or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host or "127.0.0.1", int(port)), timeout=5).close()
+    except OSError as exc:
+        raise M2MError(
+            f"cannot reach the Ray cluster at {address}: {exc.strerror or exc} "
+            "(is `ray start --head` running there?)"
+        ) from None
 
 
 def _run(todo: list[BookJob], ctx: Context, options: BatchOptions, manifest: Manifest,
@@ -225,8 +242,12 @@ def _line(done: int, total: int, r: dict[str, Any]) -> str:
     if r.get("status") != "ok":
         return f"{head}: FAILED: {r.get('error')}"
     spent = sum(r.get("timings", {}).values())
-    return (f"{head}: {r['pages']} pages, {r['scenes']} scenes, {r['cues']} cues "
+    return (f"{head}: {_n(r['pages'], 'page')}, {_n(r['scenes'], 'scene')}, {_n(r['cues'], 'cue')} "
             f"({r['composed']} composed), {spent:.1f} s of work")  # fmt: skip
+
+
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 __all__ = ["BatchOptions", "BatchReport", "build_dataset", "run_batch"]
