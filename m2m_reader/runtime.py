@@ -19,19 +19,21 @@ first line to the last: no connection, and the Hub variables set before any Hugg
 Face library loads (they read them once, on import). Afterwards the environment is as
 it was (what matters when a command runs inside another program, as in the tests).
 
-`release_memory` is the one piece the engine calls while it runs: after it drops cues,
-it hands the freed heap back to the system.
+The engine's own call, `release_memory` (after it drops cues, the freed heap goes back
+to the system), lives on the ground floor, `engine.core.heap`, since the engine imports
+nothing from the programs; it is re-exported here for callers written before.
 """
 
 from __future__ import annotations
 
-import ctypes
 import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from .engine.core import heap
 from .engine.core import offline as offline_mode
+from .engine.core.heap import release_memory
 
 # How often Python threads hand over the interpreter lock in the window (CPython's
 # default is 5 ms). The UI thread re-takes the lock after every call into Qt; with
@@ -45,43 +47,14 @@ _M_MMAP_THRESHOLD = -3
 _M_ARENA_MAX = -8
 
 
-class _Libc:
-    """glibc's allocator calls, or nothing on another C library."""
-
-    def __init__(self) -> None:
-        self._lib: ctypes.CDLL | None = None
-        self._looked = False
-
-    def get(self) -> ctypes.CDLL | None:
-        if not self._looked:
-            self._looked = True
-            try:
-                lib = ctypes.CDLL("libc.so.6")
-                lib.malloc_trim  # noqa: B018 - glibc only: AttributeError elsewhere
-                self._lib = lib
-            except (OSError, AttributeError):
-                self._lib = None
-        return self._lib
-
-
-_libc = _Libc()
-
-
 def tune_malloc() -> None:
     """glibc: serve large blocks (cues are megabytes) by mmap, always, so that freeing
     one gives the memory back; by default the threshold grows after the first frees
     and long sessions keep freed cues in the heap. Few arenas for the worker threads."""
-    libc = _libc.get()
+    libc = heap.glibc.get()
     if libc is not None:
         libc.mallopt(_M_MMAP_THRESHOLD, 1 << 20)  # 1 MB, fixed
         libc.mallopt(_M_ARENA_MAX, 2)
-
-
-def release_memory() -> None:
-    """Hand freed heap back to the system (glibc only; elsewhere nothing)."""
-    libc = _libc.get()
-    if libc is not None:
-        libc.malloc_trim(0)
 
 
 def apply(*, switch_interval: float | None = None) -> None:
@@ -109,3 +82,6 @@ def program(*, offline: bool = False, switch_interval: float | None = None) -> I
             offline_mode.disable()
         if telemetry is None:
             os.environ.pop(TELEMETRY_VAR, None)
+
+
+__all__ = ["WINDOW_SWITCH_INTERVAL_S", "apply", "program", "release_memory", "tune_malloc"]

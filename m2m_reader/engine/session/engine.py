@@ -24,7 +24,6 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from ...runtime import release_memory
 from ..analysis.edits import EditStore
 from ..analysis.pipeline import Analyzer
 from ..analysis.records import Analysis, ScenesResult
@@ -34,6 +33,7 @@ from ..backends.choice import LiveMusic, make_emotions, make_text
 from ..books.model import Book
 from ..core import events as ev
 from ..core.cancel import CancelToken
+from ..core.heap import release_memory
 from ..core.settings import Settings
 from ..core.store import Store
 from ..cue_recipe import CUE_BUCKETS, CUE_VERSION
