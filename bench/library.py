@@ -83,8 +83,8 @@ def make_folder(root: Path, minutes: float, per_mood: int) -> Path:
             ]
             # in blocks: libsndfile's Vorbis encoder crashes on one long write
             with sf.SoundFile(root / mood / f"{mood}_{k}{exts[n % 3]}", "w", 44100, 2) as f:
-                for a in range(0, len(track), 65536):
-                    f.write(track[a : a + 65536])
+                for at in range(0, len(track), 65536):
+                    f.write(track[at : at + 65536])
             n += 1
     return root
 

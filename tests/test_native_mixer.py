@@ -212,7 +212,9 @@ def test_no_compiler_is_a_clear_reason(monkeypatch, tmp_path):
 def test_an_unwritable_install_builds_in_the_cache(monkeypatch, tmp_path):
     blocker = tmp_path / "site-packages"
     blocker.write_text("")  # a file where the folder would be: mkdir fails, even for root
-    monkeypatch.setattr(native_build, "build_dirs", lambda: [blocker / "_native", tmp_path / "cache"])
+    monkeypatch.setattr(
+        native_build, "build_dirs", lambda: [blocker / "_native", tmp_path / "cache"]
+    )
     path = native_build.find_or_build()
     assert path.parent == tmp_path / "cache" and path.is_file()
     assert native_build.find_or_build() == path  # found, not built again

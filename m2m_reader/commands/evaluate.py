@@ -67,8 +67,8 @@ def build(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
         raise M2MError(f"{args.truth} has no 'scenes' list (see docs/evaluate.md)")
     analysis = _read_json(args.analysis, "analysis") if args.analysis else None
     ev = evaluate(audio, chapters, truth, analysis)
-    if truth is not None:
-        ev.truth["_scenes"] = truth["scenes"]  # type: ignore[index]
+    if truth is not None and ev.truth is not None:
+        ev.truth["_scenes"] = truth["scenes"]
     if args.no_models:
         ev.notes.append("CLAP agreement and FAD skipped (--no-models).")
     else:

@@ -54,7 +54,7 @@ def page_fade_s(crossfade_s: float) -> float:
     return max(0.05, min(0.8, crossfade_s))
 
 
-def set_crossfade(mixer: Mixer, crossfade_s: float) -> None:
+def set_crossfade(mixer: Mixer | NativeMixer, crossfade_s: float) -> None:
     """A new crossfade length, from the next fade on, while the mixer plays."""
     mixer.set_crossfades(scene_fade_s(crossfade_s), page_fade_s(crossfade_s))
 
@@ -86,7 +86,7 @@ class LiveOutput:
     """
 
     def __init__(
-        self, mixer: Mixer, device: int | str | None = None, blocksize: int = BLOCK
+        self, mixer: Mixer | NativeMixer, device: int | str | None = None, blocksize: int = BLOCK
     ) -> None:
         self.mixer = mixer
         self.device = device
@@ -240,15 +240,13 @@ class LiveOutput:
 
 def make_mixer(crossfade_s: float, native: bool | None = None) -> Mixer | NativeMixer:
     """The live mixer: the native one when asked or (None) when it is available."""
-    kwargs = {
-        "sample_rate": SAMPLE_RATE,
-        "crossfade_scene_s": scene_fade_s(crossfade_s),
-        "crossfade_page_s": page_fade_s(crossfade_s),
-    }
+    scene_s, page_s = scene_fade_s(crossfade_s), page_fade_s(crossfade_s)
     if native is False:
-        return Mixer(**kwargs)
+        return Mixer(SAMPLE_RATE, crossfade_scene_s=scene_s, crossfade_page_s=page_s)
     try:
-        return NativeMixer(**kwargs, stats_ring=RING)
+        return NativeMixer(
+            SAMPLE_RATE, crossfade_scene_s=scene_s, crossfade_page_s=page_s, stats_ring=RING
+        )
     except NativeUnavailable as exc:
         if native:
             raise
@@ -256,7 +254,7 @@ def make_mixer(crossfade_s: float, native: bool | None = None) -> Mixer | Native
         if not _said_python:
             _said_python = True
             log.info("mixing in Python: %s", exc)
-        return Mixer(**kwargs)
+        return Mixer(SAMPLE_RATE, crossfade_scene_s=scene_s, crossfade_page_s=page_s)
 
 
 _said_python = False

@@ -9,6 +9,7 @@ t·HOP at `SR`); frames outside every span stay zero.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,7 +53,7 @@ def read_soundtrack(path: Path) -> Soundtrack:
         return _metered(blocks, f.samplerate, f.frames)
 
 
-def _metered(blocks, rate: int, frames: int) -> Soundtrack:  # type: ignore[no-untyped-def]
+def _metered(blocks: Iterable[np.ndarray], rate: int, frames: int) -> Soundtrack:
     import soxr
 
     meter = LoudnessMeter(rate, 2)

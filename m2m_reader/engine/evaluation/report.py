@@ -9,16 +9,20 @@ from __future__ import annotations
 import html
 import io
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .measures import Evaluation
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
 KIND_COLOURS = {"scene": "#c0392b", "page": "#2e86c1"}
 
 
-def _svg(fig) -> str:  # type: ignore[no-untyped-def]
+def _svg(fig: Figure) -> str:
     buf = io.StringIO()
     fig.savefig(buf, format="svg")  # laid out when made: one drawing, not two
     import matplotlib.pyplot as plt
@@ -28,7 +32,7 @@ def _svg(fig) -> str:  # type: ignore[no-untyped-def]
     return text[text.index("<svg") :]
 
 
-def _figure(w: float = 9.0, h: float = 3.0):  # type: ignore[no-untyped-def]
+def _figure(w: float = 9.0, h: float = 3.0) -> tuple[Figure, Axes]:
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -38,7 +42,7 @@ def _figure(w: float = 9.0, h: float = 3.0):  # type: ignore[no-untyped-def]
     return plt.subplots(figsize=(w, h), layout="constrained")
 
 
-def _scene_lines(ax, ev: Evaluation) -> None:  # type: ignore[no-untyped-def]
+def _scene_lines(ax: Axes, ev: Evaluation) -> None:
     for p in ev.pages[1:]:
         prev = ev.pages[p.index - 1] if p.index - 1 < len(ev.pages) else None
         if prev is not None and prev.scene != p.scene:

@@ -32,7 +32,7 @@ def index_folder(music_dir: str, progress: Progress | None = None) -> ScanResult
 
 def make_library(
     music_dir: str, ranker: str = "features", clap_model: str = "", sample_rate: int = 48000,
-    device: str = "cpu", progress=None,  # type: ignore[no-untyped-def]
+    device: str = "cpu", progress: Progress | None = None,
 ) -> LibraryBackend:  # fmt: skip
     """The library backend over `music_dir` with the named ranker ("features" or
     "clap"). Raises `BackendUnavailable` with one sentence when it cannot start."""

@@ -30,7 +30,7 @@ from ..core.errors import BackendUnavailable
 from ..music.base import Clip, Cue, CueRequest
 from ..music.plan import plan_for
 from .features import TrackFeatures, decode
-from .index import MusicIndex
+from .index import MusicIndex, Progress
 from .pick import FeatureRanker, Ranker, choose, want_for
 
 log = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ class LibraryBackend:
         ranker: Ranker | None = None,
         sample_rate: int = 48000,
         index: MusicIndex | None = None,
-        progress=None,  # type: ignore[no-untyped-def]
+        progress: Progress | None = None,
     ) -> None:
         self.sample_rate = sample_rate
         self.index = index or MusicIndex(music_dir)
@@ -217,7 +217,7 @@ class LibraryBackend:
         audio, loop_start, loop_end, at_s = seq.clip_from(virtual)
         plan, _ = plan_for(request.caption, request.directive, request.seed)
         plan.tempo = round(60.0 * 4 * sr / bar, 2)
-        plan.key, plan.mode = track.key, track.mode  # type: ignore[assignment]
+        plan.key, plan.mode = track.key, "minor" if track.mode == "minor" else "major"
         clip = Clip(audio, sr, loop_start=loop_start, loop_end=loop_end, bar_samples=bar)
         return LibraryCue(
             page=request.page,

@@ -79,7 +79,7 @@ class ClapRanker:
 
         self.cache_path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_writer(self.cache_path) as fh:
-            np.savez(fh, **self._audio)
+            np.savez(fh, allow_pickle=False, **self._audio)
 
     def text_embedding(self, texts: list[str]) -> np.ndarray:
         inputs = self.tokenizer(texts, padding=True, truncation=True, return_tensors="pt")
@@ -94,8 +94,8 @@ class ClapRanker:
 
     def audio_embedding(self, waves: list[np.ndarray]) -> np.ndarray:
         sr = self.extractor.sampling_rate
-        inputs = self.extractor(waves, sampling_rate=sr, return_tensors="pt")
-        inputs = {k: v.to(self.device) for k, v in inputs.items()}
+        features = self.extractor(waves, sampling_rate=sr, return_tensors="pt")
+        inputs = {k: v.to(self.device) for k, v in features.items()}
         with self._torch.no_grad():
             out = self.model.get_audio_features(**inputs)
         out = getattr(out, "pooler_output", out)

@@ -15,9 +15,10 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing.context import BaseContext
 from pathlib import Path
 
 from ..core import paths
@@ -92,7 +93,7 @@ def _analyse_one(args: tuple[str, str]) -> tuple[str, dict | None, str]:
         return rel, None, f"{type(exc).__name__}: {exc}"[:200]
 
 
-def _context():  # type: ignore[no-untyped-def]
+def _context() -> BaseContext:
     """Fork from the main thread (after compiling librosa's parts once, which the
     workers then share); spawn from any other (the reader's engine threads), where a
     fork could copy a lock another thread holds."""
@@ -178,7 +179,15 @@ class MusicIndex:
         result.tracks = self.tracks
         return result
 
-    def _collect(self, done_iter, on_disk, result, report, total, cancel) -> None:  # type: ignore[no-untyped-def]
+    def _collect(
+        self,
+        done_iter: Iterable[tuple[str, dict | None, str]],
+        on_disk: dict[str, tuple[int, int]],
+        result: ScanResult,
+        report: Progress,
+        total: int,
+        cancel: CancelToken,
+    ) -> None:
         for n, (rel, features, why) in enumerate(done_iter, start=1):
             size, mtime = on_disk[rel]
             self._entries[rel] = {"size": size, "mtime_ns": mtime, "features": features,
