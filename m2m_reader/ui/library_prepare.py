@@ -61,11 +61,10 @@ class _Job(CancelToken):
         """The reader's engine if it has this book open."""
         engine = self._live.engine if self._live is not None else None
         opened = _book_of(engine)
-        if opened is None or not (
-            opened[0] == self.path or (self.fingerprint and opened[1] == self.fingerprint)
-        ):
+        if opened is None or not isinstance(engine, PrepareEngine):
             return None
-        return engine  # type: ignore[return-value]  # the Engine, or a double of it
+        same = opened[0] == self.path or (self.fingerprint and opened[1] == self.fingerprint)
+        return engine if same else None
 
     @property
     def cancelled(self) -> bool:

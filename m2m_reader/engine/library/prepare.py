@@ -20,20 +20,21 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from ..books import open_book
 from ..books.model import Book
 from ..core.cancel import CancelToken
-from ..core.events import EngineError
+from ..core.events import EngineError, Event
 from .store import Library, LibraryError
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
-Listener = Callable[[object], None]
+Listener = Callable[[Event], None]
 
 
+@runtime_checkable
 class PrepareEngine(Protocol):
     """What preparing needs of an engine (the live `Engine` and the test doubles)."""
 
@@ -44,6 +45,13 @@ class PrepareEngine(Protocol):
     ) -> int: ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class _Listened(Protocol):
+    """An engine that tells of its errors (the live `Engine`)."""
+
+    on_event: Listener | None
 
 
 def prepare_book(
@@ -70,9 +78,10 @@ def prepare_book(
     lock = threading.Lock()
     best, errors, last = 0, 0, ""
     limit = 3 * entry.pages + 10  # errors with no new page: failing again and again
-    listener: Listener | None = None if opened else getattr(engine, "on_event", None)
+    listened = engine if not opened and isinstance(engine, _Listened) else None
+    listener = listened.on_event if listened is not None else None
 
-    def on_event(event: object) -> None:
+    def on_event(event: Event) -> None:
         nonlocal errors, last
         if isinstance(event, EngineError):
             with lock:
@@ -99,13 +108,13 @@ def prepare_book(
         if progress is not None:
             progress(done, total)
 
-    if not opened:
-        engine.on_event = on_event  # type: ignore[attr-defined]
+    if listened is not None:
+        listened.on_event = on_event
     try:
         done = engine.prepare_all(report, stop)
     finally:
-        if not opened:
-            engine.on_event = listener  # type: ignore[attr-defined]
+        if listened is not None:
+            listened.on_event = listener
     if getattr(store, "write_error", None) is not None:
         # Made, but not kept: a full or read-only cache skipped these writes.
         done = max(0, done - (getattr(store, "skipped_audio", 0) - skipped_before))
