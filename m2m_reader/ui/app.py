@@ -248,7 +248,8 @@ def run(book: str | None, settings: Settings) -> int:
     When a reader already runs for this user and data folder, `book` opens there
     (or that window comes forward) and this returns 0 at once."""
     runtime.apply(switch_interval=SWITCH_INTERVAL_S)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("m2m-reader")
     app.setDesktopFileName("m2m-reader")  # the desktop entry installer/ puts in the menu
     name = server_name()
@@ -261,11 +262,11 @@ def run(book: str | None, settings: Settings) -> int:
     if not server.listen() and send_to_running(name, book):
         return 0  # another one started at the same moment and won
     i18n.install(app, settings.language)
-    app.setWindowIcon(QIcon(str(ICON)))  # type: ignore[attr-defined]
-    theme.apply(app, theme.choose(settings.theme, app))  # type: ignore[arg-type]
-    theme.follow_system(app, settings.theme)  # type: ignore[arg-type]
-    i18n.set_fonts(app)  # type: ignore[arg-type]
-    restore = close_on_signals(app)  # type: ignore[arg-type]
+    app.setWindowIcon(QIcon(str(ICON)))
+    theme.apply(app, theme.choose(settings.theme, app))
+    theme.follow_system(app, settings.theme)
+    i18n.set_fonts(app)
+    restore = close_on_signals(app)
     try:
         main = App(settings)
         server.openRequested.connect(main.request)
@@ -273,8 +274,8 @@ def run(book: str | None, settings: Settings) -> int:
             main.open_book(book)
         else:
             main.show_library()
-        app.aboutToQuit.connect(main.shutdown)  # type: ignore[attr-defined]
-        code = int(app.exec())  # type: ignore[attr-defined]
+        app.aboutToQuit.connect(main.shutdown)
+        code = int(app.exec())
     finally:
         interrupted = restore()
         server.close()

@@ -21,20 +21,20 @@ class PlayerControls(QWidget):
         super().__init__(parent)
         self.settings = settings
         self.bridge = bridge
-        self.play = QToolButton(
-            text=self.tr("▶  Play"), checkable=True, toolTip=self.tr("Play or pause the music (P)")
-        )
-        self.mute = QToolButton(checkable=True, toolTip=self.tr("Mute"))
-        self.volume = QSlider(Qt.Orientation.Horizontal, toolTip=self.tr("Volume"))
+        self.play = _toggle(self.tr("▶  Play"), self.tr("Play or pause the music (P)"))
+        self.mute = _toggle("", self.tr("Mute"))
+        self.volume = QSlider(Qt.Orientation.Horizontal)
+        self.volume.setToolTip(self.tr("Volume"))
         self.volume.setRange(0, 100)
-        self.crossfade = QDoubleSpinBox(toolTip=self.tr("Crossfade between pages, in seconds"))
+        self.crossfade = QDoubleSpinBox()
+        self.crossfade.setToolTip(self.tr("Crossfade between pages, in seconds"))
         self.crossfade.setRange(0.0, 10.0)
         self.crossfade.setSingleStep(0.5)
         self.crossfade.setSuffix(" s")
         self.crossfade.setFixedWidth(84)
-        self.offline = QToolButton(text=self.tr("Offline"), checkable=True)
-        self.offline.setToolTip(
-            self.tr("Offline: no network at all; the cache and local backends only")
+        self.offline = _toggle(
+            self.tr("Offline"),
+            self.tr("Offline: no network at all; the cache and local backends only"),
         )
 
         self.volume.setValue(round(settings.volume * 100))
@@ -109,3 +109,11 @@ class PlayerControls(QWidget):
 
     def _show_mute(self) -> None:
         self.mute.setText(self.tr("Unmute") if self.mute.isChecked() else self.tr("Mute"))
+
+
+def _toggle(text: str, tip: str) -> QToolButton:
+    button = QToolButton()
+    button.setText(text)
+    button.setToolTip(tip)
+    button.setCheckable(True)
+    return button

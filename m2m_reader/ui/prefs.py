@@ -41,7 +41,8 @@ class Prefs:
             books = loaded.get("books")
             if books is not None and not isinstance(books, dict):
                 raise ValueError("its books are not a JSON object")
-            for fingerprint, entry in list((books or {}).items()):
+            books = books if books is not None else {}
+            for fingerprint, entry in list(books.items()):
                 if not isinstance(entry, dict):
                     del books[fingerprint]
                     continue

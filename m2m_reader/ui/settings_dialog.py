@@ -67,7 +67,7 @@ WINDOW_LABELS = {
 def _window_combo(name: str, value: str) -> QComboBox:
     box = QComboBox()
     for choice in CHOICES[name]:
-        box.addItem(translate("SettingsDialog", WINDOW_LABELS[name][choice]), choice)
+        box.addItem(translate("SettingsDialog", str(WINDOW_LABELS[name][choice])), choice)
     box.setCurrentIndex(max(0, box.findData(value)))
     return box
 
@@ -75,7 +75,7 @@ def _window_combo(name: str, value: str) -> QComboBox:
 def _combo(name: str, value: str) -> QComboBox:
     box = QComboBox()
     for choice in CHOICES[name]:
-        box.addItem(translate("SettingsDialog", LABELS.get(choice, choice)), choice)
+        box.addItem(translate("SettingsDialog", str(LABELS.get(choice, choice))), choice)
     box.setCurrentIndex(max(0, box.findData(value)))
     return box
 

@@ -145,8 +145,9 @@ class ShortcutOverlay(QWidget):
             return
         while self.grid.count():
             item = self.grid.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
         rows = self.rows()
         half = (len(rows) + 1) // 2
         for i, (text, keys) in enumerate(rows):
