@@ -196,3 +196,19 @@ def test_a_manga109_book_added_by_its_images_is_one_book_for_the_reader_and_the_
     app.library.writer.wait(5000)
     (kept,) = Library(tmp_path / "library.sqlite3").books()
     assert kept.path == path and kept.page == 5  # the reader's progress reached its row
+
+
+def test_a_prepare_that_fails_says_so_in_the_reader(qtbot, tmp_path, app):
+    book = folder_book(tmp_path, "Zeta", 3)
+    path = added(qtbot, app, book)
+    read(qtbot, app, book)
+
+    def broken(progress=None, cancel=None, poll_s=0.1):
+        raise RuntimeError("the composer broke")
+
+    app.live.prepare_all = broken
+    with qtbot.waitSignal(app.preparer.finished, timeout=10_000) as finished:
+        app.reader.panel.prepareRequested.emit()
+    assert finished.args[0] == path and "the composer broke" in finished.args[1]
+    qtbot.waitUntil(app.reader.banner.isVisible)
+    assert "the composer broke" in app.reader.banner.text()

@@ -80,6 +80,7 @@ class App(QObject):
             settings, self.bridge, self.prefs, self.runner, book_states=states
         )
         self.reader.prepare_hook = self.preparer.prepare
+        self.preparer.finished.connect(self._prepared)
         self.reader.saved_page = self._saved_page  # the library keeps where one left off
         self.reader.open_hook = self.open_book  # the next volume joins the library too
         self.library.openRequested.connect(self.open_book)
@@ -156,6 +157,11 @@ class App(QObject):
             return page_of(str(book.path))
         resolved = str(Path(book.path).resolve())
         return next((e.page for e in self.source.entries() if e.path == resolved), None)
+
+    def _prepared(self, path: str, result: object) -> None:
+        """A prepare that failed says so in the reader too, when the reader is up."""
+        if isinstance(result, str) and self.reader.isVisible():
+            self.reader.banner.show_message(result, "error", 15)
 
     def _added(self, entry: object) -> None:
         """A book just added may be the one open: give the library its progress."""
