@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,8 @@ from m2m_reader.engine.batch import (  # noqa: E402
     run_batch,
 )
 from m2m_reader.engine.core.settings import Settings  # noqa: E402
+from m2m_reader.samplebook.story import parse  # noqa: E402
+from m2m_reader.samplebook.write import write_book  # noqa: E402
 
 slow = pytest.mark.skipif(
     os.environ.get("M2M_SLOW_TESTS") != "1", reason="slow: set M2M_SLOW_TESTS=1"
@@ -73,13 +76,16 @@ def test_a_folder_becomes_soundtracks_and_a_broken_book_is_reported(
     write_cbz(src / "a.cbz", pages=3, book=1)
     write_cbz(src / "series" / "b.cbz", pages=2, book=2)
     (src / "broken.cbz").write_bytes(b"this is no archive")
+    first = parse()[0]  # a Manga109 root of one title: the sample story's first two spreads
+    write_book(src / "m109", [replace(first, spreads=first.spreads[:2])])
 
     report = run_batch(Settings(), _options(src, out, local_ray))
 
     records = {r["book"]: r for r in report.records}
+    assert sorted(records) == ["a", "broken", "m109/HaruNoMelody", "series/b"]
     assert records["broken"]["status"] == "failed"
     assert "broken.cbz" in records["broken"]["error"]
-    for name, pages in (("a", 3), ("series/b", 2)):
+    for name, pages in (("a", 3), ("series/b", 2), ("m109/HaruNoMelody", 2)):
         r = records[name]
         assert r["status"] == "ok", r["error"]
         assert (r["pages"], r["cues"], r["composed"], r["composed_by_writer"]) == (
@@ -90,10 +96,10 @@ def test_a_folder_becomes_soundtracks_and_a_broken_book_is_reported(
         )
         assert outputs_valid(outputs(out, BookJob(r["path"], name), "flac"), pages) is None
     lines = [json.loads(x) for x in (out / "manifest.jsonl").read_text().splitlines()]
-    assert sorted(x["book"] for x in lines) == ["a", "broken", "series/b"]
-    assert len(composed_keys(out)) == len(set(composed_keys(out))) == 5
+    assert sorted(x["book"] for x in lines) == sorted(records)
+    assert len(composed_keys(out)) == len(set(composed_keys(out))) == 7
     progress = capsys.readouterr().out
-    assert "3 books: 0 finished already, 3 to do" in progress and "FAILED" in progress
+    assert "4 books: 0 finished already, 4 to do" in progress and "FAILED" in progress
 
     # What export writes for the same book, with the same cache: the same chapters, the
     # same samples, and no cue composed again.
