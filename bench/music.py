@@ -238,7 +238,7 @@ def deepest_dip(audio: np.ndarray, sr: int) -> float:
     return float(max(dips)) if dips else 0.0
 
 
-def has_held_part(plan, score) -> bool:  # noqa: ANN001
+def has_held_part(score) -> bool:  # noqa: ANN001
     """Sustained music: a held part (bowed, blown or sung), the melody included (its
     breaths are answered by the accompaniment), and no drums (between hits, drummed music
     dips by nature) and no detached articulation (pizzicato, staccato: short by design;
@@ -465,7 +465,7 @@ def measure_book(label: str, book, analysis, out_dir: Path, export: bool, verbos
         if plan.mode == "minor":
             minor += 1
             minor_ok += heard_minor(audio, SR, plan)
-        if has_held_part(plan, score):
+        if has_held_part(score):
             (detached_dips if detached(plan) else dips).append(deepest_dip(audio, SR))
         e, d = energy[r.scene]
         e.append(plan.energy)
