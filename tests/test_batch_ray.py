@@ -170,6 +170,29 @@ def test_the_llm_stages_run_on_the_workers_against_the_endpoint(
         assert len(fake.requests) == asked  # every answer came from the cache
 
 
+@pytest.mark.models
+def test_musicgen_actors_hold_the_model_and_the_writer_composes_nothing(
+    local_ray: Path, tmp_path: Path
+) -> None:
+    """`--music musicgen` (a tiny random-weight checkpoint, on the CPU): the music
+    actors make every cue; the writer finds them all in the cache."""
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    from models_fixtures import save_tiny_musicgen
+
+    checkpoint = save_tiny_musicgen(tmp_path / "musicgen-tiny")
+    src, out = tmp_path / "in", tmp_path / "out"
+    write_cbz(src / "m.cbz", pages=2, book=30)
+    settings = Settings(music="musicgen", musicgen_model=str(checkpoint), device="cpu")
+    report = run_batch(settings, _options(src, out, local_ray, seconds=6.0))
+    (record,) = report.records
+    assert record["status"] == "ok", record["error"]
+    assert record["backends"]["music"] == "musicgen"
+    assert (record["composed"], record["composed_by_writer"]) == (2, 0)
+    chapters = json.loads(outputs(out, find_books(src)[0], "flac")["chapters"].read_text())
+    assert [p["backend"] for p in chapters["pages"]] == ["musicgen", "musicgen"]
+
+
 def _descendants(pid: int) -> list[int]:
     """The processes started under `pid`, however deep (Linux /proc)."""
     children: dict[int, list[int]] = {}
