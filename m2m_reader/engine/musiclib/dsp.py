@@ -174,3 +174,53 @@ def centroid(power: np.ndarray, sr: int) -> np.ndarray:
     mag = np.sqrt(power)
     freqs = np.linspace(0.0, sr / 2, power.shape[0], dtype=np.float32)
     return (freqs @ mag) / np.maximum(mag.sum(axis=0), 1e-10)
+
+
+def beat_frames(
+    env: np.ndarray, bpm: float, sr: int, hop: int, tightness: float = 100.0
+) -> np.ndarray:
+    """Beat frames at about `bpm` through an onset envelope, by dynamic programming
+    (Ellis, "Beat tracking by dynamic programming", 2007): each frame's score is its
+    onset strength plus the best score of a beat between half and two periods earlier,
+    less `tightness` times the squared log of how far that gap is from one period. The
+    beats are read back from the best-scoring frame in the last two periods; weak
+    beats at either end (before the music starts, after it stops) are dropped."""
+    n = len(env)
+    period = 60.0 * sr / (hop * max(bpm, 1.0))
+    if n < 4 or period < 1 or not np.any(env > 0):
+        return np.zeros(0, dtype=int)
+    x = env / (env.std(ddof=1) + 1e-12)
+    span = int(round(period))
+    window = np.exp(-0.5 * (np.arange(-span, span + 1) * 32.0 / period) ** 2)
+    local = np.convolve(x, window, "same")
+    gaps = np.arange(max(1, int(round(period / 2))), int(round(2 * period)) + 1)
+    penalty = tightness * np.log(gaps / period) ** 2
+    score = np.zeros(n)
+    back = np.full(n, -1)
+    started = False
+    floor = 0.01 * local.max()
+    for t in range(n):
+        score[t] = local[t]
+        if not started:
+            started = local[t] >= floor  # no beat before the music starts
+            continue
+        prev = t - gaps
+        ok = prev >= 0
+        if not ok.any():
+            continue
+        cand = score[prev[ok]] - penalty[ok]
+        k = int(np.argmax(cand))
+        score[t] += cand[k]
+        back[t] = prev[ok][k]
+    tail = max(0, n - int(round(2 * period)))
+    t = tail + int(np.argmax(score[tail:]))
+    beats = []
+    while t >= 0:
+        beats.append(t)
+        t = int(back[t])
+    out = np.array(beats[::-1], dtype=int)
+    strength = local[out]
+    weak = strength < 0.5 * float(np.sqrt(np.mean(strength**2)))
+    first = int(np.argmax(~weak)) if (~weak).any() else 0
+    last = len(out) - int(np.argmax(~weak[::-1])) if (~weak).any() else len(out)
+    return out[first:last]

@@ -3,9 +3,14 @@
 Only `EXCERPT_S` seconds from about a third of the way in are decoded and analysed, so
 indexing costs the same for a 3-minute song and a 20-minute suite. The numbers:
 
-- tempo and beat grid: librosa's beat tracker; the downbeat is the beat phase (of four)
-  with the strongest onsets; bars are four beats.
+- tempo and beat grid: the onset envelope's autocorrelation (librosa's estimate) and
+  Ellis's dynamic-programming beat tracker (`dsp`); the downbeat is the beat phase (of
+  four) with the strongest onsets; bars are four beats.
 - key and mode: the excerpt's mean chroma against the Krumhansl–Kessler profiles.
+
+All in numpy (`dsp`): librosa, numba and its compiled beat tracker cost seconds of CPU
+just to import, more than analysing a dozen tracks; librosa is only a decoder of last
+resort (`decode`).
 - loudness (BS.1770 integrated, LUFS) and loudness range (LU, 10th to 95th percentile of
   3 s short-term loudness), with the project's own meter.
 - brightness: the mean spectral centroid over half the sample rate (0..1).
@@ -36,7 +41,7 @@ HOP = 512
 BEATS_PER_BAR = 4
 PHRASE_BARS = 4
 MIN_LOOP_BARS = 8
-FEATURES_VERSION = 2
+FEATURES_VERSION = 3
 
 PITCHES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 
@@ -81,7 +86,7 @@ class TrackFeatures:
 
 def warm() -> None:
     """Run the analysis once on a few seconds of noise, so worker processes forked after
-    this share librosa's compiled code instead of each spending seconds compiling it."""
+    this share what it imports and builds (filterbanks, scipy's filters) from the start."""
     import tempfile
 
     import soundfile as sf
@@ -157,8 +162,6 @@ def excerpt_window(duration: float) -> tuple[float, float]:
 
 def analyse(path: Path, rel: str) -> TrackFeatures:
     """The features of the track at `path`. Raises `UnreadableTrack`."""
-    import librosa
-
     duration = track_duration(path)
     a, b = excerpt_window(duration)
     stereo = decode(path, a, b - a, ANALYSIS_SR)
@@ -171,19 +174,15 @@ def analyse(path: Path, rel: str) -> TrackFeatures:
     power = dsp.stft_power(y, HOP)
     spec = np.sqrt(power)
     onset_env = dsp.onset_strength(power, HOP)
-    # the tempo as librosa's beat tracker would estimate it, then its beats at that tempo
     tempo = dsp.tempo(onset_env, sr, HOP) or 100.0
-    _, beat_frames = librosa.beat.beat_track(
-        onset_envelope=onset_env, sr=sr, hop_length=HOP, bpm=tempo
-    )
+    beat_frames = dsp.beat_frames(onset_env, tempo, sr, HOP)
     tempo = _fold_tempo(tempo)
-    beat_frames = np.asarray(beat_frames, dtype=int)
     if len(beat_frames) < 2 * BEATS_PER_BAR:  # no beat found: a grid at the tempo
         beat_frames = np.arange(0, spec.shape[1], 60.0 / tempo * sr / HOP).astype(int)
     beat_times = beat_frames * (HOP / sr)
     downbeat = _downbeat(onset_env, beat_frames)
 
-    chroma = librosa.feature.chroma_stft(S=power, sr=sr, hop_length=HOP, tuning=0.0)
+    chroma = dsp.chroma(power, sr)
     key, mode, strength = _key(chroma.mean(axis=1))
     lufs, lra = _loudness(stereo, sr)
     centroid = dsp.centroid(power, sr)

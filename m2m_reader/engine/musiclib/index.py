@@ -94,7 +94,7 @@ def _analyse_one(args: tuple[str, str]) -> tuple[str, dict | None, str]:
 
 
 def _context() -> BaseContext:
-    """Fork from the main thread (after compiling librosa's parts once, which the
+    """Fork from the main thread (after warming the analysis once, which the
     workers then share); spawn from any other (the reader's engine threads), where a
     fork could copy a lock another thread holds."""
     import multiprocessing
