@@ -286,7 +286,8 @@ class StripView(QWidget):
             elif self._images.error(i) is not None:
                 p.fillRect(rect, QColor("#1d1517"))
                 p.setPen(QColor("#e5534b"))
-                p.drawText(rect, Qt.AlignmentFlag.AlignCenter, f"⚠  page {i + 1} is damaged")
+                damaged = self.tr("⚠  Page %1 cannot be shown").replace("%1", str(i + 1))
+                p.drawText(rect, Qt.AlignmentFlag.AlignCenter, damaged)
             else:
                 paint_loading(p, rect)
         if self._overlay:

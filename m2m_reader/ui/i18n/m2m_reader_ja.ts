@@ -29,7 +29,7 @@
         <translation>グレースケール</translation>
     </message>
     <message>
-        <location filename="../adjust_dialog.py" line="52"/>
+        <location filename="../adjust_dialog.py" line="53"/>
         <source>Invert (white on black)</source>
         <translation>反転（黒地に白）</translation>
     </message>
@@ -37,7 +37,7 @@
 <context>
     <name>App</name>
     <message>
-        <location filename="../app.py" line="108"/>
+        <location filename="../app.py" line="109"/>
         <source>The music engine could not start (%1); reading without a soundtrack.</source>
         <translation>音楽エンジンを起動できませんでした（%1）。サウンドトラックなしで読みます。</translation>
     </message>
@@ -45,7 +45,7 @@
 <context>
     <name>Banner</name>
     <message>
-        <location filename="../banner.py" line="20"/>
+        <location filename="../banner.py" line="22"/>
         <source>Dismiss</source>
         <translation>閉じる</translation>
     </message>
@@ -389,24 +389,24 @@ Add a book, or drop a book file or folder here.</source>
 <context>
     <name>PlayerControls</name>
     <message>
-        <location filename="../controls.py" line="25"/>
+        <location filename="../controls.py" line="24"/>
         <location filename="../controls.py" line="104"/>
         <source>▶  Play</source>
         <translation>▶  再生</translation>
     </message>
     <message>
-        <location filename="../controls.py" line="25"/>
+        <location filename="../controls.py" line="24"/>
         <source>Play or pause the music (P)</source>
         <translation>音楽を再生・一時停止 (P)</translation>
     </message>
     <message>
-        <location filename="../controls.py" line="27"/>
+        <location filename="../controls.py" line="25"/>
         <location filename="../controls.py" line="111"/>
         <source>Mute</source>
         <translation>消音</translation>
     </message>
     <message>
-        <location filename="../controls.py" line="28"/>
+        <location filename="../controls.py" line="27"/>
         <location filename="../controls.py" line="52"/>
         <source>Volume</source>
         <translation>音量</translation>
@@ -417,7 +417,7 @@ Add a book, or drop a book file or folder here.</source>
         <translation>ページ間のクロスフェード（秒）</translation>
     </message>
     <message>
-        <location filename="../controls.py" line="35"/>
+        <location filename="../controls.py" line="36"/>
         <source>Offline</source>
         <translation>オフライン</translation>
     </message>
@@ -1026,27 +1026,27 @@ Add a book, or drop a book file or folder here.</source>
 <context>
     <name>ShortcutEditor</name>
     <message>
-        <location filename="../shortcuts.py" line="214"/>
+        <location filename="../shortcuts.py" line="215"/>
         <source>Keyboard shortcuts</source>
         <translation>キーボードショートカット</translation>
     </message>
     <message>
-        <location filename="../shortcuts.py" line="218"/>
+        <location filename="../shortcuts.py" line="219"/>
         <source>Action</source>
         <translation>操作</translation>
     </message>
     <message>
-        <location filename="../shortcuts.py" line="218"/>
+        <location filename="../shortcuts.py" line="219"/>
         <source>Key</source>
         <translation>キー</translation>
     </message>
     <message>
-        <location filename="../shortcuts.py" line="218"/>
+        <location filename="../shortcuts.py" line="219"/>
         <source>Also</source>
         <translation>ほかのキー</translation>
     </message>
     <message>
-        <location filename="../shortcuts.py" line="285"/>
+        <location filename="../shortcuts.py" line="286"/>
         <source>%1 is given to both “%2” and “%3”.</source>
         <translation>%1 は「%2」と「%3」の両方に割り当てられています。</translation>
     </message>
@@ -1302,9 +1302,17 @@ Add a book, or drop a book file or folder here.</source>
     </message>
 </context>
 <context>
+    <name>StripView</name>
+    <message>
+        <location filename="../strip_view.py" line="289"/>
+        <source>⚠  Page %1 cannot be shown</source>
+        <translation>⚠  %1 ページを表示できません</translation>
+    </message>
+</context>
+<context>
     <name>Thumbnails</name>
     <message>
-        <location filename="../thumbnails.py" line="173"/>
+        <location filename="../thumbnails.py" line="170"/>
         <source>Page %1</source>
         <translation>%1 ページ</translation>
     </message>
