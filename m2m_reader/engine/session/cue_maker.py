@@ -14,12 +14,12 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ...runtime import release_memory
 from ..api import CueSink
 from ..backends.choice import LiveMusic
 from ..core import events as ev
 from ..core.cancel import CancelToken
 from ..core.errors import BackendUnavailable, Cancelled, M2MError
+from ..core.heap import release_memory
 from ..core.store import Store
 from ..cue_recipe import CueRecipe, load_cue, save_cue
 from ..music.base import Cue, MusicBackend
@@ -188,9 +188,10 @@ class CueMaker:
                 self.stats.count(cues_from_cache=1)
             if near:
                 self.evict(cursor)
+            self._delivered += 1
+            release = self._delivered % RELEASE_EVERY == 0
         self._emit(ev.CueReady(cue.page, cue.backend, cached))
-        self._delivered += 1
-        if self._delivered % RELEASE_EVERY == 0:
+        if release:
             release_memory()
         self._emit(ev.Progress(self.table.ready_count(), self._pages(), "soundtrack"))
 
