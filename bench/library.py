@@ -185,6 +185,12 @@ def main() -> None:
     doc = json.loads(figures.read_text())
     chapters = json.loads(out.with_name(out.stem + ".chapters.json").read_text())
     truth_doc = json.loads(truth.read_text())
+    for sc in chapters["scenes"]:  # what the analysis asked for, and what it got
+        tracks = sorted(
+            {p.get("track", "") for p in chapters["pages"] if p["scene"] == sc["index"]}
+        )
+        print(f"sample's scene {sc['index'] + 1} (pages {sc['first_page'] + 1}-{sc['last_page'] + 1}): "
+              f"{' '.join(sc['directive'].split()[:12])}... -> {tracks}")  # fmt: skip
     sample_fits = 0
     for s in truth_doc["scenes"]:
         tracks = {p.get("track", "") for p in chapters["pages"]
