@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Everything a reviewer would check, in one command: lint and format, then the tests.
+# Everything a reviewer would check, in one command: lint and format, types, then the tests.
 #   bash installer/check.sh [pytest args...]
 # When Debian's jackd2 is installed and no JACK server runs, a dummy one (paced in real
 # time, no sound card) runs for the tests, so live playback is tested on a real stream.
@@ -10,6 +10,8 @@ py=.venv/bin/python
 echo "== ruff"
 "$py" -m ruff check m2m_reader tests bench
 "$py" -m ruff format --check m2m_reader tests bench
+echo "== mypy"
+"$py" -m mypy
 
 jack_pid=""
 if command -v jackd >/dev/null 2>&1 && ! pgrep -x jackd >/dev/null 2>&1; then
