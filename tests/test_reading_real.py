@@ -62,3 +62,12 @@ def test_calm_balloons_are_not_shouts_and_the_pages_are_not_all_neutral(
         profile = analyzer.page_emotions(i)[0].profile
         leads.add(max((e for e in EMOTIONS if e != "neutral"), key=lambda e: profile[e]))
     assert len(leads) >= 2, leads
+
+
+def test_the_directive_names_the_colour_pages_and_their_talk(analyzer: Analyzer) -> None:
+    # painted pages in full colour with dialogue: not "silent", not "dim grey light"
+    directives = [scene.directive for scene in analyzer.run().scenes]
+    assert directives
+    for text in directives:
+        assert "silent" not in text and "grey" not in text, text
+    assert any("in full colour" in text for text in directives), directives

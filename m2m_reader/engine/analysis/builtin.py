@@ -31,7 +31,7 @@ from .records import (
 from .text_cues import evidence, line_profile
 from .visual_cues import read_page_emotions
 
-VERSION = "builtin-4"  # bump when the rules change: it is part of every cache key
+VERSION = "builtin-5"  # bump when the rules change: it is part of every cache key
 
 
 def _reading_order(page: Page, direction: str) -> list[TextBox]:

@@ -13,6 +13,7 @@ import hashlib
 from dataclasses import dataclass
 
 from .emotions import Profile, arousal, dominant, top, valence
+from .visual_cues import COLOURFUL
 
 MAJOR_KEYS = ("C", "D", "E-flat", "F", "G", "A", "B-flat")
 MINOR_KEYS = ("A", "B", "C", "D", "E", "F-sharp", "G")
@@ -248,6 +249,8 @@ def what_it_shows(
         what = "silent panels"
     if dark:
         return f"{what} at night"
+    if visual.get("colour", 0.0) >= COLOURFUL:
+        return f"{what} in full colour"
     if visual.get("screentone", 0.0) >= 0.2:
         return f"{what} over screentone"
     return what
@@ -273,12 +276,14 @@ def directive(
     light = "under a dark sky" if brightness < 0.45 else "in clear light"
     if shows and shows.endswith("at night"):
         talk, light = shows[: -len(" at night")], "through the night"
+    elif shows and shows.endswith("in full colour"):
+        light = ""  # the colour is named in what the pages show; grey light it is not
     elif shows:
         light = "in " + ("dim grey light" if brightness < 0.75 else "clear light")
     text = (
         f"{p.ensemble[0].upper()}{p.ensemble[1:]}, in {music.key} {music.mode} at about "
         f"{music.tempo} BPM with {p.feel}. It should {p.does}, carrying the {mood} of "
-        f"{_names(cast)} through {talk} {light}."
+        f"{_names(cast)} through {' '.join(part for part in (talk, light) if part)}."
     )
     return text
 
