@@ -14,6 +14,7 @@ from PIL import Image, ImageDraw
 from m2m_reader.cli import main
 from m2m_reader.engine.batch import BookJob, Manifest, find_books, outputs, outputs_valid
 from m2m_reader.engine.core.errors import M2MError
+from m2m_reader.engine.core.settings import Settings
 
 
 def page_png(book: int, page: int, tone: int) -> bytes:
@@ -148,3 +149,29 @@ def test_the_command_refuses_settings_it_cannot_run(
     assert code == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and says in err[0] and err[0].startswith("m2m-reader: error: ")
+
+
+@pytest.mark.parametrize(
+    ("transcript", "emotions", "music"),
+    [
+        ("builtin", "builtin", "composer"),
+        ("magi", "clip", "composer"),
+        ("manga-ocr", "builtin", "musicgen"),
+        ("builtin", "clip", "musicgen"),
+    ],
+)
+def test_on_cpus_the_actor_pools_leave_a_cpu_for_the_tasks(
+    transcript: str, emotions: str, music: str
+) -> None:
+    # Each actor pool keeps at least one actor for the whole run; together they must
+    # leave a CPU for the stages between them, or a run on 2 CPUs never finishes.
+    from m2m_reader.engine.batch.pipeline import actor_cpu_share
+
+    settings = Settings(transcript=transcript, emotions=emotions, music=music)
+    pools = (transcript != "builtin") + (emotions == "clip") + 1
+    for cpus in (2, 4, 16):
+        share = actor_cpu_share(settings, cpus, on_gpu=False)
+        assert 0 < share <= 1
+        assert pools * share <= cpus - 1 + 1e-9
+    # with a GPU the models hold a share of it, and the composer a whole CPU
+    assert actor_cpu_share(Settings(music="composer"), 2, on_gpu=True) == 1.0

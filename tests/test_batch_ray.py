@@ -242,3 +242,16 @@ def test_a_killed_run_finishes_on_rerun_and_composes_nothing_twice(tmp_path: Pat
     keys = composed_keys(out)
     assert len(keys) == len(set(keys)) == 24
     assert np.isfinite(sum(r["duration_s"] for r in records.values()))
+
+
+def test_a_model_chosen_on_a_machine_without_a_gpu_still_finishes(
+    local_ray: Path, tmp_path: Path
+) -> None:
+    """CLIP chosen on 2 CPUs and no GPU: its actors, the composer's and the tasks between
+    them all get a CPU share (at a whole CPU each, the run waited for ever). Without
+    CLIP's weights here the actors fall back to the built-in emotions, as export does."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    write_cbz(src / "a.cbz", pages=2, book=30)
+    report = run_batch(Settings(emotions="clip", device="cpu"), _options(src, out, local_ray))
+    assert [(r["book"], r["status"]) for r in report.records] == [("a", "ok")]
+    assert outputs_valid(outputs(out, find_books(src)[0], "flac"), 2) is None

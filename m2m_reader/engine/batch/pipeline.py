@@ -189,6 +189,23 @@ def _run(todo: list[BookJob], ctx: Context, options: BatchOptions, manifest: Man
             ray.shutdown()
 
 
+def actor_cpu_share(settings: Settings, cpus: int, on_gpu: bool) -> float:
+    """The CPUs each actor of a pool holds when it runs on the CPU.
+
+    Actor pools hold their resources for the whole run. Without a GPU, the model actors
+    (Magi or manga-ocr, CLIP) and the music actors share what leaves one CPU free for
+    the tasks between them (splitting, analysis, writing): at a whole CPU each, two
+    models and the composer would hold all of a 2-CPU machine and the run would never
+    finish. An actor still computes with whatever the machine gives it.
+    """
+    model_pools = (settings.transcript in MODEL_TRANSCRIPTS) + (settings.emotions == "clip")
+    musicgen_on_gpu = settings.music == "musicgen" and on_gpu
+    cpu_pools = (0 if on_gpu else model_pools) + (0 if musicgen_on_gpu else 1)
+    if not cpu_pools:
+        return 1.0
+    return min(1.0, max(0.1, (cpus - 1) / cpu_pools))
+
+
 def build_dataset(ray: Any, todo: list[BookJob], ctx: Context, options: BatchOptions) -> Any:
     """The run's Ray Data pipeline over `todo` (see the module docstring)."""
     from .output import Compose, write_book
@@ -206,7 +223,9 @@ def build_dataset(ray: Any, todo: list[BookJob], ctx: Context, options: BatchOpt
     gpus = float(ray.cluster_resources().get("GPU", 0))
     cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
     on_gpu = gpus > 0 and settings.device != "cpu"
-    held = {"num_gpus": options.gpu_share} if on_gpu else {"num_cpus": 1}  # a model's actor
+    musicgen = settings.music == "musicgen"
+    actor_cpus = actor_cpu_share(settings, cpus, on_gpu)
+    held = {"num_gpus": options.gpu_share} if on_gpu else {"num_cpus": actor_cpus}  # a model's actor
     pool = ray.data.ActorPoolStrategy
     books = [{"book_id": i, "path": j.path, "name": j.name} for i, j in enumerate(todo)]
     ds = ray.data.from_items(books, override_num_blocks=max(1, min(len(books), 1000)))
@@ -225,9 +244,8 @@ def build_dataset(ray: Any, todo: list[BookJob], ctx: Context, options: BatchOpt
     by_page = {"count": "n", "index": "page", "total": "pages", "summed": ("read_s", "emotions_s")}
     ds = ds.flat_map(Regroup, fn_constructor_kwargs=by_page, compute=pool(size=1), num_cpus=0)
     ds = ds.flat_map(analyse_book, fn_kwargs={"ctx": ctx}, num_cpus=1)
-    musicgen = settings.music == "musicgen"
     most = options.music_actors or (max(1, int(gpus)) if musicgen and on_gpu else cpus)
-    where = {"num_gpus": 1} if musicgen and on_gpu else {"num_cpus": 1}
+    where = {"num_gpus": 1} if musicgen and on_gpu else {"num_cpus": actor_cpus}
     ds = ds.map_batches(Compose, fn_constructor_kwargs={"ctx": ctx}, batch_size=options.scenes_per_batch,
                         compute=pool(min_size=1, max_size=most), **where)  # fmt: skip
     by_scene = {"count": "n_scenes", "index": "scene", "total": "scenes",
