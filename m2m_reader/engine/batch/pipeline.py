@@ -225,7 +225,7 @@ def build_dataset(ray: Any, todo: list[BookJob], ctx: Context, options: BatchOpt
     on_gpu = gpus > 0 and settings.device != "cpu"
     musicgen = settings.music == "musicgen"
     actor_cpus = actor_cpu_share(settings, cpus, on_gpu)
-    held = {"num_gpus": options.gpu_share} if on_gpu else {"num_cpus": actor_cpus}  # a model's actor
+    held = {"num_gpus": options.gpu_share} if on_gpu else {"num_cpus": actor_cpus}
     pool = ray.data.ActorPoolStrategy
     books = [{"book_id": i, "path": j.path, "name": j.name} for i, j in enumerate(todo)]
     ds = ray.data.from_items(books, override_num_blocks=max(1, min(len(books), 1000)))
