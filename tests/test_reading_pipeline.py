@@ -205,3 +205,26 @@ def test_a_plain_book_plays_the_cursors_page_before_the_pages_ahead_are_read(
         assert wait_for(lambda: {0, 1, 2, 3} <= set(music.calls), 30)  # then the pages ahead
     finally:
         engine.close()
+
+
+def test_a_book_read_and_let_go_is_freed_with_its_readings(cbz: Path) -> None:
+    # A reader that opens book after book (or a batch worker that reads thousands) must
+    # not keep each one's page readings and Tesseract engines (~15 MB a book) for good.
+    import gc
+    import time
+    import weakref
+
+    from m2m_reader.engine.analysis.page_reading import readings_for
+
+    book = open_book(cbz)
+    analyzer = Analyzer(book, store=MemoryStore())
+    analyzer.transcript(0)
+    assert readings_for(book) is analyzer.readings
+    gone = weakref.ref(book)
+    del book, analyzer
+    for _ in range(100):  # the OCR pool finishes the pages it was reading ahead
+        gc.collect()
+        if gone() is None:
+            break
+        time.sleep(0.1)
+    assert gone() is None

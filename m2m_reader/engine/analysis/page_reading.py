@@ -87,8 +87,10 @@ class _ReadPool:
             if self._stopping:
                 future.cancel()
                 readings._forget(page)
-                continue
-            readings._fulfil(page, future)
+            else:
+                readings._fulfil(page, future)
+            # an idle thread must not hold the last book it read (and its engines)
+            del item, readings, future
 
     def stop(self, timeout: float = 20.0) -> None:
         with self._lock:
@@ -102,13 +104,18 @@ class _ReadPool:
 
 _POOL = _ReadPool()
 # Each open book's readings, so that any built-in text backend (the CLI and the engine
-# make their own) reads a book's pages through the one cache and pool.
-_BY_BOOK: weakref.WeakKeyDictionary[Book, PageReadings] = weakref.WeakKeyDictionary()
+# make their own) reads a book's pages through the one cache and pool. The readings are
+# held by their analysis, not by this table: when the analysis goes, the readings, the
+# book and its Tesseract engines go too (a value holding its own weak key would keep
+# both for ever). Keyed by the book's id; the readings hold the book, so while an entry
+# lives its id is that book's.
+_BY_BOOK: weakref.WeakValueDictionary[int, PageReadings] = weakref.WeakValueDictionary()
 
 
 def readings_for(book: Book) -> PageReadings | None:
     """The readings of an open book, when an analysis of it made them."""
-    return _BY_BOOK.get(book)
+    readings = _BY_BOOK.get(id(book))
+    return readings if readings is not None and readings.book is book else None
 
 
 class PageReadings:
@@ -129,7 +136,7 @@ class PageReadings:
         self._asked: set[int] = set()  # pages read or queued in this session
         self.computed = 0  # pages read (cache misses)
         if reader is None:  # the built-in reading of the book (not a model's)
-            _BY_BOOK[book] = self
+            _BY_BOOK[id(book)] = self
             if not book.has_annotations:  # Tesseract loads while the book opens
                 threading.Thread(target=self._warm, name="m2m-ocr-warm", daemon=True).start()
 

@@ -128,22 +128,10 @@ def analyzer(book: Book, ctx: Context, text: TextBackend | None = None,
 
 @contextlib.contextmanager
 def analysing(path: str, ctx: Context) -> Iterator[tuple[Book, Analyzer]]:
-    """The book at `path`, open, with its `Analyzer`; both let go of at the end."""
+    """The book at `path`, open, with its `Analyzer`; both let go of at the end (its
+    page readings, Tesseract's engines included, go with the analyzer)."""
     with open_book(path) as book:
-        try:
-            yield book, analyzer(book, ctx)
-        finally:
-            release(book)
-
-
-def release(book: Book) -> None:
-    """Let go of a book's page readings. `analysis.page_reading` keeps each book's
-    readings in a weak-keyed table whose value holds the book, so neither is ever
-    freed (about 15 MB a book with Tesseract's engines): a worker that reads thousands
-    of books drops them itself when a stage is done with the book."""
-    from ..analysis import page_reading
-
-    page_reading._BY_BOOK.pop(book, None)
+        yield book, analyzer(book, ctx)
 
 
 def split_pages(row: Row, ctx: Context) -> list[Row]:
