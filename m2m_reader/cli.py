@@ -119,7 +119,9 @@ def main(argv: list[str] | None = None) -> int:
         with runtime.program(offline=_starts_offline(args)):
             return int(args.func(args) or 0)
     except M2MError as exc:
-        print(f"m2m-reader: error: {exc}", file=sys.stderr)
+        from .engine.backends.choice import explain  # a backend's longer explanation too
+
+        print(f"m2m-reader: error: {explain(exc)}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # the output was piped into `head` or similar
         sys.stderr.close()

@@ -51,7 +51,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def summary(analysis: Analysis, captions: bool = False) -> str:
     out = [
         f"{analysis.title}: {analysis.n_pages} pages, {len(analysis.scenes)} "
-        f"{'scenes' if analysis.mode == 'scene' else analysis.mode + 's'} "
+        f"{'scene' if analysis.mode == 'scene' else analysis.mode}"
+        f"{'' if len(analysis.scenes) == 1 else 's'} "
         f"(mode {analysis.mode}; text {analysis.backends.get('text')}, "
         f"emotions {analysis.backends.get('emotions')})"
     ]

@@ -157,8 +157,9 @@ def run(args: argparse.Namespace) -> int:
     for line in grouped_warnings(result.warnings)[:5]:
         _options.warn(line)
     minutes, secs = divmod(round(result.duration_s), 60)
+    scenes = len(analysis.scenes)
     print(
-        f"wrote {result.path} ({minutes}:{secs:02d}, {len(analysis.scenes)} scenes, "
+        f"wrote {result.path} ({minutes}:{secs:02d}, {scenes} scene{'' if scenes == 1 else 's'}, "
         f"{result.integrated_lufs:.1f} LUFS, true peak {result.true_peak_dbtp:.1f} dBTP, "
         f"music by {getattr(backend, 'name', '?')})"
     )

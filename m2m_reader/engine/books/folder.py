@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..core.errors import BookError, UnsafeInputError
 from .comicinfo import ComicInfo, parse_comicinfo
-from .images import is_page_name, natural_key, read_size
+from .images import IMAGE_EXTENSIONS, is_page_name, natural_key, read_size
 from .model import Book, Direction, Page
 from .pagelist import build_pages, make_opener, page_label
 from .safety import MAX_MEMBERS, MAX_XML_BYTES, read_page_file
@@ -76,7 +76,8 @@ def open_folder(path: Path, fallback: Direction) -> Book:
     except OSError as exc:
         raise BookError(f"{path} cannot be read ({exc.strerror or exc}).") from None
     if not names:
-        raise BookError(f"{path} holds no page images (jpg, png, webp, gif, bmp).")
+        kinds = ", ".join(sorted(e.lstrip(".") for e in IMAGE_EXTENSIONS))
+        raise BookError(f"{path} holds no page images ({kinds}).")
 
     def size_of(name: str) -> tuple[int, int] | None:
         try:
