@@ -239,3 +239,28 @@ def test_export_and_evaluate_commands_with_your_music(library, tmp_path, monkeyp
     assert all(p["backend"] == "library" and (library / p["track"]).is_file() for p in doc["pages"])
     assert main(["evaluate", str(out), "--no-models"]) == 0
     assert out.with_name("out.report.html").read_text().count("<svg") >= 5
+
+
+def test_the_reader_shows_the_folder_being_indexed(library, data_dir):
+    # The reader's engine, set to your music: it says how far the folder's indexing has
+    # come (the window shows "Indexing your music 2/5"), then plays the library.
+    from m2m_reader.engine.core import events as ev
+    from m2m_reader.engine.core.store import MemoryStore
+    from m2m_reader.engine.session.engine import Engine
+
+    heard: list[ev.Event] = []
+    engine = Engine(
+        Settings(music="library", music_dir=str(library)),
+        store=MemoryStore(),
+        on_event=heard.append,
+        audio=False,
+        edits_in_memory=True,
+    )
+    try:
+        assert engine._backends.music.get().name == "library"
+    finally:
+        engine.close()
+    indexing = [(e.done, e.total) for e in heard
+                if isinstance(e, ev.Progress) and e.what == "music library"]  # fmt: skip
+    assert indexing, heard
+    assert indexing[-1][0] == indexing[-1][1] >= 4  # every file looked at, the last at the end

@@ -34,7 +34,11 @@ FALLBACKS = {
     "music": "The chosen music could not start; the built-in composer plays instead.",
 }
 FALLBACK_OTHER = "A backend could not start; the built-in one took over."
-WORK_NAMES = {"soundtrack": "Soundtrack", "analysis": "Analysis"}
+WORK_NAMES = {
+    "soundtrack": "Soundtrack",
+    "analysis": "Analysis",
+    "music library": "Indexing your music",
+}
 _TEXTS = (
     QT_TRANSLATE_NOOP(
         "SoundtrackStatus",
@@ -54,6 +58,7 @@ _TEXTS = (
     QT_TRANSLATE_NOOP("SoundtrackStatus", "A backend could not start; the built-in one took over."),
     QT_TRANSLATE_NOOP("SoundtrackStatus", "Soundtrack"),
     QT_TRANSLATE_NOOP("SoundtrackStatus", "Analysis"),
+    QT_TRANSLATE_NOOP("SoundtrackStatus", "Indexing your music"),
 )
 
 

@@ -174,10 +174,14 @@ def make_emotions(settings: Settings, on_fallback: OnFallback) -> EmotionBackend
 
 
 def make_music(
-    settings: Settings, on_fallback: OnFallback, in_process: bool = True
+    settings: Settings,
+    on_fallback: OnFallback,
+    in_process: bool = True,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> MusicBackend:
     """The music backend the settings name. `in_process=False` runs the composer in a
-    child process (live playback: see `ProcessComposer`)."""
+    child process (live playback: see `ProcessComposer`). `progress(done, total, what)`
+    hears of long starts: a music library's folder indexed track by track."""
     if settings.music == "musicgen":
         try:
             # Local files only (load_musicgen); in offline mode the Hub variables are set
@@ -192,8 +196,10 @@ def make_music(
             on_fallback("music", "musicgen", "composer", _why(exc))
     elif settings.music == "library":
         try:
-            from ..musiclib import make_library
+            from ..musiclib import index_folder, make_library
 
+            if progress is not None:  # the backend's own scan then finds nothing to do
+                index_folder(settings.music_dir, progress)
             return make_library(
                 settings.music_dir, settings.music_ranker, settings.clap_model,
                 device=settings.device,
@@ -255,8 +261,10 @@ class LiveMusic:
         in_process: bool = True,
         backend: MusicBackend | None = None,
         on_error: Callable[[str], None] | None = None,
+        on_progress: Callable[[int, int, str], None] | None = None,
     ) -> None:
         self.settings = settings
+        self._on_progress = on_progress
         self.in_process = in_process
         self._on_fallback = on_fallback
         self._on_error = on_error
@@ -273,7 +281,9 @@ class LiveMusic:
 
     def build(self, settings: Settings | None = None) -> MusicBackend:
         """A new backend from `settings` (default: the session's), not put in place."""
-        return make_music(settings or self.settings, self._on_fallback, self.in_process)
+        return make_music(
+            settings or self.settings, self._on_fallback, self.in_process, self._on_progress
+        )
 
     def _start(self) -> None:
         try:

@@ -105,7 +105,14 @@ class Engine:
         self._backends = Backends(
             text if text is not None else make_text(self._settings, self._fallback),
             emotions if emotions is not None else make_emotions(self._settings, self._fallback),
-            LiveMusic(self._settings, self._fallback, in_process, music, self._music_failed),
+            LiveMusic(
+                self._settings,
+                self._fallback,
+                in_process,
+                music,
+                self._music_failed,
+                self._indexing,
+            ),  # fmt: skip
         )
         self._pools = Pools(analysis_threads, nice=WORKER_NICE)
         self._table = PageTable()
@@ -343,6 +350,9 @@ class Engine:
 
     def _music_failed(self, message: str) -> None:
         self._emit(ev.EngineError(message))
+
+    def _indexing(self, done: int, total: int, what: str) -> None:
+        self._emit(ev.Progress(done, total, "music library"))
 
 
 __all__ = [

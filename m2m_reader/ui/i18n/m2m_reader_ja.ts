@@ -1156,147 +1156,152 @@ Add a book, or drop a book file or folder here.</source>
 <context>
     <name>SoundtrackStatus</name>
     <message>
-        <location filename="../reader_sound.py" line="39"/>
+        <location filename="../reader_sound.py" line="43"/>
         <source>The language model could not start; the built-in text reading is used.</source>
         <translation>言語モデルを起動できませんでした。内蔵のテキスト読み取りを使います。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="43"/>
+        <location filename="../reader_sound.py" line="47"/>
         <source>The chosen page reader could not start; the built-in one reads the pages.</source>
         <translation>選んだページ読み取りを起動できませんでした。内蔵のものでページを読みます。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="47"/>
+        <location filename="../reader_sound.py" line="51"/>
         <source>The chosen emotion model could not start; the built-in one is used.</source>
         <translation>選んだ感情モデルを起動できませんでした。内蔵のものを使います。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="50"/>
+        <location filename="../reader_sound.py" line="54"/>
         <source>The chosen music could not start; the built-in composer plays instead.</source>
         <translation>選んだ音楽を起動できませんでした。代わりに内蔵の作曲エンジンが演奏します。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="54"/>
+        <location filename="../reader_sound.py" line="58"/>
         <source>A backend could not start; the built-in one took over.</source>
         <translation>バックエンドを起動できませんでした。内蔵のものが代わりに動きます。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="55"/>
+        <location filename="../reader_sound.py" line="59"/>
         <source>Soundtrack</source>
         <translation>サウンドトラック</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="56"/>
+        <location filename="../reader_sound.py" line="60"/>
         <source>Analysis</source>
         <translation>分析</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="84"/>
+        <location filename="../reader_sound.py" line="61"/>
+        <source>Indexing your music</source>
+        <translation>音楽フォルダを読み込み中</translation>
+    </message>
+    <message>
+        <location filename="../reader_sound.py" line="89"/>
         <source>Starting the music engine…</source>
         <translation>音楽エンジンを起動中…</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="85"/>
+        <location filename="../reader_sound.py" line="90"/>
         <source>Music engine ready.</source>
         <translation>音楽エンジンの準備ができました。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="98"/>
+        <location filename="../reader_sound.py" line="103"/>
         <source>Something went wrong; reading goes on.</source>
         <translation>問題が起きました。読書はそのまま続けられます。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="102"/>
+        <location filename="../reader_sound.py" line="107"/>
         <source>The music of page %1 could not be made; reading goes on.</source>
         <translation>%1 ページの音楽を作れませんでした。読書はそのまま続けられます。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="120"/>
+        <location filename="../reader_sound.py" line="125"/>
         <source>New music ready for page %1.</source>
         <translation>%1 ページの新しい音楽ができました。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="126"/>
+        <location filename="../reader_sound.py" line="131"/>
         <source> Music is off (no sound device).</source>
         <translation> 音楽は止まっています（音声デバイスがありません）。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="127"/>
+        <location filename="../reader_sound.py" line="132"/>
         <source>Music for page %1 is ready (%2).</source>
         <translation>%1 ページの音楽ができました（%2）。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="128"/>
+        <location filename="../reader_sound.py" line="133"/>
         <source>cached</source>
         <translation>キャッシュ</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="138"/>
+        <location filename="../reader_sound.py" line="143"/>
         <source> · new music ready</source>
         <translation> · 新しい音楽</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="139"/>
+        <location filename="../reader_sound.py" line="144"/>
         <source>Page %1</source>
         <translation>%1 ページ</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="141"/>
+        <location filename="../reader_sound.py" line="146"/>
         <source> · scene %1</source>
         <translation> · シーン %1</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="147"/>
+        <location filename="../reader_sound.py" line="152"/>
         <source>: music ready. Music is off (no sound device).</source>
         <translation>: 音楽はできています。音楽は止まっています（音声デバイスがありません）。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="150"/>
+        <location filename="../reader_sound.py" line="155"/>
         <source>: muted.</source>
         <translation>: 消音中。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="152"/>
+        <location filename="../reader_sound.py" line="157"/>
         <source>: music ready, not playing.</source>
         <translation>: 音楽はできていますが、再生していません。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="160"/>
+        <location filename="../reader_sound.py" line="165"/>
         <source>Music is off (the sound device went away).</source>
         <translation>音楽は止まっています（音声デバイスがなくなりました）。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="163"/>
+        <location filename="../reader_sound.py" line="168"/>
         <source>The sound device went away: %1 Reading goes on; the music comes back when the device does.</source>
         <translation>音声デバイスがなくなりました: %1 読書はそのまま続けられます。デバイスが戻ると音楽も戻ります。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="173"/>
+        <location filename="../reader_sound.py" line="178"/>
         <source>Music paused.</source>
         <translation>音楽を一時停止しました。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="175"/>
+        <location filename="../reader_sound.py" line="180"/>
         <source>Music is off (no sound device).</source>
         <translation>音楽は止まっています（音声デバイスがありません）。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="180"/>
+        <location filename="../reader_sound.py" line="185"/>
         <source>Music is off: %1 Reading goes on; the soundtrack is still prepared and plays when sound is available.</source>
         <translation>音楽は止まっています: %1 読書はそのまま続けられます。サウンドトラックは準備され、音が出せるようになると再生されます。</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="206"/>
+        <location filename="../reader_sound.py" line="211"/>
         <source>Regenerating scene (pages %1–%2)…</source>
         <translation>シーンを作り直しています（%1–%2 ページ）…</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="216"/>
+        <location filename="../reader_sound.py" line="221"/>
         <source>Regenerating page %1…</source>
         <translation>%1 ページを作り直しています…</translation>
     </message>
     <message>
-        <location filename="../reader_sound.py" line="226"/>
+        <location filename="../reader_sound.py" line="231"/>
         <source>Preparing the whole soundtrack in the background…</source>
         <translation>サウンドトラック全体をバックグラウンドで準備しています…</translation>
     </message>
