@@ -6,7 +6,7 @@ import argparse
 import math
 import sys
 
-from ..engine.books import open_book
+from ..engine.books import default_direction, open_book
 from ..engine.books.model import Book
 from ..engine.core import settings as settings_mod
 from ..engine.core.settings import Settings
@@ -114,7 +114,10 @@ def store_from(args: argparse.Namespace, s: Settings) -> Store:
 
 
 def book_from(args: argparse.Namespace, s: Settings) -> Book:
-    return open_book(args.book, direction=args.direction or None)
+    """The book, in the direction the reader would give it when it does not say its own:
+    `--direction`, else the `default_direction` setting (so export, analysis and the
+    window read a book's pages in the same order)."""
+    return open_book(args.book, direction=args.direction or default_direction(s))
 
 
 def warn(message: str) -> None:

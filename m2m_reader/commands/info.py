@@ -87,7 +87,11 @@ def _ranges(numbers: list[int]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     check_book_path(args.book)
-    with open_book(args.book, direction=args.direction) as book:
+    from ..engine.books import default_direction
+    from ..engine.core import settings as settings_io
+
+    direction = args.direction or default_direction(settings_io.load())
+    with open_book(args.book, direction=direction) as book:
         for line in describe(book):
             print(line)
         if args.pages:

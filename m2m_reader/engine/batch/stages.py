@@ -30,7 +30,7 @@ from typing import Any
 from ..analysis.edits import EditStore
 from ..analysis.pipeline import Analyzer
 from ..analysis.stages import EmotionBackend, TextBackend
-from ..books import open_book
+from ..books import default_direction, open_book
 from ..books.model import Book
 from ..core.cache import DiskCache
 from ..core.errors import M2MError
@@ -130,7 +130,7 @@ def analyzer(book: Book, ctx: Context, text: TextBackend | None = None,
 def analysing(path: str, ctx: Context) -> Iterator[tuple[Book, Analyzer]]:
     """The book at `path`, open, with its `Analyzer`; both let go of at the end (its
     page readings, Tesseract's engines included, go with the analyzer)."""
-    with open_book(path) as book:
+    with open_book(path, direction=default_direction(ctx.make_settings())) as book:
         yield book, analyzer(book, ctx)
 
 
@@ -138,7 +138,7 @@ def split_pages(row: Row, ctx: Context) -> list[Row]:
     """A book's row → one row per page (`n`: how many), or one row with its error."""
     base = {k: row[k] for k in ("book_id", "path", "name")}
     try:
-        with open_book(row["path"]) as book:
+        with open_book(row["path"], direction=default_direction(ctx.make_settings())) as book:
             n = len(book.pages)
             if not n:
                 raise M2MError(f"{row['path']} has no pages")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import tarfile
 import zipfile
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from ..core.errors import BookError
 from .archive import ArchiveKind, open_archive
@@ -28,8 +28,12 @@ from .manga109 import find_manga109, open_manga109
 from .model import Body, Book, Box, Character, Direction, Face, Frame, Page, TextBox
 from .pdf import open_pdf
 
+if TYPE_CHECKING:
+    from ..core.settings import Settings
+
 __all__ = [
     "DEFAULT_DIRECTION",
+    "default_direction",
     "Body",
     "Book",
     "Box",
@@ -91,6 +95,13 @@ def check_book_path(path: str | Path) -> None:
     """
     if not Path(path).expanduser().exists():
         raise BookError(f"no such file: {path}")
+
+
+def default_direction(settings: Settings) -> Direction:
+    """The direction for a book that does not say its own: the `default_direction`
+    setting. The window, export, prepare-for-offline and batch all open books with it,
+    so they read a book's pages (and its balloons) in the same order."""
+    return "ltr" if settings.default_direction == "ltr" else "rtl"
 
 
 def open_book(path: str | Path, *, direction: Direction | None = None) -> Book:

@@ -22,10 +22,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from ..books import open_book
+from ..books import default_direction, open_book
 from ..books.model import Book
 from ..core.cancel import CancelToken
 from ..core.events import EngineError, Event
+from ..core.settings import Settings
 from .store import Library, LibraryError
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,9 @@ def prepare_book(
     """
     entry = library.get(book_id)
     if not opened:
-        engine.open(open_book(entry.path), entry.page)
+        settings = getattr(engine, "settings", None)  # the live engine's; else the defaults
+        direction = default_direction(settings if isinstance(settings, Settings) else Settings())
+        engine.open(open_book(entry.path, direction=direction), entry.page)
     store = getattr(engine, "store", None)
     skipped_before = getattr(store, "skipped_audio", 0)
     stop = _StopToken(cancel)
