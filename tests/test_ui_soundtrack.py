@@ -367,3 +367,19 @@ def test_a_taller_window_gives_the_directive_and_caption_more_lines(qtbot, tmp_p
     qtbot.waitUntil(lambda: win.panel.directive.edit.height() > short + 40)
     assert win.panel_scroll.verticalScrollBar().maximum() == 0
     assert win.panel.caption.edit.height() > short + 40
+
+
+def test_no_sound_device_is_a_calm_note_not_an_error(qtbot):
+    # The engine says "no sound" once (the terminal player prints it); the window tells
+    # it through the audio state, as a warning that reading goes on, not a red error.
+    from m2m_reader.engine import doubles
+
+    engine = doubles.FakeEngine(player=doubles.FakePlayer(lambda *a: None, sound=False))
+    bridge = EngineBridge(engine, Settings())
+    errors: list[str] = []
+    bridge.error.connect(errors.append)
+    bridge.on_event(ev.EngineError(engine.player.message))
+    bridge.on_event(ev.EngineError("The cache folder is read-only."))
+    qtbot.waitUntil(lambda: bool(errors))
+    qtbot.wait(100)
+    assert errors == ["The cache folder is read-only."]

@@ -151,6 +151,12 @@ class EngineBridge(QObject):
         if not self._batch.isActive():
             self._batch.start()
 
+    def _is_no_sound(self, message: str) -> bool:
+        """The player's own "no sound device": the audio state tells it, once and calmly
+        (a warning that reading goes on), not as an error."""
+        player = self.engine.player if self.engine is not None else None
+        return player is not None and bool(player.message) and message == player.message
+
     def _deliver(self) -> None:
         """Emit a batch: the latest progress and playing, every cue, error and fallback,
         and stage completions (which only ask for one analysis refresh)."""
@@ -170,7 +176,7 @@ class EngineBridge(QObject):
             elif isinstance(event, ev.EngineError):
                 if event.page is not None:
                     self.pageError.emit(event.page, event.message)
-                else:
+                elif not self._is_no_sound(event.message):
                     self.error.emit(event.message)
             elif isinstance(event, ev.Playing):
                 playing = event
