@@ -5,7 +5,8 @@
   the cache (made by an earlier run, a killed one, or the reader's "prepare for
   offline") is taken from it; one that is not is made, kept in the cache and noted in
   the run's journal. Pages continue their scene's music from the cue before, so a
-  scene is one unit of work, and scenes go to the actors in batches.
+  scene is one unit of work, and scenes go to the actors in batches. MusicGen makes
+  page k of every scene of a batch in one `make_cues` call (`Compose.wavefront`).
 - `write_book` (a task): the book's soundtrack through `export_soundtrack`, the same
   mixer, loudness pass and writer as `m2m-reader export`, which finds every cue in
   the cache; and the book's manifest record.
@@ -28,29 +29,42 @@ from ..music.base import Cue, CueRequest
 from .manifest import note_composed, outputs
 from .stages import Batch, Context, Row, analysing, backend, batch_of, failure, rows_of
 
+MUSIC_BATCH = 8  # the most pages in one `make_cues` call (`--music-batch`)
+
 
 class Compose:
-    """Makes the cues of the scenes it is given (see the module docstring)."""
+    """Makes the cues of the scenes it is given (see the module docstring).
 
-    def __init__(self, ctx: Context) -> None:
+    A backend with `make_cues` (MusicGen) gets the scenes as a wavefront: step k makes
+    page k of every scene that has one, up to `music_batch` pages a call, each page
+    continuing its own scene's cue of step k - 1. Others go scene by scene.
+    """
+
+    def __init__(self, ctx: Context, music_batch: int = MUSIC_BATCH) -> None:
         self.ctx = ctx
         self.backend = backend("music", ctx)
         self.store = ctx.store()
         self.out = Path(ctx.out)
+        self.music_batch = max(1, music_batch)
 
     def __call__(self, batch: Batch) -> Batch:
         rows = rows_of(batch)
         for row in rows:
-            t0 = time.perf_counter()
-            row["cues"], row["composed"] = 0, 0
+            row["cues"], row["composed"], row["music_s"] = 0, 0, 0.0
             row["music"], row["music_key"] = self.backend.name, music_settings_key(self.backend)
             row["sample_rate"] = int(getattr(self.backend, "sample_rate", 0) or 44100)
-            if not row["error"]:
-                try:
-                    self.scene(row)
-                except Exception as exc:  # noqa: BLE001 - this scene fails its book
-                    row["error"] = failure(exc)
-            row["music_s"] = time.perf_counter() - t0
+        if hasattr(self.backend, "make_cues") and self.music_batch > 1:
+            self.wavefront([r for r in rows if not r["error"]])
+        else:
+            for row in rows:
+                t0 = time.perf_counter()
+                if not row["error"]:
+                    try:
+                        self.scene(row)
+                    except Exception as exc:  # noqa: BLE001 - this scene fails its book
+                        row["error"] = failure(exc)
+                row["music_s"] = time.perf_counter() - t0
+        for row in rows:
             row.pop("recipes", None)  # done with: the writer asks the recipe again
         return batch_of(rows)
 
@@ -62,11 +76,79 @@ class Compose:
             cue = load_cue(self.store, recipe, k)
             if cue is None:
                 cue = self.backend.make_cue(recipe.request(previous, self.backend), NEVER)
-                save_cue(self.store, k, cue)
-                note_composed(self.out, str(row["name"]), recipe.page, k)
-                row["composed"] += 1
+                self.made(row, recipe, k, cue)
             row["cues"] += 1
             previous = cue
+
+    def made(self, row: Row, recipe: CueRecipe, k: str, cue: Cue) -> None:
+        save_cue(self.store, k, cue)
+        note_composed(self.out, str(row["name"]), recipe.page, k)
+        row["composed"] += 1
+
+    def wavefront(self, rows: list[Row]) -> None:
+        """Page k of every scene, step by step; a call's time is shared by its pages."""
+        scenes: dict[int, list[CueRecipe]] = {}
+        previous: dict[int, Cue | None] = {}
+        for i, row in enumerate(rows):
+            try:
+                scenes[i] = [CueRecipe(**f) for f in json.loads(row["recipes"])]
+                previous[i] = None
+            except Exception as exc:  # noqa: BLE001 - this scene fails its book
+                row["error"] = failure(exc)
+        step = 0
+        while any(step < len(r) for r in scenes.values()):
+            todo: dict[str, list[int]] = {}  # cue key -> the scenes waiting for it
+            asked: dict[str, tuple[CueRecipe, CueRequest]] = {}
+            for i, recipes in scenes.items():
+                if step >= len(recipes) or rows[i]["error"]:
+                    continue
+                t0 = time.perf_counter()
+                recipe = recipes[step]
+                k = recipe.key(self.backend)
+                cue = load_cue(self.store, recipe, k)
+                rows[i]["music_s"] += time.perf_counter() - t0
+                if cue is not None:
+                    rows[i]["cues"] += 1
+                    previous[i] = cue
+                    continue
+                if k not in asked:  # the same page twice (two copies of a book): made once
+                    asked[k] = (recipe, recipe.request(previous[i], self.backend))
+                todo.setdefault(k, []).append(i)
+            keys = list(asked)
+            for at in range(0, len(keys), self.music_batch):
+                chunk = keys[at : at + self.music_batch]
+                t0 = time.perf_counter()
+                cues = self.make_many([asked[k][1] for k in chunk])
+                share = (time.perf_counter() - t0) / sum(len(todo[k]) for k in chunk)
+                for k, result in zip(chunk, cues, strict=True):
+                    first = True
+                    for i in todo[k]:
+                        rows[i]["music_s"] += share
+                        if isinstance(result, Exception):
+                            rows[i]["error"] = failure(result)
+                            continue
+                        if first:
+                            self.made(rows[i], asked[k][0], k, result)
+                            first = False
+                        rows[i]["cues"] += 1
+                        previous[i] = result
+            step += 1
+
+    def make_many(self, requests: list[CueRequest]) -> list[Cue | Exception]:
+        """The cues of `requests` in one call; if it fails, one by one, so only the
+        scene whose page cannot be made fails."""
+        try:
+            return list(self.backend.make_cues(requests, NEVER))
+        except Exception as exc:  # noqa: BLE001 - each request again, alone
+            if len(requests) == 1:
+                return [exc]
+        made: list[Cue | Exception] = []
+        for r in requests:
+            try:
+                made.append(self.backend.make_cue(r, NEVER))
+            except Exception as exc:  # noqa: BLE001 - this scene fails its book
+                made.append(exc)
+        return made
 
 
 def write_book(row: Row, ctx: Context) -> Row:

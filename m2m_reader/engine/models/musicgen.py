@@ -8,7 +8,8 @@ Length: MusicGen makes `frame_rate` token frames per second (50 for the 32 kHz E
 and the delay pattern over `num_codebooks` codebooks costs `num_codebooks - 1` extra
 steps, hence `max_new_tokens = 50 * seconds + 3` for the released checkpoints. Longer
 than one window (30 s) is made by continuation windows, each prompted with the tail of
-the audio so far. A prompted output contains the prompt: it is stripped.
+the audio so far (`musicgen_windows.py`). A prompted output contains the prompt: it is
+stripped. Several texts can share one `generate` call (`generate_batch`).
 
 Progress and cancellation: transformers 5.x never calls the streamer after the prompt,
 but a `StoppingCriteria` sees every step; ours reports progress and raises `Cancelled`
@@ -20,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import threading
 import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -49,10 +49,6 @@ SMALLER = {
 }
 
 Progress = Callable[[float], None]
-
-# One generation at a time per process: the RNG seed is global, and two jobs on one
-# model would only slow each other down.
-_GENERATE_LOCK = threading.Lock()
 
 
 @dataclass
@@ -235,22 +231,67 @@ def generate(
     With `prompt` (mono, at `lm.sample_rate`), the music continues from it; the prompt
     is trimmed to whole frames and stripped from the result.
     """
+    prompts = [prompt] if prompt is not None and len(prompt) >= lm.hop else None
+    return generate_batch(
+        lm, [text], [frames], settings, prompts=prompts, cancel=cancel, progress=progress
+    )[0]
+
+
+def generate_batch(
+    lm: LoadedMusicgen,
+    texts: list[str],
+    frames: list[int],
+    settings: MusicgenSettings,
+    *,
+    prompts: list[np.ndarray] | None = None,
+    cancel: CancelToken,
+    progress: Progress | None = None,
+) -> list[np.ndarray]:
+    """One window for several texts in one `generate` call (guidance doubles the batch).
+
+    Args:
+        texts: one caption per output.
+        frames: how many new frames each output has; the longest is generated and the
+            others are cut from it.
+        prompts: none, or one mono prompt (at `lm.sample_rate`) per text, each at least
+            one frame. They are cut to the shortest one's whole frames, keeping their
+            ends: the processor pads shorter audio on the right and `padding_mask` only
+            zeroes the padding before EnCodec, so a padded prompt's codes end in silence
+            and the model would continue from the silence, not from the music.
+
+    Returns:
+        Per text, `frames[i] * hop` samples of mono float32 audio, prompt stripped.
+    """
     torch = require_torch()
     from transformers import StoppingCriteriaList
 
     cancel.check()
-    kwargs: dict[str, Any] = {"text": [text or "music"], "padding": True, "return_tensors": "pt"}
+    if (
+        not texts
+        or len(frames) != len(texts)
+        or (prompts is not None and len(prompts) != len(texts))
+    ):
+        raise ValueError("a batch needs one frame count (and one prompt, if any) per text")
+    kwargs: dict[str, Any] = {
+        "text": [t or "music" for t in texts],
+        "padding": True,
+        "return_tensors": "pt",
+    }
     prompt_frames = 0
-    if prompt is not None and len(prompt) >= lm.hop:
-        prompt_frames = len(prompt) // lm.hop
-        prompt = np.ascontiguousarray(prompt[-prompt_frames * lm.hop :], dtype=np.float32)
-        kwargs.update(audio=[prompt], sampling_rate=lm.sample_rate)
+    if prompts is not None:
+        prompt_frames = min(len(p) for p in prompts) // lm.hop
+        if prompt_frames < 1:
+            raise ValueError("each prompt of a batch must be at least one frame long")
+        cut = [
+            np.ascontiguousarray(p[-prompt_frames * lm.hop :], dtype=np.float32) for p in prompts
+        ]
+        kwargs.update(audio=cut, sampling_rate=lm.sample_rate)
     inputs = lm.processor(**kwargs)
     inputs = {
         k: (v.to(lm.device, lm.dtype) if v.is_floating_point() else v.to(lm.device))
         for k, v in inputs.items()
     }
-    steps = frames + lm.num_codebooks - 1  # 50 * seconds + 3 for the released checkpoints
+    steps = max(frames) + lm.num_codebooks - 1  # 50 * seconds + 3 for the released checkpoints
     criteria = StoppingCriteriaList([CancelProgressCriteria(cancel, steps, progress)])
     with torch.inference_mode():
         out = lm.model.generate(
@@ -262,13 +303,16 @@ def generate(
             temperature=settings.temperature,
             stopping_criteria=criteria,
         )
-    audio = out[0, 0].float().cpu().numpy()
-    if prompt_frames and not lm.melody:
-        audio = audio[prompt_frames * lm.hop :]
-    want = frames * lm.hop
-    if len(audio) < want:
-        audio = np.pad(audio, (0, want - len(audio)))
-    return np.ascontiguousarray(audio[:want], dtype=np.float32)
+    results = []
+    for i, n in enumerate(frames):
+        audio = out[i, 0].float().cpu().numpy()
+        if prompt_frames and not lm.melody:
+            audio = audio[prompt_frames * lm.hop :]
+        want = n * lm.hop
+        if len(audio) < want:
+            audio = np.pad(audio, (0, want - len(audio)))
+        results.append(np.ascontiguousarray(audio[:want], dtype=np.float32))
+    return results
 
 
 def generate_long(
@@ -284,31 +328,9 @@ def generate_long(
 ) -> np.ndarray:
     """`seconds` of new audio, in windows of at most `settings.window_seconds` (prompt
     included), each continuing from the last `settings.context_seconds` so far."""
-    torch = require_torch()
-    total = max(1, round(seconds * lm.frame_rate))
-    window = max(2, round(settings.window_seconds * lm.frame_rate))
-    context = max(1, min(round(settings.context_seconds * lm.frame_rate), window // 2))
-    parts: list[np.ndarray] = []
-    done = 0
-    with _GENERATE_LOCK:
-        if settings.threads > 0:
-            torch.set_num_threads(settings.threads)
-        if seed is not None:
-            torch.manual_seed(seed)
-        while done < total:
-            if prompt is not None and len(prompt) >= lm.hop:
-                prompt = prompt[-context * lm.hop :]
-                room = window if lm.melody else window - len(prompt) // lm.hop
-            else:
-                prompt, room = None, window
-            n = min(total - done, room)
+    from .musicgen_windows import generate_long_batch
 
-            def report(f: float, done: int = done, n: int = n) -> None:
-                if progress is not None:
-                    progress((done + f * n) / total)
-
-            part = generate(lm, text, n, settings, prompt=prompt, cancel=cancel, progress=report)
-            parts.append(part)
-            done += n
-            prompt = part if prompt is None else np.concatenate([prompt, part])
-    return np.concatenate(parts)
+    return generate_long_batch(
+        lm, [text], [seconds], settings, prompts=[prompt], cancel=cancel,
+        progress=progress, seed=seed,
+    )[0]  # fmt: skip

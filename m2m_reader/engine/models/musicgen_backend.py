@@ -1,4 +1,5 @@
-"""The MusicGen music backend: one page's caption in, one `Cue` out.
+"""The MusicGen music backend: one page's caption in, one `Cue` out (`make_cue`), or
+several pages of different scenes in one batch (`make_cues`, for a batch run).
 
 Within a scene (`joins == "continue"` after a MusicGen cue) the music continues from the
 tail of the previous cue's audio, as M2M-Gen's conditioning and Babel Bardo's
@@ -10,9 +11,11 @@ fails the engine falls back to the composer.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -31,6 +34,7 @@ from .musicgen import (
     load_musicgen,
     resolve_checkpoint,
 )
+from .musicgen_windows import generate_long_batch
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +80,15 @@ def make_clip(audio: np.ndarray, sample_rate: int, tempo: float | None, meter: i
     return Clip(audio=audio, sample_rate=sample_rate, loop_end=loop_end, bar_samples=bar)
 
 
+def batch_seed(requests: Sequence[CueRequest]) -> int:
+    """The seed of a batch: its one request's seed, or a hash of all of them with their
+    pages and scenes, in order (the same batch draws the same music)."""
+    if len(requests) == 1:
+        return requests[0].seed
+    text = ",".join(f"{r.seed}:{r.scene}:{r.page}" for r in requests)
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "big") & 0x7FFFFFFF
+
+
 class MusicgenBackend:
     """`MusicBackend` named "musicgen".
 
@@ -102,6 +115,7 @@ class MusicgenBackend:
         self._holder: ModelHolder[LoadedMusicgen] = ModelHolder(
             self._load, self.settings.idle_seconds
         )
+        self._most = sys.maxsize  # pages per call: halved when a batch runs out of memory
 
     def settings_key(self) -> str:
         return f"musicgen:{self.settings.key()}"
@@ -125,9 +139,7 @@ class MusicgenBackend:
     def make_cue(self, request: CueRequest, cancel: CancelToken) -> Cue:
         """Make one page's music. Raises `Cancelled` when `cancel` fires."""
         cancel.check()
-        s = self.settings
-        seconds = min(max(request.seconds, s.min_seconds), s.max_seconds)
-        text = request.caption.strip() or request.directive.strip() or "calm background music"
+        text, seconds = self._text_and_seconds(request)
         prompt, rate = self._continuation(request)
         warnings: list[str] = []
 
@@ -139,12 +151,88 @@ class MusicgenBackend:
             text, seconds, prompt, rate, request.seed, cancel, report, warnings
         )
         cancel.check()
+        return self._cue(request, audio, rate, prompt is not None, warnings)
+
+    def make_cues(self, requests: Sequence[CueRequest], cancel: CancelToken) -> list[Cue]:
+        """Make several pages' music at once (a batch run's pages of different scenes):
+        their windows share `generate` calls (`generate_long_batch`). Raises `Cancelled`.
+
+        A batch is seeded once from its requests' seeds (`batch_seed`), so a page made
+        in a batch may differ from the same page made alone by `make_cue`; both are the
+        page's music under the same cache key, and whichever was kept is used from then
+        on. A batch of one is `make_cue`. On a GPU out of memory the batch is made in
+        halves (and later batches no larger) before a smaller model is tried.
+        """
+        cancel.check()
+        cues: list[Cue] = []
+        todo = list(requests)
+        while todo:
+            chunk, todo = todo[: self._most], todo[self._most :]
+            cues.extend(self._make_batch(chunk, cancel))
+        return cues
+
+    def _make_batch(self, requests: list[CueRequest], cancel: CancelToken) -> list[Cue]:
+        if len(requests) == 1:
+            return [self.make_cue(requests[0], cancel)]
+        asked = [self._text_and_seconds(r) for r in requests]
+        prompts = [self._continuation(r) for r in requests]
+        pages = [r.page for r in requests]
+
+        def report(f: float) -> None:
+            if self.progress is not None:
+                for page in pages:
+                    self.progress(page, f)
+
+        try:
+            with self._holder.use() as lm:
+                if lm.melody:  # the prompt conditions; batching those is not supported
+                    return [self.make_cue(r, cancel) for r in requests]
+                audio = generate_long_batch(
+                    lm, [t for t, _ in asked], [s for _, s in asked], self.settings,
+                    prompts=[p if r == lm.sample_rate else None for p, r in prompts],
+                    cancel=cancel, progress=report, seed=batch_seed(requests),
+                )  # fmt: skip
+                rate = lm.sample_rate
+        except BackendUnavailable:
+            raise
+        except Exception as exc:
+            if not is_out_of_memory(exc):
+                raise
+            self._most = max(1, len(requests) // 2)
+            log.warning(
+                "MusicGen ran out of memory with %d pages at once; making %d at a time",
+                len(requests), self._most,
+            )  # fmt: skip
+            half = len(requests) // 2
+            return self._make_batch(requests[:half], cancel) + self._make_batch(
+                requests[half:], cancel
+            )
+        cancel.check()
+        return [
+            self._cue(r, a, rate, p is not None, [])
+            for r, a, (p, _) in zip(requests, audio, prompts, strict=True)
+        ]
+
+    def _text_and_seconds(self, request: CueRequest) -> tuple[str, float]:
+        s = self.settings
+        seconds = min(max(request.seconds, s.min_seconds), s.max_seconds)
+        text = request.caption.strip() or request.directive.strip() or "calm background music"
+        return text, seconds
+
+    def _cue(
+        self,
+        request: CueRequest,
+        audio: np.ndarray,
+        rate: int,
+        continued: bool,
+        warnings: list[str],
+    ) -> Cue:
         plan = plan_of(request.caption, request.directive, request.seed)
         tempo = caption_tempo(request.caption)
         if tempo:
             plan = replace(plan, tempo=tempo)
         clip = make_clip(audio, rate, tempo, plan.meter)
-        joins: Join = "continue" if prompt is not None else "change"
+        joins: Join = "continue" if continued else "change"
         return Cue(request.page, request.scene, clip, plan, joins, self.name, warnings)
 
     def _continuation(self, request: CueRequest) -> tuple[np.ndarray | None, int]:
