@@ -44,7 +44,7 @@ from m2m_reader.engine.core import settings as s
 from m2m_reader.ui import theme
 from m2m_reader import runtime
 from m2m_reader.ui.app import App, SWITCH_INTERVAL_S
-runtime.apply(switch_interval=SWITCH_INTERVAL_S)
+runtime.apply(switch_interval=SWITCH_INTERVAL_S, settle_heap=True)
 theme.apply(app)
 main = App(s.load())
 main.show_library()
@@ -285,7 +285,7 @@ def main() -> None:
     from m2m_reader.ui.prefs import Prefs
     from m2m_reader.ui.reader_window import ReaderWindow
 
-    runtime.apply(switch_interval=SWITCH_INTERVAL_S)  # as the app does
+    runtime.apply(switch_interval=SWITCH_INTERVAL_S, settle_heap=True)  # as the app does
     app = QApplication(sys.argv[:1])
     theme.apply(app)
     settings = Settings()

@@ -12,7 +12,8 @@ What `apply` sets:
   system, and few arenas for the worker threads;
 - the Hugging Face variables: no telemetry (unless the person set the variable);
 - the offline guard: the audit hook of `engine.core.offline` that refuses connections
-  while offline mode is on (it does nothing while online).
+  while offline mode is on (it does nothing while online);
+- heap settling, when the program asks for it (the window does): see `settle_heap`.
 
 `program` applies that and, for a command started offline, holds offline mode from the
 first line to the last: no connection, and the Hub variables set before any Hugging
@@ -26,6 +27,7 @@ nothing from the programs; it is re-exported here for callers written before.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Iterator
@@ -57,14 +59,52 @@ def tune_malloc() -> None:
         libc.mallopt(_M_ARENA_MAX, 2)
 
 
-def apply(*, switch_interval: float | None = None) -> None:
+_settling = False
+
+
+def apply(*, switch_interval: float | None = None, settle_heap: bool = False) -> None:
     """Tune the process for a program (idempotent). `switch_interval`: seconds, or None
-    to keep the interpreter's."""
+    to keep the interpreter's. `settle_heap`: let `settle_heap` freeze the heap (the
+    window asks for it; elsewhere that call does nothing)."""
+    global _settling
     if switch_interval is not None:
         sys.setswitchinterval(switch_interval)
+    _settling = _settling or settle_heap
     tune_malloc()
     os.environ.setdefault(TELEMETRY_VAR, "1")
     offline_mode.install_guard()
+
+
+def settling() -> bool:
+    """True when this process asked for heap settling (`apply(settle_heap=True)`)."""
+    return _settling
+
+
+def settle_heap() -> bool:
+    """Collect the cyclic garbage once, then freeze what is left (`gc.freeze`): the
+    collector's later full passes skip it. Returns False (and does nothing) unless the
+    program asked for it.
+
+    Why: CPython's full collections walk every tracked object while holding the
+    interpreter lock, whichever thread runs them. In the window, with Qt, the engine and
+    their modules loaded, that is some 60,000 objects and 50-100 ms on this kind of
+    machine, and an engine or thumbnail thread that allocates sets one off every few
+    seconds: the UI thread then waits that long for the lock (measured with `py-spy
+    record --gil`: two thirds of the lock's time during the thumbnail bench). Frozen,
+    the startup heap (modules, classes, widgets: what lives as long as the process) is
+    not walked again, and a full pass covers only what came after.
+
+    The window calls this when the engine is attached and as each book opens, before
+    its first page shows, where one pause goes unnoticed. It unfreezes first, so
+    garbage that arose among frozen objects since the last call (a closed book's
+    cycles) is collected then: nothing is held for good.
+    """
+    if not _settling:
+        return False
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+    return True
 
 
 @contextmanager
@@ -84,4 +124,7 @@ def program(*, offline: bool = False, switch_interval: float | None = None) -> I
             os.environ.pop(TELEMETRY_VAR, None)
 
 
-__all__ = ["WINDOW_SWITCH_INTERVAL_S", "apply", "program", "release_memory", "tune_malloc"]
+__all__ = [
+    "WINDOW_SWITCH_INTERVAL_S", "apply", "program", "release_memory", "settle_heap", "settling",
+    "tune_malloc",
+]  # fmt: skip

@@ -166,4 +166,64 @@ def test_the_window_tunes_the_process_with_its_switch_interval(
     monkeypatch.setattr(runtime, "apply", apply)
     with pytest.raises(Stop):
         app.run(None, Settings())
-    assert asked == [{"switch_interval": runtime.WINDOW_SWITCH_INTERVAL_S}]
+    assert asked == [{"switch_interval": runtime.WINDOW_SWITCH_INTERVAL_S, "settle_heap": True}]
+
+
+def test_settling_the_heap_freezes_it_and_still_collects_what_dies_later() -> None:
+    seen = _run_python(
+        """
+        import gc, json, weakref
+        from m2m_reader import runtime
+
+        class Node:
+            pass
+
+        def cycle():
+            a, b = Node(), Node()
+            a.other, b.other = b, a
+            return a
+
+        unasked = runtime.settle_heap()  # a library or a test: nothing happens
+        unasked_frozen = gc.get_freeze_count()
+        runtime.apply(settle_heap=True)
+        dead_before = weakref.ref(cycle())  # garbage already: collected by the settle
+        kept = cycle()
+        runtime.settle_heap()
+        frozen = gc.get_freeze_count()
+        gc.collect()
+        live_after_full_pass = len(gc.get_objects())  # the frozen heap is not walked
+        later = weakref.ref(kept)
+        del kept  # dies among the frozen: a frozen cycle waits for the next settle
+        gc.collect()
+        frozen_cycle_waits = later() is not None
+        runtime.settle_heap()  # (the next book opened)
+        print(json.dumps({
+            "unasked": unasked, "unasked_frozen": unasked_frozen,
+            "dead_before": dead_before() is None, "frozen": frozen,
+            "walked": live_after_full_pass, "waits": frozen_cycle_waits,
+            "collected_at_next_settle": later() is None,
+        }))
+        """
+    )
+    assert seen["unasked"] is False and seen["unasked_frozen"] == 0
+    assert seen["dead_before"], "garbage present at the settle is collected, not frozen"
+    assert seen["frozen"] > 5000 and seen["walked"] < seen["frozen"] / 10  # type: ignore[operator]
+    assert seen["waits"] and seen["collected_at_next_settle"], "no cycle is held for good"
+
+
+def test_the_window_settles_its_heap_as_a_book_opens(qtbot, tmp_path, monkeypatch) -> None:
+    pytest.importorskip("PySide6")
+    from m2m_reader.engine.books import open_book
+    from m2m_reader.engine.core.settings import Settings
+    from m2m_reader.ui.bridge import EngineBridge
+    from m2m_reader.ui.prefs import Prefs
+    from m2m_reader.ui.reader_window import ReaderWindow
+
+    settles: list[int] = []
+    monkeypatch.setattr(runtime, "settle_heap", lambda: settles.append(1) or True)
+    bridge = EngineBridge(None, Settings())
+    bridge.save_settings = False
+    win = ReaderWindow(Settings(), bridge, Prefs(tmp_path / "ui.json"))
+    qtbot.addWidget(win)
+    win.set_book(open_book(ROOT / "resources" / "sample" / "images" / "HaruNoMelody"))
+    assert settles == [1]

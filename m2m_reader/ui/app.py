@@ -253,7 +253,7 @@ def run(book: str | None, settings: Settings) -> int:
 
     When a reader already runs for this user and data folder, `book` opens there
     (or that window comes forward) and this returns 0 at once."""
-    runtime.apply(switch_interval=SWITCH_INTERVAL_S)
+    runtime.apply(switch_interval=SWITCH_INTERVAL_S, settle_heap=True)
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("m2m-reader")
@@ -281,6 +281,7 @@ def run(book: str | None, settings: Settings) -> int:
         else:
             main.show_library()
         app.aboutToQuit.connect(main.shutdown)
+        QTimer.singleShot(200, runtime.settle_heap)  # once the first window has painted
         code = int(app.exec())
     finally:
         interrupted = restore()

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 
+from .. import runtime
 from ..engine.books.images import is_double
 from ..engine.books.model import Book, Direction
 from .layouts import is_long_strip
@@ -47,6 +48,7 @@ class BookOpener(QObject):
         if w.book is not None and w.book is not book:
             w.runner.run(w.book.close)
         w.book = book
+        runtime.settle_heap()  # one pause now, before the page shows, not many while reading
         w.record_open = record_open
         entry = w.book_entry(book)
         if not book.direction_known:  # the book does not say: the setting decides

@@ -19,6 +19,7 @@ from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QImage, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
+from .. import runtime
 from ..engine.books.model import Book
 from ..engine.core.settings import Settings
 from .banner import Banner
@@ -131,6 +132,7 @@ class ReaderWindow(QMainWindow):
         # After a zoom or a resize settles, the workers pre-scale to the new size.
         self._sizes_timer = QTimer(self, singleShot=True, interval=150)
         self._sizes_timer.timeout.connect(self._plan_sizes)
+        bridge.attached.connect(runtime.settle_heap)  # the engine's modules are in
 
         self.nav = Navigator(self)
         self.opener = BookOpener(self)
