@@ -83,6 +83,7 @@ def test_7z_encrypted_with_and_without_its_names_says_password_protected(tmp_pat
         with pytest.raises(BookError) as err:
             open_book(tmp_path / name)
         one_sentence(str(err.value), tmp_path / name, "password-protected")
+        assert "extract it with its password" in str(err.value)  # what to do instead
 
 
 def test_rar_with_encrypted_pages_says_password_protected(tmp_path):
@@ -96,6 +97,7 @@ def test_rar_with_encrypted_pages_says_password_protected(tmp_path):
     with pytest.raises(BookError) as err:
         open_book(book_path)
     one_sentence(str(err.value), book_path, "password-protected")
+    assert "extract it with its password" in str(err.value)
 
 
 def test_rar_with_encrypted_names_says_password_protected(tmp_path):
@@ -104,6 +106,7 @@ def test_rar_with_encrypted_names_says_password_protected(tmp_path):
     with pytest.raises(BookError) as err:
         open_book(book_path)
     one_sentence(str(err.value), book_path, "password-protected")
+    assert "extract it with its password" in str(err.value)
 
 
 # Compressions and tools -------------------------------------------------------------

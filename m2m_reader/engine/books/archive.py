@@ -29,7 +29,7 @@ import rarfile
 from ..core.errors import BookError, PageError, UnsafeInputError
 from .comicinfo import ComicInfo, parse_comicinfo
 from .images import is_page_name, natural_key, read_size
-from .members import Member
+from .members import ENCRYPTED, Member
 from .model import Book, Direction, Page
 from .pagelist import build_pages, make_opener, page_label
 from .rar_source import RarSource
@@ -66,17 +66,14 @@ def _open_source(path: Path, kind: ArchiveKind) -> Source:
     try:
         return open_source(path, kind)
     except rarfile.PasswordRequired:
-        raise BookError(f"{path} is a password-protected RAR archive; it cannot be read.") from None
+        raise BookError(f"{path} {ENCRYPTED.book}.") from None
     except rarfile.NeedFirstVolume:
         raise BookError(f"{path} is not the first volume of a multi-part RAR.") from None
     except OSError as exc:
         raise BookError(f"{path} cannot be read ({exc.strerror or exc}).") from None
     except Exception as exc:  # noqa: BLE001 - archive libraries raise many types on damage
         if type(exc).__name__ == "PasswordRequired":  # py7zr: names encrypted too (7z -mhe)
-            raise BookError(
-                f"{path} is a password-protected 7z archive; m2m-reader cannot read "
-                "encrypted archives."
-            ) from None
+            raise BookError(f"{path} {ENCRYPTED.book}.") from None
         raise BookError(
             f"{path} is not a readable {label} archive ({short_reason(exc)})."
         ) from None
