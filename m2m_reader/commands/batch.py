@@ -45,6 +45,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="of a GPU for each CLIP or Magi actor (default 0.25)")  # fmt: skip
     g.add_argument("--music-actors", type=int, metavar="N",
                    help="the most music actors (default: one per CPU; MusicGen: one per GPU)")  # fmt: skip
+    g.add_argument("--music-batch", type=int, default=8, metavar="N",
+                   help="MusicGen: the most pages in one generate call (default 8)")  # fmt: skip
     g.add_argument("--cache-dir", type=Path, metavar="DIR",
                    help="the cache every worker shares (on a cluster: a shared file system)")  # fmt: skip
     g.add_argument("--force", action="store_true", help="redo finished books too")
@@ -60,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
         raise M2MError(
             "batch hands its work from stage to stage in the cache: --no-cache cannot be used"
         )
-    for name, value in (("--num-cpus", args.num_cpus), ("--music-actors", args.music_actors)):
+    for name, value in (("--num-cpus", args.num_cpus), ("--music-actors", args.music_actors),
+                        ("--music-batch", args.music_batch)):  # fmt: skip
         if value is not None and value < 1:
             raise M2MError(f"{name} must be at least 1, not {value}")
     if not 0 < args.gpu_share <= 1:
@@ -88,6 +91,7 @@ def run(args: argparse.Namespace) -> int:
         source=args.input, out=args.output, address=args.ray_address, mode=args.mode,
         seconds=seconds, lufs=args.lufs, true_peak=args.true_peak, fmt=args.format,
         num_cpus=args.num_cpus, gpu_share=args.gpu_share, music_actors=args.music_actors,
+        music_batch=args.music_batch,
         cache_dir=args.cache_dir, verbose=args.verbose, force=args.force,
     )  # fmt: skip
     report = run_batch(settings, options)

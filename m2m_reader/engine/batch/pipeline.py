@@ -29,6 +29,7 @@ from ..core.errors import M2MError
 from ..core.settings import Settings
 from .inputs import BookJob, find_books
 from .manifest import STATE_DIR, Manifest, job_key
+from .output import MUSIC_BATCH
 from .stages import Context
 
 MODEL_TRANSCRIPTS = ("magi", "manga-ocr")
@@ -52,6 +53,7 @@ class BatchOptions:
     gpu_share: float = 0.25  # of a GPU for each CLIP or Magi actor
     music_actors: int | None = None  # the most music actors (default: CPUs, or GPUs)
     scenes_per_batch: int = 2
+    music_batch: int = MUSIC_BATCH  # MusicGen: the most pages in one generate call
     cache_dir: Path | None = None
     force: bool = False  # redo finished books too
     verbose: bool = False
@@ -246,7 +248,11 @@ def build_dataset(ray: Any, todo: list[BookJob], ctx: Context, options: BatchOpt
     ds = ds.flat_map(analyse_book, fn_kwargs={"ctx": ctx}, num_cpus=1)
     most = options.music_actors or (max(1, int(gpus)) if musicgen and on_gpu else cpus)
     where = {"num_gpus": 1} if musicgen and on_gpu else {"num_cpus": actor_cpus}
-    ds = ds.map_batches(Compose, fn_constructor_kwargs={"ctx": ctx}, batch_size=options.scenes_per_batch,
+    scenes = options.scenes_per_batch
+    if musicgen:  # page k of every scene of a batch in one call: as many scenes as pages a call
+        scenes = max(scenes, options.music_batch)
+    ds = ds.map_batches(Compose, fn_constructor_kwargs={"ctx": ctx, "music_batch": options.music_batch},
+                        batch_size=scenes,
                         compute=pool(min_size=1, max_size=most), **where)  # fmt: skip
     by_scene = {"count": "n_scenes", "index": "scene", "total": "scenes",
                 "summed": ("music_s", "cues", "composed")}  # fmt: skip
