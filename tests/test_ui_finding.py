@@ -4,6 +4,7 @@ cached), bookmarks per book, and the next volume in the folder after the last pa
 from __future__ import annotations
 
 import json
+import shutil
 import time
 
 import pytest
@@ -100,10 +101,12 @@ def test_bookmarks_mark_pages_jump_and_are_kept_per_book(qtbot, tmp_path, win):
 
 
 def test_volumes_follow_in_the_order_a_person_numbers_them(tmp_path):
-    for name in ("Vol 10.cbz", "Vol 2.cbz", "Vol 1.cbz", "notes.txt", ".hidden.cbz"):
-        (tmp_path / name).write_bytes(b"x")
     (tmp_path / "Vol 3").mkdir()
-    (tmp_path / "Vol 3" / "001.png").write_bytes(b"x")
+    Image.new("RGB", (30, 43), (90, 90, 90)).save(tmp_path / "Vol 3" / "001.png")
+    for name in ("Vol 10.cbz", "Vol 2.cbz", "Vol 1.cbz", ".hidden.cbz"):  # books that open
+        shutil.make_archive(str(tmp_path / name), "zip", tmp_path / "Vol 3")
+        (tmp_path / f"{name}.zip").rename(tmp_path / name)
+    (tmp_path / "notes.txt").write_bytes(b"x")
     (tmp_path / "empty").mkdir()
     assert next_volume(tmp_path / "Vol 1.cbz") == tmp_path / "Vol 2.cbz"
     assert next_volume(tmp_path / "Vol 2.cbz") == tmp_path / "Vol 3"

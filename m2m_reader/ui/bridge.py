@@ -353,7 +353,11 @@ class EngineBridge(QObject):
         self.error.emit(message)
 
     def close(self, wait_ms: int = 3000) -> None:
-        """Close the engine (on the worker) and wait a bounded time for it."""
+        """Close the engine (on the worker) and wait a bounded time for it.
+
+        The bridge lets go of it: a book opened afterwards reads without music (a
+        closed engine refuses work: "pool analysis is closed"), and an engine attached
+        later starts afresh, not on the book the closed one had open (and closed)."""
         self._refresh.stop()
         self._cancel_prepare()
         if self._unsubscribe is not None:
@@ -364,6 +368,7 @@ class EngineBridge(QObject):
             self._save_settings()
         if self.engine is not None:
             self.call(self.engine.close)
+        self.engine, self._book = None, None
         self._runner.wait(wait_ms)
         self._long.wait(wait_ms)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QVBoxLayout, QWidget
 
 from .controls import PlayerControls
 from .soundtrack_panel import SoundtrackPanel
@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from .reader_window import ReaderWindow
 
 PANEL_WIDTH = 360
+# Around the thumbnails, as around the soundtrack panel's own parts (SoundtrackPanel):
+# the same room under the dock's heading and the same inset as the heading's text.
+CONTENT_MARGINS = (14, 6, 14, 8)
 
 
 def soundtrack_dock(
@@ -51,7 +54,11 @@ def thumbnail_dock(window: QMainWindow) -> tuple[QDockWidget, ThumbnailModel, Th
     view = ThumbnailView(model)
     dock = QDockWidget(QCoreApplication.translate("ReaderWindow", "PAGES"), window)
     dock.setObjectName("pages")
-    dock.setWidget(view)
+    holder = QWidget()
+    box = QVBoxLayout(holder)
+    box.setContentsMargins(*CONTENT_MARGINS)
+    box.addWidget(view)
+    dock.setWidget(holder)
     dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable)
     window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
     # The soundtrack panel keeps the full height; the strip runs under the page only.

@@ -62,6 +62,7 @@ class StripView(QWidget):
         self._images = images
         self._ratios: list[float] = []  # height / width per page
         self._tops: list[float] = []
+        self._laid_width = 1.0  # the column width `_tops` were laid out for
         self._total = 0.0
         self._y = 0.0
         self._page = 0
@@ -125,14 +126,18 @@ class StripView(QWidget):
         left, width = self.column()
         return QRectF(left, self._tops[index] - self._y, width, width * self._ratios[index])
 
-    def _relayout(self, keep: bool) -> None:
-        anchor = self._position() if keep and self._tops else None
+    def _relayout(self, keep: bool, line: float | None = None) -> None:
+        """Lay the pages out for the column's width; `keep`: the same page at the reading
+        line, as far down it as before (`line`: where the line was before a resize), or
+        the strip's top still at the top when it was there."""
+        at_top = self._y <= 0.5
+        anchor = self._position(line) if keep and self._tops and not at_top else None
         _, width = self.column()
         tops, y = [], 0.0
         for ratio in self._ratios:
             tops.append(y)
             y += width * ratio + self._gap
-        self._tops, self._total = tops, max(0.0, y - self._gap)
+        self._tops, self._total, self._laid_width = tops, max(0.0, y - self._gap), width
         if anchor is not None:
             page, frac = anchor
             self._anim.stop()
@@ -150,12 +155,13 @@ class StripView(QWidget):
     def _line(self) -> float:
         return self.height() * READING_LINE
 
-    def _position(self) -> tuple[int, float]:
-        """The page at the reading line and how far down it the line is (0–1)."""
-        y = self._y + self._line()
+    def _position(self, line: float | None = None) -> tuple[int, float]:
+        """The page at the reading line and how far down it the line is (0–1), in the
+        layout as it stands (the old one while a resize or a spacing change relays out:
+        the view's new width and height must not be mixed with the old page tops)."""
+        y = self._y + (self._line() if line is None else line)
         page = self.page_at(y)
-        _, width = self.column()
-        height = width * self._ratios[page] or 1.0
+        height = self._laid_width * self._ratios[page] or 1.0
         return page, min(1.0, max(0.0, (y - self._tops[page]) / height))
 
     def page_at(self, y: float) -> int:
@@ -346,4 +352,5 @@ class StripView(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
         super().resizeEvent(event)
         if self._ratios:
-            self._relayout(keep=True)
+            old = event.oldSize().height()
+            self._relayout(keep=True, line=old * READING_LINE if old > 0 else None)
