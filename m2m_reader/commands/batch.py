@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..engine.analysis.records import MODES
 from ..engine.core.errors import M2MError
 from . import _options
 from .export import parse_seconds
+
+if TYPE_CHECKING:
+    from ..engine.batch.llm_stage import LLMStage
+    from ..engine.core.settings import Settings
 
 FORMATS = ("flac", "wav", "ogg", "mp3")
 
@@ -50,12 +55,33 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--cache-dir", type=Path, metavar="DIR",
                    help="the cache every worker shares (on a cluster: a shared file system)")  # fmt: skip
     g.add_argument("--force", action="store_true", help="redo finished books too")
+    g = p.add_argument_group("LLM stage (ray.data.llm; with --llm openai)")
+    g.add_argument("--llm-stage", choices=("http", "vllm"),
+                   help="the LLM steps (scenes, directives, captions) as Ray Data stages of "
+                   "their own: vllm (engine actors holding --llm-model, a Hugging Face id, "
+                   "one GPU each) or http (the endpoint at --llm-base-url); default: the "
+                   "analyse step asks the endpoint, one request at a time")  # fmt: skip
+    g.add_argument("--llm-engines", type=int, default=1, metavar="N",
+                   help="vLLM engine actors (or HTTP workers) for each of the 3 steps (default 1)")  # fmt: skip
+    g.add_argument("--llm-tensor-parallel", type=int, default=1, metavar="N",
+                   help="GPUs each vLLM engine splits the model over (default 1)")  # fmt: skip
+    g.add_argument("--llm-gpu-share", type=float, default=1.0, metavar="FRACTION",
+                   help="of a GPU for each vLLM engine, so the steps' engines share GPUs "
+                   "(e.g. 0.3: all three on one GPU; default 1)")  # fmt: skip
+    g.add_argument("--llm-batch", type=int, default=16, metavar="N",
+                   help="requests per batch handed to an engine or worker (default 16)")  # fmt: skip
     _options.add_backends(p, music=True)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..engine.backends.choice import close_backend, make_emotions, make_music, make_text
+    from ..engine.backends.choice import (
+        close_backend,
+        make_emotions,
+        make_music,
+        make_text,
+        make_transcript,
+    )
     from ..engine.batch import BatchOptions, run_batch
 
     if getattr(args, "no_cache", False):
@@ -72,12 +98,18 @@ def run(args: argparse.Namespace) -> int:
         raise M2MError("--offline opens no network connection: it cannot join a Ray cluster")
     seconds = parse_seconds(args.seconds_per_page)
     settings = _options.settings_from(args)
+    stage = _llm_stage(args, settings)
     # Each backend is started once here: one that cannot start is reported, and the
     # whole run uses its fallback (every worker the same backends, the same keys).
-    text = make_text(settings, _options.on_fallback)
-    if settings.text != "builtin" and text.name == "builtin":
-        settings.text = "builtin"
-    source = getattr(text, "transcript_source", None)
+    if stage is not None and stage.engine == "vllm":  # no endpoint: only the transcripts
+        source = make_transcript(settings, _options.on_fallback)
+    else:
+        text = make_text(settings, _options.on_fallback)
+        if settings.text != "builtin" and text.name == "builtin":
+            if stage is not None:
+                raise M2MError("--llm-stage http needs the LLM endpoint, which cannot start")
+            settings.text = "builtin"
+        source = getattr(text, "transcript_source", None)
     if source is not None and source.name != settings.transcript:  # a model that cannot start
         settings.transcript = source.name
     emotions = make_emotions(settings, _options.on_fallback)
@@ -92,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
         seconds=seconds, lufs=args.lufs, true_peak=args.true_peak, fmt=args.format,
         num_cpus=args.num_cpus, gpu_share=args.gpu_share, music_actors=args.music_actors,
         music_batch=args.music_batch,
-        cache_dir=args.cache_dir, verbose=args.verbose, force=args.force,
+        cache_dir=args.cache_dir, verbose=args.verbose, force=args.force, llm_stage=stage,
     )  # fmt: skip
     report = run_batch(settings, options)
     ok = len(report.records) - len(report.failed)
@@ -101,3 +133,37 @@ def run(args: argparse.Namespace) -> int:
         f"(finished before) in {report.wall_s:.1f} s; manifest: {Path(args.output) / 'manifest.jsonl'}"
     )
     return 1 if report.failed else 0
+
+
+def _llm_stage(args: argparse.Namespace, settings: Settings) -> LLMStage | None:
+    """The LLM stage asked for, checked (and what it runs on found) before anything starts."""
+    if not args.llm_stage:
+        return None
+    from ..engine.batch.llm_stage import LLMStage, require
+
+    if settings.text != "openai":
+        raise M2MError("--llm-stage runs the LLM's text steps: add --llm openai")
+    if args.mode != "scene":
+        raise M2MError(
+            f"--llm-stage runs the scene mode's LLM steps; --mode {args.mode} asks the endpoint "
+            "from the analyse step: leave out --llm-stage"
+        )
+    if args.llm_stage == "http" and args.offline:
+        raise M2MError("--offline opens no network connection: it cannot use --llm-stage http")
+    if args.llm_stage == "vllm":
+        if not args.llm_model:
+            raise M2MError(
+                "--llm-stage vllm needs --llm-model: a Hugging Face model id or a folder "
+                "(e.g. Qwen/Qwen2.5-7B-Instruct)"
+            )
+        if settings.transcript in ("auto", "openai"):
+            raise M2MError(
+                "--llm-stage vllm has no endpoint for the vision LLM's page transcripts: add "
+                "--transcript builtin (or manga-ocr, magi)"
+            )
+    stage = LLMStage(
+        args.llm_stage, engines=args.llm_engines, tensor_parallel=args.llm_tensor_parallel,
+        gpu_share=args.llm_gpu_share, batch_size=args.llm_batch,
+    )  # fmt: skip
+    require(stage)
+    return stage

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ..core.cancel import NEVER, CancelToken
 from .emotions import Profile
 from .record_cache import scene_inputs
-from .records import Analysis, PageInput, PageResult, SceneInput, SceneResult
+from .records import Analysis, PageInput, PageResult, SceneInput, SceneResult, ScenesResult
 
 if TYPE_CHECKING:
     from .pipeline import Analyzer
@@ -52,11 +52,7 @@ def run_book(an: Analyzer, mode: str, report: Progress, cancel: CancelToken) -> 
     if mode == "scene":
         result, by, _ = an.scenes(cancel=cancel)
         provisional = result.provisional
-        inputs: list[SceneInput] = []
-        previous = None
-        for idx, (a, b) in enumerate(result.ranges(n)):
-            inputs.append(an.scene_input(idx, a, b, previous, cancel))
-            previous = inputs[-1].emotions
+        inputs = scene_list(an, result, cancel)
         directives = each(an, lambda s: an.directive(s, cancel), inputs, cancel)
         jobs = [
             (i, s, text)
@@ -112,6 +108,16 @@ def run_book(an: Analyzer, mode: str, report: Progress, cancel: CancelToken) -> 
         provisional=provisional,
         backends={"text": an.text.name, "emotions": an.emotions.name},
     )
+
+
+def scene_list(an: Analyzer, result: ScenesResult, cancel: CancelToken = NEVER) -> list[SceneInput]:
+    """The inputs of the book's scenes, each with the emotions of the scene before."""
+    inputs: list[SceneInput] = []
+    previous = None
+    for idx, (a, b) in enumerate(result.ranges(len(an.book))):
+        inputs.append(an.scene_input(idx, a, b, previous, cancel))
+        previous = inputs[-1].emotions
+    return inputs
 
 
 def scene_result(

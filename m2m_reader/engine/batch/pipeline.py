@@ -10,6 +10,11 @@ still being read. Every stage keeps its records in the shared cache under the
 engine's keys (a cluster needs the cache folder and OUT on a shared file system), so a
 rerun, or a run after a kill, makes only what is missing; books already finished are
 skipped before Ray even starts (see `manifest`).
+
+With an LLM stage (`BatchOptions.llm_stage`, `llm_stage`), the scene mode's LLM steps
+(scenes, directives, captions) run between the regroup and the analysis as stages of
+their own on `ray.data.llm` (vLLM engines, or an endpoint), and the analysis finds
+their records in the cache.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from ..core import paths
 from ..core.errors import M2MError
 from ..core.settings import Settings
 from .inputs import BookJob, find_books
+from .llm_stage import LLMStage, held_cpus
 from .manifest import STATE_DIR, Manifest, job_key
 from .output import MUSIC_BATCH
 from .stages import Context
@@ -57,6 +63,7 @@ class BatchOptions:
     cache_dir: Path | None = None
     force: bool = False  # redo finished books too
     verbose: bool = False
+    llm_stage: LLMStage | None = None  # None: the analyse step asks the endpoint itself
 
 
 @dataclass
@@ -82,6 +89,10 @@ def run_batch(settings: Settings, options: BatchOptions, say: Say = print) -> Ba
             installed or cannot start or reach the cluster.
     """
     t0 = time.perf_counter()
+    if options.llm_stage is not None:
+        from .llm_stage import require
+
+        require(options.llm_stage)
     out = options.out.expanduser().resolve()
     out.mkdir(parents=True, exist_ok=True)
     (out / STATE_DIR).mkdir(exist_ok=True)
@@ -115,6 +126,7 @@ def _context(settings: Settings, options: BatchOptions, out: Path) -> Context:
         true_peak=options.true_peak,
         fmt=options.fmt,
         key=job_key(settings, export),
+        llm_stage=options.llm_stage.engine if options.llm_stage else "",
     )
 
 
@@ -191,21 +203,22 @@ def _run(todo: list[BookJob], ctx: Context, options: BatchOptions, manifest: Man
             ray.shutdown()
 
 
-def actor_cpu_share(settings: Settings, cpus: int, on_gpu: bool) -> float:
+def actor_cpu_share(settings: Settings, cpus: int, on_gpu: bool, held: float = 0.0) -> float:
     """The CPUs each actor of a pool holds when it runs on the CPU.
 
     Actor pools hold their resources for the whole run. Without a GPU, the model actors
     (Magi or manga-ocr, CLIP) and the music actors share what leaves one CPU free for
     the tasks between them (splitting, analysis, writing): at a whole CPU each, two
     models and the composer would hold all of a 2-CPU machine and the run would never
-    finish. An actor still computes with whatever the machine gives it.
+    finish. An actor still computes with whatever the machine gives it. `held`: CPUs
+    that other actors (the LLM stage's) hold for the run.
     """
     model_pools = (settings.transcript in MODEL_TRANSCRIPTS) + (settings.emotions == "clip")
     musicgen_on_gpu = settings.music == "musicgen" and on_gpu
     cpu_pools = (0 if on_gpu else model_pools) + (0 if musicgen_on_gpu else 1)
     if not cpu_pools:
         return 1.0
-    return min(1.0, max(0.1, (cpus - 1) / cpu_pools))
+    return min(1.0, max(0.1, (cpus - 1 - held) / cpu_pools))
 
 
 def build_dataset(ray: Any, todo: list[BookJob], ctx: Context, options: BatchOptions) -> Any:
@@ -226,7 +239,7 @@ def build_dataset(ray: Any, todo: list[BookJob], ctx: Context, options: BatchOpt
     cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
     on_gpu = gpus > 0 and settings.device != "cpu"
     musicgen = settings.music == "musicgen"
-    actor_cpus = actor_cpu_share(settings, cpus, on_gpu)
+    actor_cpus = actor_cpu_share(settings, cpus, on_gpu, held_cpus(options.llm_stage))
     held = {"num_gpus": options.gpu_share} if on_gpu else {"num_cpus": actor_cpus}
     pool = ray.data.ActorPoolStrategy
     books = [{"book_id": i, "path": j.path, "name": j.name} for i, j in enumerate(todo)]
@@ -245,6 +258,10 @@ def build_dataset(ray: Any, todo: list[BookJob], ctx: Context, options: BatchOpt
         ds = ds.map_batches(read_emotions, fn_kwargs={"ctx": ctx}, num_cpus=1, **per_task)
     by_page = {"count": "n", "index": "page", "total": "pages", "summed": ("read_s", "emotions_s")}
     ds = ds.flat_map(Regroup, fn_constructor_kwargs=by_page, compute=pool(size=1), num_cpus=0)
+    if options.llm_stage is not None:  # scenes, directives, captions: stages of their own
+        from .llm_stage import add_llm_stages
+
+        ds = add_llm_stages(ds, ctx, options.llm_stage)
     ds = ds.flat_map(analyse_book, fn_kwargs={"ctx": ctx}, num_cpus=1)
     most = options.music_actors or (max(1, int(gpus)) if musicgen and on_gpu else cpus)
     where = {"num_gpus": 1} if musicgen and on_gpu else {"num_cpus": actor_cpus}

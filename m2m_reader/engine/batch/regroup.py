@@ -7,6 +7,7 @@ This module imports nothing heavy: the actor starts fast and holds little.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 Row = dict[str, Any]
@@ -43,4 +44,31 @@ class Regroup:
         return [out]
 
 
-__all__ = ["Regroup"]
+class Gather:
+    """The LLM stage's answered request rows of each book (`llm_stage`) → one book row
+    once all have come, with `answers` (JSON, request digest → the answer's content;
+    a failed request left out) and `asked` (how many requests). A row the processor
+    passed on failed (`failed_column` set) has no answer."""
+
+    def __init__(self, carry: tuple[str, ...], failed_column: str) -> None:
+        self.carry, self.failed_column = carry, failed_column
+        self.pending: dict[int, list[Row]] = {}
+
+    def __call__(self, row: Row) -> list[Row]:
+        row = {k: _plain(v) for k, v in row.items()}
+        rows = self.pending.setdefault(int(row["book_id"]), [])
+        rows.append(row)
+        if len(rows) < int(row["n_ask"]):
+            return []
+        del self.pending[int(row["book_id"])]
+        answers = {
+            str(r["digest"]): str(r["answer"])
+            for r in rows
+            if r.get("digest") and r.get("answer") and not r.get(self.failed_column)
+        }
+        out = {k: rows[0].get(k) for k in self.carry}
+        return [{**out, "asked": sum(1 for r in rows if r.get("digest")),
+                 "answers": json.dumps(answers)}]  # fmt: skip
+
+
+__all__ = ["Gather", "Regroup"]

@@ -55,6 +55,7 @@ class Context:
     fmt: str = "flac"
     cache_limit_mb: float = 0.0  # 0: no eviction while a run needs every cue
     key: str = ""  # the job key of every book of the run (`manifest.job_key`)
+    llm_stage: str = ""  # "http" or "vllm": the LLM steps are stages of their own
 
     def make_settings(self) -> Settings:
         s = Settings(**self.settings)
@@ -81,15 +82,31 @@ _made: dict[tuple[str, str], Any] = {}  # per worker process: backends built onc
 
 
 def backend(kind: str, ctx: Context) -> Any:
-    """The `kind` backend ("text", "emotions", "music") of `ctx`, built once per worker
-    process (a task worker runs many tasks: the SoundFont is parsed once)."""
+    """The `kind` backend ("text", "emotions", "music", or "answered": the text backend
+    that takes its records from the cache the LLM stage filled and sends no request)
+    of `ctx`, built once per worker process (a task worker runs many tasks: the
+    SoundFont is parsed once). With vLLM there is no endpoint: "text" is "answered"."""
     from ..backends.choice import make_emotions, make_music, make_text
 
+    if kind == "text" and ctx.llm_stage == "vllm":
+        kind = "answered"
     sig = (kind, json.dumps(ctx.settings, sort_keys=True, default=str))
     if sig not in _made:
-        make = {"text": make_text, "emotions": make_emotions, "music": make_music}[kind]
+        make = {"text": make_text, "emotions": make_emotions, "music": make_music,
+                "answered": _answered}[kind]  # fmt: skip
         _made[sig] = make(ctx.make_settings(), refuse_fallback)
     return _made[sig]
+
+
+def _answered(settings: Settings, on_fallback: Any) -> Any:
+    from ..backends.choice import make_transcript
+    from .llm_steps import answered_text
+
+    text = answered_text(settings)
+    source = make_transcript(settings, on_fallback, text)
+    if source is not None:  # as `make_text` hangs it
+        setattr(text, "transcript_source", source)  # noqa: B010
+    return text
 
 
 def rows_of(batch: Batch) -> list[Row]:
@@ -127,11 +144,17 @@ def analyzer(book: Book, ctx: Context, text: TextBackend | None = None,
 
 
 @contextlib.contextmanager
-def analysing(path: str, ctx: Context) -> Iterator[tuple[Book, Analyzer]]:
+def analysing(
+    path: str, ctx: Context, text: TextBackend | None = None
+) -> Iterator[tuple[Book, Analyzer]]:
     """The book at `path`, open, with its `Analyzer`; both let go of at the end (its
-    page readings, Tesseract's engines included, go with the analyzer)."""
+    page readings, Tesseract's engines included, go with the analyzer). After an LLM
+    stage the text backend sends no request: every LLM record is in the cache (a
+    record the stage could not make is the built-in one, as with a live endpoint)."""
+    if text is None and ctx.llm_stage:
+        text = backend("answered", ctx)
     with open_book(path, direction=default_direction(ctx.make_settings())) as book:
-        yield book, analyzer(book, ctx)
+        yield book, analyzer(book, ctx, text)
 
 
 def split_pages(row: Row, ctx: Context) -> list[Row]:
@@ -160,7 +183,9 @@ class _PageStage:
         for path in dict.fromkeys(r["path"] for r in rows if not r["error"]):
             todo = [r for r in rows if r["path"] == path and not r["error"]]
             try:
-                with analysing(path, self.ctx) as (_, a):
+                # The page stages come before the LLM stage: the live text backend
+                # (the vision LLM's transcripts, when it reads pages).
+                with analysing(path, self.ctx, backend("text", self.ctx)) as (_, a):
                     for r in todo:
                         t0 = time.perf_counter()
                         try:

@@ -35,7 +35,7 @@ from ..books.model import Book
 from ..core.cancel import CancelToken
 from ..core.errors import BackendUnavailable, PageError
 from . import schemas
-from .client import ChatClient, Message
+from .client import ChatClient, Message, Transport
 from .config import LLMConfig
 from .cost import Usage
 from .images import data_url
@@ -54,6 +54,7 @@ class OpenAIText:
             `OPENAI_BASE_URL`, `M2M_LLM_MODEL`).
         offline: the app's offline flag; when set, the backend refuses to start.
         prompts_folder: where the templates are (default: the repository's `prompts/`).
+        transport: answers the requests instead of the endpoint (see `ChatClient`).
     """
 
     name = "openai"
@@ -64,13 +65,14 @@ class OpenAIText:
         *,
         offline: bool = False,
         prompts_folder: Path | None = None,
+        transport: Transport | None = None,
     ) -> None:
         if offline:
             raise BackendUnavailable("The OpenAI backend is off in offline mode.")
         self.config = config or LLMConfig.from_env()
         self._prompts = load_all(prompts_folder)
         self.usage = Usage(self.config)
-        self._client = ChatClient(self.config, self.usage)
+        self._client = ChatClient(self.config, self.usage, transport)
         self._key = self._settings_key()
 
     def close(self) -> None:

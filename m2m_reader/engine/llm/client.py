@@ -59,6 +59,9 @@ log = logging.getLogger("m2m_reader.llm")
 
 T = TypeVar("T")
 Message = ChatCompletionMessageParam
+# (stage, model, messages, response_format) -> the answer's content: what answers a
+# request instead of the endpoint (batch's LLM stage hands in the answers it got).
+Transport = Callable[[str, str, list[Message], ResponseFormat], str]
 
 
 class LLMError(M2MError):
@@ -71,28 +74,41 @@ class LLMError(M2MError):
 
 
 class ChatClient:
-    def __init__(self, config: LLMConfig, usage: Usage | None = None) -> None:
+    """Args:
+    config: the endpoint's settings.
+    usage: where calls and tokens are counted.
+    transport: answers each request instead of the endpoint (no HTTP client is
+        made, no key needed); answers are checked as the endpoint's are.
+    """
+
+    def __init__(
+        self, config: LLMConfig, usage: Usage | None = None, transport: Transport | None = None
+    ) -> None:
         self.config = config
         self.usage = usage or Usage(config)
-        self._key = config.resolved_key()
+        self._transport = transport
+        self._client: openai.OpenAI | None = None
+        self._key = "" if transport is not None else config.resolved_key()
         self._secrets = [self._key, *config.secrets()]
         mask_http_logs(self._secrets)
-        url, auth, query = config.connection()
-        http_client = openai.DefaultHttpxClient(auth=auth) if auth else None
-        self._client = openai.OpenAI(
-            api_key=self._key,
-            base_url=url,
-            timeout=config.timeout,
-            max_retries=0,
-            default_query=query or None,
-            http_client=http_client,
-        )
+        if transport is None:
+            url, auth, query = config.connection()
+            http_client = openai.DefaultHttpxClient(auth=auth) if auth else None
+            self._client = openai.OpenAI(
+                api_key=self._key,
+                base_url=url,
+                timeout=config.timeout,
+                max_retries=0,
+                default_query=query or None,
+                http_client=http_client,
+            )
         self._slots = threading.BoundedSemaphore(config.concurrency)
         self._format = config.structured
         self.breaker = Breaker(config.endpoint(), config)
 
     def close(self) -> None:
-        self._client.close()
+        if self._client is not None:
+            self._client.close()
 
     def redact(self, text: str) -> str:
         return redact(text, *self._secrets)
@@ -155,6 +171,11 @@ class ChatClient:
         schema: dict[str, Any],
         cancel: CancelToken,
     ) -> str:
+        if self._transport is not None:
+            cancel.check()
+            return self._transport(
+                stage, model, messages, self._response_format(schema_name, schema)
+            )
         cfg = self.config
         endpoint = cfg.endpoint()
         deadline: float | None = None  # set when the first attempt goes out
@@ -260,6 +281,7 @@ class ChatClient:
         left = deadline - time.monotonic()
         if left <= 0:
             raise OutOfTime()
+        assert self._client is not None  # made when there is no transport
         with self._client.chat.completions.with_streaming_response.create(
             model=model,
             messages=messages,
@@ -312,4 +334,4 @@ def _sleep(seconds: float, cancel: CancelToken) -> None:
     cancel.check()
 
 
-__all__ = ["TRANSPORT", "Breaker", "ChatClient", "EndpointDown", "LLMError"]
+__all__ = ["TRANSPORT", "Breaker", "ChatClient", "EndpointDown", "LLMError", "Transport"]
