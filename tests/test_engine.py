@@ -253,3 +253,28 @@ def test_opening_another_book_drops_the_first_books_work():
         assert engine.analysis().title == book.title
     finally:
         engine.close()
+
+
+def test_a_page_analysed_while_the_engine_closes_is_dropped_quietly(events, monkeypatch):
+    engine = make_engine(events=events)
+    engine.open(three_scene_book())
+    assert wait_for(lambda: engine.page_info(0) is not None, 20)
+    info = engine.page_info(0)
+    planner = engine._planner
+    planner.invalidate([0])  # as if page 0's analysis were still to land
+    gen = planner.table.generation(0)
+    engine.close()
+    before = len(events)
+    # What a worker finishing at that moment calls: no pool takes more work.
+    planner.page_done(info, gen)
+    planner.find_cue(info, "k", gen)
+
+    def closing(*args, **kwargs):  # the engine closes between the check and the submit
+        planner.closed = True
+        raise RuntimeError("pool music is closed")
+
+    planner.closed = False
+    monkeypatch.setattr(engine._pools.music, "submit", closing)
+    planner.page_done(info, gen)
+    assert planner.closed
+    assert [e for e in events[before:] if isinstance(e, ev.EngineError)] == []

@@ -161,9 +161,17 @@ class Planner:
     # -- results --------------------------------------------------------------------
 
     def page_done(self, info: PageInfo, gen: int) -> None:
+        try:
+            self._page_done(info, gen)
+        except RuntimeError:
+            if not self.closed:
+                raise
+            # The engine closed between the check and a submit: the pool refused it.
+
+    def _page_done(self, info: PageInfo, gen: int) -> None:
         work = self.work
-        if work is None or self.table.generation(info.page) != gen:
-            return
+        if work is None or self.closed or self.table.generation(info.page) != gen:
+            return  # (closed: an analysis that finished while the engine closed)
         k = self.maker.key(info)  # may wait for the music backend to start
         # Analysed from provisional scenes that the final ones, landing meanwhile,
         # moved: `final_done` could not see it then.
@@ -184,6 +192,8 @@ class Planner:
 
     def find_cue(self, info: PageInfo, k: str, gen: int) -> None:
         """On a worker: the cue from the store, else a music job for it."""
+        if self.closed:
+            return
         cue = self.maker.load(info, k)  # a cached cue never waits behind a generation
         if cue is not None:
             self.maker.deliver(cue, gen, cached=True)
