@@ -1,0 +1,64 @@
+"""With nothing pulling the mixer (no sound device, or paused), fast page turns keep only
+the cues near the cursor and the voices' in memory: not every cue sent since."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from bookfactory import PageSpec, make_book
+from test_engine_doubles import FakeMusic, wait_for
+
+from m2m_reader.engine.audio import native
+from m2m_reader.engine.audio.native import NativeMixer
+from m2m_reader.engine.core.cache import DiskCache
+from m2m_reader.engine.core.settings import Settings
+from m2m_reader.engine.music.base import Clip, Cue, MusicPlan
+from m2m_reader.engine.session.engine import RAM_CUES, Engine
+from m2m_reader.engine.session.reading_speed import ReadingSpeed
+
+pytestmark = pytest.mark.skipif(bool(native.available()), reason=native.available() or "")
+
+VOICES = 8  # NativeMixer's default: a voice plays (or fades) one cue
+RATE = 48000
+
+
+def _cue(page: int, seconds: float = 20.0) -> Cue:
+    audio = np.full((int(seconds * RATE), 2), 0.1, np.float32)
+    return Cue(page, 0, Clip(audio, RATE, bar_samples=RATE), MusicPlan(), "", "test")
+
+
+def test_an_unpulled_mixer_lets_go_of_the_cues_it_is_told_to_forget():
+    mixer = NativeMixer(voices=VOICES)
+    for page in range(300):  # what the engine sends as the reader turns: a cue, a turn
+        mixer.set_cue(page, _cue(page))
+        if page >= 5:
+            mixer.forget(page - 5)  # evicted: far behind the cursor now
+        mixer.turn(page)
+        assert mixer.held_cues <= 5 + VOICES, f"page {page}: {mixer.held_cues} cues held"
+    out = np.zeros((2 * RATE, 2), np.float32)
+    mixer.pull(out)  # the device comes back: the page under the cursor plays
+    assert np.abs(out[-RATE // 2 :]).max() > 0.05  # after the turn's crossfade
+
+
+def test_fast_turns_with_no_sound_keep_few_cues_and_the_next_pages_ready(tmp_path):
+    specs = [PageSpec([("a", f"Line {i}, and what follows.")], tone=40 + 7 * i) for i in range(24)]
+    book = make_book(specs, names={"a": "Hana"})
+    engine = Engine(Settings(), store=DiskCache(root=tmp_path), music=FakeMusic(),
+                    speed=ReadingSpeed(persist=False), edits_in_memory=True, audio=False)  # fmt: skip
+    mixer = NativeMixer(voices=VOICES)
+    try:
+        engine.attach_mixer(mixer)
+        engine.open(book)
+        assert engine.prepare_all() == len(book)
+        page = 0
+        for turn in range(300):  # a reader flicking through the book, again and again
+            page = (page + 1) % len(book)
+            engine.set_cursor(page, "turn" if page else "jump")
+            if turn % 10 == 0:  # now and then the cues near the cursor land meanwhile
+                assert wait_for(lambda p=page: engine.cue(p) is not None)
+            assert mixer.held_cues <= RAM_CUES + VOICES, f"turn {turn}: {mixer.held_cues}"
+        assert engine.wait_idle()
+        assert wait_for(lambda: all(engine.cue(p) is not None for p in (page, page + 1)))
+        assert mixer.held_cues <= RAM_CUES + VOICES
+    finally:
+        engine.close()
