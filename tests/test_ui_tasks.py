@@ -94,3 +94,30 @@ def test_calls_that_are_done_keep_nothing_they_held_alive(qtbot):
     qtbot.waitUntil(lambda: len(delivered) == 3000)
     gc.collect()
     assert [r for r in held if r() is not None] == []
+
+
+def test_a_result_for_a_window_deleted_meanwhile_is_dropped(qtbot):
+    from PySide6.QtCore import QCoreApplication, QEvent
+    from PySide6.QtWidgets import QWidget
+
+    class Grid(QWidget):
+        def __init__(self):
+            super().__init__()
+            self.child = QWidget(self)
+            self.shown: list[object] = []
+
+        def show_entries(self, entries):
+            self.child.setObjectName("x")  # raises once the C++ objects are gone
+            self.shown.append(entries)
+
+    runner = Runner(threads=1)  # the app's, which outlives the window
+    busy = threading.Event()
+    window = Grid()
+    runner.run(lambda: busy.wait(10) and [1, 2], on_done=window.show_entries)
+    alive = Grid()
+    runner.run(lambda: [3], on_done=alive.show_entries)
+    window.deleteLater()  # the person closed the library window
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    busy.set()
+    assert runner.wait(5000)
+    qtbot.waitUntil(lambda: alive.shown == [[3]])  # a live window still hears back

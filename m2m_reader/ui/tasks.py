@@ -2,7 +2,8 @@
 
 `Runner.run(fn, *args, on_done=..., on_error=...)` runs `fn` in a thread pool; the
 callbacks run later on the UI thread. No exception crosses a thread: an `M2MError`
-arrives as its sentence, anything else as a short description (and a log line).
+arrives as its sentence, anything else as a short description (and a log line). A
+callback that is a method of a widget deleted meanwhile is not called.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import threading
 from collections.abc import Callable, Hashable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from ..engine.core.errors import M2MError
@@ -115,8 +117,12 @@ class Runner(QObject):
 
     @staticmethod
     def _deliver(callback: Callable[[Any], None] | None, value: Any) -> None:
-        if callback is not None:
-            callback(value)
+        if callback is None:
+            return
+        owner = getattr(callback, "__self__", None)
+        if isinstance(owner, QObject) and not shiboken6.isValid(owner):
+            return  # a window closed and deleted while its call ran: nobody to tell
+        callback(value)
 
     def wait(self, msecs: int = 5000) -> bool:
         """Block until every call ran (shutdown, tests and benchmarks only)."""
