@@ -8,8 +8,15 @@ loads it through m2m-reader's loading code, and measures with 2 CPU threads:
 - rtf_fp32 / rtf_int8: seconds of compute per second of audio (dynamic int8 decoder);
 - cancel_latency_s: from `cancel()` to `Cancelled` raised out of `generate`.
 
+With `--batch N`, instead: pages per second of N fresh pages made one by one
+(`generate_long` each, as `make_cue`) against all N in one batch (`generate_long_batch`,
+as a batch run's `make_cues`), with the tests' tiny model and with a decoder at
+musicgen-small's width (hidden 1024, 16 heads, 4 codebooks of 2048) but `--layers` of
+its 24 layers (T5-base text encoder and EnCodec as in small).
+
 Random weights make the same amount of work as trained ones. Run:
     .venv/bin/python bench/musicgen.py [--seconds 2] [--threads 2]
+    .venv/bin/python bench/musicgen.py --batch 8 [--seconds 0.5] [--layers 4] [--rounds 2]
 The last line is one JSON object.
 """
 
@@ -27,7 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 
-def small_config():  # type: ignore[no-untyped-def]
+def small_config(layers: int = 24):  # type: ignore[no-untyped-def]
     from transformers import EncodecConfig, MusicgenConfig, MusicgenDecoderConfig, T5Config
 
     text = T5Config(
@@ -43,14 +50,14 @@ def small_config():  # type: ignore[no-untyped-def]
         num_residual_layers=1, pad_mode="reflect", trim_right_ratio=1.0,
     )  # fmt: skip
     decoder = MusicgenDecoderConfig(
-        vocab_size=2048, max_position_embeddings=2048, num_hidden_layers=24, ffn_dim=4096,
+        vocab_size=2048, max_position_embeddings=2048, num_hidden_layers=layers, ffn_dim=4096,
         num_attention_heads=16, hidden_size=1024, num_codebooks=4, activation_function="gelu",
         pad_token_id=2048, bos_token_id=2048, dropout=0.1,
     )  # fmt: skip
     return MusicgenConfig(text_encoder=text, audio_encoder=audio, decoder=decoder)
 
 
-def save_small(folder: Path) -> None:
+def save_small(folder: Path, layers: int = 24) -> None:
     import torch
     from models_fixtures import tiny_tokenizer
     from transformers import (
@@ -60,7 +67,7 @@ def save_small(folder: Path) -> None:
     )
 
     torch.manual_seed(0)
-    model = MusicgenForConditionalGeneration(small_config())
+    model = MusicgenForConditionalGeneration(small_config(layers))
     gc = model.generation_config
     gc.decoder_start_token_id = gc.pad_token_id = gc.bos_token_id = 2048
     gc.do_sample, gc.guidance_scale, gc.max_length = True, 3.0, 1500
@@ -109,13 +116,84 @@ def cancel_latency(lm) -> float:  # type: ignore[no-untyped-def]
     return ended[0] - t0 if ended else float("nan")
 
 
+def pages_per_second(lm, pages: int, seconds: float, rounds: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """N fresh pages one by one, then the same N in one batch, `rounds` times in turn
+    (a busy machine slows one kind more than the other less often); the best round of
+    each, in wall seconds and in this process's CPU seconds."""
+    from m2m_reader.engine.core.cancel import CancelToken
+    from m2m_reader.engine.models.musicgen import MusicgenSettings, generate_long
+    from m2m_reader.engine.models.musicgen_windows import generate_long_batch
+
+    s = MusicgenSettings()
+    texts = [f"{w} music with soft strings" for w in ("calm", "tense", "happy", "sad")]
+    texts = [texts[i % len(texts)] for i in range(pages)]
+    generate_long(lm, "calm piano", 0.1, s, cancel=CancelToken(), seed=0)  # warm-up
+    generate_long_batch(lm, texts[:2], [0.1, 0.1], s, cancel=CancelToken(), seed=0)
+    alone, batched = [], []
+    for _ in range(rounds):
+        t0, c0 = time.perf_counter(), time.process_time()
+        for i, text in enumerate(texts):
+            generate_long(lm, text, seconds, s, cancel=CancelToken(), seed=i)
+        alone.append((time.perf_counter() - t0, time.process_time() - c0))
+        t0, c0 = time.perf_counter(), time.process_time()
+        audio = generate_long_batch(lm, texts, [seconds] * pages, s, cancel=CancelToken(), seed=0)
+        batched.append((time.perf_counter() - t0, time.process_time() - c0))
+        assert [len(a) for a in audio] == [round(seconds * lm.frame_rate) * lm.hop] * pages
+    wall_a, cpu_a = min(w for w, _ in alone), min(c for _, c in alone)
+    wall_b, cpu_b = min(w for w, _ in batched), min(c for _, c in batched)
+    return {
+        "one_by_one_pages_per_s": round(pages / wall_a, 3),
+        "batched_pages_per_s": round(pages / wall_b, 3),
+        "speedup": round(wall_a / wall_b, 2),
+        "one_by_one_cpu_s_per_page": round(cpu_a / pages, 3),
+        "batched_cpu_s_per_page": round(cpu_b / pages, 3),
+        "cpu_speedup": round(cpu_a / cpu_b, 2),
+    }
+
+
+def batch_bench(args: argparse.Namespace) -> dict[str, object]:
+    from models_fixtures import save_tiny_musicgen
+
+    from m2m_reader.engine.models.musicgen import load_musicgen
+
+    result: dict[str, object] = {"pages": args.batch, "page_seconds": args.seconds,
+                                 "threads": args.threads, "rounds": args.rounds}  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="musicgen-batch-") as tmp:
+        tiny, wide = Path(tmp) / "tiny", Path(tmp) / "wide"
+        save_tiny_musicgen(tiny)
+        lm = load_musicgen(str(tiny), device="cpu")
+        result["tiny"] = pages_per_second(lm, args.batch, args.seconds, args.rounds)
+        save_small(wide, layers=args.layers)
+        lm = load_musicgen(str(wide), device="cpu")
+        params = sum(p.numel() for p in lm.model.decoder.parameters())
+        result["small_width"] = {
+            "model": f"musicgen-small's decoder width, {args.layers} of 24 layers, random weights",
+            "decoder_params_m": round(params / 1e6, 1),
+            **pages_per_second(lm, args.batch, args.seconds, args.rounds),
+        }
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=2.0)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--batch", type=int, default=0, metavar="N",
+                        help="pages one by one against N pages in one batch")  # fmt: skip
+    parser.add_argument("--layers", type=int, default=4, help="decoder layers for --batch")
+    parser.add_argument("--rounds", type=int, default=2, help="turns of each for --batch")
     args = parser.parse_args()
 
     import torch
+
+    if args.batch:
+        torch.set_num_threads(args.threads)
+        load_before = os.getloadavg()[0]
+        result = batch_bench(args)
+        result["loadavg_before"] = round(load_before, 2)
+        result["loadavg_after"] = round(os.getloadavg()[0], 2)
+        print(json.dumps(result))
+        return
 
     from m2m_reader.engine.models.musicgen import load_musicgen
 
