@@ -125,6 +125,7 @@ class LiveOutput:
             self.device_name = dev.name
             return
         sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_S))
+        self._pulled(True)
         try:
             self.stream = sd.OutputStream(
                 samplerate=self.mixer.sample_rate,
@@ -137,8 +138,26 @@ class LiveOutput:
             self.stream.start()
         except Exception as exc:  # noqa: BLE001 - PortAudio raises several types
             self.stream = None
+            self._pulled(False)
             raise AudioUnavailable(f"No sound: {dev.name} could not be opened ({exc}).") from None
         self.device_name = dev.name
+
+    def _pulled(self, by_stream: bool) -> None:
+        """Tell the Python mixer whether this stream's callback pulls it (the C mixer's
+        flag is `NativeStream`'s)."""
+        mixer = self.mixer
+        if isinstance(mixer, Mixer):
+            with mixer._lock:
+                mixer.pulled_by_stream = by_stream
+
+    def resume(self) -> None:
+        """Start the paused stream again."""
+        stream = self.stream
+        if stream is None:
+            return
+        if not isinstance(stream, NativeStream):
+            self._pulled(True)
+        stream.start()
 
     def _callback(self, outdata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
         t0 = self._clock()
@@ -202,6 +221,8 @@ class LiveOutput:
             return
         if not self._bounded(stream.stop):
             self.stream = None
+            return  # abandoned: its callback may still run
+        self._pulled(False)
 
     def stop(self) -> None:
         """Stop and close the stream. Never waits for ever: when the sound server has
@@ -218,7 +239,8 @@ class LiveOutput:
             stream.stop()
             stream.close()
 
-        self._bounded(stop_and_close, stream)
+        if self._bounded(stop_and_close, stream):
+            self._pulled(False)
 
     def _bounded(self, fn: Any, stream: Any = None) -> bool:
         """Run a stream call with a time limit; False when it had to be abandoned."""
@@ -311,7 +333,7 @@ class LivePlayer:
 
     def play(self) -> None:
         if self.output.stream is not None and self.paused:
-            self.output.stream.start()
+            self.output.resume()
             self.paused = False
 
     def set_volume(self, volume: float) -> None:

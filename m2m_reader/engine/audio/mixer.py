@@ -9,10 +9,13 @@ Threads: `set_cue`, `turn`, `forget`, `set_volume`, `mute` and `fade_out` may be
 called from any thread. They do their heavy work (resampling, fade tables) in the
 caller's thread and hand a small command to the audio thread through a deque
 (append/popleft are atomic in CPython); `pull` drains it at the top of each block.
-`pull` holds no lock and allocates no sample buffers: it mixes into preallocated
-scratch arrays with numpy `out=` operations. Cues the audio thread lets go of are
-parked in a graveyard the other threads empty, so large arrays are never freed on
-the audio thread.
+While no stream pulls (`pulled_by_stream` False: no sound device, paused, export's own
+pulls) the sender applies its command at once, under a lock `pull` then takes too, so
+a cue replaced or forgotten is let go of at once, not when a pull comes. The
+stream's `pull` holds no lock and allocates no sample buffers: it mixes into
+preallocated scratch arrays with numpy `out=` operations. Cues the audio thread lets go
+of are parked in a graveyard the other threads empty, so large arrays are never freed
+on the audio thread.
 
 Joins: within a scene a page turn is a short equal-power crossfade; a cue that
 "continues" starts at the outgoing music's position in the bar, so the beat carries
@@ -37,6 +40,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import threading
 from collections import deque
 from collections.abc import Callable
 from typing import Literal
@@ -99,6 +103,12 @@ class Mixer:
         self._gain = np.zeros(max_block, np.float32)
         self._voices = [Voice() for _ in range(voices)]
         self._commands: deque[tuple] = deque()
+        # While no stream pulls (no sound device, paused, or a caller's pulls to come),
+        # commands are applied as they are sent, under this lock, which `pull` then
+        # takes too: queued, every cue replaced or forgotten would stay alive until a
+        # pull that may never come. `LiveOutput` sets the flag while its stream runs.
+        self._lock = threading.Lock()
+        self.pulled_by_stream = False
         self._graveyard: deque[PreparedCue] = deque()
         self._seq = itertools.count()
         # audio-thread state
@@ -118,11 +128,11 @@ class Mixer:
     def set_cue(self, page: int, cue: Cue) -> None:
         """Make `cue` page `page`'s music (resampled here, in the caller's thread)."""
         self.collect()
-        self._commands.append(("cue", page, self.prepare(cue)))
+        self._send(("cue", page, self.prepare(cue)))
 
     def forget(self, page: int) -> None:
         """Drop page `page`'s cue (a voice still playing it finishes its fade)."""
-        self._commands.append(("forget", page))
+        self._send(("forget", page))
 
     def turn(self, page: int, kind: TurnKind = "turn", at: int | None = None) -> None:
         """Go to page `page` at sample `at` (default: the start of the next block).
@@ -131,17 +141,28 @@ class Mixer:
         music starts at its beginning.
         """
         self.collect()
-        self._commands.append(("turn", page, kind, at))
+        self._send(("turn", page, kind, at))
 
     def set_volume(self, volume: float) -> None:
-        self._commands.append(("volume", float(max(0.0, volume))))
+        self._send(("volume", float(max(0.0, volume))))
 
     def mute(self, muted: bool = True) -> None:
-        self._commands.append(("mute", bool(muted)))
+        self._send(("mute", bool(muted)))
 
     def fade_out(self, seconds: float, at: int | None = None) -> None:
         """Fade everything out over `seconds` from sample `at`; silence after."""
-        self._commands.append(("fade_out", max(1, round(seconds * self.sample_rate)), at))
+        self._send(("fade_out", max(1, round(seconds * self.sample_rate)), at))
+
+    def _send(self, cmd: tuple) -> None:
+        self._commands.append(cmd)
+        if not self.pulled_by_stream:
+            with self._lock:
+                if self.pulled_by_stream:  # a stream started meanwhile: it drains
+                    return
+                self._drain()
+                while self._pending and self._pending[0][0] <= self._clock:
+                    self._apply(self._pending.pop(0)[2:])
+            self._graveyard.clear()
 
     def collect(self) -> None:
         """Free cues the audio thread has let go of (call from any non-audio thread)."""
@@ -203,6 +224,13 @@ class Mixer:
 
     def pull(self, out: np.ndarray) -> None:
         """Fill `out` ((n, channels) float32) in place with the next n samples."""
+        if self.pulled_by_stream:  # the stream's callback: no lock on the audio thread
+            self._pull(out)
+            return
+        with self._lock:
+            self._pull(out)
+
+    def _pull(self, out: np.ndarray) -> None:
         self._drain()
         n_total = len(out)
         done = 0
