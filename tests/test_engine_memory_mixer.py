@@ -3,6 +3,8 @@ the cues near the cursor and the voices' in memory: not every cue sent since."""
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import pytest
 from bookfactory import PageSpec, make_book
@@ -16,6 +18,7 @@ from m2m_reader.engine.core.settings import Settings
 from m2m_reader.engine.music.base import Clip, Cue, MusicPlan
 from m2m_reader.engine.session.engine import RAM_CUES, Engine
 from m2m_reader.engine.session.reading_speed import ReadingSpeed
+from m2m_reader.engine.session.scheduler import Pool
 
 NO_C_MIXER = pytest.mark.skipif(bool(native.available()), reason=native.available() or "")
 VOICES = 8  # the mixers' default: a voice plays (or fades) one cue
@@ -79,3 +82,20 @@ def test_fast_turns_with_no_sound_keep_few_cues_and_the_next_pages_ready(tmp_pat
         assert mixer.held_cues <= BOUND
     finally:
         engine.close()
+
+
+def test_an_idle_worker_keeps_no_cue_it_made():
+    pool = Pool("music", 1)
+    made: list[weakref.ref] = []
+
+    def make(_token: object) -> Cue:
+        cue = _cue(0)
+        made.append(weakref.ref(cue))
+        return cue
+
+    try:
+        pool.submit("cue:0", make, (0, 0), on_done=lambda cue: None)
+        assert pool.wait_idle(30)
+        assert wait_for(lambda: made and made[0]() is None, timeout=5)  # freed, not kept
+    finally:
+        pool.close()

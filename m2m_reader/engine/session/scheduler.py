@@ -254,6 +254,9 @@ class Pool:
             # The callback runs before the job counts as finished, so that `wait_idle()`
             # also covers the follow-up jobs a callback submits.
             _call(job.on_done, result, job)
+            # An idle worker must not keep its last result (a cue is megabytes) alive
+            # until the next job comes.
+            del result
             self._finish(job, "done")
 
 
