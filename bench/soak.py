@@ -1,6 +1,7 @@
 """Soak: the real reader window turning pages fast for a long time, with the engine at work.
 
     .venv/bin/python bench/soak.py [--minutes 30] [--pages 300] [--interval 0.2] [--book BOOK]
+        [--cache DIR] [--samples FILE]
 
 Builds a 300-page Manga109 book (the sample book's spreads, texts, faces and speakers
 repeated, each copy with its own ids) in a temporary folder, then runs the app the way
@@ -21,10 +22,16 @@ none_refcount_start/end/min and true_refcount_start/end/min (from a minute in, o
 app has started; none_refcount_launch at the first sample), rss_mb_start/end/max (the
 reader), children_rss_mb_max (the composer), pages_with_music, binding; also the count at
 each quarter of the run, when every page had its music (music_done_s) and the count's
-rise per minute after that (when the run went on a minute longer). `--samples FILE`
-writes every per-second sample; with M2M_SOAK_CENSUS=1 a sample every 15 s also counts
-what the reader holds (pool jobs, QImages, QPixmaps, decoded and pre-scaled pages,
-thumbnails).
+rise per minute after that (when the run went on a minute longer); the memory at the
+RSS peak (rss_peak_s, rss_mb_peak_by_kind: anon/file/shmem; malloc_mb_at_peak: glibc's
+heap; engine_at_peak: the cues' audio in the page table and the mixer) and
+largest_holder, in words (e.g. "the mixer's cues: 335, 2264.4 MB"). Every sample has
+those figures (bench/soak_memory.py). `--samples FILE` writes every per-second sample;
+with M2M_SOAK_CENSUS=1 a sample every 15 s also counts what the reader holds (pool jobs,
+QImages, QPixmaps, decoded and pre-scaled pages, thumbnails), and with M2M_SOAK_TRACE=N
+too (tracemalloc, N frames: slower) it lists the source lines holding the most. `--book
+BOOK --cache DIR` reads a book prepared in DIR: every page's music comes from the store,
+as in the second pass of a long soak.
 
 On PySide6 6.10 and 6.11 every QPainter opened on a *new* paint device keeps six
 references to None that are never given back; the mood timeline used to draw its strip
@@ -45,7 +52,17 @@ import sys
 import tempfile
 import threading
 import time
+import tracemalloc
 from pathlib import Path
+
+from soak_memory import (
+    TRACE_TOP,
+    engine_holders,
+    largest_holder,
+    malloc_kb,
+    memory_kb,
+    top_lines,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "resources" / "sample"
@@ -155,6 +172,10 @@ def child(book: str, minutes: float, interval: float) -> int:
     from m2m_reader.ui.app import SWITCH_INTERVAL_S, App
 
     runtime.apply(switch_interval=SWITCH_INTERVAL_S)  # as ui.app.run does
+    frames = int(os.environ.get("M2M_SOAK_TRACE") or 0)
+    tracing = frames > 0
+    if tracing:
+        tracemalloc.start(frames)
     app = QApplication(sys.argv[:1])
     theme.apply(app)
     main = App(Settings(offline=True))
@@ -191,6 +212,7 @@ def child(book: str, minutes: float, interval: float) -> int:
         return counts
 
     def report() -> None:
+        engine = main.bridge.engine
         sample = {
             "t": round(time.monotonic() - t0, 2),
             "turns": turns[0],
@@ -200,10 +222,17 @@ def child(book: str, minutes: float, interval: float) -> int:
             "children_rss_kb": _children_rss_kb(),
             "music": len(main.bridge.ready_pages),
             "binding": binding,
+            "memory_kb": memory_kb(),
+            "malloc_kb": malloc_kb(),
+            "engine": engine_holders(engine) if engine is not None else {},
         }
+        if tracing:
+            sample["traced_kb"] = tracemalloc.get_traced_memory()[0] // 1024
         if os.environ.get("M2M_SOAK_CENSUS") and time.monotonic() - census_at[0] >= 15:
             census_at[0] = time.monotonic()
             sample["census"] = census()
+            if tracing:
+                sample["top"] = top_lines(TRACE_TOP)
         print(json.dumps(sample), flush=True)
 
     turner = QTimer(interval=max(1, int(interval * 1000)))
@@ -238,6 +267,11 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=300)
     parser.add_argument("--interval", type=float, default=0.2, help="seconds between turns")
     parser.add_argument("--book", help="read this book instead of a generated one")
+    parser.add_argument(
+        "--cache",
+        help="start from a copy of this cache folder (with --book: a book prepared there "
+        "reads with every page's music from the store, as after a first pass)",
+    )
     parser.add_argument("--samples", help="also write every per-second sample (JSON lines) here")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -247,8 +281,10 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="m2m-soak-"))
     env = dict(os.environ)
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if args.cache:
+        shutil.copytree(args.cache, tmp / "cache")
     for name in ("CONFIG", "DATA", "CACHE"):
-        (tmp / name.lower()).mkdir()
+        (tmp / name.lower()).mkdir(exist_ok=True)
         env[f"M2M_READER_{name}_DIR"] = str(tmp / name.lower())
     book = args.book or str(build_book(tmp / "book", args.pages))
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", book]
@@ -298,6 +334,7 @@ def main() -> None:
     nones = [s["none"] for s in samples[first:]]
     trues = [s["true"] for s in samples[first:]]
     rss = [s["rss_kb"] / 1024 for s in samples]
+    peak = max(samples, key=lambda s: s["rss_kb"])
     if args.samples:
         Path(args.samples).write_text("".join(json.dumps(s) + "\n" for s in samples))
     # Once every page has its music the engine is idle but for the turns: from then on a
@@ -333,6 +370,11 @@ def main() -> None:
         "rss_mb_start": round(rss[0], 1),
         "rss_mb_end": round(rss[-1], 1),
         "rss_mb_max": round(max(rss), 1),
+        "rss_peak_s": peak["t"],
+        "rss_mb_peak_by_kind": {k: round(v / 1024, 1) for k, v in peak.get("memory_kb", {}).items()},
+        "malloc_mb_at_peak": {k: round(v / 1024, 1) for k, v in peak.get("malloc_kb", {}).items()},
+        "engine_at_peak": peak.get("engine", {}),
+        "largest_holder": largest_holder(samples, peak),
         "children_rss_mb_max": round(max(s["children_rss_kb"] for s in samples) / 1024, 1),
         "pages_with_music": samples[-1]["music"],
         "binding": samples[-1]["binding"],
