@@ -136,6 +136,8 @@ def test_the_llm_stage_on_ray_answers_every_directive_and_caption(
             assert captions[1] == "builtin" and set(captions) - {captions[1]} == {"openai"}
         assert len(fake.requests) == n
     assert [r["status"] for r in report.records] == ["ok", "ok"], report.failed
+    manifest = [json.loads(line) for line in (out / "manifest.jsonl").read_text().splitlines()]
+    assert [m["llm_fallbacks"] for m in sorted(manifest, key=lambda m: m["book"])] == [1, 1]
     agents = {r["headers"].get("user-agent", "") for r in fake.requests}
     assert all(a.startswith("Python/") and "aiohttp" in a for a in agents), agents  # the stage's
     assert sorted(fake.stages()).count("caption") == 5

@@ -181,6 +181,7 @@ def write_book(row: Row, ctx: Context) -> Row:
         "scenes": int(row.get("scenes") or 0),
         "cues": int(row.get("cues") or 0),
         "composed": int(row.get("composed") or 0),
+        "llm_fallbacks": int(row.get("llm_fallbacks") or 0),  # --llm-stage answers refused
         "outputs": {k: str(p.relative_to(ctx.out)) for k, p in paths.items()} if not error else {},
         "timings": {
             "read_s": round(float(row.get("read_s") or 0), 3),

@@ -238,6 +238,7 @@ def analyse_book(row: Row, ctx: Context) -> list[Row]:
     """The book stages over the cached page records, then one row per scene with its
     pages' cue recipes (JSON)."""
     base = {k: row[k] for k in ("book_id", "path", "name", "pages", "read_s", "emotions_s")}
+    base["llm_fallbacks"] = int(row.get("llm_fallbacks") or 0)  # the LLM stage's, if it ran
     if row["error"]:
         return [{**base, "n_scenes": 1, "scene": -1, "recipes": "[]", "error": row["error"],
                  "analysis_s": 0.0}]  # fmt: skip
