@@ -171,7 +171,7 @@ def child(book: str, minutes: float, interval: float) -> int:
     from m2m_reader.ui import theme
     from m2m_reader.ui.app import SWITCH_INTERVAL_S, App
 
-    runtime.apply(switch_interval=SWITCH_INTERVAL_S)  # as ui.app.run does
+    runtime.apply(switch_interval=SWITCH_INTERVAL_S, settle_heap=True)  # as ui.app.run does
     frames = int(os.environ.get("M2M_SOAK_TRACE") or 0)
     tracing = frames > 0
     if tracing:
