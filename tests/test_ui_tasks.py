@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 
+import pytest
 import ui_support  # noqa: F401 - offscreen Qt before the application exists
 
 from m2m_reader.ui.tasks import Runner
@@ -121,3 +124,37 @@ def test_a_result_for_a_window_deleted_meanwhile_is_dropped(qtbot):
     busy.set()
     assert runner.wait(5000)
     qtbot.waitUntil(lambda: alive.shown == [[3]])  # a live window still hears back
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a niceness per thread: Linux")
+def test_the_windows_workers_run_below_the_ui_threads_priority(qtbot, tmp_path):
+    from PIL import Image
+
+    from m2m_reader.engine.books import open_book
+    from m2m_reader.ui.thumbnails import ThumbnailModel
+
+    ui = os.getpriority(os.PRIO_PROCESS, 0)
+    runner = Runner(threads=1)
+    seen: list[int] = []
+    runner.run(lambda: os.getpriority(os.PRIO_PROCESS, 0), on_done=seen.append)
+    qtbot.waitUntil(lambda: len(seen) == 1)
+    assert seen[0] > ui and os.getpriority(os.PRIO_PROCESS, 0) == ui  # the UI's unchanged
+
+    for i in range(2):
+        Image.new("RGB", (60, 90), (i * 90, 40, 40)).save(tmp_path / f"{i}.png")
+    niceness: list[int] = []
+    real = Image.Image.thumbnail
+
+    def thumbnail(self, *args, **kwargs):  # what the thumbnail thread runs at
+        niceness.append(os.getpriority(os.PRIO_PROCESS, 0))
+        return real(self, *args, **kwargs)
+
+    Image.Image.thumbnail = thumbnail  # type: ignore[method-assign]
+    try:
+        model = ThumbnailModel()
+        model.set_book(open_book(tmp_path))
+        model.load()
+        assert model.wait_idle(10_000)
+    finally:
+        Image.Image.thumbnail = real  # type: ignore[method-assign]
+    assert niceness and min(niceness) > seen[0]  # thumbnails below page decoding

@@ -22,6 +22,7 @@ from PySide6.QtGui import QImage
 from ..engine.books.archive import short_reason
 from ..engine.books.model import Book
 from ..engine.core.errors import M2MError
+from .tasks import yield_to_ui
 
 # A page pre-scaled larger than this (48 MB) is not kept: it is painted on the fly.
 PRESCALE_MAX_PIXELS = 12_000_000
@@ -92,6 +93,7 @@ class _Decode:  # a callable for the pool (see tasks._Job: not a QRunnable)
         self._size, self._transform = size, transform
 
     def __call__(self) -> None:
+        yield_to_ui()
         try:
             decoded = self._book.image(self._index)
             if self._transform is not None:  # the reader's crop and colour filters
@@ -122,6 +124,7 @@ class _Rescale:  # a callable for the pool (see tasks._Job: not a QRunnable)
         )
 
     def __call__(self) -> None:
+        yield_to_ui()
         scaled = prescale(pil_view(self._image), self._size)
         self._relay.done.emit(self._gen, self._index, self._image, scaled)
 

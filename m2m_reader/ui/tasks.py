@@ -4,11 +4,16 @@
 callbacks run later on the UI thread. No exception crosses a thread: an `M2MError`
 arrives as its sentence, anything else as a short description (and a log line). A
 callback that is a method of a widget deleted meanwhile is not called.
+
+The window's worker threads run below the UI thread's CPU priority (`yield_to_ui`):
+with two cores and four workers decoding pages and thumbnails at once, the UI thread
+otherwise waits its turn for a core, 40-50 ms at a time.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable, Hashable
 from typing import Any
@@ -22,6 +27,24 @@ log = logging.getLogger(__name__)
 
 Done = Callable[[Any], None]
 Failed = Callable[[str], None]
+
+DECODE_NICE = 5  # page decoding and the runner's calls: above the engine's workers (10)
+BACKGROUND_NICE = 10  # thumbnails: as the engine's workers
+_niced = threading.local()
+
+
+def yield_to_ui(nice: int = DECODE_NICE) -> None:
+    """Run the calling worker thread `nice` steps below the process's main thread (the
+    UI's), once per thread. Linux sets a niceness per thread; elsewhere, or where it is
+    refused, nothing changes."""
+    if getattr(_niced, "nice", None) == nice:
+        return
+    _niced.nice = nice
+    try:
+        base = os.getpriority(os.PRIO_PROCESS, os.getpid())  # the main thread's
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), base + nice)
+    except (AttributeError, OSError):
+        pass
 
 
 class _Relay(QObject):
@@ -48,6 +71,7 @@ class _Job:
         self._on_done, self._on_error = on_done, on_error
 
     def __call__(self) -> None:
+        yield_to_ui()
         try:
             result = self._fn(*self._args)
         except M2MError as exc:

@@ -36,6 +36,7 @@ from ..engine.core import paths
 from ..engine.core.atomic import atomic_writer
 from ..engine.core.errors import M2MError
 from .image_loader import to_qimage
+from .tasks import BACKGROUND_NICE, yield_to_ui
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ class _Thumb:  # a callable for the pool (see tasks._Job: not a QRunnable)
         self._relay, self._book, self._page, self._gen = relay, book, page, generation
 
     def __call__(self) -> None:
+        yield_to_ui(BACKGROUND_NICE)
         path = thumbs_dir(self._book) / f"{self._page}.jpg"
         image = QImage()
         try:
