@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from fake_openai import FakeOpenAI, good_answer, stage_of, user_text, words
+from ray_support import started_ray
 from test_batch import write_cbz
 
 from m2m_reader.cli import main
@@ -95,17 +96,8 @@ def local_ray(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A local Ray (as test_batch_ray's) whose workers keep their files apart."""
     ray = pytest.importorskip("ray", reason="batch needs Ray: pip install 'm2m-reader[batch]'")
     pytest.importorskip("ray.data.llm", reason="the HTTP processor needs aiohttp")
-    base = tmp_path_factory.mktemp("ray-user")
-    with pytest.MonkeyPatch.context() as mp:
-        for name in ("CACHE", "DATA", "CONFIG"):
-            mp.setenv(f"M2M_READER_{name}_DIR", str(base / name.lower()))
-        mp.setenv("OPENAI_API_KEY", "sk-batch-test")  # the workers' own (never sent by Ray)
-        ray.init(num_cpus=2, include_dashboard=False, object_store_memory=150 * 1024**2,
-                 log_to_driver=False)  # fmt: skip
-    try:
-        yield base / "cache"
-    finally:
-        ray.shutdown()
+    with started_ray(ray, tmp_path_factory) as cache:
+        yield cache
 
 
 def test_the_llm_stage_on_ray_answers_every_directive_and_caption(

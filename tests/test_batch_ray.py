@@ -24,6 +24,7 @@ ray = pytest.importorskip("ray", reason="batch needs Ray: pip install 'm2m-reade
 
 import numpy as np  # noqa: E402
 import soundfile as sf  # noqa: E402
+from ray_support import started_ray  # noqa: E402
 from test_batch import write_cbz  # noqa: E402
 
 from m2m_reader.cli import main  # noqa: E402
@@ -50,17 +51,8 @@ slow = pytest.mark.skipif(
 def local_ray(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A local Ray whose workers keep their files under a folder of their own; yields
     the cache folder they share with the test."""
-    base = tmp_path_factory.mktemp("ray-user")
-    with pytest.MonkeyPatch.context() as mp:
-        for name in ("CACHE", "DATA", "CONFIG"):
-            mp.setenv(f"M2M_READER_{name}_DIR", str(base / name.lower()))
-        mp.setenv("OPENAI_API_KEY", "sk-batch-test")  # the workers' own (never sent by Ray)
-        ray.init(num_cpus=2, include_dashboard=False, object_store_memory=150 * 1024**2,
-                 log_to_driver=False)  # fmt: skip
-    try:
-        yield base / "cache"
-    finally:
-        ray.shutdown()
+    with started_ray(ray, tmp_path_factory) as cache:
+        yield cache
 
 
 def _options(src: Path, out: Path, cache: Path, **kw) -> BatchOptions:
